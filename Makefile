@@ -1,0 +1,16 @@
+# Two commands: `make run` (set up and serve) and `make test` (set up and run the whole suite).
+.PHONY: run test setup lint
+
+run:
+	scripts/setup.sh
+	.venv/bin/mtp serve
+
+test:
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .

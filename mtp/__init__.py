@@ -1,0 +1,3 @@
+"""Map the Paths server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,40 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from mtp.accounts.models import User
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(required=True, help_text="Used only to reset your password.")
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken.")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with that email address already exists.")
+        return email
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("display_name", "email")
+        help_texts = {"display_name": "Shown to others instead of your username. Optional."}
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if not email:
+            raise forms.ValidationError("An email address is required.")
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists()
+        if taken:
+            raise forms.ValidationError("An account with that email address already exists.")
+        return email

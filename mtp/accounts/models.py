@@ -1,0 +1,30 @@
+"""Users of the instance."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+
+class User(AbstractUser):
+    """A person with an account. ``display_name`` is what other people see."""
+
+    display_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", args=[self.username])

@@ -1,0 +1,129 @@
+"""The ``mtp`` command.
+
+``mtp serve`` runs a complete instance (migrations, web server, task worker);
+``mtp worker`` runs only the task worker; any other ``mtp <name>`` is Django's
+management command of that name (``mtp migrate``, ``mtp createsuperuser``...).
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mtp.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        # A setting that does not parse: say which, without a traceback.
+        print(f"mtp: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _prepare_instance() -> None:
+    """Bring the database and static files up to date before serving."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    call_command("createcachetable", verbosity=0)
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def serve(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mtp serve", description="Run the web server and a task worker.")
+    parser.add_argument("--host", default=os.environ.get("MTP_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("MTP_PORT", "8000")))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("MTP_WEB_WORKERS", "2")),
+        help="web server processes (default: 2, or MTP_WEB_WORKERS)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("MTP_WEB_THREADS", "4")),
+        help="request threads per web process; each may hold a database connection (default: 4)",
+    )
+    parser.add_argument("--no-worker", action="store_true", help="do not run a task worker alongside")
+    args = parser.parse_args(argv)
+
+    _django_setup()
+    _prepare_instance()
+
+    server_cmd = [
+        sys.executable, "-m", "granian",
+        "--interface", "wsgi",
+        "--host", args.host,
+        "--port", str(args.port),
+        "--workers", str(args.workers),
+        "--blocking-threads", str(args.threads),
+        "--backpressure", str(args.threads),
+        "--no-ws",
+        "--log-level", "warning",
+        "mtp.wsgi:application",
+    ]  # fmt: skip
+    children = [subprocess.Popen(server_cmd)]
+    if not args.no_worker:
+        children.append(subprocess.Popen([sys.executable, "-m", "mtp.cli", "worker"]))
+    print(f"Map the Paths is serving on http://{args.host}:{args.port}/", flush=True)
+    return _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen]) -> int:
+    """Wait until a child exits or a stop signal comes; then stop the others."""
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    exit_code = 0
+    while not stopping:
+        for child in children:
+            code = child.poll()
+            if code is not None:
+                print(f"mtp serve: {child.args[2:4]} exited with {code}; stopping", file=sys.stderr)
+                exit_code = code or 1
+                stopping = True
+                break
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        print("\nCommands: serve, worker, and every Django management command (mtp help).")
+        return 0
+    if argv[0] == "serve":
+        return serve(argv[1:])
+    _django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["mtp", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Import jobs: one per hand-off of a Mapillary sequence to a Map the Paths sequence."""
+
+from django.db import models
+from django.db.models import Q
+
+from mtp.sequences.models import Sequence
+
+
+class ImportJob(models.Model):
+    """The state of one import, from queued to succeeded or failed.
+
+    At most one job per sequence is active (queued or running) at a time; the
+    database enforces it. The user's Mapillary token is kept only encrypted, and
+    only while the job is active.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="import_jobs")
+    mapillary_sequence_key = models.CharField(max_length=100)
+    mapillary_user_id = models.CharField(max_length=100, blank=True)
+    mapillary_username = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # Fernet ciphertext of the user's Mapillary token; emptied when the job ends.
+    token_ciphertext = models.TextField(blank=True, editable=False)
+    # Lease: the worker running the job renews it; an expired lease means the worker died.
+    lease_owner = models.CharField(max_length=64, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "lease_expires_at"], name="importjob_status_lease"),
+            models.Index(fields=["sequence", "-created_at"], name="importjob_sequence_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence"],
+                condition=Q(status__in=["queued", "running"]),
+                name="importjob_one_active_per_sequence",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="importjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress_done__lte=models.F("progress_total")),
+                name="importjob_progress_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running"]) | Q(token_ciphertext=""),
+                name="importjob_token_only_while_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.mapillary_sequence_key} -> {self.sequence_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE

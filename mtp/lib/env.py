@@ -1,0 +1,158 @@
+"""Read settings from the environment, failing loudly on values that do not parse.
+
+Every helper raises ``ImproperlyConfigured`` naming the variable, so a typo in a
+deployment stops start-up with a message an operator can act on.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str) -> str:
+    """The variable's value, or ``default`` when it is unset."""
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off (any case)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer variable, optionally bounded."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={value} is above the maximum of {maximum}")
+    return value
+
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    """A number variable, optionally bounded below."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a finite number")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; blanks around items are ignored."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str) -> str:
+    """An http(s) URL without a trailing slash."""
+    raw = os.environ.get(name, default).strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an http(s) URL")
+    return raw.rstrip("/")
+
+
+def env_path(name: str, default: str) -> Path:
+    """A filesystem path, made absolute."""
+    raw = os.environ.get(name, default)
+    if not raw.strip():
+        raise ImproperlyConfigured(f"{name} is empty: give a directory path")
+    return Path(raw).expanduser().resolve()
+
+
+def database_from_url(name: str, url: str) -> dict:
+    """Django DATABASES entry for a SpatiaLite or PostgreSQL/PostGIS URL.
+
+    ``spatialite:///abs/path.db`` (or ``sqlite://``) selects SpatiaLite;
+    ``postgres://``, ``postgresql://`` or ``postgis://`` selects PostGIS.
+    Query parameters become connection options (``?sslmode=require``).
+    """
+    parts = urlsplit(url)
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme in ("spatialite", "sqlite"):
+        path = unquote(parts.path)
+        if not path or path == "/":
+            raise ImproperlyConfigured(f"{name}={url!r} has no database file path")
+        return {
+            "ENGINE": "django.contrib.gis.db.backends.spatialite",
+            "NAME": path,
+            "OPTIONS": {
+                # WAL lets the web processes read while the worker writes; IMMEDIATE
+                # transactions take the write lock up front instead of failing half-way.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    if parts.scheme in ("postgres", "postgresql", "postgis"):
+        database = unquote(parts.path.lstrip("/"))
+        if not database:
+            raise ImproperlyConfigured(f"{name}={url!r} has no database name")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={url!r} has a bad port") from None
+        return {
+            "ENGINE": "django.contrib.gis.db.backends.postgis",
+            "NAME": database,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+            "OPTIONS": options,
+        }
+    raise ImproperlyConfigured(
+        f"{name}={url!r}: unsupported scheme {parts.scheme!r}; use spatialite:///path or postgres://..."
+    )
+
+
+def persistent_secret(path: Path) -> str:
+    """A secret kept in ``path`` (mode 0600), generated on first use."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: the link either
+    # wins atomically or finds another process's complete secret already there.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(50) + "\n")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()

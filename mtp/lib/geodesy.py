@@ -1,0 +1,41 @@
+"""Distances on the Earth's surface."""
+
+import math
+
+from geographiclib.geodesic import Geodesic
+
+# Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres between two (lon, lat) points in degrees."""
+    lon1, lat1 = map(math.radians, a)
+    lon2, lat2 = map(math.radians, b)
+    dlat = lat2 - lat1
+    dlon = lon2 - lon1
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def geodesic_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Geodesic distance in metres on the WGS84 ellipsoid between two (lon, lat) points."""
+    return Geodesic.WGS84.Inverse(a[1], a[0], b[1], b[0], Geodesic.DISTANCE)["s12"]
+
+
+def path_length_m(points: list[tuple[float, float]]) -> float:
+    """Geodesic length in metres of the path through (lon, lat) points in order."""
+    return sum(geodesic_m(points[i], points[i + 1]) for i in range(len(points) - 1))
+
+
+def bbox_around(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """A (west, south, east, north) box that contains every point within ``radius_m`` of (lon, lat)."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    cos_lat = math.cos(math.radians(lat))
+    dlon = 180.0 if cos_lat < 1e-9 else min(180.0, math.degrees(radius_m / (EARTH_RADIUS_M * cos_lat)))
+    return (
+        max(-180.0, lon - dlon),
+        max(-90.0, lat - dlat),
+        min(180.0, lon + dlon),
+        min(90.0, lat + dlat),
+    )

@@ -1,0 +1,282 @@
+"""Sequences of street-level images, their images, and the vocabularies that describe them."""
+
+import re
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.contrib.gis.geos import LineString
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+)
+from django.db.models import Q
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.urls import reverse
+
+from mtp.lib.geodesy import path_length_m
+
+TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
+NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 5000
+
+
+class TransportType(models.Model):
+    """A way of travel. Two levels: parents (Earth, Water...) and their children (Walk, Kayak...).
+
+    Sequences always take a child type; filtering by a parent includes its children.
+    """
+
+    name = models.CharField(max_length=50)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["parent_id", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="transporttype_name_unique_ci"),
+            models.CheckConstraint(condition=~Q(name=""), name="transporttype_name_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="transporttype_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id is not None and self.parent.parent_id is not None:
+            raise ValidationError({"parent": "Transport types have two levels: pick a top-level parent."})
+
+    @property
+    def is_parent(self) -> bool:
+        return self.parent_id is None
+
+
+def validate_tag_name(value: str) -> None:
+    if not TAG_PATTERN.match(value):
+        raise ValidationError(
+            "A tag is 1 to 50 characters of lowercase letters, digits and hyphens.", code="invalid_tag"
+        )
+
+
+class Tag(models.Model):
+    """A free label on sequences: lowercase ``[a-z0-9-]``, 1 to 50 characters."""
+
+    name = models.CharField(max_length=50, unique=True, validators=[validate_tag_name])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(name__regex=r"^[a-z0-9-]{1,50}$"), name="tag_name_format")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CameraMake(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="cameramake_name_not_empty")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CameraModel(models.Model):
+    make = models.ForeignKey(CameraMake, on_delete=models.CASCADE, related_name="models")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["make__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["make", "name"], name="cameramodel_unique_per_make"),
+            models.CheckConstraint(condition=~Q(name=""), name="cameramodel_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.make.name} {self.name}"
+
+
+class Sequence(models.Model):
+    """A run of GPS-tagged photos shared by one person, created as a draft, published by an import."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        IMPORTING = "importing"
+        PUBLISHED = "published"
+        FAILED = "failed"
+
+    unique_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sequences"
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    # The database CHECK in Meta backs up the validator.
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
+    transport_type = models.ForeignKey(TransportType, on_delete=models.PROTECT, related_name="+")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="sequences")
+    source = models.CharField(max_length=50, blank=True, help_text="The client that created it.")
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sequences",
+        help_text="The OAuth application that created it.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+
+    mapillary_sequence_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    google_street_view = models.URLField(max_length=500, blank=True)
+    strava = models.CharField(max_length=100, blank=True)
+
+    captured_at_start = models.DateTimeField(null=True, blank=True)
+    captured_at_end = models.DateTimeField(null=True, blank=True)
+    geometry = models.LineStringField(srid=4326, null=True, blank=True, spatial_index=True)
+    # The route's bounding box, kept beside the geometry so that a box search uses a plain
+    # B-tree index on every database (SpatiaLite's R*Tree needs hand-written queries).
+    bbox_west = models.FloatField(null=True, blank=True)
+    bbox_south = models.FloatField(null=True, blank=True)
+    bbox_east = models.FloatField(null=True, blank=True)
+    bbox_north = models.FloatField(null=True, blank=True)
+    distance_m = models.FloatField(default=0)
+    image_count = models.PositiveIntegerField(default=0)
+    is_pano = models.BooleanField(default=False)
+    camera_make = models.ForeignKey(
+        CameraMake, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    camera_model = models.ForeignKey(
+        CameraModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="sequence_status_published"),
+            models.Index(fields=["owner", "-created_at"], name="sequence_owner_created"),
+            models.Index(fields=["status", "captured_at_start"], name="sequence_status_captured"),
+            models.Index(fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"], name="sequence_bbox"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("name"), 1)
+                & LessThanOrEqual(Length("name"), NAME_MAX_LENGTH),
+                name="sequence_name_length",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
+                name="sequence_description_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "importing", "published", "failed"]),
+                name="sequence_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="sequence_published_has_date",
+            ),
+            models.CheckConstraint(condition=Q(distance_m__gte=0), name="sequence_distance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(captured_at_start__isnull=True)
+                | Q(captured_at_end__isnull=True)
+                | Q(captured_at_end__gte=models.F("captured_at_start")),
+                name="sequence_capture_times_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mapillary_sequence_key=""), name="sequence_mapillary_key_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:sequence", args=[self.unique_id])
+
+    def clean(self) -> None:
+        self.name = (self.name or "").strip()
+        if not self.name:
+            raise ValidationError({"name": "A sequence needs a name."})
+        if self.transport_type_id is not None and self.transport_type.parent_id is None:
+            raise ValidationError(
+                {"transport_type": "Pick a specific way of travel (such as Walk), not a group."}
+            )
+        if self.google_street_view:
+            URLValidator(schemes=["https"])(self.google_street_view)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def set_route(self, points: list[tuple[float, float]], times: list[datetime]) -> None:
+        """Set geometry, bounding box, distance and capture times from ordered (lon, lat) points."""
+        if len(points) >= 2:
+            self.geometry = LineString(points, srid=4326)
+        else:
+            self.geometry = None
+        if points:
+            lons = [p[0] for p in points]
+            lats = [p[1] for p in points]
+            self.bbox_west, self.bbox_east = min(lons), max(lons)
+            self.bbox_south, self.bbox_north = min(lats), max(lats)
+        else:
+            self.bbox_west = self.bbox_east = self.bbox_south = self.bbox_north = None
+        self.distance_m = path_length_m(points)
+        known = [t for t in times if t is not None]
+        self.captured_at_start = min(known) if known else None
+        self.captured_at_end = max(known) if known else None
+
+
+class Image(models.Model):
+    """One photo of a sequence, keyed by its Mapillary image id."""
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="images")
+    mapillary_key = models.CharField(max_length=100, unique=True)
+    position = models.PositiveIntegerField(help_text="0-based place in capture order.")
+    point = models.PointField(srid=4326, spatial_index=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    compass_angle = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(360)]
+    )
+    camera_make = models.ForeignKey(
+        CameraMake, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    camera_model = models.ForeignKey(
+        CameraModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_pano = models.BooleanField(default=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    altitude = models.FloatField(null=True, blank=True)
+    thumb_256_url = models.URLField(max_length=2000, blank=True)
+    thumb_1024_url = models.URLField(max_length=2000, blank=True)
+    thumb_2048_url = models.URLField(max_length=2000, blank=True)
+    thumb_original_url = models.URLField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["sequence_id", "position"]
+        indexes = [models.Index(fields=["sequence", "position"], name="image_sequence_position")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(compass_angle__isnull=True) | Q(compass_angle__gte=0, compass_angle__lte=360),
+                name="image_compass_angle_range",
+            ),
+            models.CheckConstraint(condition=~Q(mapillary_key=""), name="image_mapillary_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.mapillary_key

@@ -1,0 +1,210 @@
+"""Django settings, read only from the environment (see README "Configuration")."""
+
+from pathlib import Path
+
+from mtp.lib.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    env_url,
+    persistent_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_path("MTP_DATA_DIR", "./var")
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# How many reverse proxies in front of the server append to X-Forwarded-For (0: none, trust no header).
+MTP_PROXY_COUNT = env_int("MTP_PROXY_COUNT", 0, minimum=0, maximum=5)
+# The public address of this instance, used in links the API returns and in emails.
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+SITE_NAME = env_str("SITE_NAME", "Map the Paths")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "oauth2_provider",
+    "django_tasks",
+    "django_tasks_db",
+    "mtp.accounts",
+    "mtp.developers",
+    "mtp.sequences",
+    "mtp.imports",
+    "mtp.api",
+    "mtp.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mtp.urls"
+WSGI_APPLICATION = "mtp.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "mtp.web.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL", f"spatialite:///{DATA_DIR / 'mtp.sqlite3'}")
+DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
+if DATABASES["default"]["ENGINE"].endswith("postgis"):
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Tests share their database with real worker and server processes, so even the
+# SpatiaLite test database is a file, never ":memory:".
+DATABASES["default"]["TEST"] = {
+    "NAME": env_str("MTP_TEST_DATABASE_NAME", "")
+    or (
+        str(DATA_DIR / "test.sqlite3")
+        if DATABASES["default"]["ENGINE"].endswith("spatialite")
+        else f"test_{DATABASES['default']['NAME']}"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+# Failed log-ins allowed per window, per client address and per account.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mtp_cache",
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Tests and DEBUG serve static files straight from the apps, without collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# Security headers on every response; TLS-only settings when the instance sits behind TLS.
+MTP_TLS = env_bool("MTP_TLS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = MTP_TLS
+CSRF_COOKIE_SECURE = MTP_TLS
+SECURE_SSL_REDIRECT = MTP_TLS
+SECURE_HSTS_SECONDS = 31536000 if MTP_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = MTP_TLS
+SECURE_HSTS_PRELOAD = env_bool("MTP_HSTS_PRELOAD", False)
+if MTP_TLS:
+    # The TLS proxy in front tells us the original scheme.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Request body limits: a careless client cannot make the server buffer megabytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MTP_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# OAuth 2.0 (django-oauth-toolkit). The Application model is ours from the first migration.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "developers.Application"
+OAUTH2_PROVIDER = {
+    # Tokens do not expire unless an instance asks for a lifetime (in seconds).
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_LIFETIME", 0, minimum=0) or 100 * 365 * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "PKCE_REQUIRED": True,
+    "ALLOWED_SCHEMES": ["https", "http"],
+    "SCOPES": {
+        "read": "See your sequences, including drafts",
+        "write": "Create, import, edit and delete sequences for you",
+    },
+    "DEFAULT_SCOPES": ["read", "write"],
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+}
+
+SILENCED_SYSTEM_CHECKS = [
+    # GDAL 3.6 (Debian 12) cannot block network access while parsing spatial references;
+    # this project never parses spatial-reference strings from users.
+    "gis.W001",
+    # The implicit grant is what the MTP Desktop Uploader uses; each application must opt in.
+    "oauth2_provider.W001",
+    # http redirect URIs are needed for native apps' loopback callbacks (RFC 8252); others are refused.
+    "oauth2_provider.W008",
+    # HSTS preload is an operator's choice (MTP_HSTS_PRELOAD=1).
+    "security.W021",
+]
+
+# Background work: Django's Tasks API, jobs kept in the same database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Mapillary Graph API v4.
+MAPILLARY_API_URL = env_url("MAPILLARY_API_URL", "https://graph.mapillary.com")
+MAPILLARY_TIMEOUT = env_int("MAPILLARY_TIMEOUT", 30, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        # Never let a library's debug output carry tokens into the logs.
+        "oauthlib": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mtp.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("mtp.api.urls")),
+    path("accounts/", include("mtp.accounts.urls")),
+    path("", include("mtp.web.urls")),
+]

@@ -1,0 +1,9 @@
+"""WSGI entry point: ``mtp.wsgi:application``."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mtp.settings")
+
+application = get_wsgi_application()

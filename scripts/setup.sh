@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Prepare this checkout: system libraries, a virtual environment in .venv, the project installed.
+# Usage: scripts/setup.sh [--postgis] [--browser]
+#   --postgis   also install PostGIS for the machine's PostgreSQL (the test suite's second run)
+#   --browser   also install Chromium for the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_postgis=0
+want_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --postgis) want_postgis=1 ;;
+    --browser) want_browser=1 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# System packages (Debian/Ubuntu names).
+packages=(binutils gdal-bin libgdal-dev libproj-dev libgeos-c1v5 libsqlite3-mod-spatialite python3-venv)
+if [ "$want_postgis" = 1 ]; then
+  pg_major=""
+  if command -v pg_config >/dev/null 2>&1; then
+    pg_major=$(pg_config --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+  fi
+  if [ -z "$pg_major" ] && [ -d /etc/postgresql ]; then
+    pg_major=$(ls /etc/postgresql | sort -n | tail -n 1)
+  fi
+  packages+=("postgresql-${pg_major:-15}-postgis-3")
+fi
+if [ "$want_browser" = 1 ]; then
+  packages+=(chromium)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "this system has no apt-get. Install these (or your system's equivalents) by hand:"
+    say "  GDAL, GEOS, PROJ, the SpatiaLite SQLite extension, Python 3.11+ with venv"
+    [ "$want_postgis" = 1 ] && say "  PostGIS 3 for your PostgreSQL"
+    [ "$want_browser" = 1 ] && say "  Chromium"
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo="sudo"
+    else
+      say "need root to install: ${missing[*]}. Run as root, or install them by hand."
+      exit 1
+    fi
+  fi
+  say "installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A Python whose sqlite3 can load extensions (SpatiaLite is one). Debian's own python3
+# can; some builds (pyenv's, for one) cannot.
+can_load_extensions() {
+  "$1" - <<'PY' 2>/dev/null
+import sqlite3, sys
+if sys.version_info < (3, 11):
+    raise SystemExit(1)
+sqlite3.connect(":memory:").enable_load_extension(True)
+PY
+}
+python=""
+for candidate in ${MTP_PYTHON:-} /usr/bin/python3 /usr/bin/python3.11 /usr/bin/python3.12 /usr/bin/python3.13 python3; do
+  if command -v "$candidate" >/dev/null 2>&1 && can_load_extensions "$candidate"; then
+    python=$(command -v "$candidate")
+    break
+  fi
+done
+if [ -z "$python" ]; then
+  say "no Python 3.11+ whose sqlite3 can load extensions was found."
+  say "Install Debian's python3 (apt-get install python3 python3-venv), or point MTP_PYTHON at one."
+  exit 1
+fi
+
+# The virtual environment, rebuilt when its Python is not the one chosen.
+if [ -x .venv/bin/python ] && ! can_load_extensions .venv/bin/python; then
+  say "rebuilding .venv: its Python cannot load SQLite extensions"
+  rm -rf .venv
+fi
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $python"
+  "$python" -m venv .venv
+fi
+
+# Install the project when pyproject.toml changed since the last install.
+stamp=.venv/.mtp-installed
+digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+  say "installing the project and its dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  echo "$digest" > "$stamp"
+fi

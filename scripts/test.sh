@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set everything up, then run the whole test suite twice: on SpatiaLite and on PostgreSQL + PostGIS.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k import).
+# MTP_TEST_PG_URL names the PostgreSQL server and database (default: the machine's local one).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --postgis || exit 1
+
+pg_url=${MTP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/mtp}
+pg_host=$(.venv/bin/python -c "import sys; from urllib.parse import urlsplit; u=urlsplit(sys.argv[1]); print(u.hostname or '127.0.0.1', u.port or 5432, u.username or 'postgres')" "$pg_url")
+read -r host port user <<<"$pg_host"
+
+# Start the local PostgreSQL cluster when it is installed but not running.
+if ! pg_isready -q -h "$host" -p "$port" 2>/dev/null && [ -d /etc/postgresql ]; then
+  echo "test: starting PostgreSQL"
+  version=$(ls /etc/postgresql | sort -n | tail -n 1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+    || sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 1 30); do pg_isready -q -h "$host" -p "$port" && break; sleep 1; done
+fi
+
+status=0
+echo "== SpatiaLite =="
+MTP_DATA_DIR="$PWD/var/test-spatialite" env -u DATABASE_URL .venv/bin/python -m pytest "$@" || status=1
+
+echo "== PostgreSQL + PostGIS ($host:$port) =="
+if pg_isready -q -h "$host" -p "$port" -U "$user"; then
+  MTP_DATA_DIR="$PWD/var/test-postgis" DATABASE_URL="$pg_url" .venv/bin/python -m pytest "$@" || status=1
+else
+  echo "test: PostgreSQL at $host:$port does not answer; the PostGIS run failed" >&2
+  status=1
+fi
+exit $status
