@@ -18,7 +18,7 @@ def test_healthz_answers_503_when_the_database_does_not(tmp_path):
     # A real server process whose database (PostgreSQL on a closed port) cannot be reached.
     script = (
         "from django.test import Client;"
-        "r = Client().get('/healthz');"
+        "r = Client(HTTP_HOST='localhost').get('/healthz');"
         "print(r.status_code, r['Retry-After'], r.content.decode())"
     )
     env = {
