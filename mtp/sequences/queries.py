@@ -1,0 +1,215 @@
+"""Queries on sequences, and look-ups in the tag and transport type vocabularies."""
+
+import threading
+import time
+from collections.abc import Iterable
+
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.measure import D
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save
+
+from mtp.lib.geodesy import bbox_around
+
+MAX_TAGS = 30
+# The longest search radius around a point, in metres.
+MAX_RADIUS_M = 100_000
+
+BBox = tuple[float, float, float, float]
+
+
+class SequenceQuerySet(models.QuerySet):
+    """Filters used by the API and the site. Each returns a new queryset."""
+
+    def published(self) -> "SequenceQuerySet":
+        return self.filter(status="published")
+
+    def visible_to(self, user) -> "SequenceQuerySet":
+        """Published sequences, and every sequence of ``user`` (drafts are their owner's only)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.published()
+        return self.filter(Q(status="published") | Q(owner=user))
+
+    def in_bbox(self, west: float, south: float, east: float, north: float) -> "SequenceQuerySet":
+        """Sequences whose route crosses the box (west > east means the box crosses 180°).
+
+        A route that crosses the box with no vertex inside it still matches. A sequence of one
+        image has no line, only its point's box.
+        """
+        if west <= east:
+            boxes = [(west, south, east, north)]
+        else:
+            boxes = [(west, south, 180.0, north), (-180.0, south, east, north)]
+        box_q = Q()
+        for w, s, e, n in boxes:
+            box_q |= Q(bbox_west__lte=e, bbox_east__gte=w, bbox_south__lte=n, bbox_north__gte=s)
+        shapes = [Polygon.from_bbox(box) for box in boxes]
+        shape = shapes[0] if len(shapes) == 1 else MultiPolygon(*shapes)
+        shape.srid = 4326
+        if connections[self.db].vendor == "postgresql":
+            # PostGIS: ST_Intersects uses the GiST index on geometry; single points (no line)
+            # are found through the partial index on the box columns.
+            return self.filter(Q(geometry__intersects=shape) | (Q(geometry__isnull=True) & box_q))
+        # SpatiaLite: the B-tree on the box columns narrows, the exact test runs on the rest.
+        return self.filter(box_q).filter(Q(geometry__isnull=True) | Q(geometry__intersects=shape))
+
+    def near(self, lon: float, lat: float, radius_m: float) -> "SequenceQuerySet":
+        """Sequences whose route passes within ``radius_m`` metres of (lon, lat).
+
+        A sequence of one image (no line) matches when its point lies in the square around.
+        """
+        west, south, east, north = bbox_around(lon, lat, radius_m)
+        point = Point(lon, lat, srid=4326)
+        return self.in_bbox(west, south, east, north).filter(
+            Q(geometry__isnull=True) | Q(geometry__distance_lte=(point, D(m=radius_m)))
+        )
+
+    def of_transport_type(self, transport_type) -> "SequenceQuerySet":
+        """Sequences of this type; a parent type (Water) includes its children (Kayak...)."""
+        if transport_type.parent_id is None:
+            return self.filter(transport_type__parent_id=transport_type.pk)
+        return self.filter(transport_type_id=transport_type.pk)
+
+    def with_all_tags(self, names: Iterable[str]) -> "SequenceQuerySet":
+        """Sequences carrying every one of the tags ``names``."""
+        through = self.model.tags.through
+        queryset = self
+        for name in set(names):
+            queryset = queryset.filter(
+                Exists(through.objects.filter(sequence_id=OuterRef("pk"), tag__name=name))
+            )
+        return queryset
+
+    def of_username(self, username: str) -> "SequenceQuerySet":
+        """Sequences of the user named ``username`` (any case)."""
+        return self.alias(owner_username_lower=Lower("owner__username")).filter(
+            owner_username_lower=username.lower()
+        )
+
+    def matching_text(self, text: str) -> "SequenceQuerySet":
+        """Sequences whose name or description contains ``text`` (any case)."""
+        return self.filter(Q(name__icontains=text) | Q(description__icontains=text))
+
+
+# Tags -----------------------------------------------------------------------------------------
+
+
+def parse_tags(value: str | list[str] | None) -> list[str]:
+    """Tag names from a comma-separated string or a list: trimmed, lowercased, de-duplicated.
+
+    Raises ValidationError naming each invalid tag and the reason.
+    """
+    from mtp.sequences.models import TAG_PATTERN
+
+    if value is None:
+        return []
+    items: list[str] = []
+    for part in [value] if isinstance(value, str) else value:
+        if not isinstance(part, str):
+            raise ValidationError("Tags must be strings.", code="invalid_tag")
+        items.extend(part.split(","))
+    names: list[str] = []
+    invalid: list[str] = []
+    for item in items:
+        name = item.strip().lower()
+        if not name:
+            continue
+        if not TAG_PATTERN.match(name):
+            invalid.append(item.strip())
+        elif name not in names:
+            names.append(name)
+    if invalid:
+        listed = ", ".join(repr(name) for name in invalid)
+        raise ValidationError(
+            f"Invalid tag {listed}: a tag is 1 to 50 characters of letters, digits and hyphens.",
+            code="invalid_tag",
+            params={"invalid": invalid},
+        )
+    if len(names) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags per sequence.", code="too_many_tags")
+    return names
+
+
+def tags_for_names(names: list[str]) -> list:
+    """The Tag rows for ``names``, creating the missing ones, in the order of ``names``."""
+    from mtp.sequences.models import Tag
+
+    if not names:
+        return []
+    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = [name for name in names if name not in found]
+    if missing:
+        # Another request may create the same tag at the same moment: ignore the conflict
+        # and read back whichever row won.
+        Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)
+        found.update((tag.name, tag) for tag in Tag.objects.filter(name__in=missing))
+    return [found[name] for name in names]
+
+
+def set_sequence_tags(sequence, tags: list, *, created: bool = False) -> None:
+    """Make ``tags`` the sequence's tags; ``created`` skips clearing (a new sequence has none)."""
+    through = type(sequence).tags.through
+    if not created:
+        through.objects.filter(sequence_id=sequence.pk).delete()
+    if tags:
+        through.objects.bulk_create(
+            [through(sequence_id=sequence.pk, tag_id=tag.pk) for tag in tags]
+        )
+
+
+# Transport types ------------------------------------------------------------------------------
+
+# Transport types change only through the admin, so each process keeps them in memory: a create
+# resolves "Walk" without a query. A change in this process clears the copy at once; other
+# processes see it within TRANSPORT_TYPES_TTL seconds.
+TRANSPORT_TYPES_TTL = 60.0
+_transport_types_lock = threading.Lock()
+_transport_types_cache: tuple[float, dict[str, object]] | None = None
+
+
+def transport_types_by_name() -> dict[str, object]:
+    """Every transport type keyed by its lowercased name, parents loaded."""
+    global _transport_types_cache
+    cached = _transport_types_cache
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < TRANSPORT_TYPES_TTL:
+        return cached[1]
+    from mtp.sequences.models import TransportType
+
+    types = list(TransportType.objects.select_related("parent"))
+    by_name = {transport_type.name.lower(): transport_type for transport_type in types}
+    with _transport_types_lock:
+        _transport_types_cache = (now, by_name)
+    return by_name
+
+
+def clear_transport_types_cache(**kwargs) -> None:
+    global _transport_types_cache
+    with _transport_types_lock:
+        _transport_types_cache = None
+
+
+def find_transport_type(name: str, *, child_only: bool):
+    """The transport type called ``name`` (any case), or ValidationError listing valid names."""
+    found = transport_types_by_name().get(name.strip().lower())
+    if found is not None and (found.parent_id is not None or not child_only):
+        return found
+    valid = sorted(
+        transport_type.name
+        for transport_type in transport_types_by_name().values()
+        if transport_type.parent_id is not None or not child_only
+    )
+    if found is not None:
+        message = (
+            f"'{found.name}' is a group: pick one of its kinds. Valid names: {', '.join(valid)}."
+        )
+    else:
+        message = f"Unknown transport type '{name}'. Valid names: {', '.join(valid)}."
+    raise ValidationError(message, code="invalid_transport_type", params={"valid": valid})
+
+
+post_save.connect(clear_transport_types_cache, sender="sequences.TransportType")
+post_delete.connect(clear_transport_types_cache, sender="sequences.TransportType")
