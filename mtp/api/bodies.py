@@ -1,11 +1,13 @@
 """Request bodies: JSON, form-urlencoded or multipart, read into one dict and validated."""
 
 import json
+from io import BytesIO
 from typing import Any, TypeVar
 
 import pydantic
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParser
 from ninja.errors import ValidationError
 
 from mtp.api.errors import ApiError
@@ -41,10 +43,7 @@ def read_body(request: HttpRequest) -> dict[str, Any]:
     content_type = request.content_type or ""
     has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
     if content_type in FORM_TYPES:
-        # Never request.body here: a multipart body may already have been streamed into POST.
-        return {
-            key: values[0] if len(values) == 1 else values for key, values in request.POST.lists()
-        }
+        return {key: values[0] if len(values) == 1 else values for key, values in _form(request)}
     if not has_body:
         return {}
     if content_type == "application/json":
@@ -60,6 +59,20 @@ def read_body(request: HttpRequest) -> dict[str, Any]:
         f"Send the body as one of {', '.join(BODY_TYPES)} (not {content_type or 'untyped'}).",
         {"accepted": list(BODY_TYPES)},
     )
+
+
+def _form(request: HttpRequest):
+    """The fields of a form body. Django parses forms only for POST; PUT and PATCH are read here."""
+    if request.method == "POST":
+        # Never request.body here: a multipart body may already have been streamed into POST.
+        return request.POST.lists()
+    if request.content_type == "application/x-www-form-urlencoded":
+        return QueryDict(request.body, encoding=request.encoding).lists()
+    parser = MultiPartParser(
+        request.META, BytesIO(request.body), request.upload_handlers, request.encoding
+    )
+    fields, _files = parser.parse()
+    return fields.lists()
 
 
 def validate_body(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:

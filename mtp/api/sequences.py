@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router
+from ninja.throttling import UserRateThrottle
 
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
@@ -59,6 +60,8 @@ from mtp.sequences.queries import (
 router = Router(tags=["sequences"])
 
 DEFAULT_RADIUS_M = 1000.0
+# Each import call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
+IMPORT_THROTTLE = UserRateThrottle("30/m")
 
 ORDERINGS = {
     "newest": Ordering("newest", "published_at", kind=datetime),
@@ -289,6 +292,7 @@ def create_sequence(request: HttpRequest):
 @router.put(
     "/sequence/import/{uuid:unique_id}",
     auth=token_auth,
+    throttle=[IMPORT_THROTTLE],
     response={
         200: SequenceWriteOut,
         202: ImportAcceptedOut,
