@@ -4,6 +4,7 @@ Drafts, importing and failed sequences exist only for their owner: anyone else g
 404 as for an id that does not exist.
 """
 
+import functools
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -12,9 +13,8 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from ninja import Query, Router
 from ninja.throttling import UserRateThrottle
 
@@ -47,13 +47,13 @@ from mtp.api.schemas import (
     SequenceWriteOut,
 )
 from mtp.imports.models import ImportJob
-from mtp.sequences.models import Image, Sequence, Tag
+from mtp.sequences.models import Image, Sequence
 from mtp.sequences.queries import (
     MAX_RADIUS_M,
     find_transport_type,
     parse_tags,
     set_sequence_tags,
-    tags_for_names,
+    tag_names_by_sequence,
     transport_types_by_name,
 )
 
@@ -97,8 +97,31 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+_PLACEHOLDER = UUID(int=0)
+
+
+@functools.lru_cache(maxsize=16)
+def _sequence_url_template(name: str, site_url: str, prefix: str) -> str:
+    return site_url + reverse(name, kwargs={"unique_id": _PLACEHOLDER})
+
+
+def sequence_url(name: str, unique_id: UUID) -> str:
+    """The absolute URL of the view ``name`` for a sequence, without resolving it each time."""
+    template = _sequence_url_template(name, settings.SITE_URL, get_script_prefix())
+    return template.replace(str(_PLACEHOLDER), str(unique_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _profile_url(username: str, site_url: str, prefix: str) -> str:
+    return site_url + reverse("accounts:profile", args=[username])
+
+
+def profile_url(user) -> str:
+    return _profile_url(user.username, settings.SITE_URL, get_script_prefix())
+
+
 def sequence_api_url(sequence: Sequence) -> str:
-    return absolute(reverse("api:get_sequence", kwargs={"unique_id": sequence.unique_id}))
+    return sequence_url("api:get_sequence", sequence.unique_id)
 
 
 def import_data(job: ImportJob | None) -> dict[str, Any] | None:
@@ -115,16 +138,11 @@ def import_data(job: ImportJob | None) -> dict[str, Any] | None:
 
 
 def sequence_data(
-    sequence: Sequence,
-    *,
-    tags: list[str] | None = None,
-    latest_import: ImportJob | None = None,
+    sequence: Sequence, *, tags: list[str], latest_import: ImportJob | None = None
 ) -> dict[str, Any]:
-    """The JSON of a sequence. ``tags`` defaults to the prefetched ones."""
+    """The JSON of a sequence."""
     owner = sequence.owner
     transport_type = transport_types_by_id().get(sequence.transport_type_id)
-    if tags is None:
-        tags = [tag.name for tag in sequence.tags.all()]
     has_box = sequence.bbox_west is not None
     return {
         "unique_id": str(sequence.unique_id),
@@ -148,12 +166,12 @@ def sequence_data(
         "owner": {
             "username": owner.username,
             "display_name": owner.public_name,
-            "profile_url": absolute(owner.get_absolute_url()),
+            "profile_url": profile_url(owner),
         },
         "created_at": sequence.created_at,
         "updated_at": sequence.updated_at,
         "published_at": sequence.published_at,
-        "url": absolute(sequence.get_absolute_url()),
+        "url": sequence_url("web:sequence", sequence.unique_id),
         "import": import_data(latest_import),
     }
 
@@ -212,7 +230,11 @@ def latest_imports(sequence_ids: list[int]) -> dict[int, ImportJob]:
 
 
 def write_response(sequence: Sequence, *, status: int, **extra: Any) -> HttpResponse:
-    data = sequence_data(sequence, latest_import=latest_imports([sequence.pk]).get(sequence.pk))
+    data = sequence_data(
+        sequence,
+        tags=tag_names_by_sequence([sequence.pk])[sequence.pk],
+        latest_import=latest_imports([sequence.pk]).get(sequence.pk),
+    )
     return json_response(
         {"unique_id": str(sequence.unique_id), "sequence": data, **extra}, status=status
     )
@@ -223,16 +245,21 @@ def write_response(sequence: Sequence, *, status: int, **extra: Any) -> HttpResp
 NOT_FOUND = "No sequence with this id."
 
 
-def _with_tags(queryset):
-    return queryset.select_related("owner").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.only("name"))
-    )
+# What a sequence's JSON shows of its owner; the rest of the user row is never read.
+OWNER_FIELDS_UNUSED = [
+    f"owner__{name}"
+    for name in ("password", "last_login", "email", "first_name", "last_name", "date_joined")
+]
+
+
+def _with_owner(queryset):
+    return queryset.select_related("owner").defer(*OWNER_FIELDS_UNUSED)
 
 
 def visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
     """The sequence if the caller may see it (published, or theirs); 404 otherwise."""
     viewer = request.auth.user
-    sequence = _with_tags(Sequence.objects.visible_to(viewer)).filter(unique_id=unique_id).first()
+    sequence = _with_owner(Sequence.objects.visible_to(viewer)).filter(unique_id=unique_id).first()
     if sequence is None:
         raise ApiError(404, NOT_FOUND)
     return sequence
@@ -278,9 +305,8 @@ def create_sequence(request: HttpRequest):
             source=payload.source,
             application=caller.application,
         )
-        tags = tags_for_names(payload.tag_names)
-        set_sequence_tags(sequence, tags, created=True)
-    data = sequence_data(sequence, tags=[tag.name for tag in tags])
+        set_sequence_tags(sequence.pk, payload.tag_names, created=True)
+    data = sequence_data(sequence, tags=payload.tag_names)
     response = json_response({"unique_id": data["unique_id"], "sequence": data}, status=201)
     response["Location"] = sequence_api_url(sequence)
     return response
@@ -366,7 +392,8 @@ def get_sequence(request: HttpRequest, unique_id: UUID):
         return gpx_response(sequence)
     is_owner = request.auth.user is not None and sequence.owner_id == request.auth.user.pk
     latest = latest_imports([sequence.pk]).get(sequence.pk) if is_owner else None
-    data = sequence_data(sequence, latest_import=latest)
+    tags = tag_names_by_sequence([sequence.pk])[sequence.pk]
+    data = sequence_data(sequence, tags=tags, latest_import=latest)
     if media_type == GEOJSON:
         return json_response(feature(sequence, data), media_type=GEOJSON, vary=True)
     return json_response(data, vary=True)
@@ -538,10 +565,14 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     if media_type == JSON:
         queryset = queryset.defer("geometry")
 
-    rows, cursor = page(_with_tags(queryset), ordering, limit=filters.limit, cursor=filters.cursor)
-    latest = latest_imports([row.pk for row in rows]) if own else {}
+    rows, cursor = page(_with_owner(queryset), ordering, limit=filters.limit, cursor=filters.cursor)
+    ids = [row.pk for row in rows]
+    tags = tag_names_by_sequence(ids)
+    latest = latest_imports(ids) if own else {}
     link = next_link(request, cursor)
-    items = [sequence_data(row, latest_import=latest.get(row.pk)) for row in rows]
+    items = [
+        sequence_data(row, tags=tags[row.pk], latest_import=latest.get(row.pk)) for row in rows
+    ]
     if media_type == GEOJSON:
         body = {
             "type": "FeatureCollection",
@@ -595,8 +626,7 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
         )
         tags_field = "tags" if "tags" in sent else "tag" if "tag" in sent else None
         if tags_field is not None:
-            names = list(getattr(payload, tags_field) or [])
-            set_sequence_tags(sequence, tags_for_names(names))
+            set_sequence_tags(sequence.pk, list(getattr(payload, tags_field) or []))
         if changed or tags_field:
             # Only the fields changed: an import may be writing the route at the same time.
             sequence.save(update_fields=[*changed, "updated_at"])

@@ -9,7 +9,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.urls import Resolver404, URLPattern, path, re_path, resolve, reverse
+from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from mtp.api.api import api
@@ -42,18 +42,6 @@ def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     return error_response(404, f"There is no {request.path} in API v1. See /api/v1/docs.")
 
 
-@csrf_exempt
-def without_trailing_slash(request: HttpRequest, route: str) -> HttpResponse:
-    """The route without its trailing slash (the MTP Desktop Uploader adds one)."""
-    try:
-        match = resolve(request.path_info.rstrip("/"))
-    except Resolver404:
-        return not_found(request)
-    if match.func in (not_found, without_trailing_slash):
-        return not_found(request)
-    return match.func(request, *match.args, **match.kwargs)
-
-
 def index(request: HttpRequest, **kwargs) -> HttpResponse:
     """/api/v1/: where the documentation is."""
     return JsonResponse(
@@ -67,17 +55,21 @@ def index(request: HttpRequest, **kwargs) -> HttpResponse:
 
 
 def _wrapped_patterns() -> tuple[list, str, str]:
+    """django-ninja's patterns, wrapped, each also with a trailing slash (the uploader adds one)."""
     patterns, app_name, namespace = api.urls
+    with_slashes = []
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
             if pattern.name == "api-root":
                 pattern.callback = index
             pattern.callback = _api_view(pattern.callback)
-    return patterns, app_name, namespace
+            route = str(pattern.pattern)
+            if route and not route.endswith("/"):
+                with_slashes.append(path(f"{route}/", pattern.callback))
+    return patterns + with_slashes, app_name, namespace
 
 
 urlpatterns = [
     path("", _wrapped_patterns()),
-    re_path(r"^(?P<route>.+)/$", without_trailing_slash),
     re_path(r"", not_found),
 ]

@@ -176,7 +176,7 @@ class Sequence(models.Model):
             # Sequences of a single image have a box but no line: a box search finds them here.
             models.Index(
                 fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"],
-                condition=Q(geometry__isnull=True),
+                condition=Q(geometry__isnull=True, bbox_west__isnull=False),
                 name="sequence_point_bbox",
             ),
         ]

@@ -133,31 +133,64 @@ def parse_tags(value: str | list[str] | None) -> list[str]:
     return names
 
 
-def tags_for_names(names: list[str]) -> list:
-    """The Tag rows for ``names``, creating the missing ones, in the order of ``names``."""
-    from mtp.sequences.models import Tag
+def tag_names_by_sequence(sequence_ids: list[int]) -> dict[int, list[str]]:
+    """The tag names of each sequence, alphabetically, in one query."""
+    from mtp.sequences.models import Sequence
 
-    if not names:
-        return []
-    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
-    missing = [name for name in names if name not in found]
-    if missing:
-        # Another request may create the same tag at the same moment: ignore the conflict
-        # and read back whichever row won.
-        Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)
-        found.update((tag.name, tag) for tag in Tag.objects.filter(name__in=missing))
-    return [found[name] for name in names]
+    names: dict[int, list[str]] = {sequence_id: [] for sequence_id in sequence_ids}
+    if not sequence_ids:
+        return names
+    rows = (
+        Sequence.tags.through.objects.filter(sequence_id__in=sequence_ids)
+        .order_by("tag__name")
+        .values_list("sequence_id", "tag__name")
+    )
+    for sequence_id, name in rows:
+        names[sequence_id].append(name)
+    return names
 
 
-def set_sequence_tags(sequence, tags: list, *, created: bool = False) -> None:
-    """Make ``tags`` the sequence's tags; ``created`` skips clearing (a new sequence has none)."""
-    through = type(sequence).tags.through
+def set_sequence_tags(sequence_id: int, names: list[str], *, created: bool = False) -> None:
+    """Make ``names`` the tags of the sequence, creating tags that do not exist yet.
+
+    Call it inside a transaction. ``created`` says the sequence is new (it has no tags to
+    remove). When every tag exists (the usual case) this is one statement.
+    """
+    from mtp.sequences.models import Sequence, Tag
+
+    through = Sequence.tags.through
     if not created:
-        through.objects.filter(sequence_id=sequence.pk).delete()
-    if tags:
-        through.objects.bulk_create(
-            [through(sequence_id=sequence.pk, tag_id=tag.pk) for tag in tags]
-        )
+        through.objects.filter(sequence_id=sequence_id).delete()
+    if not names:
+        return
+    if _link_existing_tags(sequence_id, names) == len(names):
+        return
+    # Some tags are new. Another request may create the same tag at the same moment: ignore
+    # the conflict, then link them all again.
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    through.objects.filter(sequence_id=sequence_id).delete()
+    _link_existing_tags(sequence_id, names)
+
+
+def _link_existing_tags(sequence_id: int, names: list[str]) -> int:
+    """Link the sequence to those of the tags ``names`` that exist; return how many."""
+    from mtp.sequences.models import Sequence, Tag
+
+    connection = connections[Sequence.objects.db]
+    quote = connection.ops.quote_name
+    through = Sequence.tags.through._meta
+    table, tags = quote(through.db_table), quote(Tag._meta.db_table)
+    sequence_column = quote(through.get_field("sequence").column)
+    tag_column = quote(through.get_field("tag").column)
+    placeholders = ", ".join(["%s"] * len(names))
+    # Only the tag names are values, and they are parameters.
+    sql = (
+        f"INSERT INTO {table} ({sequence_column}, {tag_column}) "  # noqa: S608
+        f"SELECT %s, {quote('id')} FROM {tags} WHERE {quote('name')} IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sequence_id, *names])
+        return cursor.rowcount
 
 
 # Transport types ------------------------------------------------------------------------------
