@@ -51,6 +51,7 @@ from mtp.sequences.models import Image, Sequence
 from mtp.sequences.queries import (
     MAX_RADIUS_M,
     find_transport_type,
+    insert_sequence,
     parse_tags,
     set_sequence_tags,
     tag_names_by_sequence,
@@ -296,16 +297,15 @@ def create_sequence(request: HttpRequest):
     payload = validate_body(request, SequenceCreateIn)
     caller = request.auth
     transport_type = transport_types_by_name()[payload.transport_type.lower()]
-    with transaction.atomic():
-        sequence = Sequence.objects.create(
-            owner=caller.user,
-            name=payload.name,
-            description=payload.description or "",
-            transport_type_id=transport_type.pk,
-            source=payload.source,
-            application=caller.application,
-        )
-        set_sequence_tags(sequence.pk, payload.tag_names, created=True)
+    sequence = Sequence(
+        owner=caller.user,
+        name=payload.name,
+        description=payload.description or "",
+        transport_type_id=transport_type.pk,
+        source=payload.source,
+        application=caller.application,
+    )
+    insert_sequence(sequence, payload.tag_names)
     data = sequence_data(sequence, tags=payload.tag_names)
     response = json_response({"unique_id": data["unique_id"], "sequence": data}, status=201)
     response["Location"] = sequence_api_url(sequence)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from conftest import bearer
 from mtp.sequences.models import Image, Sequence, Tag, TransportType
-from mtp.sequences.queries import clear_transport_types_cache
+from mtp.sequences.queries import clear_transport_types_cache, forget_tag_ids
 
 API = "/api/v1"
 # A short walk along the lake shore in Geneva.
@@ -24,8 +24,10 @@ def _fast_password_hashing(settings):
 def _fresh_transport_types():
     # The in-process copy must not outlive a test's database.
     clear_transport_types_cache()
+    forget_tag_ids()
     yield
     clear_transport_types_cache()
+    forget_tag_ids()
 
 
 def make_sequence(
