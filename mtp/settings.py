@@ -20,7 +20,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# How many reverse proxies in front of the server append to X-Forwarded-For (0: none, trust no header).
+# Reverse proxies in front of the server that append to X-Forwarded-For (0: trust no header).
 MTP_PROXY_COUNT = env_int("MTP_PROXY_COUNT", 0, minimum=0, maximum=5)
 # The public address of this instance, used in links the API returns and in emails.
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
@@ -76,6 +76,7 @@ TEMPLATES = [
     },
 ]
 
+# DATA_DIR is absolute, so the default has four slashes: spatialite:////abs/path.
 DATABASE_URL = env_str("DATABASE_URL", f"spatialite:///{DATA_DIR / 'mtp.sqlite3'}")
 DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
 if DATABASES["default"]["ENGINE"].endswith("postgis"):
@@ -159,7 +160,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 OAUTH2_PROVIDER_APPLICATION_MODEL = "developers.Application"
 OAUTH2_PROVIDER = {
     # Tokens do not expire unless an instance asks for a lifetime (in seconds).
-    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_LIFETIME", 0, minimum=0) or 100 * 365 * 86400,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_LIFETIME", 0, minimum=0)
+    or 100 * 365 * 86400,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "PKCE_REQUIRED": True,
     "ALLOWED_SCHEMES": ["https", "http"],
@@ -182,7 +184,7 @@ SILENCED_SYSTEM_CHECKS = [
     "gis.W001",
     # The implicit grant is what the MTP Desktop Uploader uses; each application must opt in.
     "oauth2_provider.W001",
-    # http redirect URIs are needed for native apps' loopback callbacks (RFC 8252); others are refused.
+    # http redirect URIs are for native apps' loopback callbacks (RFC 8252); others are refused.
     "oauth2_provider.W008",
     # HSTS preload is an operator's choice (MTP_HSTS_PRELOAD=1).
     "security.W021",

@@ -28,7 +28,9 @@ def on_validation_error(request: HttpRequest, error: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, error: AuthenticationError):
-    return error_response(401, "Authentication is required.", headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    return error_response(
+        401, "Authentication is required.", headers={"WWW-Authenticate": 'Bearer realm="api"'}
+    )
 
 
 @api.exception_handler(HttpError)
@@ -45,4 +47,6 @@ def on_not_found(request: HttpRequest, error: Http404):
 def me(request: HttpRequest):
     """The user the access token acts for."""
     user = request.auth.user
-    return MeOut(username=user.username, display_name=user.public_name, profile_url=user.get_absolute_url())
+    return MeOut(
+        username=user.username, display_name=user.public_name, profile_url=user.get_absolute_url()
+    )

@@ -32,7 +32,9 @@ def error_response(
     detail: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
-    response = JsonResponse({"error": message, "status": False, "detail": detail or {}}, status=status)
+    response = JsonResponse(
+        {"error": message, "status": False, "detail": detail or {}}, status=status
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
