@@ -9,6 +9,8 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 from mtp.accounts.models import User
 
+pytest_plugins = ["testing.fake_mapillary.fixtures"]
+
 AccessToken = get_access_token_model()
 Application = get_application_model()
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from mtp.lib.env import (
     database_from_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_path,
@@ -196,6 +197,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Mapillary Graph API v4.
 MAPILLARY_API_URL = env_url("MAPILLARY_API_URL", "https://graph.mapillary.com")
 MAPILLARY_TIMEOUT = env_int("MAPILLARY_TIMEOUT", 30, minimum=1)
+# Image details are fetched in batches of MAPILLARY_BATCH_SIZE ids, MAPILLARY_CONCURRENCY at a time.
+MAPILLARY_BATCH_SIZE = env_int("MAPILLARY_BATCH_SIZE", 100, minimum=1, maximum=500)
+MAPILLARY_CONCURRENCY = env_int("MAPILLARY_CONCURRENCY", 8, minimum=1, maximum=50)
+# Retries of a failed Mapillary request, the first waiting about MAPILLARY_BACKOFF seconds.
+MAPILLARY_RETRIES = env_int("MAPILLARY_RETRIES", 5, minimum=0, maximum=20)
+MAPILLARY_BACKOFF = env_float("MAPILLARY_BACKOFF", 0.5, minimum=0)
+# A worker holds a lease on the import it runs; another worker takes over once it expires.
+IMPORT_LEASE_SECONDS = env_int("MTP_IMPORT_LEASE_SECONDS", 60, minimum=2)
+# A repeated import of an already imported key within this many seconds changes nothing.
+IMPORT_REFRESH_COOLDOWN = env_int("MTP_IMPORT_COOLDOWN", 3600, minimum=0)
 
 LOGGING = {
     "version": 1,
