@@ -9,10 +9,23 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 from mtp.accounts.models import User
 
+pytest_plugins = ["testing.fake_mapillary.fixtures"]
+
 AccessToken = get_access_token_model()
 Application = get_application_model()
 
 UPLOADER_REDIRECT_URI = "app.mtp.desktop://app"
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    """Tests serve static files from the apps; production uses the hashed manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Same algorithm and "pbkdf2_sha256$" prefix as production, fewer iterations.
+    settings.PASSWORD_HASHERS = ["testing.hashers.QuickPBKDF2PasswordHasher"]
 
 
 @pytest.fixture

@@ -38,7 +38,9 @@ def _prepare_instance() -> None:
 
 
 def serve(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="mtp serve", description="Run the web server and a task worker.")
+    parser = argparse.ArgumentParser(
+        prog="mtp serve", description="Run the web server and a task worker."
+    )
     parser.add_argument("--host", default=os.environ.get("MTP_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("MTP_PORT", "8000")))
     parser.add_argument(
@@ -53,7 +55,9 @@ def serve(argv: list[str]) -> int:
         default=int(os.environ.get("MTP_WEB_THREADS", "4")),
         help="request threads per web process; each may hold a database connection (default: 4)",
     )
-    parser.add_argument("--no-worker", action="store_true", help="do not run a task worker alongside")
+    parser.add_argument(
+        "--no-worker", action="store_true", help="do not run a task worker alongside"
+    )
     args = parser.parse_args(argv)
 
     _django_setup()

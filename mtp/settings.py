@@ -5,6 +5,7 @@ from pathlib import Path
 from mtp.lib.env import (
     database_from_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_path,
@@ -20,7 +21,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# How many reverse proxies in front of the server append to X-Forwarded-For (0: none, trust no header).
+# Reverse proxies in front of the server that append to X-Forwarded-For (0: trust no header).
 MTP_PROXY_COUNT = env_int("MTP_PROXY_COUNT", 0, minimum=0, maximum=5)
 # The public address of this instance, used in links the API returns and in emails.
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
@@ -77,6 +78,7 @@ TEMPLATES = [
     },
 ]
 
+# DATA_DIR is absolute, so the default has four slashes: spatialite:////abs/path.
 DATABASE_URL = env_str("DATABASE_URL", f"spatialite:///{DATA_DIR / 'mtp.sqlite3'}")
 DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
 if DATABASES["default"]["ENGINE"].endswith("postgis"):
@@ -160,7 +162,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 OAUTH2_PROVIDER_APPLICATION_MODEL = "developers.Application"
 OAUTH2_PROVIDER = {
     # Tokens do not expire unless an instance asks for a lifetime (in seconds).
-    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_LIFETIME", 0, minimum=0) or 100 * 365 * 86400,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_LIFETIME", 0, minimum=0)
+    or 100 * 365 * 86400,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "PKCE_REQUIRED": True,
     "ALLOWED_SCHEMES": ["https", "http"],
@@ -183,7 +186,7 @@ SILENCED_SYSTEM_CHECKS = [
     "gis.W001",
     # The implicit grant is what the MTP Desktop Uploader uses; each application must opt in.
     "oauth2_provider.W001",
-    # http redirect URIs are needed for native apps' loopback callbacks (RFC 8252); others are refused.
+    # http redirect URIs are for native apps' loopback callbacks (RFC 8252); others are refused.
     "oauth2_provider.W008",
     # HSTS preload is an operator's choice (MTP_HSTS_PRELOAD=1).
     "security.W021",
@@ -195,6 +198,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Mapillary Graph API v4.
 MAPILLARY_API_URL = env_url("MAPILLARY_API_URL", "https://graph.mapillary.com")
 MAPILLARY_TIMEOUT = env_int("MAPILLARY_TIMEOUT", 30, minimum=1)
+# Image details are fetched in batches of MAPILLARY_BATCH_SIZE ids, MAPILLARY_CONCURRENCY at a time.
+MAPILLARY_BATCH_SIZE = env_int("MAPILLARY_BATCH_SIZE", 100, minimum=1, maximum=500)
+MAPILLARY_CONCURRENCY = env_int("MAPILLARY_CONCURRENCY", 8, minimum=1, maximum=50)
+# Retries of a failed Mapillary request, the first waiting about MAPILLARY_BACKOFF seconds.
+MAPILLARY_RETRIES = env_int("MAPILLARY_RETRIES", 5, minimum=0, maximum=20)
+MAPILLARY_BACKOFF = env_float("MAPILLARY_BACKOFF", 0.5, minimum=0)
+# A worker holds a lease on the import it runs; another worker takes over once it expires.
+IMPORT_LEASE_SECONDS = env_int("MTP_IMPORT_LEASE_SECONDS", 60, minimum=2)
+# A repeated import of an already imported key within this many seconds changes nothing.
+IMPORT_REFRESH_COOLDOWN = env_int("MTP_IMPORT_COOLDOWN", 3600, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,8 @@ class Application(AbstractApplication):
     """An app that acts for users through OAuth 2.0, identified by its ``client_id``."""
 
     is_active = models.BooleanField(
-        default=True, help_text="An inactive application can neither sign users in nor call the API."
+        default=True,
+        help_text="An inactive application can neither sign users in nor call the API.",
     )
 
     objects = ApplicationManager()

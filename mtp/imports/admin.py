@@ -5,7 +5,14 @@ from mtp.imports.models import ImportJob
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ("sequence", "mapillary_sequence_key", "status", "progress_done", "progress_total", "created_at")
+    list_display = (
+        "sequence",
+        "mapillary_sequence_key",
+        "status",
+        "progress_done",
+        "progress_total",
+        "created_at",
+    )
     list_filter = ("status",)
     search_fields = ("mapillary_sequence_key", "sequence__unique_id")
     raw_id_fields = ("sequence",)

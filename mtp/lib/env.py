@@ -30,10 +30,14 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off"
+    )
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """An integer variable, optionally bounded."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -93,16 +97,19 @@ def env_path(name: str, default: str) -> Path:
 def database_from_url(name: str, url: str) -> dict:
     """Django DATABASES entry for a SpatiaLite or PostgreSQL/PostGIS URL.
 
-    ``spatialite:///abs/path.db`` (or ``sqlite://``) selects SpatiaLite;
+    ``spatialite:///relative/path.db`` or ``spatialite:////absolute/path.db`` (or ``sqlite://``,
+    the usual SQLAlchemy spelling) selects SpatiaLite;
     ``postgres://``, ``postgresql://`` or ``postgis://`` selects PostGIS.
     Query parameters become connection options (``?sslmode=require``).
     """
     parts = urlsplit(url)
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     if parts.scheme in ("spatialite", "sqlite"):
-        path = unquote(parts.path)
-        if not path or path == "/":
+        # The first slash separates the (empty) host from the path.
+        path = unquote(parts.path)[1:]
+        if not path:
             raise ImproperlyConfigured(f"{name}={url!r} has no database file path")
+        path = str(Path(path).resolve())
         return {
             "ENGINE": "django.contrib.gis.db.backends.spatialite",
             "NAME": path,

@@ -29,10 +29,12 @@ def path_length_m(points: list[tuple[float, float]]) -> float:
 
 
 def bbox_around(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
-    """A (west, south, east, north) box that contains every point within ``radius_m`` of (lon, lat)."""
+    """A (west, south, east, north) box holding every point within ``radius_m`` of (lon, lat)."""
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
     cos_lat = math.cos(math.radians(lat))
-    dlon = 180.0 if cos_lat < 1e-9 else min(180.0, math.degrees(radius_m / (EARTH_RADIUS_M * cos_lat)))
+    dlon = (
+        180.0 if cos_lat < 1e-9 else min(180.0, math.degrees(radius_m / (EARTH_RADIUS_M * cos_lat)))
+    )
     return (
         max(-180.0, lon - dlon),
         max(-90.0, lat - dlat),

@@ -12,7 +12,9 @@ def client_ip(request: HttpRequest) -> str:
     """
     count = settings.MTP_PROXY_COUNT
     if count:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= count:
             return forwarded[-count]

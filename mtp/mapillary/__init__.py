@@ -1,0 +1,1 @@
+"""The Mapillary Graph API v4 client (see ``mtp.mapillary.client``)."""

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.core.exceptions import ValidationError
 from django.contrib.gis.geos import LineString
+from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxLengthValidator,
     MaxValueValidator,
@@ -53,7 +53,9 @@ class TransportType(models.Model):
 
     def clean(self) -> None:
         if self.parent_id is not None and self.parent.parent_id is not None:
-            raise ValidationError({"parent": "Transport types have two levels: pick a top-level parent."})
+            raise ValidationError(
+                {"parent": "Transport types have two levels: pick a top-level parent."}
+            )
 
     @property
     def is_parent(self) -> bool:
@@ -63,7 +65,8 @@ class TransportType(models.Model):
 def validate_tag_name(value: str) -> None:
     if not TAG_PATTERN.match(value):
         raise ValidationError(
-            "A tag is 1 to 50 characters of lowercase letters, digits and hyphens.", code="invalid_tag"
+            "A tag is 1 to 50 characters of lowercase letters, digits and hyphens.",
+            code="invalid_tag",
         )
 
 
@@ -75,7 +78,9 @@ class Tag(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(name__regex=r"^[a-z0-9-]{1,50}$"), name="tag_name_format")
+            models.CheckConstraint(
+                condition=Q(name__regex=r"^[a-z0-9-]{1,50}$"), name="tag_name_format"
+            )
         ]
 
     def __str__(self) -> str:
@@ -87,7 +92,9 @@ class CameraMake(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=~Q(name=""), name="cameramake_name_not_empty")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="cameramake_name_not_empty")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -109,7 +116,7 @@ class CameraModel(models.Model):
 
 
 class Sequence(models.Model):
-    """A run of GPS-tagged photos shared by one person, created as a draft, published by an import."""
+    """A run of GPS-tagged photos shared by one person: a draft until an import publishes it."""
 
     class Status(models.TextChoices):
         DRAFT = "draft"
@@ -123,7 +130,9 @@ class Sequence(models.Model):
     )
     name = models.CharField(max_length=NAME_MAX_LENGTH)
     # The database CHECK in Meta backs up the validator.
-    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
+    description = models.TextField(
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+    )
     transport_type = models.ForeignKey(TransportType, on_delete=models.PROTECT, related_name="+")
     tags = models.ManyToManyField(Tag, blank=True, related_name="sequences")
     source = models.CharField(max_length=50, blank=True, help_text="The client that created it.")
@@ -169,10 +178,14 @@ class Sequence(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "-published_at", "-id"], name="sequence_status_published"),
+            models.Index(
+                fields=["status", "-published_at", "-id"], name="sequence_status_published"
+            ),
             models.Index(fields=["owner", "-created_at"], name="sequence_owner_created"),
             models.Index(fields=["status", "captured_at_start"], name="sequence_status_captured"),
-            models.Index(fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"], name="sequence_bbox"),
+            models.Index(
+                fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"], name="sequence_bbox"
+            ),
             # Sequences of a single image have a box but no line: a box search finds them here.
             models.Index(
                 fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"],
@@ -198,7 +211,9 @@ class Sequence(models.Model):
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="sequence_published_has_date",
             ),
-            models.CheckConstraint(condition=Q(distance_m__gte=0), name="sequence_distance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(distance_m__gte=0), name="sequence_distance_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(captured_at_start__isnull=True)
                 | Q(captured_at_end__isnull=True)
@@ -281,10 +296,13 @@ class Image(models.Model):
         indexes = [models.Index(fields=["sequence", "position"], name="image_sequence_position")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(compass_angle__isnull=True) | Q(compass_angle__gte=0, compass_angle__lte=360),
+                condition=Q(compass_angle__isnull=True)
+                | Q(compass_angle__gte=0, compass_angle__lte=360),
                 name="image_compass_angle_range",
             ),
-            models.CheckConstraint(condition=~Q(mapillary_key=""), name="image_mapillary_key_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(mapillary_key=""), name="image_mapillary_key_not_empty"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,39 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('sequences', '0001_initial'),
+        ("sequences", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mapillary_sequence_key', models.CharField(max_length=100)),
-                ('mapillary_user_id', models.CharField(blank=True, max_length=100)),
-                ('mapillary_username', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('progress_done', models.PositiveIntegerField(default=0)),
-                ('progress_total', models.PositiveIntegerField(default=0)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('token_ciphertext', models.TextField(blank=True, editable=False)),
-                ('lease_owner', models.CharField(blank=True, editable=False, max_length=64)),
-                ('lease_expires_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('sequence', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_jobs', to='sequences.sequence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mapillary_sequence_key", models.CharField(max_length=100)),
+                ("mapillary_user_id", models.CharField(blank=True, max_length=100)),
+                ("mapillary_username", models.CharField(blank=True, max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("progress_done", models.PositiveIntegerField(default=0)),
+                ("progress_total", models.PositiveIntegerField(default=0)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("token_ciphertext", models.TextField(blank=True, editable=False)),
+                ("lease_owner", models.CharField(blank=True, editable=False, max_length=64)),
+                ("lease_expires_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sequence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_jobs",
+                        to="sequences.sequence",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'lease_expires_at'], name='importjob_status_lease'), models.Index(fields=['sequence', '-created_at'], name='importjob_sequence_created')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('sequence',), name='importjob_one_active_per_sequence'), models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'succeeded', 'failed'])), name='importjob_status_valid'), models.CheckConstraint(condition=models.Q(('progress_done__lte', models.F('progress_total'))), name='importjob_progress_within_total'), models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running']), ('token_ciphertext', ''), _connector='OR'), name='importjob_token_only_while_active')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "lease_expires_at"], name="importjob_status_lease"
+                    ),
+                    models.Index(
+                        fields=["sequence", "-created_at"], name="importjob_sequence_created"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["queued", "running"])),
+                        fields=("sequence",),
+                        name="importjob_one_active_per_sequence",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["queued", "running", "succeeded", "failed"])
+                        ),
+                        name="importjob_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("progress_done__lte", models.F("progress_total"))),
+                        name="importjob_progress_within_total",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["queued", "running"]),
+                            ("token_ciphertext", ""),
+                            _connector="OR",
+                        ),
+                        name="importjob_token_only_while_active",
+                    ),
+                ],
             },
         ),
     ]

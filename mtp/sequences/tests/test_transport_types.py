@@ -18,7 +18,9 @@ def test_the_migration_seeds_five_parents_and_thirty_eight_children():
 @pytest.mark.django_db
 def test_every_child_sits_under_the_parent_the_data_file_names():
     for group in json.loads(DATA.read_text()):
-        children = TransportType.objects.filter(parent__name=group["name"]).values_list("name", flat=True)
+        children = TransportType.objects.filter(parent__name=group["name"]).values_list(
+            "name", flat=True
+        )
         assert sorted(children) == sorted(group["children"])
 
 

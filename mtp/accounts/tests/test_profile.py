@@ -1,0 +1,39 @@
+import pytest
+from django.utils import timezone
+
+from mtp.sequences.models import Sequence, TransportType
+
+pytestmark = pytest.mark.django_db
+
+
+def make_sequence(owner, name, status="draft", **fields):
+    walk = TransportType.objects.get(name="Walk")
+    published_at = timezone.now() if status == "published" else None
+    return Sequence.objects.create(
+        owner=owner,
+        name=name,
+        transport_type=walk,
+        status=status,
+        published_at=published_at,
+        **fields,
+    )
+
+
+def test_a_profile_lists_only_published_sequences_with_their_totals(client, owner):
+    make_sequence(owner, "Coast path", "published", distance_m=1500, image_count=40)
+    make_sequence(owner, "River walk", "published", distance_m=500, image_count=10)
+    make_sequence(owner, "Secret draft")
+    make_sequence(owner, "Broken import", "failed")
+    response = client.get("/accounts/users/olivia/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Coast path" in page and "River walk" in page
+    assert "Secret draft" not in page and "Broken import" not in page
+    assert response.context["totals"] == {"count": 2, "distance_m": 2000, "images": 50}
+
+
+def test_an_unknown_or_inactive_user_has_no_profile(client, owner):
+    assert client.get("/accounts/users/nobody/").status_code == 404
+    owner.is_active = False
+    owner.save()
+    assert client.get("/accounts/users/olivia/").status_code == 404

@@ -1,0 +1,68 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_settings_page_needs_a_log_in(client):
+    response = client.get("/accounts/settings/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_saving_the_profile_changes_display_name_and_email(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        "/accounts/settings/",
+        {
+            "save_profile": "1",
+            "profile-display_name": "Olivia R.",
+            "profile-email": "o.r@example.org",
+        },
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert (owner.display_name, owner.email) == ("Olivia R.", "o.r@example.org")
+
+
+def test_the_profile_refuses_an_email_another_account_has(client, owner, other_user):
+    client.force_login(owner)
+    response = client.post(
+        "/accounts/settings/",
+        {"save_profile": "1", "profile-display_name": "", "profile-email": "OSCAR@example.org"},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.email == "olivia@example.org"
+
+
+def test_changing_the_password_keeps_the_session(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        "/accounts/settings/",
+        {
+            "change_password": "1",
+            "password-old_password": "correct horse battery",
+            "password-new_password1": "a brand new passphrase",
+            "password-new_password2": "a brand new passphrase",
+        },
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("a brand new passphrase")
+    assert client.get("/accounts/settings/").status_code == 200
+
+
+def test_changing_the_password_needs_the_old_one(client, owner):
+    client.force_login(owner)
+    client.post(
+        "/accounts/settings/",
+        {
+            "change_password": "1",
+            "password-old_password": "wrong",
+            "password-new_password1": "a brand new passphrase",
+            "password-new_password2": "a brand new passphrase",
+        },
+    )
+    owner.refresh_from_db()
+    assert owner.check_password("correct horse battery")

@@ -1,0 +1,376 @@
+"""The import itself: a Mapillary sequence becomes a published Map the Paths sequence.
+
+``run_job`` runs one ``ImportJob`` under its lease:
+
+1. ask Mapillary for the sequence's image ids, in capture order;
+2. fetch their details in batches (several at a time) and, batch by batch, refuse images
+   whose ``creator`` is not the token's user, then upsert them by Mapillary key in a short
+   transaction that also records progress and re-checks the lease;
+3. in one last transaction: delete the sequence's images Mapillary no longer lists, set the
+   route (the LineString in capture order, its geodesic length, capture start and end),
+   pano and camera, and publish the sequence.
+
+Every step can run again: a rerun after a crash upserts the same rows and ends in the
+same state. The user's own fields (name, description, tags, transport type, links) are
+never written here.
+"""
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
+
+from mtp.imports.jobs import claim, finish, new_worker_id, release, renew
+from mtp.imports.models import ImportJob
+from mtp.imports.tokens import TokenUnavailable, decrypt_token
+from mtp.mapillary.client import MapillaryError, get_image_ids, iter_image_batches
+from mtp.mapillary.schemas import ImageDetails
+from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
+
+logger = logging.getLogger(__name__)
+
+# Image columns an import writes (all but the key it upserts on).
+IMAGE_FIELDS = [
+    "sequence",
+    "position",
+    "point",
+    "captured_at",
+    "compass_angle",
+    "camera_make",
+    "camera_model",
+    "is_pano",
+    "width",
+    "height",
+    "altitude",
+    "thumb_256_url",
+    "thumb_1024_url",
+    "thumb_2048_url",
+    "thumb_original_url",
+]
+# Sequence columns an import writes: never the user's own fields.
+SEQUENCE_FIELDS = [
+    "geometry",
+    "bbox_west",
+    "bbox_south",
+    "bbox_east",
+    "bbox_north",
+    "distance_m",
+    "captured_at_start",
+    "captured_at_end",
+    "image_count",
+    "is_pano",
+    "camera_make",
+    "camera_model",
+    "status",
+    "published_at",
+    "updated_at",
+]
+MAX_URL_LENGTH = 2000
+MAX_DIMENSION = 2**31 - 1
+# Deletes of stale images go in chunks, well under every database's parameter limit.
+DELETE_CHUNK = 500
+
+
+class ImportRefused(Exception):
+    """The import cannot succeed as asked; ``message`` tells the user why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (or the job is gone): stop without writing."""
+
+
+class Heartbeat(threading.Thread):
+    """Renews the job's lease in the background while the import waits on Mapillary."""
+
+    def __init__(self, job_id: int, worker_id: str) -> None:
+        super().__init__(name=f"lease-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.worker_id = worker_id
+        self.stopped = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        interval = settings.IMPORT_LEASE_SECONDS / 3
+        try:
+            while not self.stopped.wait(interval):
+                try:
+                    if not renew(self.job_id, self.worker_id):
+                        self.lost.set()
+                        return
+                except DatabaseError as error:
+                    # A busy database: the next beat tries again, well before the lease ends.
+                    logger.warning("import %s: lease renewal failed: %s", self.job_id, error)
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.is_alive():
+            self.join()
+
+
+@dataclass
+class Progress:
+    """What an import has gathered so far: enough to build the route, not the images."""
+
+    points: list[tuple[float, float]] = field(default_factory=list)
+    times: list[datetime | None] = field(default_factory=list)
+    stored: set[str] = field(default_factory=set)
+    added: set[str] = field(default_factory=set)
+    cameras: Counter = field(default_factory=Counter)
+    panos: int = 0
+    missing: int = 0
+    unplaced: int = 0
+    done: int = 0
+
+
+def run_job(job_id: int, worker_id: str | None = None) -> str:
+    """Run the job if its lease can be taken; return what happened (for the task's result)."""
+    worker_id = worker_id or new_worker_id()
+    job = claim(job_id, worker_id)
+    if job is None:
+        return "skipped"
+    logger.info("import %s: started (attempt %s) by %s", job.pk, job.attempts, worker_id)
+    heartbeat = Heartbeat(job.pk, worker_id)
+    heartbeat.start()
+    progress = Progress()
+    try:
+        _import(job, worker_id, heartbeat, progress)
+    except LeaseLost:
+        logger.warning("import %s: lease lost; leaving the job to its new worker", job.pk)
+        return "lost"
+    except (ImportRefused, MapillaryError) as refusal:
+        _fail(job, worker_id, str(refusal), progress)
+        return "failed"
+    except TokenUnavailable as unavailable:
+        _fail(job, worker_id, f"{unavailable} Send the import again.", progress)
+        return "failed"
+    except (KeyboardInterrupt, SystemExit):
+        # The worker is stopping: hand the job to another one right away.
+        heartbeat.stop()
+        release(job, worker_id)
+        raise
+    except Exception:
+        logger.exception("import %s: unexpected error", job.pk)
+        heartbeat.stop()
+        if not ImportJob.objects.filter(pk=job.pk).exists():
+            return "gone"
+        # Perhaps a passing database error: another attempt (bounded by MAX_ATTEMPTS) may work.
+        release(job, worker_id)
+        return "retrying"
+    finally:
+        heartbeat.stop()
+    logger.info(
+        "import %s: published %s images of Mapillary sequence %s",
+        job.pk,
+        len(progress.stored),
+        job.mapillary_sequence_key,
+    )
+    return "succeeded"
+
+
+def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Progress) -> None:
+    token = decrypt_token(job.token_ciphertext)
+    key = job.mapillary_sequence_key
+    ids = list(dict.fromkeys(get_image_ids(token, key)))
+    if not ids:
+        raise ImportRefused(
+            f"Mapillary has no images for sequence {key}. If you uploaded it recently, "
+            "try again once Mapillary has processed it."
+        )
+    if not renew(job.pk, worker_id, progress_total=len(ids), progress_done=0):
+        raise LeaseLost
+    cameras: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+    for batch in iter_image_batches(token, ids):
+        if heartbeat.lost.is_set():
+            raise LeaseLost
+        rows = []
+        for image in batch.images:
+            _check_creator(job, image)
+            location = image.location
+            if location is None:
+                progress.unplaced += 1
+                continue
+            make_id, model_id = _camera(cameras, image)
+            rows.append(
+                Image(
+                    sequence_id=job.sequence_id,
+                    mapillary_key=image.id,
+                    position=len(progress.points),
+                    point=Point(location[0], location[1], srid=4326),
+                    captured_at=image.captured_at_datetime,
+                    compass_angle=image.heading,
+                    camera_make_id=make_id,
+                    camera_model_id=model_id,
+                    is_pano=image.panoramic,
+                    width=_dimension(image.width),
+                    height=_dimension(image.height),
+                    altitude=image.altitude,
+                    thumb_256_url=_url(image.thumb_256_url),
+                    thumb_1024_url=_url(image.thumb_1024_url),
+                    thumb_2048_url=_url(image.thumb_2048_url),
+                    thumb_original_url=_url(image.thumb_original_url),
+                )
+            )
+            progress.points.append(location)
+            progress.times.append(image.captured_at_datetime)
+            progress.panos += image.panoramic
+            if make_id is not None:
+                progress.cameras[(make_id, model_id)] += 1
+        progress.missing += len(batch.requested) - len(batch.images)
+        progress.done += len(batch.requested)
+        _store(job, worker_id, rows, progress)
+    if not progress.points:
+        raise ImportRefused(
+            f"None of the images of Mapillary sequence {key} has a location, so there is no "
+            "route to publish."
+        )
+    _publish(job, worker_id, progress)
+
+
+def _check_creator(job: ImportJob, image: ImageDetails) -> None:
+    if image.creator is None:
+        raise ImportRefused(
+            f"Mapillary did not say who uploaded image {image.id}, so this server cannot check "
+            "that the sequence is yours."
+        )
+    if image.creator.id != job.mapillary_user_id:
+        uploader = image.creator.username or "another Mapillary user"
+        you = job.mapillary_username or "the owner of the token"
+        raise ImportRefused(
+            f"Image {image.id} of Mapillary sequence {job.mapillary_sequence_key} was uploaded "
+            f"by {uploader}, not by {you}. You can import only your own sequences."
+        )
+
+
+def _camera(
+    cache: dict[tuple[str, str], tuple[int | None, int | None]], image: ImageDetails
+) -> tuple[int | None, int | None]:
+    """The ids of the image's camera make and model, created on first sight."""
+    make = (image.make or "").strip()[:100]
+    model = (image.model or "").strip()[:100]
+    if (make, model) not in cache:
+        if not make:
+            cache[(make, model)] = (None, None)
+        else:
+            camera_make, _ = CameraMake.objects.get_or_create(name=make)
+            camera_model = (
+                CameraModel.objects.get_or_create(make=camera_make, name=model)[0]
+                if model
+                else None
+            )
+            cache[(make, model)] = (camera_make.pk, camera_model.pk if camera_model else None)
+    return cache[(make, model)]
+
+
+def _dimension(value: int | None) -> int | None:
+    return value if value is not None and value <= MAX_DIMENSION else None
+
+
+def _url(value: str | None) -> str:
+    if value and len(value) <= MAX_URL_LENGTH and value.startswith(("https://", "http://")):
+        return value
+    return ""
+
+
+def _store(job: ImportJob, worker_id: str, rows: list[Image], progress: Progress) -> None:
+    """Upsert one batch of images, record progress, and re-check the lease, all at once."""
+    keys = [row.mapillary_key for row in rows]
+    with transaction.atomic():
+        if not renew(job.pk, worker_id, progress_done=progress.done):
+            raise LeaseLost
+        if not rows:
+            return
+        owners = dict(
+            Image.objects.filter(mapillary_key__in=keys).values_list("mapillary_key", "sequence_id")
+        )
+        for image_key, sequence_id in owners.items():
+            if sequence_id != job.sequence_id:
+                other = Sequence.objects.filter(pk=sequence_id).values_list("name", flat=True)
+                raise ImportRefused(
+                    f"Image {image_key} is already part of another Map the Paths sequence "
+                    f"({other.first() or 'deleted'}): a Mapillary image can be in one only."
+                )
+        Image.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["mapillary_key"],
+            update_fields=IMAGE_FIELDS,
+        )
+    progress.stored.update(keys)
+    progress.added.update(key for key in keys if key not in owners)
+
+
+def _note(progress: Progress) -> str:
+    parts = []
+    if progress.missing:
+        parts.append(f"{progress.missing} images Mapillary no longer shows were left out.")
+    if progress.unplaced:
+        parts.append(f"{progress.unplaced} images without a location were left out.")
+    return " ".join(parts)
+
+
+def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
+    """Drop images Mapillary no longer lists, set the route, publish: one transaction."""
+    with transaction.atomic():
+        # First the job: this both checks the lease and locks the job against a takeover.
+        if not finish(job, worker_id, ImportJob.Status.SUCCEEDED, note=_note(progress)):
+            raise LeaseLost
+        sequence = Sequence.objects.select_for_update().get(pk=job.sequence_id)
+        stale = [
+            pk
+            for pk, image_key in Image.objects.filter(sequence=sequence).values_list(
+                "pk", "mapillary_key"
+            )
+            if image_key not in progress.stored
+        ]
+        for start in range(0, len(stale), DELETE_CHUNK):
+            Image.objects.filter(pk__in=stale[start : start + DELETE_CHUNK]).delete()
+        sequence.set_route(progress.points, progress.times)
+        sequence.image_count = len(progress.points)
+        sequence.is_pano = progress.panos * 2 > len(progress.points)
+        if progress.cameras:
+            (make_id, model_id), _ = progress.cameras.most_common(1)[0]
+        else:
+            make_id = model_id = None
+        sequence.camera_make_id, sequence.camera_model_id = make_id, model_id
+        sequence.status = Sequence.Status.PUBLISHED
+        sequence.published_at = sequence.published_at or timezone.now()
+        sequence.save(update_fields=SEQUENCE_FIELDS)
+
+
+def _fail(job: ImportJob, worker_id: str, message: str, progress: Progress) -> None:
+    """End the job as failed with ``message``; undo what it stored, keep what was published."""
+    with transaction.atomic():
+        if not finish(job, worker_id, ImportJob.Status.FAILED, error=message):
+            return
+        sequence = Sequence.objects.select_for_update().filter(pk=job.sequence_id).first()
+        if sequence is None:
+            return
+        if sequence.status == Sequence.Status.PUBLISHED:
+            # A refresh that failed: the published sequence stays as it was, without the
+            # images this attempt added.
+            added = sorted(progress.added)
+            for start in range(0, len(added), DELETE_CHUNK):
+                Image.objects.filter(
+                    sequence=sequence, mapillary_key__in=added[start : start + DELETE_CHUNK]
+                ).delete()
+        else:
+            # Never published: nothing of the attempt stays, and the key is free again for
+            # whoever owns it.
+            Image.objects.filter(sequence=sequence).delete()
+            sequence.status = Sequence.Status.FAILED
+            if sequence.mapillary_sequence_key == job.mapillary_sequence_key:
+                sequence.mapillary_sequence_key = None
+            sequence.save(update_fields=["status", "mapillary_sequence_key", "updated_at"])
+    logger.info("import %s: failed: %s", job.pk, message)

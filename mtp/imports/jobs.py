@@ -1,0 +1,372 @@
+"""Import jobs: handing a Mapillary sequence to the workers, leases, and recovery.
+
+``request_import`` is what the API calls. It records an ``ImportJob`` holding the user's
+token encrypted, marks the sequence as importing, and enqueues the import task, all in one
+transaction. The task's only argument is the job's id.
+
+A worker runs a job only while it holds the job's lease: it claims the job with a
+conditional UPDATE, renews the lease as it works, and every write it makes re-checks it.
+A worker that dies (even by ``kill -9``) stops renewing; once the lease expires,
+``recover_stale_jobs`` (run periodically by every ``mtp worker``) queues the job again and
+another worker runs it from the start, which is safe because an import is idempotent.
+
+Repeats: the MTP Desktop Uploader may send the same import many times (it polls).
+- While a job for the sequence is queued or running, the same key returns that job;
+  another key is refused (``ImportInProgress``).
+- After a successful import, the same key within ``IMPORT_REFRESH_COOLDOWN`` seconds
+  (``MTP_IMPORT_COOLDOWN``, default an hour) returns the finished job and fetches nothing;
+  after it, or with ``force=True``, it refreshes the sequence's images and route from
+  Mapillary. The sequence stays published while it refreshes.
+- After a failed import, the same or another key starts a new job.
+- A key is bound to one sequence: a key another sequence holds is refused
+  (``KeyAlreadyImported``), and a published sequence keeps the key it was imported from
+  (``KeyMismatch`` for another).
+"""
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django_tasks_db.models import DBTaskResult
+
+from mtp.imports.models import ImportJob
+from mtp.imports.tokens import encrypt_token
+from mtp.mapillary.client import MapillaryError, check_key, check_token
+from mtp.mapillary.schemas import MapillaryUser
+from mtp.sequences.models import Sequence
+
+logger = logging.getLogger(__name__)
+
+# A job whose worker died this many times is failed rather than tried again.
+MAX_ATTEMPTS = 5
+
+
+class ImportRequestError(Exception):
+    """An import that cannot be started; ``message`` is fit for the user.
+
+    ``http_status`` is the status the API answers with.
+    """
+
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidImportRequest(ImportRequestError):
+    """The key or the token is malformed."""
+
+
+class KeyAlreadyImported(ImportRequestError):
+    """Another sequence was imported from this Mapillary sequence key."""
+
+    http_status = 409
+
+
+class ImportInProgress(ImportRequestError):
+    """An import of another key is queued or running for this sequence."""
+
+    http_status = 409
+
+
+class KeyMismatch(ImportRequestError):
+    """The sequence was published from another Mapillary sequence key."""
+
+    http_status = 409
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+
+
+def new_worker_id() -> str:
+    """A name for this worker, unique across machines: host, process and a random part."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{get_random_string(8)}"
+
+
+def request_import(
+    sequence: Sequence,
+    *,
+    mapillary_sequence_key: str,
+    token: str,
+    mapillary_user: MapillaryUser,
+    force: bool = False,
+) -> tuple[ImportJob, bool]:
+    """Start importing a Mapillary sequence into ``sequence``; return the job and whether it is new.
+
+    The caller has checked that the user owns ``sequence`` and asked Mapillary whose token it
+    is (``mapillary_user``, from ``get_me``). Idempotent: see the module docstring for what a
+    repeated request does. Raises an ``ImportRequestError`` when the import cannot start.
+    """
+    key = (mapillary_sequence_key or "").strip()
+    try:
+        check_key(key)
+        check_token(token)
+    except MapillaryError as error:
+        raise InvalidImportRequest(error.message) from None
+    try:
+        with transaction.atomic():
+            job, created = _request_import(sequence, key, token, mapillary_user, force)
+    except IntegrityError:
+        # A concurrent request got there first: answer as if it had come before this one.
+        if Sequence.objects.filter(mapillary_sequence_key=key).exclude(pk=sequence.pk).exists():
+            raise _key_taken(key) from None
+        active = ImportJob.objects.filter(sequence=sequence, status__in=ImportJob.ACTIVE).first()
+        if active is None:
+            raise
+        if active.mapillary_sequence_key != key:
+            raise _in_progress(active) from None
+        job, created = active, False
+    fresh = Sequence.objects.only("status", "mapillary_sequence_key").get(pk=sequence.pk)
+    sequence.status = fresh.status
+    sequence.mapillary_sequence_key = fresh.mapillary_sequence_key
+    if created:
+        logger.info(
+            "import %s queued: Mapillary sequence %s into sequence %s",
+            job.pk,
+            key,
+            sequence.unique_id,
+        )
+    return job, created
+
+
+def _key_taken(key: str) -> KeyAlreadyImported:
+    return KeyAlreadyImported(
+        f"The Mapillary sequence {key} is already imported into another Map the Paths sequence."
+    )
+
+
+def _in_progress(job: ImportJob) -> ImportInProgress:
+    return ImportInProgress(
+        f"This sequence is already importing Mapillary sequence {job.mapillary_sequence_key}; "
+        "wait until it finishes."
+    )
+
+
+def _request_import(
+    sequence: Sequence, key: str, token: str, mapillary_user: MapillaryUser, force: bool
+) -> tuple[ImportJob, bool]:
+    # Lock the sequence: concurrent requests for it queue up here (SQLite's IMMEDIATE
+    # transactions already serialise writers).
+    locked = Sequence.objects.select_for_update().get(pk=sequence.pk)
+    active = ImportJob.objects.filter(sequence=locked, status__in=ImportJob.ACTIVE).first()
+    if active is not None:
+        if active.mapillary_sequence_key == key:
+            return active, False
+        raise _in_progress(active)
+    if Sequence.objects.filter(mapillary_sequence_key=key).exclude(pk=locked.pk).exists():
+        raise _key_taken(key)
+    published = locked.status == Sequence.Status.PUBLISHED
+    if published and locked.mapillary_sequence_key and locked.mapillary_sequence_key != key:
+        raise KeyMismatch(
+            f"This sequence was imported from Mapillary sequence {locked.mapillary_sequence_key}; "
+            "create a new sequence for another one."
+        )
+    if published and not force:
+        recent = (
+            ImportJob.objects.filter(
+                sequence=locked,
+                mapillary_sequence_key=key,
+                status=ImportJob.Status.SUCCEEDED,
+                finished_at__gte=timezone.now()
+                - timedelta(seconds=settings.IMPORT_REFRESH_COOLDOWN),
+            )
+            .order_by("-finished_at")
+            .first()
+        )
+        if recent is not None:
+            return recent, False
+    job = ImportJob.objects.create(
+        sequence=locked,
+        mapillary_sequence_key=key,
+        mapillary_user_id=mapillary_user.id,
+        mapillary_username=(mapillary_user.username or "")[:100],
+        token_ciphertext=encrypt_token(token),
+    )
+    locked.mapillary_sequence_key = key
+    update_fields = ["mapillary_sequence_key", "updated_at"]
+    if not published:
+        locked.status = Sequence.Status.IMPORTING
+        update_fields.append("status")
+    locked.save(update_fields=update_fields)
+    enqueue(job)
+    return job, True
+
+
+def enqueue(job: ImportJob) -> None:
+    """Queue the task that runs ``job``; its only argument is the job's id."""
+    from mtp.imports.tasks import import_sequence
+
+    result = import_sequence.enqueue(job.pk)
+    job.task_id = str(result.id)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
+
+
+# -- leases ---------------------------------------------------------------------------------
+
+
+def claim(job_id: int, worker_id: str) -> ImportJob | None:
+    """Take the job's lease if it is queued or its lease expired; None when another has it."""
+    now = timezone.now()
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True),
+        status=ImportJob.Status.RUNNING,
+    )
+    claimed = (
+        ImportJob.objects.filter(claimable, pk=job_id).update(
+            status=ImportJob.Status.RUNNING,
+            lease_owner=worker_id,
+            lease_expires_at=now + lease_duration(),
+            attempts=F("attempts") + 1,
+            started_at=Coalesce("started_at", now),
+            updated_at=now,
+        )
+        == 1
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("sequence").get(pk=job_id)
+    if job.attempts > MAX_ATTEMPTS:
+        finish(
+            job,
+            worker_id,
+            ImportJob.Status.FAILED,
+            error=f"The import was interrupted {MAX_ATTEMPTS} times; try again later.",
+        )
+        return None
+    return job
+
+
+def renew(job_id: int, worker_id: str, **changes: object) -> bool:
+    """Extend the lease (and apply ``changes``); False when the lease is no longer ours."""
+    now = timezone.now()
+    return (
+        ImportJob.objects.filter(
+            pk=job_id, status=ImportJob.Status.RUNNING, lease_owner=worker_id
+        ).update(lease_expires_at=now + lease_duration(), updated_at=now, **changes)
+        == 1
+    )
+
+
+def finish(job: ImportJob, worker_id: str, status: str, *, error: str = "", note: str = "") -> bool:
+    """End the job as succeeded or failed and wipe its token, if the lease is still ours.
+
+    Call it inside the transaction that writes the job's outcome, so that both happen or
+    neither does.
+    """
+    now = timezone.now()
+    succeeded = status == ImportJob.Status.SUCCEEDED
+    done = (
+        ImportJob.objects.filter(
+            pk=job.pk, status=ImportJob.Status.RUNNING, lease_owner=worker_id
+        ).update(
+            status=status,
+            error=error,
+            note=note,
+            token_ciphertext="",
+            lease_owner="",
+            lease_expires_at=None,
+            finished_at=now,
+            updated_at=now,
+            progress_done=F("progress_total") if succeeded else F("progress_done"),
+        )
+        == 1
+    )
+    if done:
+        job.status, job.error, job.note, job.finished_at = status, error, note, now
+        job.token_ciphertext = ""
+    return done
+
+
+def release(job: ImportJob, worker_id: str) -> bool:
+    """Give the job back (the worker is stopping): queue it again for another worker."""
+    with transaction.atomic():
+        released = (
+            ImportJob.objects.filter(
+                pk=job.pk, status=ImportJob.Status.RUNNING, lease_owner=worker_id
+            ).update(
+                status=ImportJob.Status.QUEUED,
+                lease_owner="",
+                lease_expires_at=None,
+                updated_at=timezone.now(),
+            )
+            == 1
+        )
+        if released:
+            enqueue(job)
+    return released
+
+
+# -- recovery -------------------------------------------------------------------------------
+
+
+def recover_stale_jobs() -> int:
+    """Queue again the jobs whose worker died; return how many.
+
+    A running job whose lease expired lost its worker. A queued job whose task is gone
+    (finished, failed, or claimed by a worker that died before taking the job's lease)
+    would wait forever. Safe to run from many workers at once: each change is conditional.
+    """
+    now = timezone.now()
+    recovered = 0
+    expired = ImportJob.objects.filter(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True),
+        status=ImportJob.Status.RUNNING,
+    ).values_list("pk", "lease_owner", "lease_expires_at", "task_id")
+    for pk, owner, expires_at, task_id in expired:
+        with transaction.atomic():
+            requeued = ImportJob.objects.filter(
+                pk=pk,
+                status=ImportJob.Status.RUNNING,
+                lease_owner=owner,
+                lease_expires_at=expires_at,
+            ).update(
+                status=ImportJob.Status.QUEUED,
+                lease_owner="",
+                lease_expires_at=None,
+                updated_at=now,
+            )
+            if requeued:
+                _abandon_task(task_id, now)
+                enqueue(ImportJob.objects.get(pk=pk))
+                recovered += 1
+                logger.warning("import %s: its worker stopped renewing the lease; queued again", pk)
+    grace = now - lease_duration()
+    waiting = ImportJob.objects.filter(status=ImportJob.Status.QUEUED, updated_at__lt=grace)
+    for pk, task_id in waiting.values_list("pk", "task_id"):
+        task = DBTaskResult.objects.filter(pk=task_id).first() if task_id else None
+        if task is not None and (
+            task.status == "READY"
+            or (task.status == "RUNNING" and task.started_at and task.started_at > grace)
+        ):
+            continue
+        with transaction.atomic():
+            touched = ImportJob.objects.filter(
+                pk=pk, status=ImportJob.Status.QUEUED, task_id=task_id
+            ).update(updated_at=now)
+            if touched:
+                _abandon_task(task_id, now)
+                enqueue(ImportJob.objects.get(pk=pk))
+                recovered += 1
+                logger.warning("import %s: queued without a live task; queued again", pk)
+    return recovered
+
+
+def _abandon_task(task_id: str, now) -> None:
+    """Mark a task whose worker died as failed, so the task list tells the truth."""
+    if not task_id:
+        return
+    DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
+        status="FAILED",
+        finished_at=now,
+        exception_class_path="mtp.imports.jobs.WorkerLost",
+        traceback="The worker running this task stopped; the import was queued again.\n",
+    )

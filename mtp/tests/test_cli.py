@@ -1,0 +1,90 @@
+"""The ``mtp`` command, run as a real process."""
+
+import os
+import signal
+import subprocess
+import time
+
+import httpx
+import pytest
+
+from testing.processes import free_port, fresh_instance_env, mtp_command, running, wait_for_http
+
+
+def run_mtp(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(mtp_command(*args), env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DEBUG", "maybe"),
+        ("MTP_TLS", "sometimes"),
+        ("DATABASE_URL", "mysql://localhost/mtp"),
+        ("MAPILLARY_API_URL", "graph.mapillary.com"),
+        ("LOGIN_FAILURE_LIMIT", "lots"),
+        ("OAUTH_TOKEN_LIFETIME", "-1"),
+    ],
+)
+def test_a_setting_that_does_not_parse_stops_start_up_naming_the_variable(
+    tmp_path, variable, value
+):
+    result = run_mtp("check", env=fresh_instance_env(tmp_path, **{variable: value}))
+    assert result.returncode == 2
+    assert f"mtp: configuration error: {variable}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = fresh_instance_env(
+        tmp_path,
+        MTP_TLS="1",
+        ALLOWED_HOSTS="mtp.example.org",
+        SITE_URL="https://mtp.example.org",
+        SECRET_KEY="k" * 20 + "production-secret-with-enough-variety-0123456789",
+    )
+    result = run_mtp("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_other_names_pass_through_to_django_management_commands(tmp_path):
+    env = fresh_instance_env(tmp_path, DJANGO_SUPERUSER_PASSWORD="an admin passphrase")
+    assert run_mtp("migrate", "--noinput", env=env).returncode == 0
+    result = run_mtp(
+        "createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.org", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    result = run_mtp(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from mtp.accounts.models import User; print(User.objects.get().is_superuser)",
+        env=env,
+    )
+    assert result.stdout.strip() == "True"
+
+
+def test_serve_brings_up_a_complete_instance_and_stops_cleanly_on_sigterm(tmp_path):
+    port = free_port()
+    env = fresh_instance_env(tmp_path / "data")
+    with running(mtp_command("serve", "--port", str(port)), env, tmp_path / "serve.log") as server:
+        health = wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=120, process=server)
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "database": "ok"}
+        assert health.headers["server"] == "granian"
+        assert httpx.get(f"http://127.0.0.1:{port}/accounts/signup/").status_code == 200
+        css = httpx.get(f"http://127.0.0.1:{port}/static/mtp/site.css")
+        assert css.status_code == 200 and "--accent" in css.text
+        # The worker runs alongside the web server.
+        children = subprocess.run(
+            ["pgrep", "-f", "-s", str(server.pid), "mtp.cli worker"], capture_output=True
+        )
+        assert children.returncode == 0
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        assert server.returncode == 0
+    # The secret key it generated is kept, private, for the next start.
+    assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
+    time.sleep(0.2)
+    assert subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True).returncode == 1

@@ -1,0 +1,96 @@
+"""Run the Mapillary stand-in from the command line: ``mtp fake-mapillary`` or
+``python -m testing.fake_mapillary``."""
+
+import argparse
+import sys
+
+from testing.fake_mapillary.server import (
+    FAULTS,
+    OWNER,
+    RECORDED_SEQUENCE,
+    STRANGER,
+    FakeMapillary,
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every request (e.g. 0.05)"
+    )
+    parser.add_argument(
+        "--sequence",
+        action="append",
+        default=[],
+        metavar="KEY=COUNT[@stranger]",
+        help="serve a generated sequence of COUNT images (owned by the stranger with @stranger)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND[:PATH[:TIMES[:AFTER]]]",
+        help=f"inject a fault; KIND is one of {', '.join(FAULTS)}; TIMES may be 'all'",
+    )
+
+
+def build(options: argparse.Namespace) -> FakeMapillary:
+    """A stand-in configured from parsed command-line options (not started)."""
+    fake = FakeMapillary(options.port, latency=options.latency)
+    for spec in options.sequence:
+        key, _, rest = spec.partition("=")
+        count, _, who = rest.partition("@")
+        if not key or not count.isdigit() or who not in ("", "stranger"):
+            raise SystemExit(
+                f"fake-mapillary: --sequence {spec!r}: use KEY=COUNT or KEY=COUNT@stranger"
+            )
+        fake.add_sequence(key, int(count), owner=STRANGER if who else OWNER)
+    for spec in options.fault:
+        kind, path, times, after = (spec.split(":") + ["", "", ""])[:4]
+        try:
+            fake.inject(
+                kind,
+                path or "/",
+                times=None if times == "all" else int(times or 1),
+                after=int(after or 0),
+            )
+        except ValueError as error:
+            raise SystemExit(f"fake-mapillary: --fault {spec!r}: {error}") from None
+    return fake
+
+
+def describe(fake: FakeMapillary) -> str:
+    lines = [
+        f"Mapillary stand-in on {fake.url} (latency {fake.latency * 1000:.0f} ms)",
+        f"  MAPILLARY_API_URL={fake.url}",
+        f"  token of {OWNER.username} (id {OWNER.id}): {OWNER.token}",
+        f"  token of {STRANGER.username} (id {STRANGER.id}): {STRANGER.token}",
+        "  sequences:",
+    ]
+    for key, sequence in fake.sequences.items():
+        recorded = " (recorded)" if key == RECORDED_SEQUENCE else ""
+        lines.append(
+            f"    {key}: {len(sequence.image_ids())} images by {sequence.owner.username}{recorded}"
+        )
+    for fault in fake.faults:
+        times = "every" if fault.times is None else f"{fault.times}x"
+        lines.append(f"  fault: {fault.kind} on {fault.path} {times} after {fault.after}")
+    return "\n".join(lines)
+
+
+def run(options: argparse.Namespace) -> None:
+    fake = build(options)
+    print(describe(fake), flush=True)
+    try:
+        fake.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fake-mapillary", description=__doc__)
+    add_arguments(parser)
+    run(parser.parse_args(sys.argv[1:] if argv is None else argv))
+    return 0
