@@ -46,7 +46,10 @@ from mtp.api.schemas import (
     SequencePatchIn,
     SequenceWriteOut,
 )
+from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob
+from mtp.mapillary.client import MapillaryError, check_key, check_token, get_me
+from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence
 from mtp.sequences.queries import (
     MAX_RADIUS_M,
@@ -61,6 +64,8 @@ from mtp.sequences.queries import (
 router = Router(tags=["sequences"])
 
 DEFAULT_RADIUS_M = 1000.0
+# Seconds a client should wait when Mapillary is unreachable and said nothing about it.
+MAPILLARY_RETRY_AFTER = 60
 # Each import call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
 IMPORT_THROTTLE = UserRateThrottle("30/m")
 
@@ -320,7 +325,7 @@ def create_sequence(request: HttpRequest):
     auth=token_auth,
     throttle=[IMPORT_THROTTLE],
     response={
-        200: SequenceWriteOut,
+        200: SequenceWriteOut | ImportAcceptedOut,
         202: ImportAcceptedOut,
         **OWNER_ERRORS,
         409: ErrorOut,
@@ -336,25 +341,66 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
     """Attach data to your sequence: a Google Street View link, a Strava activity, and/or the
     Mapillary sequence to import with the user's Mapillary token.
 
-    Links alone answer 200. A Mapillary sequence answers 202: the import runs in the
-    background; call again (or read the sequence) to follow it. Repeating the same call is
-    safe: it never starts a second import of a sequence while one runs.
+    Links alone answer 200. A Mapillary sequence answers 202 with the import's status while
+    it is queued or running in the background (200 once it has finished): call again, or read
+    the sequence, to follow it. Repeating the same call is safe: it never starts a second
+    import while one runs, and a sequence imported in the last hour is not fetched again.
+    A token Mapillary refuses is a 400; Mapillary unreachable is a 503 with Retry-After; a
+    Mapillary sequence already imported into another sequence is a 409.
     Only the owner may call it; for anyone else the sequence does not exist (404).
     """
     negotiate(request, JSON_ONLY)
     owned_sequence(request, unique_id)
     payload = validate_body(request, ImportIn)
+    mapillary_user = None
     if payload.mapillary_key:
-        raise ApiError(
-            503, "Mapillary imports are not available yet.", headers={"Retry-After": "300"}
-        )
+        mapillary_user = _mapillary_user(payload.mapillary_key, payload.mapillary_token)
     with transaction.atomic():
         sequence = owned_sequence(request, unique_id, lock=True)
         changed = _apply_links(sequence, payload.google_street_view, payload.strava)
         if changed:
             sequence.save(update_fields=[*changed, "updated_at"])
+        job = None
+        if mapillary_user is not None:
+            try:
+                job, _created = request_import(
+                    sequence,
+                    mapillary_sequence_key=payload.mapillary_key,
+                    token=payload.mapillary_token,
+                    mapillary_user=mapillary_user,
+                )
+            except ImportRequestError as error:
+                raise ApiError(error.http_status, error.message) from None
     sequence = visible_sequence(request, unique_id)
-    return write_response(sequence, status=200)
+    if job is None:
+        return write_response(sequence, status=200)
+    status = 202 if job.is_active else 200
+    return write_response(sequence, status=status, **{"import": import_data(job)})
+
+
+def _mapillary_user(key: str, token: str) -> MapillaryUser:
+    """Who Mapillary says the token belongs to; the API error to answer with otherwise."""
+    try:
+        check_key(key)
+    except MapillaryError as error:
+        raise invalid_parameter("seq_key", error.message) from None
+    try:
+        check_token(token)
+    except MapillaryError as error:
+        raise invalid_parameter("token", error.message) from None
+    try:
+        return get_me(token)
+    except MapillaryError as error:
+        detail = {"mapillary": {"status": error.status, "code": error.code}}
+        if error.permanent:
+            raise ApiError(400, error.message, detail) from None
+        wait = math.ceil(error.retry_after) if error.retry_after else MAPILLARY_RETRY_AFTER
+        raise ApiError(
+            503,
+            error.message,
+            detail,
+            headers={"Retry-After": str(wait)},
+        ) from None
 
 
 def _apply_links(

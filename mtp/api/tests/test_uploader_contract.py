@@ -3,7 +3,9 @@
 import httpx
 import pytest
 
+from mtp.imports.models import ImportJob
 from mtp.sequences.models import Sequence
+from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -66,3 +68,42 @@ def test_the_seeds_curl_example_sends_multipart(uploader):
     )
     assert response.status_code == 201
     assert response.json()["sequence"]["transport_type"] == "Paddleboard"
+
+
+def test_the_whole_upload_street_view_then_mapillary_polled_then_strava(
+    uploader, owner, fake_mapillary
+):
+    created = uploader.post(
+        "/sequence/create/",
+        data={"name": "Run", "description": "", "transport_type": "Walk", "tag": "a,b"},
+    )
+    unique_id = created.json()["unique_id"]
+    url = f"/sequence/import/{unique_id}/"
+    assert "error" not in uploader.put(url, json={"google_street_view": "https://g.co/x"}).json()
+
+    # The uploader polls every 5 minutes until the key is known, sending the same pair.
+    pair = {"mapillary_user_token": OWNER.token, "mapillary_sequence_key": RECORDED_SEQUENCE}
+    for _ in range(3):
+        response = uploader.put(url, json=pair)
+        assert response.status_code == 202
+        assert "error" not in response.json()
+    assert "error" not in uploader.put(url, json={"strava": "99"}).json()
+
+    sequence = Sequence.objects.get(unique_id=unique_id)
+    assert sequence.status == "importing"
+    assert sequence.mapillary_sequence_key == RECORDED_SEQUENCE
+    assert (sequence.google_street_view, sequence.strava) == ("https://g.co/x", "99")
+    assert ImportJob.objects.filter(sequence=sequence).count() == 1
+    assert fake_mapillary.count("/me") == 3
+
+
+def test_a_refused_mapillary_token_carries_an_error_key(uploader, fake_mapillary):
+    unique_id = uploader.post(
+        "/sequence/create/", data={"name": "Run", "transport_type": "Walk"}
+    ).json()["unique_id"]
+    response = uploader.put(
+        f"/sequence/import/{unique_id}/",
+        json={"mapillary_user_token": "MLY|nope", "mapillary_sequence_key": RECORDED_SEQUENCE},
+    )
+    assert response.status_code == 400
+    assert "Mapillary" in response.json()["error"]
