@@ -11,6 +11,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
@@ -110,6 +111,14 @@ def on_too_many_fields(request: HttpRequest, error: Exception):
 @api.exception_handler(SuspiciousOperation)
 def on_bad_request(request: HttpRequest, error: Exception):
     return error_response(400, "The request could not be read.")
+
+
+@api.exception_handler(OperationalError)
+def on_database_unavailable(request: HttpRequest, error: OperationalError):
+    logger.error("API %s %s: the database is unavailable: %s", request.method, request.path, error)
+    return error_response(
+        503, "The database is not answering; try again shortly.", headers={"Retry-After": "5"}
+    )
 
 
 @api.exception_handler(Exception)

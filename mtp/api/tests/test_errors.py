@@ -1,6 +1,9 @@
 """Every failure under /api/v1 is JSON in one shape, with the right status."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.test import override_settings
@@ -117,3 +120,27 @@ def test_api_root_says_where_the_docs_are(client):
     response = client.get(f"{API}/")
     assert response.status_code == 200
     assert response.json()["openapi"].endswith("/api/v1/openapi.json")
+
+
+def test_the_database_down_is_a_json_503_with_retry_after(tmp_path):
+    # A real server process whose database (PostgreSQL on a closed port) cannot be reached.
+    script = (
+        "from django.test import Client;"
+        "r = Client(HTTP_HOST='localhost').get('/api/v1/sequences?client_id=x');"
+        "print(r.status_code, r['Retry-After'], r.content.decode())"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:9/unreachable",
+        "MTP_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "mtp.cli", "shell", "--no-imports", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    status, retry_after, body = result.stdout.strip().split(" ", 2)
+    assert (status, retry_after) == ("503", "5")
+    assert json.loads(body)["status"] is False
