@@ -1,6 +1,7 @@
 """Request bodies: JSON, form-urlencoded or multipart, read into one dict and validated."""
 
 import json
+import re
 from io import BytesIO
 from typing import Any, TypeVar
 
@@ -36,6 +37,25 @@ def body_too_large(request: HttpRequest) -> ApiError | None:
             {"limit": limit},
         )
     return None
+
+
+# A JSON \u0000 escape: a backslash that is not itself escaped, then u0000.
+JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def carries_nul(request: HttpRequest) -> bool:
+    """Whether the query string or the body holds a NUL character, which no text field may
+    contain (PostgreSQL cannot store one). Checked before anything reads the values."""
+    if any("\x00" in value for _, values in request.GET.lists() for value in values):
+        return True
+    if int(request.META.get("CONTENT_LENGTH") or 0) <= 0:
+        return False
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        return JSON_NUL.search(request.body) is not None
+    if content_type in FORM_TYPES:
+        return any("\x00" in value for _, values in _form(request) for value in values)
+    return False
 
 
 def read_body(request: HttpRequest) -> dict[str, Any]:

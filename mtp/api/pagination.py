@@ -67,6 +67,8 @@ class Ordering:
             name, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
             if name != self.name or not isinstance(pk, int) or isinstance(pk, bool):
                 raise ValueError("another ordering")
+            if not 0 <= pk < 2**63:
+                raise ValueError("not an id")
             if value is not None:
                 if self.kind is datetime:
                     value = datetime.fromisoformat(value)
@@ -114,7 +116,7 @@ def offset_page(
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
             cursor_name, offset = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            if cursor_name != name or not isinstance(offset, int) or offset < 0:
+            if cursor_name != name or not isinstance(offset, int) or not 0 <= offset < 2**31:
                 raise ValueError("another list")
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             raise ApiError(

@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from mtp.api.api import api
-from mtp.api.bodies import body_too_large
+from mtp.api.bodies import body_too_large, carries_nul
 from mtp.api.errors import api_error_response, error_response
 
 
@@ -23,6 +23,8 @@ def _api_view(view):
         refusal = body_too_large(request)
         if refusal is not None:
             return api_error_response(request, refusal)
+        if carries_nul(request):
+            return error_response(400, "Text may not contain NUL characters.")
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = sorted(method.strip() for method in response["Allow"].split(","))

@@ -144,3 +144,31 @@ def test_the_database_down_is_a_json_503_with_retry_after(tmp_path):
     status, retry_after, body = result.stdout.strip().split(" ", 2)
     assert (status, retry_after) == ("503", "5")
     assert json.loads(body)["status"] is False
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("get", "/sequences", {"data": {"q": "a\x00b"}}),
+        ("get", "/sequences", {"data": {"client_id": "a\x00b"}}),
+        ("post", "/sequence/create", {"data": {"name": "a\x00b", "transport_type": "Walk"}}),
+        (
+            "post",
+            "/sequence/create",
+            {
+                "data": '{"name": "a\\u0000b", "transport_type": "Walk"}',
+                "content_type": "application/json",
+            },
+        ),
+    ],
+)
+def test_nul_characters_are_a_400_not_a_crash(client, owner_headers, method, path, kwargs):
+    response = getattr(client, method)(f"{API}{path}", **kwargs, **owner_headers)
+    assert assert_error(response, 400)["error"] == "Text may not contain NUL characters."
+
+
+def test_an_escaped_backslash_before_u0000_is_plain_text(client, owner_headers):
+    body = '{"name": "a\\\\u0000b", "transport_type": "Walk"}'
+    response = client.post(CREATE, body, content_type="application/json", **owner_headers)
+    assert response.status_code == 201
+    assert response.json()["sequence"]["name"] == "a\\u0000b"

@@ -227,9 +227,31 @@ def test_page_size_is_at_most_100(search):
     assert response.json()["error"].startswith("limit:")
 
 
-def test_a_tampered_cursor_is_a_400(search):
-    assert search(cursor="bm90IGEgY3Vyc29y").status_code == 400
-    assert search(cursor="!!!").status_code == 400
+def cursor_of(*parts) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(list(parts)).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "bm90IGEgY3Vyc29y",
+        "!!!",
+        cursor_of("newest", "2024-01-01T00:00:00+00:00", 2**70),
+        cursor_of("newest", "not a time", 1),
+        cursor_of("newest", 12, 1),
+        cursor_of("distance", "far", 1),
+        cursor_of("newest", None, True),
+    ],
+)
+def test_a_tampered_cursor_is_a_400(search, cursor):
+    assert search(cursor=cursor).status_code == 400
+
+
+def test_a_cursor_with_a_negative_id_is_a_400(search):
+    assert search(sort="distance", cursor=cursor_of("distance", 1e308, -1)).status_code == 400
 
 
 def test_a_cursor_of_another_sort_is_refused(client, app, owner):
