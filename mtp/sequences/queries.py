@@ -4,7 +4,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, LineString, Point, Polygon
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, models, transaction
@@ -19,7 +19,14 @@ MAX_TAGS = 30
 # The longest search radius around a point, in metres.
 MAX_RADIUS_M = 100_000
 
-BBox = tuple[float, float, float, float]
+
+def _box_shape(west: float, south: float, east: float, north: float) -> GEOSGeometry:
+    """The box as a polygon; as a line or a point when it has no width or height."""
+    if west == east and south == north:
+        return Point(west, south)
+    if west == east or south == north:
+        return LineString((west, south), (east, north))
+    return Polygon.from_bbox((west, south, east, north))
 
 
 class SequenceQuerySet(models.QuerySet):
@@ -47,8 +54,8 @@ class SequenceQuerySet(models.QuerySet):
         box_q = Q()
         for w, s, e, n in boxes:
             box_q |= Q(bbox_west__lte=e, bbox_east__gte=w, bbox_south__lte=n, bbox_north__gte=s)
-        shapes = [Polygon.from_bbox(box) for box in boxes]
-        shape = shapes[0] if len(shapes) == 1 else MultiPolygon(*shapes)
+        shapes = [_box_shape(*box) for box in boxes]
+        shape = shapes[0] if len(shapes) == 1 else GeometryCollection(*shapes)
         shape.srid = 4326
         if connections[self.db].vendor == "postgresql":
             # PostGIS: ST_Intersects uses the GiST index on geometry; single points (no line)

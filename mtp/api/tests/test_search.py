@@ -76,6 +76,12 @@ def test_bbox_finds_a_one_image_sequence(search, owner):
     assert names(search(bbox="6.1,46.2,6.2,46.3")) == ["single"]
 
 
+@pytest.mark.parametrize("bbox", ["6.15,46.0,6.15,46.5", "6.1,46.25,6.2,46.25"])
+def test_a_box_without_width_or_height_still_finds_what_crosses_it(search, owner, bbox):
+    make_sequence(owner, name="east-west", route=[(6.0, 46.2), (6.3, 46.3)])
+    assert names(search(bbox=bbox)) == ["east-west"]
+
+
 def test_a_bbox_across_the_antimeridian(search, owner):
     make_sequence(owner, name="fiji east", route=[(179.5, -17.0), (179.6, -17.1)])
     make_sequence(owner, name="fiji west", route=[(-179.9, -16.5), (-179.8, -16.6)])
