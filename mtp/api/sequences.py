@@ -46,6 +46,7 @@ from mtp.api.schemas import (
     SequencePatchIn,
     SequenceWriteOut,
 )
+from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob
 from mtp.mapillary.client import MapillaryError, check_key, check_token, get_me
@@ -83,7 +84,7 @@ CLIENT_ID_PARAMETER = {
     "schema": {"type": "string"},
     "description": "Your application's client ID; needed when no access token is sent.",
 }
-ERRORS = {400: ErrorOut, 401: ErrorOut, 406: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut}
 OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
 
 
@@ -299,6 +300,7 @@ def create_sequence(request: HttpRequest):
     Answers 201 with the new sequence's `unique_id` at the top level and a `Location` header.
     """
     negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
     payload = validate_body(request, SequenceCreateIn)
     caller = request.auth
     transport_type = transport_types_by_name()[payload.transport_type.lower()]
@@ -350,6 +352,7 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
     Only the owner may call it; for anyone else the sequence does not exist (404).
     """
     negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
     owned_sequence(request, unique_id)
     payload = validate_body(request, ImportIn)
     mapillary_user = None
@@ -433,6 +436,7 @@ def get_sequence(request: HttpRequest, unique_id: UUID):
     `Accept: application/gpx+xml` gives a GPX track with a point per image.
     """
     media_type = negotiate(request, ALL_FORMATS)
+    require_scope(request, READ)
     sequence = visible_sequence(request, unique_id)
     if media_type == GPX:
         return gpx_response(sequence)
@@ -458,6 +462,7 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     `Accept: application/geo+json` gives a FeatureCollection of points.
     """
     media_type = negotiate(request, JSON_OR_GEOJSON)
+    require_scope(request, READ)
     viewer = request.auth.user
     sequence = Sequence.objects.visible_to(viewer).filter(unique_id=unique_id).only("id").first()
     if sequence is None:
@@ -559,6 +564,7 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     `Accept: application/geo+json` gives a FeatureCollection with the routes.
     """
     media_type = negotiate(request, JSON_OR_GEOJSON)
+    require_scope(request, READ)
     viewer = request.auth.user
     own = bool(
         viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
@@ -649,6 +655,7 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
     Fields left out stay as they are; `tags` replaces all tags; an empty link removes it.
     """
     negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
     with transaction.atomic():
         sequence = owned_sequence(request, unique_id, lock=True)
         payload = validate_body(request, SequencePatchIn)
@@ -688,6 +695,7 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
 )
 def delete_sequence(request: HttpRequest, unique_id: UUID):
     """Delete your sequence with its images and import history. Answers 204."""
+    require_scope(request, WRITE)
     with transaction.atomic():
         sequence = owned_sequence(request, unique_id, lock=True)
         sequence.delete()

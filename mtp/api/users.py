@@ -7,6 +7,7 @@ from ninja import Router
 from mtp.api.auth import token_auth
 from mtp.api.formats import JSON_ONLY, json_response, negotiate
 from mtp.api.schemas import ErrorOut, MeOut
+from mtp.api.scopes import READ, require_scope
 
 router = Router(tags=["users"])
 
@@ -14,12 +15,13 @@ router = Router(tags=["users"])
 @router.get(
     "/me",
     auth=token_auth,
-    response={200: MeOut, 401: ErrorOut, 406: ErrorOut},
+    response={200: MeOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut},
     summary="The signed-in user",
 )
 def me(request: HttpRequest):
     """The user the access token acts for."""
     negotiate(request, JSON_ONLY)
+    require_scope(request, READ)
     user = request.auth.user
     return json_response(
         {

@@ -8,13 +8,14 @@ from mtp.api.auth import token_or_client_auth
 from mtp.api.formats import JSON_ONLY, json_response, negotiate
 from mtp.api.pagination import next_link, offset_page
 from mtp.api.schemas import ErrorOut, TagFilters, TagListOut, TransportTypeOut
+from mtp.api.scopes import READ, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER
 from mtp.sequences.models import Tag
 from mtp.sequences.queries import transport_types_by_name
 
 router = Router(tags=["vocabularies"])
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 406: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut}
 
 
 @router.get(
@@ -30,6 +31,7 @@ def list_transport_types(request: HttpRequest):
     A sequence takes a kind; a search by a group includes all its kinds.
     """
     negotiate(request, JSON_ONLY)
+    require_scope(request, READ)
     kinds = list(transport_types_by_name().values())
     groups = sorted((kind for kind in kinds if kind.parent_id is None), key=lambda kind: kind.pk)
     body = [
@@ -56,6 +58,7 @@ def list_transport_types(request: HttpRequest):
 def list_tags(request: HttpRequest, params: Query[TagFilters]):
     """Tags on published sequences with how many carry each, most used first."""
     negotiate(request, JSON_ONLY)
+    require_scope(request, READ)
     tags = Tag.objects.annotate(
         count=Count("sequences", filter=Q(sequences__status="published"))
     ).filter(count__gt=0)
