@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sequences', '0002_seed_transport_types'),
+        ("sequences", "0002_seed_transport_types"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.OAUTH2_PROVIDER_APPLICATION_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='sequence',
-            index=models.Index(condition=models.Q(('bbox_west__isnull', False), ('geometry__isnull', True)), fields=['bbox_west', 'bbox_east', 'bbox_south', 'bbox_north'], name='sequence_point_bbox'),
+            model_name="sequence",
+            index=models.Index(
+                condition=models.Q(("bbox_west__isnull", False), ("geometry__isnull", True)),
+                fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"],
+                name="sequence_point_bbox",
+            ),
         ),
     ]
