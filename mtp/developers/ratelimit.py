@@ -1,0 +1,25 @@
+"""Fixed-window request counting per client address, in the cache."""
+
+import hashlib
+import time
+
+from django.core.cache import cache
+
+
+def hit(scope: str, ident: str, limit: int, window: int) -> int | None:
+    """Count one request by ``ident``; over ``limit`` in this window, return seconds to wait."""
+    now = int(time.time())
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    key = f"rate:{scope}:{digest}:{now // window}"
+    # add() starts the window's counter; incr() keeps its expiry.
+    if cache.add(key, 1, timeout=window + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=window + 1)
+            count = 1
+    if count > limit:
+        return max(1, window - now % window)
+    return None
