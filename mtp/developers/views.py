@@ -169,6 +169,9 @@ class AuthorizationView(dot_views.AuthorizationView):
     def create_authorization_response(self, request, scopes, credentials, allow):
         # Whether the request named a redirect URI binds the code to it (RFC 6749 4.1.3).
         credentials = {**credentials, "redirect_uri_given": self.redirect_uri_given}
+        if not credentials.get("state"):
+            # The consent form carries an absent state as ""; answer with none, not "state=".
+            credentials.pop("state", None)
         return super().create_authorization_response(request, scopes, credentials, allow)
 
     def error_response(self, error: OAuthToolkitError, application, **kwargs) -> HttpResponse:
