@@ -25,6 +25,7 @@ from oauth2_provider.models import (
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2 import Server as OAuthlibServer
+from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc8628.grant_types import DeviceCodeGrant
 
@@ -32,6 +33,7 @@ from mtp.developers.models import RedeemedCode
 
 Grant = get_grant_model()
 DeviceGrant = get_device_grant_model()
+DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def digest(value: str) -> str:
@@ -54,11 +56,24 @@ def refuse_plain_pkce(request) -> dict:
 
 
 class Server(OAuthlibServer):
-    """oauthlib's all-in-one server, refusing PKCE ``plain`` before the consent page."""
+    """oauthlib's all-in-one server without the password and client credentials grants,
+    refusing PKCE ``plain`` before the consent page."""
 
     def __init__(self, request_validator, *args, **kwargs):
         super().__init__(request_validator, *args, **kwargs)
         self.auth_grant.custom_validators.pre_auth.append(refuse_plain_pkce)
+        # Every token acts for a person: no password grant (RFC 9700 2.4), no client
+        # credentials grant. Asking for either is unsupported_grant_type.
+        TokenEndpoint.__init__(
+            self,
+            default_grant_type="authorization_code",
+            grant_types={
+                "authorization_code": self.auth_grant,
+                "refresh_token": self.refresh_grant,
+                DEVICE_CODE_GRANT_TYPE: self.device_code_grant,
+            },
+            default_token_type=self.bearer,
+        )
 
 
 class Validator(OAuth2Validator):
@@ -151,6 +166,16 @@ class Validator(OAuth2Validator):
     def get_code_challenge_method(self, code, request):
         grant = getattr(request, "mtp_grant", None)
         return (grant.code_challenge_method or None) if grant else None
+
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
+        grant = getattr(request, "mtp_grant", None)
+        if grant is not None and grant.redirect_uri:
+            # A token request without the redirect_uri its authorization request named.
+            raise errors.InvalidGrantError(
+                description="redirect_uri does not match the authorization request.",
+                request=request,
+            )
+        return super().get_default_redirect_uri(client_id, request, *args, **kwargs)
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
         grant = getattr(request, "mtp_grant", None)
