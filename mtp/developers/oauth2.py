@@ -209,9 +209,8 @@ class Validator(OAuth2Validator):
             redeemed.access_token_id = access_token.pk if access_token else None
             redeemed.token_family = refresh_token.token_family if refresh_token else None
             redeemed.save(update_fields=["access_token_id", "token_family"])
-            if redeemed.replayed:
-                redeemed.revoke_tokens()
-                raise errors.InvalidGrantError(request=request)
+        # A replay that raced this exchange was refused and could revoke nothing yet; this
+        # exchange still answers, and any later replay revokes what it got.
         # Forget redemptions old enough that no replay of them can matter any more.
         RedeemedCode.objects.filter(created__lt=timezone.now() - timedelta(days=1)).delete()
 

@@ -61,7 +61,8 @@ def test_the_consent_page_names_the_app_its_owner_and_what_it_may_do(owner_clien
 
 def test_the_older_accounts_authorize_address_works_too(owner_client, app):
     response = consent(
-        owner_client, authorize_url("/accounts/authorize", client_id=app.client_id, response_type="token")
+        owner_client,
+        authorize_url("/accounts/authorize", client_id=app.client_id, response_type="token"),
     )
     base, _, fragment = redirect_params(response)
     assert base == UPLOADER_REDIRECT_URI
@@ -69,7 +70,9 @@ def test_the_older_accounts_authorize_address_works_too(owner_client, app):
 
 
 def test_response_type_implicit_is_a_synonym_of_token(owner_client, app):
-    response = consent(owner_client, authorize_url(client_id=app.client_id, response_type="implicit"))
+    response = consent(
+        owner_client, authorize_url(client_id=app.client_id, response_type="implicit")
+    )
     _, _, fragment = redirect_params(response)
     assert fragment["token_type"] == "Bearer"
     assert fragment["access_token"]

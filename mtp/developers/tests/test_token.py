@@ -85,14 +85,18 @@ def test_reusing_a_code_revokes_what_it_produced(owner_client, code_app):
 def test_reusing_a_code_also_revokes_tokens_refreshed_from_it(owner_client, code_app):
     code, verifier = get_code(owner_client, code_app)
     first = exchange(Client(), code_app, code, verifier).json()
-    refreshed = Client().post(
-        "/api/v1/token",
-        {
-            "grant_type": "refresh_token",
-            "refresh_token": first["refresh_token"],
-            "client_id": code_app.client_id,
-        },
-    ).json()
+    refreshed = (
+        Client()
+        .post(
+            "/api/v1/token",
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": first["refresh_token"],
+                "client_id": code_app.client_id,
+            },
+        )
+        .json()
+    )
     exchange(Client(), code_app, code, verifier)
     assert Client().get("/api/v1/me", **bearer(refreshed["access_token"])).status_code == 401
 
@@ -127,7 +131,9 @@ def test_a_code_is_bound_to_its_client(owner_client, code_app, developer):
 
 
 @pytest.mark.checklist(11, "RFC 6749 4.1.3")
-@pytest.mark.parametrize("redirect_uri", ["http://127.0.0.1/callback", "https://evil.example/cb", None])
+@pytest.mark.parametrize(
+    "redirect_uri", ["http://127.0.0.1/callback", "https://evil.example/cb", None]
+)
 def test_a_code_is_bound_to_its_redirect_uri(owner_client, code_app, redirect_uri):
     code, verifier = get_code(owner_client, code_app)
     response = exchange(Client(), code_app, code, verifier, redirect_uri=redirect_uri)
@@ -196,7 +202,10 @@ def test_token_responses_are_not_cached(owner_client, code_app):
     "data, error",
     [
         ({}, "unsupported_grant_type"),
-        ({"grant_type": "password", "username": "olivia", "password": "x"}, "unsupported_grant_type"),
+        (
+            {"grant_type": "password", "username": "olivia", "password": "x"},
+            "unsupported_grant_type",
+        ),
         ({"grant_type": "authorization_code"}, "invalid_request"),
         ({"grant_type": "authorization_code", "code": "nope"}, "invalid_grant"),
         ({"grant_type": "refresh_token", "refresh_token": "nope"}, "invalid_grant"),
@@ -217,7 +226,11 @@ def test_a_bad_client_secret_gets_401_with_a_basic_challenge(confidential_app):
     credentials = base64.b64encode(f"{application.client_id}:wrong".encode()).decode()
     response = Client().post(
         "/api/v1/token",
-        {"grant_type": "authorization_code", "code": "x", "redirect_uri": "https://server.example.org/cb"},
+        {
+            "grant_type": "authorization_code",
+            "code": "x",
+            "redirect_uri": "https://server.example.org/cb",
+        },
         HTTP_AUTHORIZATION=f"Basic {credentials}",
     )
     assert response.status_code == 401
