@@ -96,7 +96,7 @@ def consent_data(response, *, allow: bool = True) -> dict:
     """The consent form's POST body, as a browser would send it from ``response``."""
     form = response.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form.initial.get(name)
         if value is None or name == "allow":
             continue
