@@ -33,6 +33,8 @@ class ApplicationForm(forms.ModelForm):
             "redirect_uris": forms.Textarea(attrs={"rows": 3, "autocapitalize": "none"}),
         }
 
+    field_order = ["name", "client_type", "flows", "redirect_uris"]
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].required = True
