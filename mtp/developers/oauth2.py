@@ -81,6 +81,12 @@ class Validator(OAuth2Validator):
 
     # -- client authentication -------------------------------------------------------------
 
+    def _load_application(self, client_id, request):
+        # No client_id holds a NUL byte; PostgreSQL would refuse the lookup with an error.
+        if not isinstance(client_id, str) or "\x00" in client_id:
+            return None
+        return super()._load_application(client_id, request)
+
     def _check_secret(self, provided_secret, stored_secret) -> bool:
         # An empty secret on either side never authenticates anyone (an unhashed empty
         # stored secret would otherwise compare equal to an empty provided one).

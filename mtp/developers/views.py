@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import re
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
@@ -59,6 +60,24 @@ def _oauth_error(status: int, error: str, description: str, **headers: str) -> J
     return response
 
 
+# A percent sign not followed by two hex digits: oauthlib cannot decode such a query string.
+BAD_PERCENT_ENCODING = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _malformed(request: HttpRequest) -> str | None:
+    """What is wrong with a request's parameters that no OAuth endpoint should try to parse."""
+    if BAD_PERCENT_ENCODING.search(request.META.get("QUERY_STRING", "")):
+        return "The query string is not properly percent-encoded."
+    for params in (request.GET, request.POST):
+        for key, values in params.lists():
+            if any("\x00" in value for value in (key, *values)):
+                return "Parameters cannot contain NUL characters."
+    client_id, secret = _client_credentials(request)
+    if "\x00" in (client_id or "") + (secret or ""):
+        return "Client credentials cannot contain NUL characters."
+    return None
+
+
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
@@ -98,6 +117,8 @@ class OAuthEndpointMixin:
                 "Too many requests from this address; try again later.",
                 Retry_After=str(retry_after),
             )
+        elif problem := _malformed(request):
+            response = _oauth_error(400, "invalid_request", problem)
         else:
             response = super().dispatch(request, *args, **kwargs)
         if response.status_code == 401 and b'"invalid_client"' in response.content:
@@ -130,6 +151,10 @@ class AuthorizationView(dot_views.AuthorizationView):
             request.GET = query
         self.response_type = request.GET.get("response_type")
         self.redirect_uri_given = "redirect_uri" in request.GET
+        if problem := _malformed(request):
+            return _sign_in_page(
+                self._error_page(oauth_errors.InvalidRequestFatalError(description=problem))
+            )
         if request.method == "GET" and not request.user.is_authenticated:
             # Say what is wrong with a bad request before asking anyone to log in.
             try:

@@ -359,3 +359,21 @@ def test_a_state_with_odd_characters_is_not_mangled_in_the_consent_form(owner_cl
     params = {"client_id": app.client_id, "response_type": "token", "state": state}
     _, _, fragment = redirect_params(consent(owner_client, authorize_url(**params)))
     assert fragment["state"] == state
+
+
+@pytest.mark.checklist(2, "RFC 6749 4.1.2.1")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "client_id=a%00b&response_type=token",
+        "client_id=x&client_id=y&response_type=token",
+        "response_type=token",
+        "client_id=" + "a" * 5000 + "&response_type=token",
+        "%%%",
+        "client_id=x&state=%zz",
+    ],
+)
+def test_malformed_authorization_requests_get_an_error_page_and_no_redirect(owner_client, query):
+    response = owner_client.get("/api/v1/authorize?" + query)
+    assert response.status_code == 400
+    assert "Location" not in response

@@ -139,3 +139,9 @@ def test_the_api_looks_a_token_up_in_one_query(owner_token, django_assert_max_nu
         request = RequestFactory().get("/api/v1/me")
         request.META.update(bearer(owner_token))
         authenticate(request, require_user=True)
+
+
+def test_a_client_id_with_a_nul_byte_is_simply_unknown(db):
+    with pytest.raises(ApiError) as refused:
+        authenticate(RequestFactory().get("/api/v1/x?client_id=a%00b"), require_user=False)
+    assert refused.value.status == 401

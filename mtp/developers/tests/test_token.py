@@ -308,3 +308,46 @@ def test_the_token_endpoint_is_rate_limited_per_address(settings, code_app):
         "/api/v1/token", {"grant_type": "authorization_code", "client_id": code_app.client_id}
     )
     assert other_address.status_code == 400
+
+
+@pytest.mark.checklist(24, "RFC 6749 5.2")
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/token", "/api/v1/revoke", "/api/v1/device_authorization", "/api/v1/introspect"],
+)
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("{not json", "application/json"),
+        (
+            "grant_type=authorization_code&client_id=a%00b&code=x",
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            "grant_type=authorization_code&grant_type=refresh_token",
+            "application/x-www-form-urlencoded",
+        ),
+        ("%%%", "application/x-www-form-urlencoded"),
+        ("grant_type=refresh_token&client_id=nobody", "application/x-www-form-urlencoded"),
+        (
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code",
+            "application/x-www-form-urlencoded",
+        ),
+    ],
+)
+def test_malformed_requests_to_every_endpoint_get_an_rfc_6749_error(path, body, content_type):
+    response = Client().post(path, body, content_type=content_type)
+    assert response.status_code in (400, 401)
+    assert response.json()["error"]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_nul_byte_in_basic_credentials_is_refused_cleanly(db):
+    credentials = base64.b64encode(b"a\x00b:secret").decode()
+    response = Client().post(
+        "/api/v1/token",
+        {"grant_type": "authorization_code", "code": "x"},
+        HTTP_AUTHORIZATION=f"Basic {credentials}",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
