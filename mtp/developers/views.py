@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import View
 from oauth2_provider import views as dot_views
@@ -99,7 +100,11 @@ def _client_credentials(request: HttpRequest) -> tuple[str | None, str | None]:
 
 
 class OAuthEndpointMixin:
-    """Rate limit per address, answer only POST with JSON errors, never let a reply be cached."""
+    """Rate limit per address, answer only POST with JSON errors, never let a reply be cached.
+
+    The views using it also hide every POST parameter from error reports (codes, verifiers,
+    secrets and tokens all travel there).
+    """
 
     rate_scope = "oauth"
 
@@ -228,6 +233,7 @@ class AuthorizationView(dot_views.AuthorizationView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class TokenView(OAuthEndpointMixin, dot_views.TokenView):
     """Code exchange, refresh and device code polling."""
 
@@ -239,6 +245,7 @@ class TokenView(OAuthEndpointMixin, dot_views.TokenView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class RevokeTokenView(OAuthEndpointMixin, dot_views.RevokeTokenView):
     """RFC 7009 token revocation."""
 
@@ -246,6 +253,7 @@ class RevokeTokenView(OAuthEndpointMixin, dot_views.RevokeTokenView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class IntrospectTokenView(OAuthEndpointMixin, OAuthLibMixin, View):
     """RFC 7662 introspection, for resource servers registered as confidential clients.
 
@@ -327,6 +335,7 @@ class ServerMetadataView(dot_views.OAuthServerMetadataView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 class DeviceAuthorizationView(OAuthEndpointMixin, dot_views.DeviceAuthorizationView):
     """Where a device asks for a device code and the user code to show; codes stored hashed."""
 
