@@ -45,7 +45,11 @@ def _unauthorized(message: str, error: str = "invalid_token") -> ApiError:
     return ApiError(
         401,
         message,
-        headers={"WWW-Authenticate": f'Bearer realm="api", error="{error}", error_description="{message}"'},
+        headers={
+            "WWW-Authenticate": (
+                f'Bearer realm="api", error="{error}", error_description="{message}"'
+            )
+        },
     )
 
 
@@ -69,7 +73,8 @@ def request_client_id(request: HttpRequest) -> str | None:
 def _refuse_token_outside_header(request: HttpRequest) -> None:
     if "access_token" in request.GET:
         raise _unauthorized(
-            "Access tokens are accepted only in the Authorization: Bearer header, never in the URL.",
+            "Access tokens are accepted only in the Authorization: Bearer header, "
+            "never in the URL.",
             "invalid_request",
         )
     content_type = request.content_type or ""
@@ -77,7 +82,8 @@ def _refuse_token_outside_header(request: HttpRequest) -> None:
         "access_token" in request.POST
     ):
         raise _unauthorized(
-            "Access tokens are accepted only in the Authorization: Bearer header.", "invalid_request"
+            "Access tokens are accepted only in the Authorization: Bearer header.",
+            "invalid_request",
         )
 
 
@@ -87,7 +93,9 @@ def bearer_token(request: HttpRequest) -> str | None:
         return None
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
-        raise _unauthorized("The Authorization header must be 'Bearer <access token>'.", "invalid_request")
+        raise _unauthorized(
+            "The Authorization header must be 'Bearer <access token>'.", "invalid_request"
+        )
     return credentials.strip()
 
 
@@ -126,8 +134,15 @@ def authenticate(request: HttpRequest, *, require_user: bool) -> Caller:
     if require_user:
         raise _unauthorized("This needs an access token: send 'Authorization: Bearer <token>'.")
     if not client_id:
-        raise ApiError(400, "The client_id parameter is required: register an application to get one.")
-    application = Application.objects.filter(client_id=client_id, is_active=True).first()
+        raise ApiError(
+            400, "The client_id parameter is required: register an application to get one."
+        )
+    # No client_id holds a NUL byte (and PostgreSQL refuses to look one up).
+    application = (
+        None
+        if "\x00" in client_id
+        else Application.objects.filter(client_id=client_id, is_active=True).first()
+    )
     if application is None:
         raise _unauthorized("The client_id does not name an active application.", "invalid_client")
     return Caller(application=application)
