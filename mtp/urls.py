@@ -6,6 +6,7 @@ from mtp.web import views as web_views
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/tiles/", include("mtp.tiles.urls")),
     path("api/v1/", include("mtp.api.urls")),
     path("accounts/", include("mtp.accounts.urls")),
     path("", include("mtp.web.urls")),
