@@ -277,7 +277,12 @@ def measure(url: str, port: int, client_id: str, tiles, samples: int) -> list[di
 
     http_conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     results = []
-    with psycopg.connect(conninfo(url), autocommit=True) as db:
+    # The bare query reaches PostgreSQL exactly as the endpoint's does: the same text with the
+    # values written in (Django's client-side binding), planned each time (Django does not let
+    # psycopg prepare statements unless told to), so the ratio shows only what the endpoint adds.
+    with psycopg.connect(
+        conninfo(url), autocommit=True, cursor_factory=psycopg.ClientCursor, prepare_threshold=None
+    ) as db:
 
         def over_http(tile) -> tuple[float, bytes]:
             z, x, y = tile

@@ -32,11 +32,9 @@ from dataclasses import dataclass
 
 import mapbox_vector_tile
 import numpy as np
-import psycopg
 import shapely
 from django.contrib.gis.db.models.functions import AsWKB
 from django.db import connection
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 from mtp.sequences.models import Image, Sequence
 
@@ -167,16 +165,7 @@ def postgis_params(z: int, x: int, y: int) -> dict[str, int | float]:
 
 def postgis_tile(z: int, x: int, y: int) -> bytes:
     """Tile ``z/x/y`` built by PostGIS."""
-    # Django's cursors put the parameters into the SQL text, so PostgreSQL plans every tile
-    # afresh. A server-side binding cursor lets psycopg prepare the query once it has run a
-    # few times on a connection: planning was a third of a small tile's time.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
-    with (
-        connection.wrap_database_errors,
-        wrapper(psycopg.Cursor(connection.connection), connection) as cursor,
-    ):
+    with connection.cursor() as cursor:
         cursor.execute(postgis_sql(z), postgis_params(z, x, y))
         return bytes(cursor.fetchone()[0])
 
