@@ -79,6 +79,23 @@ def test_a_tile_carries_an_etag_and_the_configured_cache_lifetime(
     assert response["ETag"].startswith('"') and len(response["ETag"]) > 10
 
 
+def test_the_same_tile_asked_twice_has_the_same_etag(client, app, owner, rng):
+    for index in range(20):
+        make_sequence(owner, wander(rng, HOME, 30, 15), name=f"Walk {index}")
+    url = tile_url(*home_tile(14), client_id=app.client_id)
+    first, second = client.get(url), client.get(url)
+    assert first.content == second.content
+    assert first["ETag"] == second["ETag"]
+
+
+def test_head_answers_the_headers_of_get(client, app, walk_in_trondheim):
+    url = tile_url(*home_tile(10), client_id=app.client_id)
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == TILE_TYPE
+    assert response["ETag"] == client.get(url)["ETag"]
+
+
 def test_a_client_that_has_the_tile_gets_304(client, app, walk_in_trondheim):
     url = tile_url(*home_tile(10), client_id=app.client_id)
     etag = client.get(url)["ETag"]
