@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mtp.sequences",
     "mtp.imports",
     "mtp.api",
+    "mtp.tiles",
     "mtp.web",
 ]
 
@@ -221,6 +222,9 @@ SILENCED_SYSTEM_CHECKS = [
 
 # Background work: Django's Tasks API, jobs kept in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# How long browsers and caches may keep a vector tile, in seconds.
+TILES_MAX_AGE = env_int("MTP_TILES_MAX_AGE", 300, minimum=0)
 
 # Mapillary Graph API v4.
 MAPILLARY_API_URL = env_url("MAPILLARY_API_URL", "https://graph.mapillary.com")
