@@ -220,6 +220,9 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# Seconds a web process remembers which client_ids name active applications (public reads).
+API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0)
+
 # Background work: Django's Tasks API, jobs kept in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
