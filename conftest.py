@@ -8,6 +8,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, set_token_value
 
 from mtp.accounts.models import User
+from mtp.api.auth import forget_applications
 
 pytest_plugins = ["testing.fake_mapillary.fixtures"]
 
@@ -24,6 +25,8 @@ def _static_files_without_collectstatic(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test starts with no remembered client_ids (rows come and go between tests).
+    forget_applications()
     # Same algorithm and "pbkdf2_sha256$" prefix as production, fewer iterations.
     settings.PASSWORD_HASHERS = ["testing.hashers.QuickPBKDF2PasswordHasher"]
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "mtp.sequences",
     "mtp.imports",
     "mtp.api",
+    "mtp.tiles",
     "mtp.web",
 ]
 
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mtp.developers.middleware.FrameAncestorsMiddleware",
 ]
 
 ROOT_URLCONF = "mtp.urls"
@@ -158,13 +160,20 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MTP_MAX_BODY_BYTES", 1_048_576, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-# OAuth 2.0 (django-oauth-toolkit). The Application model is ours from the first migration.
+# OAuth 2.0 (django-oauth-toolkit). The Application model is ours from the first migration;
+# mtp/developers/oauth2.py changes what DOT stores and checks (see docs/OAUTH.md).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "developers.Application"
 OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "mtp.developers.oauth2.Validator",
+    "OAUTH2_SERVER_CLASS": "mtp.developers.oauth2.Server",
+    "ACCESS_TOKEN_GENERATOR": "mtp.developers.oauth2.generate_token",
+    "REFRESH_TOKEN_GENERATOR": "mtp.developers.oauth2.generate_token",
     # Tokens do not expire unless an instance asks for a lifetime (in seconds).
-    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_TOKEN_LIFETIME", 0, minimum=0)
-    or 100 * 365 * 86400,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": (
+        env_int("OAUTH_TOKEN_LIFETIME", 0, minimum=0) or 100 * 365 * 86400
+    ),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # PKCE (S256 only) for every client using the authorization code flow.
     "PKCE_REQUIRED": True,
     "ALLOWED_SCHEMES": ["https", "http"],
     "SCOPES": {
@@ -172,13 +181,33 @@ OAUTH2_PROVIDER = {
         "write": "Create, import, edit and delete sequences for you",
     },
     "DEFAULT_SCOPES": ["read", "write"],
+    # A user who already granted an app is not asked again unless it asks for more.
+    "REQUEST_APPROVAL_PROMPT": "auto",
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    # Device authorization (RFC 8628): where people type the code their device shows.
+    "OAUTH_DEVICE_VERIFICATION_URI": f"{SITE_URL.rstrip('/')}/device",
+    "OAUTH_DEVICE_VERIFICATION_URI_COMPLETE": (
+        f"{SITE_URL.rstrip('/')}/device?user_code={{user_code}}"
+    ),
+    # Device codes are stored hashed and looked up by mtp.developers.oauth2.Validator.
+    "OAUTH_PRE_TOKEN_VALIDATION": [],
+    # RFC 8414 metadata: what this server actually offers.
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code", "token"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": [
+        "authorization_code",
+        "implicit",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ],
 }
+# Requests per address and window to the token, revocation, introspection and device endpoints.
+OAUTH_RATE_LIMIT = env_int("OAUTH_RATE_LIMIT", 60, minimum=1)
+OAUTH_RATE_WINDOW = env_int("OAUTH_RATE_WINDOW", 60, minimum=1)
 
 SILENCED_SYSTEM_CHECKS = [
     # GDAL 3.6 (Debian 12) cannot block network access while parsing spatial references;
@@ -192,8 +221,14 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# Seconds a web process remembers which client_ids name active applications (public reads).
+API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0)
+
 # Background work: Django's Tasks API, jobs kept in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# How long browsers and caches may keep a vector tile, in seconds.
+TILES_MAX_AGE = env_int("MTP_TILES_MAX_AGE", 300, minimum=0)
 
 # Mapillary Graph API v4.
 MAPILLARY_API_URL = env_url("MAPILLARY_API_URL", "https://graph.mapillary.com")
@@ -218,6 +253,7 @@ LOGGING = {
     "loggers": {
         # Never let a library's debug output carry tokens into the logs.
         "oauthlib": {"level": "WARNING"},
+        "oauth2_provider": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
     },

@@ -11,9 +11,12 @@ The rule (API v1: "the client_id parameter is present in all requests"):
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security.http import HttpAuthBase
@@ -45,7 +48,11 @@ def _unauthorized(message: str, error: str = "invalid_token") -> ApiError:
     return ApiError(
         401,
         message,
-        headers={"WWW-Authenticate": f'Bearer realm="api", error="{error}", error_description="{message}"'},
+        headers={
+            "WWW-Authenticate": (
+                f'Bearer realm="api", error="{error}", error_description="{message}"'
+            )
+        },
     )
 
 
@@ -69,7 +76,8 @@ def request_client_id(request: HttpRequest) -> str | None:
 def _refuse_token_outside_header(request: HttpRequest) -> None:
     if "access_token" in request.GET:
         raise _unauthorized(
-            "Access tokens are accepted only in the Authorization: Bearer header, never in the URL.",
+            "Access tokens are accepted only in the Authorization: Bearer header, "
+            "never in the URL.",
             "invalid_request",
         )
     content_type = request.content_type or ""
@@ -77,7 +85,8 @@ def _refuse_token_outside_header(request: HttpRequest) -> None:
         "access_token" in request.POST
     ):
         raise _unauthorized(
-            "Access tokens are accepted only in the Authorization: Bearer header.", "invalid_request"
+            "Access tokens are accepted only in the Authorization: Bearer header.",
+            "invalid_request",
         )
 
 
@@ -87,7 +96,9 @@ def bearer_token(request: HttpRequest) -> str | None:
         return None
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
-        raise _unauthorized("The Authorization header must be 'Bearer <access token>'.", "invalid_request")
+        raise _unauthorized(
+            "The Authorization header must be 'Bearer <access token>'.", "invalid_request"
+        )
     return credentials.strip()
 
 
@@ -126,11 +137,44 @@ def authenticate(request: HttpRequest, *, require_user: bool) -> Caller:
     if require_user:
         raise _unauthorized("This needs an access token: send 'Authorization: Bearer <token>'.")
     if not client_id:
-        raise ApiError(400, "The client_id parameter is required: register an application to get one.")
-    application = Application.objects.filter(client_id=client_id, is_active=True).first()
+        raise ApiError(
+            400, "The client_id parameter is required: register an application to get one."
+        )
+    application = active_application(client_id)
     if application is None:
         raise _unauthorized("The client_id does not name an active application.", "invalid_client")
     return Caller(application=application)
+
+
+# client_id -> (looked up at, Application or None). Public reads (tiles, search) name their
+# application on every request; a short per-process memory saves a query on each. Saving or
+# deleting an application clears it in this process; other processes notice within the TTL.
+_applications: dict[str, tuple[float, "Application | None"]] = {}
+_APPLICATIONS_MAX = 1000
+
+
+def active_application(client_id: str) -> "Application | None":
+    """The active application with this ``client_id``, remembered briefly."""
+    if "\x00" in client_id or len(client_id) > 255:
+        # No client_id holds a NUL byte (and PostgreSQL refuses to look one up).
+        return None
+    now = time.monotonic()
+    remembered = _applications.get(client_id)
+    if remembered is not None and now - remembered[0] < settings.API_CLIENT_CACHE_SECONDS:
+        return remembered[1]
+    application = Application.objects.filter(client_id=client_id, is_active=True).first()
+    if len(_applications) >= _APPLICATIONS_MAX:
+        _applications.clear()
+    _applications[client_id] = (now, application)
+    return application
+
+
+def forget_applications(**kwargs) -> None:
+    _applications.clear()
+
+
+post_save.connect(forget_applications, sender=Application, dispatch_uid="api-forget-applications")
+post_delete.connect(forget_applications, sender=Application, dispatch_uid="api-forget-applications")
 
 
 class TokenAuth(HttpAuthBase):

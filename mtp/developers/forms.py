@@ -1,0 +1,101 @@
+"""Forms: registering an application, the consent page, the device code page."""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from oauth2_provider.forms import AllowForm
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.views.device import DeviceGrantForm
+
+from mtp.developers.models import FLOWS, Application
+
+
+class ApplicationForm(forms.ModelForm):
+    """What a developer says about their application; flows may be several."""
+
+    flows = forms.MultipleChoiceField(
+        choices=FLOWS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Which OAuth flows the application may use. One application may allow several.",
+    )
+
+    class Meta:
+        model = Application
+        fields = ("name", "client_type", "redirect_uris")
+        labels = {"client_type": "Client type", "redirect_uris": "Redirect URIs"}
+        help_texts = {
+            "client_type": "Confidential: a server that can keep a secret. "
+            "Public: a desktop, mobile or browser app that cannot (it uses PKCE instead).",
+            "redirect_uris": "One per line: https URIs; http only on 127.0.0.1, [::1] or "
+            "localhost (any port); or a native app's own scheme such as app.mtp.desktop://app.",
+        }
+        widgets = {
+            "client_type": forms.RadioSelect,
+            "redirect_uris": forms.Textarea(attrs={"rows": 3, "autocapitalize": "none"}),
+        }
+
+    field_order = ["name", "client_type", "flows", "redirect_uris"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = True
+        self.fields["client_type"].choices = Application.CLIENT_TYPES
+        if self.instance.pk:
+            self.initial["flows"] = sorted(self.instance.grant_types)
+        # Set when saving makes a new client secret; the view shows it once.
+        self.new_secret: str | None = None
+
+    def clean_redirect_uris(self) -> str:
+        return " ".join(self.cleaned_data["redirect_uris"].split())
+
+    def _post_clean(self) -> None:
+        # The model's clean() needs the flows to check the redirect URIs against them.
+        if "flows" in self.cleaned_data:
+            self.instance.set_grant_types(self.cleaned_data["flows"])
+        super()._post_clean()
+
+    def add_error(self, field, error) -> None:
+        # The model reports some problems on fields this form shows under another name.
+        if field is None and hasattr(error, "error_dict"):
+            rekeyed: dict = {}
+            for name, messages in error.error_dict.items():
+                if name in ("authorization_grant_type", "extra_grant_types"):
+                    name = "flows"
+                key = name if name in self.fields else NON_FIELD_ERRORS
+                rekeyed.setdefault(key, []).extend(messages)
+            error = ValidationError(rekeyed)
+        super().add_error(field, error)
+
+    def save(self, commit: bool = True) -> Application:
+        application = super().save(commit=False)
+        was_confidential = (
+            self.instance.pk is not None
+            and "client_type" not in self.changed_data
+            and application.client_type == Application.CLIENT_CONFIDENTIAL
+        )
+        if application.client_type == Application.CLIENT_CONFIDENTIAL and not was_confidential:
+            self.new_secret = application.client_secret = generate_client_secret()
+            application.hash_client_secret = True
+        if commit:
+            application.save()
+        return application
+
+
+class ConsentForm(AllowForm):
+    """DOT's consent form, also remembering whether the request named a redirect URI."""
+
+    redirect_uri_given = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class UserCodeForm(DeviceGrantForm):
+    """The code a device shows, forgiving of case, spaces and dashes."""
+
+    user_code = forms.CharField(
+        max_length=20,
+        label="Code",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+
+    def clean_user_code(self) -> str:
+        code = self.cleaned_data["user_code"]
+        self.cleaned_data["user_code"] = "".join(code.split()).replace("-", "").upper()
+        return super().clean_user_code()
