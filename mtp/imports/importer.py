@@ -121,10 +121,17 @@ class Heartbeat(threading.Thread):
 
 @dataclass
 class Progress:
-    """What an import has gathered so far: enough to build the route, not the images."""
+    """What an import has gathered so far: enough to build the route, not the images.
 
+    The lists run in the order images were stored (Mapillary's order); ``capture_order``
+    gives the order of capture times.
+    """
+
+    keys: list[str] = field(default_factory=list)
     points: list[tuple[float, float]] = field(default_factory=list)
     times: list[datetime | None] = field(default_factory=list)
+    # Capture times in milliseconds; an image without one takes its predecessor's.
+    sort_times: list[float] = field(default_factory=list)
     stored: set[str] = field(default_factory=set)
     added: set[str] = field(default_factory=set)
     cameras: Counter = field(default_factory=Counter)
@@ -132,6 +139,23 @@ class Progress:
     missing: int = 0
     unplaced: int = 0
     done: int = 0
+
+    def add(self, key: str, point: tuple[float, float], image: ImageDetails) -> None:
+        self.keys.append(key)
+        self.points.append(point)
+        self.times.append(image.captured_at_datetime)
+        if image.captured_at is not None and self.times[-1] is not None:
+            self.sort_times.append(image.captured_at)
+        else:
+            self.sort_times.append(self.sort_times[-1] if self.sort_times else float("-inf"))
+
+    def capture_order(self) -> list[int]:
+        """Indexes into the lists, by capture time; Mapillary's order breaks ties.
+
+        Mapillary lists a sequence's images in capture order, but a damaged image can sit
+        out of place: sorting by time keeps the route from jumping back and forth.
+        """
+        return sorted(range(len(self.keys)), key=lambda index: (self.sort_times[index], index))
 
 
 def run_job(job_id: int, worker_id: str | None = None) -> str:
@@ -222,8 +246,7 @@ def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Prog
                     thumb_original_url=_url(image.thumb_original_url),
                 )
             )
-            progress.points.append(location)
-            progress.times.append(image.captured_at_datetime)
+            progress.add(image.id, location, image)
             progress.panos += image.panoramic
             if make_id is not None:
                 progress.cameras[(make_id, model_id)] += 1
@@ -296,10 +319,10 @@ def _store(job: ImportJob, worker_id: str, rows: list[Image], progress: Progress
         )
         for image_key, sequence_id in owners.items():
             if sequence_id != job.sequence_id:
-                other = Sequence.objects.filter(pk=sequence_id).values_list("name", flat=True)
+                # Not naming the other sequence: it may be someone else's draft.
                 raise ImportRefused(
-                    f"Image {image_key} is already part of another Map the Paths sequence "
-                    f"({other.first() or 'deleted'}): a Mapillary image can be in one only."
+                    f"Image {image_key} is already part of another Map the Paths sequence, "
+                    "and a Mapillary image can be in only one."
                 )
         Image.objects.bulk_create(
             rows,
@@ -314,10 +337,16 @@ def _store(job: ImportJob, worker_id: str, rows: list[Image], progress: Progress
 def _note(progress: Progress) -> str:
     parts = []
     if progress.missing:
-        parts.append(f"{progress.missing} images Mapillary no longer shows were left out.")
+        parts.append(_left_out(progress.missing, "that Mapillary no longer shows"))
     if progress.unplaced:
-        parts.append(f"{progress.unplaced} images without a location were left out.")
+        parts.append(_left_out(progress.unplaced, "without a location"))
     return " ".join(parts)
+
+
+def _left_out(count: int, why: str) -> str:
+    if count == 1:
+        return f"1 image {why} was left out."
+    return f"{count} images {why} were left out."
 
 
 def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
@@ -336,7 +365,11 @@ def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
         ]
         for start in range(0, len(stale), DELETE_CHUNK):
             Image.objects.filter(pk__in=stale[start : start + DELETE_CHUNK]).delete()
-        sequence.set_route(progress.points, progress.times)
+        order = progress.capture_order()
+        _renumber(job, progress, order)
+        sequence.set_route(
+            [progress.points[index] for index in order], [progress.times[index] for index in order]
+        )
         sequence.image_count = len(progress.points)
         sequence.is_pano = progress.panos * 2 > len(progress.points)
         if progress.cameras:
@@ -347,6 +380,23 @@ def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
         sequence.status = Sequence.Status.PUBLISHED
         sequence.published_at = sequence.published_at or timezone.now()
         sequence.save(update_fields=SEQUENCE_FIELDS)
+
+
+def _renumber(job: ImportJob, progress: Progress, order: list[int]) -> None:
+    """Give images their place in capture order, where it differs from Mapillary's order."""
+    moved = {
+        progress.keys[index]: position for position, index in enumerate(order) if position != index
+    }
+    keys = list(moved)
+    for start in range(0, len(keys), DELETE_CHUNK):
+        images = list(
+            Image.objects.filter(
+                sequence_id=job.sequence_id, mapillary_key__in=keys[start : start + DELETE_CHUNK]
+            ).only("pk", "mapillary_key")
+        )
+        for image in images:
+            image.position = moved[image.mapillary_key]
+        Image.objects.bulk_update(images, ["position"])
 
 
 def _fail(job: ImportJob, worker_id: str, message: str, progress: Progress) -> None:

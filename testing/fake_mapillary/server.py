@@ -118,9 +118,10 @@ class SequenceSource:
 
     key: str
     owner: Persona
-    # Images left out of /image_ids (and not served), and per-image field overrides
-    # (a value of None removes the field).
+    # Images left out of /image_ids and not served; images listed but whose details are not
+    # served (deleted since); and per-image field overrides (None removes the field).
     hidden: set[str] = field(default_factory=set)
+    withheld: set[str] = field(default_factory=set)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def all_ids(self) -> list[str]:
@@ -133,7 +134,7 @@ class SequenceSource:
         return [i for i in self.all_ids() if i not in self.hidden]
 
     def image(self, image_id: str) -> dict[str, Any] | None:
-        if image_id in self.hidden:
+        if image_id in self.hidden or image_id in self.withheld:
             return None
         image = self.base_image(image_id)
         if image is None:
