@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from mtp.imports.jobs import claim, finish, new_worker_id, release, renew
@@ -53,8 +52,8 @@ IMAGE_FIELDS = [
     "thumb_2048_url",
     "thumb_original_url",
 ]
-# Sequence columns an import writes: never the user's own fields.
-SEQUENCE_FIELDS = [
+# What Sequence.set_route sets.
+ROUTE_FIELDS = [
     "geometry",
     "bbox_west",
     "bbox_south",
@@ -63,6 +62,10 @@ SEQUENCE_FIELDS = [
     "distance_m",
     "captured_at_start",
     "captured_at_end",
+]
+# Sequence columns an import writes: never the user's own fields.
+SEQUENCE_FIELDS = [
+    *ROUTE_FIELDS,
     "image_count",
     "is_pano",
     "camera_make",
@@ -75,6 +78,8 @@ MAX_URL_LENGTH = 2000
 MAX_DIMENSION = 2**31 - 1
 # Deletes of stale images go in chunks, well under every database's parameter limit.
 DELETE_CHUNK = 500
+# Images are written in transactions of about this many rows: few commits, short locks.
+WRITE_ROWS = 500
 
 
 class ImportRefused(Exception):
@@ -214,11 +219,16 @@ def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Prog
         )
     if not renew(job.pk, worker_id, progress_total=len(ids), progress_done=0):
         raise LeaseLost
+    # The sequence's images before this run: a failed refresh removes only what it added.
+    existing = set(
+        Image.objects.filter(sequence_id=job.sequence_id).values_list("mapillary_key", flat=True)
+    )
     cameras: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    rows: list[tuple] = []
     for batch in iter_image_batches(token, ids):
         if heartbeat.lost.is_set():
             raise LeaseLost
-        rows = []
         for image in batch.images:
             _check_creator(job, image)
             location = image.location
@@ -226,24 +236,26 @@ def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Prog
                 progress.unplaced += 1
                 continue
             make_id, model_id = _camera(cameras, image)
+            captured_at = image.captured_at_datetime
             rows.append(
-                Image(
-                    sequence_id=job.sequence_id,
-                    mapillary_key=image.id,
-                    position=len(progress.points),
-                    point=Point(location[0], location[1], srid=4326),
-                    captured_at=image.captured_at_datetime,
-                    compass_angle=image.heading,
-                    camera_make_id=make_id,
-                    camera_model_id=model_id,
-                    is_pano=image.panoramic,
-                    width=_dimension(image.width),
-                    height=_dimension(image.height),
-                    altitude=image.altitude,
-                    thumb_256_url=_url(image.thumb_256_url),
-                    thumb_1024_url=_url(image.thumb_1024_url),
-                    thumb_2048_url=_url(image.thumb_2048_url),
-                    thumb_original_url=_url(image.thumb_original_url),
+                (
+                    image.id,
+                    job.sequence_id,
+                    len(progress.points),
+                    location[0],
+                    location[1],
+                    adapt_datetime(captured_at) if captured_at else None,
+                    image.heading,
+                    make_id,
+                    model_id,
+                    image.panoramic,
+                    _dimension(image.width),
+                    _dimension(image.height),
+                    image.altitude,
+                    _url(image.thumb_256_url),
+                    _url(image.thumb_1024_url),
+                    _url(image.thumb_2048_url),
+                    _url(image.thumb_original_url),
                 )
             )
             progress.add(image.id, location, image)
@@ -252,7 +264,10 @@ def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Prog
                 progress.cameras[(make_id, model_id)] += 1
         progress.missing += len(batch.requested) - len(batch.images)
         progress.done += len(batch.requested)
-        _store(job, worker_id, rows, progress)
+        if len(rows) >= WRITE_ROWS:
+            _store(job, worker_id, rows, progress, existing)
+            rows = []
+    _store(job, worker_id, rows, progress, existing)
     if not progress.points:
         raise ImportRefused(
             f"None of the images of Mapillary sequence {key} has a location, so there is no "
@@ -297,7 +312,7 @@ def _camera(
 
 
 def _dimension(value: int | None) -> int | None:
-    return value if value is not None and value <= MAX_DIMENSION else None
+    return value if value is not None and 0 < value <= MAX_DIMENSION else None
 
 
 def _url(value: str | None) -> str:
@@ -306,32 +321,71 @@ def _url(value: str | None) -> str:
     return ""
 
 
-def _store(job: ImportJob, worker_id: str, rows: list[Image], progress: Progress) -> None:
-    """Upsert one batch of images, record progress, and re-check the lease, all at once."""
-    keys = [row.mapillary_key for row in rows]
+def _upsert_sql() -> str:
+    """One image's INSERT ... ON CONFLICT (mapillary_key) DO UPDATE, for this database.
+
+    Written out rather than ``bulk_create(update_conflicts=True)``: building a GEOS point
+    and compiling every field of every row cost the ORM about 150 microseconds per image,
+    most of an import's CPU time. Both SQLite and PostgreSQL take this statement; only
+    the point constructor differs.
+    """
+    quote = connection.ops.quote_name
+    columns = [Image._meta.get_field(name).column for name in IMAGE_FIELDS]
+    values = ["%s"] * (len(IMAGE_FIELDS) + 1)
+    point = IMAGE_FIELDS.index("point")
+    values[point + 1] = (
+        "MakePoint(%s, %s, 4326)"
+        if connection.vendor == "sqlite"
+        else "ST_SetSRID(ST_MakePoint(%s, %s), 4326)"
+    )
+    key = quote(Image._meta.get_field("mapillary_key").column)
+    names = ", ".join([key, *map(quote, columns)])
+    updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns)
+    # Only quoted model names go into the statement; every value is a parameter.
+    return (
+        f"INSERT INTO {quote(Image._meta.db_table)} ({names}) VALUES ({', '.join(values)}) "  # noqa: S608
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+
+
+def _taken_sql(count: int) -> str:
+    """A query for the first of ``count`` image keys that belongs to another sequence."""
+    quote = connection.ops.quote_name
+    key = quote(Image._meta.get_field("mapillary_key").column)
+    sequence = quote(Image._meta.get_field("sequence").column)
+    placeholders = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {key} FROM {quote(Image._meta.db_table)} "  # noqa: S608
+        f"WHERE {key} IN ({placeholders}) AND {sequence} <> %s LIMIT 1"
+    )
+
+
+def _store(
+    job: ImportJob, worker_id: str, rows: list[tuple], progress: Progress, existing: set[str]
+) -> None:
+    """Upsert images, record progress, and re-check the lease, all in one short transaction.
+
+    ``rows`` are tuples of the Mapillary key then the values of ``IMAGE_FIELDS`` in order
+    (the point as lon, lat), as ``_import`` builds them.
+    """
+    keys = [row[0] for row in rows]
     with transaction.atomic():
         if not renew(job.pk, worker_id, progress_done=progress.done):
             raise LeaseLost
         if not rows:
             return
-        owners = dict(
-            Image.objects.filter(mapillary_key__in=keys).values_list("mapillary_key", "sequence_id")
-        )
-        for image_key, sequence_id in owners.items():
-            if sequence_id != job.sequence_id:
+        with connection.cursor() as cursor:
+            cursor.execute(_taken_sql(len(keys)), [*keys, job.sequence_id])
+            taken = cursor.fetchone()
+            if taken is not None:
                 # Not naming the other sequence: it may be someone else's draft.
                 raise ImportRefused(
-                    f"Image {image_key} is already part of another Map the Paths sequence, "
+                    f"Image {taken[0]} is already part of another Map the Paths sequence, "
                     "and a Mapillary image can be in only one."
                 )
-        Image.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["mapillary_key"],
-            update_fields=IMAGE_FIELDS,
-        )
+            cursor.executemany(_upsert_sql(), rows)
     progress.stored.update(keys)
-    progress.added.update(key for key in keys if key not in owners)
+    progress.added.update(key for key in keys if key not in existing)
 
 
 def _note(progress: Progress) -> str:
@@ -351,6 +405,12 @@ def _left_out(count: int, why: str) -> str:
 
 def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
     """Drop images Mapillary no longer lists, set the route, publish: one transaction."""
+    order = progress.capture_order()
+    # The route is worked out before the transaction, to keep the write lock short.
+    route = Sequence()
+    route.set_route(
+        [progress.points[index] for index in order], [progress.times[index] for index in order]
+    )
     with transaction.atomic():
         # First the job: this both checks the lease and locks the job against a takeover.
         if not finish(job, worker_id, ImportJob.Status.SUCCEEDED, note=_note(progress)):
@@ -365,11 +425,9 @@ def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
         ]
         for start in range(0, len(stale), DELETE_CHUNK):
             Image.objects.filter(pk__in=stale[start : start + DELETE_CHUNK]).delete()
-        order = progress.capture_order()
         _renumber(job, progress, order)
-        sequence.set_route(
-            [progress.points[index] for index in order], [progress.times[index] for index in order]
-        )
+        for name in ROUTE_FIELDS:
+            setattr(sequence, name, getattr(route, name))
         sequence.image_count = len(progress.points)
         sequence.is_pano = progress.panos * 2 > len(progress.points)
         if progress.cameras:

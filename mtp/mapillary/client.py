@@ -33,8 +33,8 @@ from mtp.mapillary.schemas import (
     IMPORT_FIELDS,
     ImageDetails,
     ImageIdsReply,
-    ImagesReply,
     MapillaryUser,
+    parse_images,
 )
 
 logger = logging.getLogger(__name__)
@@ -373,7 +373,7 @@ def _fetch_batch(
         "images",
         {"image_ids": ",".join(ids), "fields": ",".join(fields)},
         what=f"{len(ids)} images",
-        parse=ImagesReply.model_validate_json,
+        parse=parse_images,
         cancel=cancel,
     )
     found = {image.id: image for image in reply.data}
