@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -76,7 +77,7 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_again(job):
     assert claim(job.pk, "worker-a") is None
     job.refresh_from_db()
     assert job.status == "failed"
-    assert f"interrupted {MAX_ATTEMPTS} times" in job.error
+    assert f"could not finish in {MAX_ATTEMPTS} attempts" in job.error
     assert job.token_ciphertext == ""
 
 
@@ -148,3 +149,44 @@ def test_a_duplicate_task_for_a_running_job_is_skipped(job, fake_mapillary):
     enqueue(job)
     assert run_job(job.pk, "worker-b") == "skipped"
     assert fake_mapillary.count("/image_ids") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lease_stays_alive_through_a_wait_longer_than_the_lease(
+    fake_mapillary, draft, settings
+):
+    import threading
+    import time
+
+    from mtp.imports.importer import run_job
+
+    settings.IMPORT_LEASE_SECONDS = 2
+    # Mapillary asks for a 3-second pause: longer than the lease itself.
+    fake_mapillary.inject("rate_limit", "/images", retry_after=3)
+    job, _ = request_import(
+        draft,
+        mapillary_sequence_key=RECORDED_SEQUENCE,
+        token=OWNER.token,
+        mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
+    )
+    outcome = []
+
+    def run() -> None:
+        try:
+            outcome.append(run_job(job.pk, "patient-worker"))
+        finally:
+            connections.close_all()
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    try:
+        time.sleep(2.5)
+        # Past the first lease's end, mid-pause: the heartbeat has kept the lease alive.
+        assert recover_stale_jobs() == 0
+        row = ImportJob.objects.get(pk=job.pk)
+        assert (row.status, row.lease_owner) == ("running", "patient-worker")
+        assert row.lease_expires_at > timezone.now()
+    finally:
+        runner.join(timeout=30)
+    assert outcome == ["succeeded"]
+    assert ImportJob.objects.get(pk=job.pk).attempts == 1
