@@ -13,7 +13,7 @@ reports:
 
 Usage (from the checkout):
     .venv/bin/python bench/import/run.py [--sizes 1000,10000] [--baseline-sizes 1000,10000]
-        [--latency 0.05] [--concurrency 8] [--batch-size 100] [--database-url postgres://...]
+        [--latency 0.05] [--concurrency 4,8] [--batch-size 100] [--database-url postgres://...]
 """
 
 import argparse
@@ -41,10 +41,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--baseline-sizes", default="1000,10000")
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency", default="", help="comma-separated; default: MAPILLARY_CONCURRENCY's"
+    )
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--database-url", default="", help="default: SpatiaLite in a temp dir")
-    return parser.parse_args()
+    args = parser.parse_args()
+    # Without --concurrency: MAPILLARY_CONCURRENCY, or its default in settings (4).
+    args.concurrency = sizes(args.concurrency) or [int(os.environ.get("MAPILLARY_CONCURRENCY", 4))]
+    return args
 
 
 def sizes(text: str) -> list[int]:
@@ -57,7 +62,6 @@ def setup_environment(args: argparse.Namespace, data_dir: Path, stand_in_url: st
         MTP_DATA_DIR=str(data_dir),
         SECRET_KEY="benchmark-secret-key-" + "x" * 40,
         MAPILLARY_API_URL=stand_in_url,
-        MAPILLARY_CONCURRENCY=str(args.concurrency),
         MAPILLARY_BATCH_SIZE=str(args.batch_size),
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="mtp.settings",
@@ -81,46 +85,54 @@ def fresh_postgres_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def run_import(size: int, env: dict) -> dict:
-    """Queue an import of ``bench-<size>`` and run it in a worker process; return its figures."""
-    from django.db import connections
-
+def queue_import(size: int, key: str):
+    """A draft and a queued import of the stand-in's sequence ``key`` (``size`` images)."""
     from mtp.accounts.models import User
     from mtp.imports.jobs import request_import
-    from mtp.imports.models import ImportJob
     from mtp.mapillary.schemas import MapillaryUser
-    from mtp.sequences.models import Image, Sequence, TransportType
+    from mtp.sequences.models import Sequence, TransportType
 
-    user, _ = User.objects.get_or_create(username=f"bench{size}")
+    user, _ = User.objects.get_or_create(username="bench")
     sequence = Sequence.objects.create(
-        owner=user, name=f"Bench {size}", transport_type=TransportType.objects.get(name="Walk")
+        owner=user, name=key, transport_type=TransportType.objects.get(name="Walk")
     )
     job, _ = request_import(
         sequence,
-        mapillary_sequence_key=f"bench-{size}",
+        mapillary_sequence_key=key,
         token=OWNER.token,
         mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
     )
+    return job
+
+
+def run_worker(env: dict) -> tuple[float, float]:
+    """Run ``mtp worker --batch`` until the queue is empty; its wall time and peak memory (MB)."""
+    from django.db import connections
+
     connections.close_all()
     started = time.perf_counter()
     worker = subprocess.Popen(
         mtp_command("worker", "--batch", "--interval", "0"), env=env, cwd=ROOT
     )
     _, status, usage = os.wait4(worker.pid, 0)
-    process_wall = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"the worker exited with status {status}")
+    # ru_maxrss is in kilobytes on Linux.
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def import_wall(job, size: int) -> float:
+    """The import's wall time, from the worker taking the job to publication."""
+    from mtp.imports.models import ImportJob
+    from mtp.sequences.models import Image
+
     job.refresh_from_db()
+    sequence = job.sequence
     sequence.refresh_from_db()
     if job.status != ImportJob.Status.SUCCEEDED or sequence.image_count != size:
         raise SystemExit(f"import of {size} images ended {job.status}: {job.error}")
     assert Image.objects.filter(sequence=sequence).count() == size
-    return {
-        "wall": (job.finished_at - job.started_at).total_seconds(),
-        "process_wall": process_wall,
-        # ru_maxrss is in kilobytes on Linux.
-        "peak_mb": usage.ru_maxrss / 1024,
-    }
+    return (job.finished_at - job.started_at).total_seconds()
 
 
 def run_baseline(size: int) -> float:
@@ -165,11 +177,16 @@ def run_baseline(size: int) -> float:
 def main() -> int:
     args = parse_args()
     import_sizes, baseline_sizes = sizes(args.sizes), sizes(args.baseline_sizes)
-    rate = args.concurrency / args.latency if args.latency else float("inf")
     with tempfile.TemporaryDirectory(prefix="mtp-bench-") as temp:
         data_dir = Path(temp)
         port = free_port()
-        sequences = [f"bench-{n}={n}" for n in import_sizes]
+        sequences = [
+            f"c{c}-{kind}-{n}={n}"
+            for c in args.concurrency
+            for kind in ("cold", "warm")
+            for n in import_sizes
+        ]
+        sequences += [f"c{c}-warmup-20=20" for c in args.concurrency]
         sequences += [f"baseline-{n}={n}" for n in baseline_sizes]
         stand_in = subprocess.Popen(
             [sys.executable, "-m", "testing.fake_mapillary", "--port", str(port)]
@@ -192,31 +209,51 @@ def main() -> int:
             database = "PostGIS" if args.database_url else "SpatiaLite"
             print(
                 f"Import benchmark on {database}: {args.latency * 1000:.0f} ms per request, "
-                f"batches of {args.batch_size}, concurrency {args.concurrency} "
-                f"(at most {rate:.0f} requests/s; Mapillary allows about "
-                f"{MAPILLARY_REQUESTS_PER_SECOND:.0f})"
+                f"batches of {args.batch_size} image ids"
             )
-            if rate > MAPILLARY_REQUESTS_PER_SECOND:
-                print("warning: this concurrency would exceed Mapillary's request limit")
             results = {}
-            for size in import_sizes:
-                figures = run_import(size, env)
-                requests = 1 + math.ceil(size / args.batch_size)
-                bound = requests * args.latency / args.concurrency
-                results[size] = figures
+            for concurrency in args.concurrency:
+                env["MAPILLARY_CONCURRENCY"] = str(concurrency)
+                rate = concurrency / args.latency if args.latency else float("inf")
                 print(
-                    f"{size:>6} images: wall {figures['wall']:.2f} s "
-                    f"(worker process {figures['process_wall']:.2f} s), "
-                    f"bound {bound:.2f} s ({requests} requests x {args.latency * 1000:.0f} ms "
-                    f"/ {args.concurrency}), ratio {figures['wall'] / bound:.2f}, "
-                    f"peak memory {figures['peak_mb']:.0f} MB",
-                    flush=True,
+                    f"concurrency {concurrency}: at most {rate:.0f} requests/s "
+                    f"(Mapillary allows about {MAPILLARY_REQUESTS_PER_SECOND:.0f})"
+                    + (" - too many!" if rate > MAPILLARY_REQUESTS_PER_SECOND else "")
                 )
+                # A fresh worker process per size: its first import, and its peak memory.
+                cold = {}
+                for size in import_sizes:
+                    job = queue_import(size, f"c{concurrency}-cold-{size}")
+                    _, peak = run_worker(env)
+                    cold[size] = (import_wall(job, size), peak)
+                # One worker that has already run an import, as a running instance's has.
+                jobs = [(20, queue_import(20, f"c{concurrency}-warmup-20"))]
+                jobs += [
+                    (size, queue_import(size, f"c{concurrency}-warm-{size}"))
+                    for size in import_sizes
+                ]
+                run_worker(env)
+                for size, job in jobs[1:]:
+                    wall = import_wall(job, size)
+                    requests = 1 + math.ceil(size / args.batch_size)
+                    bound = requests * args.latency / concurrency
+                    waves = 1 + math.ceil(math.ceil(size / args.batch_size) / concurrency)
+                    results.setdefault(size, wall)
+                    print(
+                        f"  {size:>6} images: wall {wall:.3f} s, "
+                        f"bound {bound:.3f} s ({requests} requests x {args.latency * 1000:.0f} ms "
+                        f"/ {concurrency}), ratio {wall / bound:.2f}; "
+                        f"critical path {waves * args.latency:.3f} s ({waves} round trips); "
+                        f"first import in a fresh worker {cold[size][0]:.3f} s, "
+                        f"its peak memory {cold[size][1]:.0f} MB",
+                        flush=True,
+                    )
             for size in baseline_sizes:
                 wall = run_baseline(size)
                 line = f"{size:>6} images, baseline (one request per image, in turn): {wall:.1f} s"
                 if size in results:
-                    line += f"; the import is {wall / results[size]['wall']:.0f}x faster"
+                    line += f"; the import (concurrency {args.concurrency[0]}) is "
+                    line += f"{wall / results[size]:.0f}x faster"
                 print(line, flush=True)
             own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"(this benchmark process peaked at {own:.0f} MB)")

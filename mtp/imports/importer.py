@@ -78,7 +78,7 @@ MAX_URL_LENGTH = 2000
 MAX_DIMENSION = 2**31 - 1
 # Deletes of stale images go in chunks, well under every database's parameter limit.
 DELETE_CHUNK = 500
-# Images are written in transactions of about this many rows: few commits, short locks.
+# Images are written in transactions of at most about this many rows: short locks.
 WRITE_ROWS = 500
 
 
@@ -264,7 +264,8 @@ def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Prog
                 progress.cameras[(make_id, model_id)] += 1
         progress.missing += len(batch.requested) - len(batch.images)
         progress.done += len(batch.requested)
-        if len(rows) >= WRITE_ROWS:
+        # Write when enough rows wait, or now rather than sit idle until the next batch.
+        if len(rows) >= WRITE_ROWS or (rows and not batch.next_ready):
             _store(job, worker_id, rows, progress, existing)
             rows = []
     _store(job, worker_id, rows, progress, existing)

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -94,10 +94,13 @@ class ImageBatch:
     """The details Mapillary returned for one batch of requested ids, in the requested order.
 
     Ids Mapillary did not return (deleted or hidden images) are missing from ``images``.
+    ``next_ready`` says whether the next batch has already arrived: a caller with work to do
+    can do it now, while it would otherwise wait.
     """
 
     requested: list[str]
     images: list[ImageDetails]
+    next_ready: bool = False
 
 
 # One connection pool per process, shared by every thread; timeouts are set per request so
@@ -412,7 +415,7 @@ def iter_image_batches(
             chunk = next(chunks, None)
             if chunk is not None:
                 pending.append(pool.submit(_fetch_batch, token, chunk, fields, cancel))
-            yield batch
+            yield replace(batch, next_ready=bool(pending) and pending[0].done())
     finally:
         # On failure, or when the caller stops early, drop what is still queued.
         cancel.set()
