@@ -266,6 +266,7 @@ def _get(
     what: str,
     parse: Callable[[bytes], T],
     cancel: threading.Event | None = None,
+    retries: int | None = None,
 ) -> T:
     """GET ``path`` with retries; return the reply parsed by ``parse``."""
     check_token(token)
@@ -273,7 +274,7 @@ def _get(
     headers = {"Authorization": f"OAuth {token}"}
     limit = float(settings.MAPILLARY_TIMEOUT)
     timeout = httpx.Timeout(limit, connect=min(10.0, limit))
-    tries = settings.MAPILLARY_RETRIES + 1
+    tries = (settings.MAPILLARY_RETRIES if retries is None else retries) + 1
     for attempt in range(tries):
         if cancel is not None and cancel.is_set():
             raise MapillaryError("The request was cancelled.", permanent=True)
@@ -332,14 +333,19 @@ def _get(
     )
 
 
-def get_me(token: str) -> MapillaryUser:
-    """The Mapillary user the token belongs to."""
+def get_me(token: str, *, retries: int | None = None) -> MapillaryUser:
+    """The Mapillary user the token belongs to.
+
+    ``retries`` overrides ``MAPILLARY_RETRIES``: a web request waiting on the answer may
+    prefer to give up sooner than a background job.
+    """
     return _get(
         token,
         "me",
         {"fields": "id,username"},
         what="user for this token",
         parse=MapillaryUser.model_validate_json,
+        retries=retries,
     )
 
 

@@ -156,6 +156,14 @@ def test_transient_faults_that_never_end_give_a_clear_transient_error(
     assert fake_mapillary.count("/image_ids") == 4
 
 
+def test_a_caller_in_a_hurry_can_ask_for_fewer_retries(fake_mapillary, waits):
+    fake_mapillary.inject("server_error", "/me", times=None)
+    with pytest.raises(MapillaryError) as caught:
+        get_me(OWNER.token, retries=1)
+    assert "Tried 2 times" in str(caught.value)
+    assert fake_mapillary.count("/me") == 2
+
+
 def test_a_retry_after_longer_than_the_client_waits_ends_the_retries(fake_mapillary, waits):
     fake_mapillary.inject("rate_limit", "/me", times=None, retry_after=3600)
     with pytest.raises(MapillaryError) as caught:
