@@ -28,6 +28,7 @@ from django.utils import timezone
 from mtp.imports.jobs import claim, finish, new_worker_id, release, renew
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import TokenUnavailable, decrypt_token
+from mtp.lib.geodesy import geodesic_m, path_length_m
 from mtp.mapillary.client import MapillaryError, get_image_ids, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
 from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
@@ -137,6 +138,8 @@ class Progress:
     times: list[datetime | None] = field(default_factory=list)
     # Capture times in milliseconds; an image without one takes its predecessor's.
     sort_times: list[float] = field(default_factory=list)
+    # Geodesic length of each step from one point to the next, measured as they arrive.
+    steps_m: list[float] = field(default_factory=list)
     stored: set[str] = field(default_factory=set)
     added: set[str] = field(default_factory=set)
     cameras: Counter = field(default_factory=Counter)
@@ -146,6 +149,8 @@ class Progress:
     done: int = 0
 
     def add(self, key: str, point: tuple[float, float], image: ImageDetails) -> None:
+        if self.points:
+            self.steps_m.append(geodesic_m(self.points[-1], point))
         self.keys.append(key)
         self.points.append(point)
         self.times.append(image.captured_at_datetime)
@@ -161,6 +166,14 @@ class Progress:
         out of place: sorting by time keeps the route from jumping back and forth.
         """
         return sorted(range(len(self.keys)), key=lambda index: (self.sort_times[index], index))
+
+    def distance_m(self, order: list[int]) -> float:
+        """The route's geodesic length in ``order``: the steps measured on arrival when the
+        order is Mapillary's (the usual case), else measured again."""
+        if all(position == index for position, index in enumerate(order)):
+            # Summed as path_length_m sums, so the figure is the same to the last bit.
+            return sum(self.steps_m)
+        return path_length_m([self.points[index] for index in order])
 
 
 def run_job(job_id: int, worker_id: str | None = None) -> str:
@@ -410,20 +423,24 @@ def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
     # The route is worked out before the transaction, to keep the write lock short.
     route = Sequence()
     route.set_route(
-        [progress.points[index] for index in order], [progress.times[index] for index in order]
+        [progress.points[index] for index in order],
+        [progress.times[index] for index in order],
+        distance_m=progress.distance_m(order),
     )
     with transaction.atomic():
         # First the job: this both checks the lease and locks the job against a takeover.
         if not finish(job, worker_id, ImportJob.Status.SUCCEEDED, note=_note(progress)):
             raise LeaseLost
         sequence = Sequence.objects.select_for_update().get(pk=job.sequence_id)
-        stale = [
-            pk
-            for pk, image_key in Image.objects.filter(sequence=sequence).values_list(
-                "pk", "mapillary_key"
-            )
-            if image_key not in progress.stored
-        ]
+        images = Image.objects.filter(sequence=sequence)
+        # Every image stored by this run is the sequence's: more rows means stale ones.
+        stale = []
+        if images.count() > len(progress.stored):
+            stale = [
+                pk
+                for pk, image_key in images.values_list("pk", "mapillary_key")
+                if image_key not in progress.stored
+            ]
         for start in range(0, len(stale), DELETE_CHUNK):
             Image.objects.filter(pk__in=stale[start : start + DELETE_CHUNK]).delete()
         _renumber(job, progress, order)
