@@ -3,16 +3,18 @@
 ``run_job`` runs one ``ImportJob`` under its lease:
 
 1. ask Mapillary for the sequence's image ids, in capture order;
-2. fetch their details in batches (several at a time) and, batch by batch, refuse images
-   whose ``creator`` is not the token's user, then upsert them by Mapillary key in a short
-   transaction that also records progress and re-checks the lease;
-3. in one last transaction: delete the sequence's images Mapillary no longer lists, set the
-   route (the LineString in capture order, its geodesic length, capture start and end),
-   pano and camera, and publish the sequence.
+2. fetch their details in batches (several at a time) and, as they arrive, refuse the import
+   if any image's ``creator`` is not the token's user, then upsert the images by Mapillary
+   key in short transactions (at most ``WRITE_ROWS`` rows, written while the next batch is
+   on its way) that also record progress and re-check the lease;
+3. in one last transaction: delete the sequence's images Mapillary no longer lists, number
+   the images by capture time, set the route (the LineString in that order, its geodesic
+   length, capture start and end), pano and camera, and publish the sequence.
 
 Every step can run again: a rerun after a crash upserts the same rows and ends in the
 same state. The user's own fields (name, description, tags, transport type, links) are
-never written here.
+never written here. A failed import leaves nothing of itself in a never-published
+sequence, and a published sequence as it was.
 """
 
 import logging
