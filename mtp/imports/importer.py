@@ -337,8 +337,12 @@ def _url(value: str | None) -> str:
     return ""
 
 
-def _upsert_sql() -> str:
-    """One image's INSERT ... ON CONFLICT (mapillary_key) DO UPDATE, for this database.
+# Parameters per image row: the key, then IMAGE_FIELDS with the point as two numbers.
+ROW_PARAMETERS = len(IMAGE_FIELDS) + 2
+
+
+def _upsert_sql(count: int) -> str:
+    """An INSERT of ``count`` images ... ON CONFLICT (mapillary_key) DO UPDATE, for this database.
 
     Written out rather than ``bulk_create(update_conflicts=True)``: building a GEOS point
     and compiling every field of every row cost the ORM about 150 microseconds per image,
@@ -354,14 +358,24 @@ def _upsert_sql() -> str:
         if connection.vendor == "sqlite"
         else "ST_SetSRID(ST_MakePoint(%s, %s), 4326)"
     )
+    row = f"({', '.join(values)})"
     key = quote(Image._meta.get_field("mapillary_key").column)
     names = ", ".join([key, *map(quote, columns)])
     updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns)
     # Only quoted model names go into the statement; every value is a parameter.
     return (
-        f"INSERT INTO {quote(Image._meta.db_table)} ({names}) VALUES ({', '.join(values)}) "  # noqa: S608
-        f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        f"INSERT INTO {quote(Image._meta.db_table)} ({names}) "  # noqa: S608
+        f"VALUES {', '.join([row] * count)} ON CONFLICT ({key}) DO UPDATE SET {updates}"
     )
+
+
+def _upsert(cursor, rows: list[tuple]) -> None:
+    """Upsert ``rows`` in as few statements as the database's parameter limit allows."""
+    limit = connection.features.max_query_params
+    per_statement = max(1, limit // ROW_PARAMETERS) if limit else len(rows)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor.execute(_upsert_sql(len(chunk)), [value for row in chunk for value in row])
 
 
 def _taken_sql(count: int) -> str:
@@ -399,7 +413,7 @@ def _store(
                     f"Image {taken[0]} is already part of another Map the Paths sequence, "
                     "and a Mapillary image can be in only one."
                 )
-            cursor.executemany(_upsert_sql(), rows)
+            _upsert(cursor, rows)
     progress.stored.update(keys)
     progress.added.update(key for key in keys if key not in existing)
 
