@@ -302,7 +302,7 @@ def _get(
                         ) from None
         except httpx.TimeoutException:
             error = MapillaryError("Mapillary did not answer in time.", permanent=False)
-        except httpx.TransportError as failure:
+        except httpx.RequestError as failure:
             # The exception names the URL (never the token) and the kind of failure.
             logger.info("mapillary /%s: %s", path, type(failure).__name__)
             error = MapillaryError("The connection to Mapillary broke.", permanent=False)
