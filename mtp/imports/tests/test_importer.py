@@ -133,6 +133,27 @@ def test_edits_made_while_the_import_runs_are_kept(fake_mapillary, draft, monkey
     assert draft.status == Sequence.Status.PUBLISHED
 
 
+def test_the_sequence_is_published_only_once_every_image_is_stored(
+    fake_mapillary, draft, settings, monkeypatch
+):
+    settings.MAPILLARY_BATCH_SIZE = 50
+    fake_mapillary.add_sequence("stepwise", 1200)
+    seen = []
+    real_store = importer._store
+
+    def store_and_look(job, *args, **kwargs):
+        real_store(job, *args, **kwargs)
+        sequence = Sequence.objects.get(pk=job.sequence_id)
+        seen.append((sequence.status, Image.objects.filter(sequence=sequence).count()))
+
+    monkeypatch.setattr(importer, "_store", store_and_look)
+    import_now(draft, "stepwise")
+    assert len(seen) >= 3
+    assert all(status == Sequence.Status.IMPORTING for status, _ in seen)
+    assert [count for _, count in seen] == sorted(count for _, count in seen)
+    assert draft.status == Sequence.Status.PUBLISHED and draft.image_count == 1200
+
+
 def test_reimporting_the_same_key_refreshes_images_and_route_and_keeps_the_rest(
     fake_mapillary, draft
 ):
