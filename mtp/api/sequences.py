@@ -395,8 +395,9 @@ def _mapillary_user(key: str, token: str) -> MapillaryUser:
     except MapillaryError as error:
         raise invalid_parameter("token", error.message) from None
     try:
-        # A person is waiting on this answer: one retry, not a background job's patience.
-        return get_me(token, retries=1)
+        # A client is waiting on this answer: no retries (they may wait out a long Retry-After);
+        # a transient failure is a 503 with Retry-After and the client calls again.
+        return get_me(token, retries=0)
     except MapillaryError as error:
         detail = {"mapillary": {"status": error.status, "code": error.code}}
         if error.permanent:
