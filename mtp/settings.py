@@ -19,6 +19,8 @@ DATA_DIR = env_path("MTP_DATA_DIR", "./var")
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
+# Earlier secret keys, comma-separated, still accepted after a rotation (docs/DEPLOY.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies in front of the server that append to X-Forwarded-For (0: trust no header).
