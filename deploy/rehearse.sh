@@ -192,6 +192,16 @@ import json, sys
 s = json.load(sys.stdin)
 print("%s: %s, %s images, %s m" % (s["name"], s["status"], s["image_count"], s["distance_m"]))'
 
+say "Database connections with every web thread busy"
+seq 1 200 | xargs -P 40 -I{} curl -sS -k -o /dev/null --max-time 20 \
+  --resolve "$host:$https_port:127.0.0.1" -H "Authorization: Bearer $token" \
+  "$api/sequence/$unique_id" || fail "a request failed under load"
+processes=$(sed -n 's/^MTP_WEB_WORKERS=//p' "$work/a.env")
+threads=$(sed -n 's/^MTP_WEB_THREADS=//p' "$work/a.env")
+connections=$(psql -Atq "$admin" -c "SELECT count(*) FROM pg_stat_activity WHERE usename = '$name'")
+echo "$connections connections; the most there can be: 2 machines x $processes processes" \
+  "x $threads threads + 2 workers x 3 = $((2 * processes * threads + 2 * 3))"
+
 say "Web machine a goes down: the proxy sends everything to b"
 stop_group "${pids[1]}"
 for _ in $(seq 1 100); do kill -0 "${pids[1]}" 2>/dev/null || break; sleep 0.1; done
