@@ -40,15 +40,21 @@ class Received:
     path: str
     headers: dict[str, str]  # names in lower case
     body: bytes
+    verified: bool | None  # the documented check's verdict, when the receiver has a secret
 
     def json(self) -> dict:
         return json.loads(self.body)
 
 
 class Receiver:
-    """A webhook receiver: records every request and answers as told (204 by default)."""
+    """A webhook receiver: records every request and answers as told (204 by default).
+
+    Given the application's ``secret``, it checks each request's signature with the code
+    from docs/WEBHOOKS.md, as a developer's receiver would, and answers 401 when it fails.
+    """
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.secret: str | None = None
         self.requests: list[Received] = []
         self.replies: deque[tuple[int, bytes, dict[str, str]]] = deque()
         self.delay = 0.0
@@ -88,9 +94,17 @@ class _Handler(BaseHTTPRequestHandler):
         receiver: Receiver = self.server.receiver  # type: ignore[attr-defined]
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         headers = {name.lower(): value for name, value in self.headers.items()}
-        receiver.requests.append(Received(self.path, headers, body))
+        verified = None
+        if receiver.secret is not None:
+            verified = verify_signature(receiver.secret, headers.get("mtp-signature", ""), body)
+        receiver.requests.append(Received(self.path, headers, body, verified))
         receiver.arrived.set()
-        status, reply, extra = receiver.replies.popleft() if receiver.replies else (204, b"", {})
+        if verified is False:
+            status, reply, extra = 401, b"bad signature", {}
+        elif receiver.replies:
+            status, reply, extra = receiver.replies.popleft()
+        else:
+            status, reply, extra = 204, b"", {}
         if receiver.delay:
             threading.Event().wait(receiver.delay)
         self.send_response(status)
@@ -128,10 +142,10 @@ def walk(db) -> TransportType:
 
 @pytest.fixture
 def hook_app(app, receiver) -> Application:
-    """The uploader, with a webhook pointing at the receiver."""
+    """The uploader, with a webhook pointing at the receiver, which knows its secret."""
     Application.objects.filter(pk=app.pk).update(webhook_url=receiver.url())
     app.refresh_from_db()
-    webhook_secret(app)
+    receiver.secret = webhook_secret(app)
     return app
 
 
