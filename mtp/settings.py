@@ -139,9 +139,7 @@ if DEBUG:
 # Security headers on every response; TLS-only settings when the instance sits behind TLS.
 MTP_TLS = env_bool("MTP_TLS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# "same-origin", not "no-referrer": with no-referrer, browsers send "Origin: null" on form posts
-# and Django's CSRF check refuses them. Other sites still get no referrer.
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

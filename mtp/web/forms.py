@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
+from mtp.mapillary.client import MapillaryError, check_key, check_token
 from mtp.sequences.models import Sequence, TransportType, validate_tag_name
 
 MAX_TAGS = 30
@@ -109,8 +110,9 @@ class ExploreForm(forms.Form):
         # A map zoomed far out reaches past the antimeridian and the poles: clamp to the world.
         if east - west >= 360:
             west, east = -180.0, 180.0
-        west = (west + 180) % 360 - 180
-        east = (east + 180) % 360 - 180
+        else:
+            west = (west + 180) % 360 - 180
+            east = (east + 180) % 360 - 180
         south, north = max(-90.0, south), min(90.0, north)
         if south > north:
             raise ValidationError("The map area is not valid.")
@@ -190,3 +192,19 @@ class ImportForm(forms.Form):
         help_text="Used for this import only, then forgotten.",
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
+
+    def clean_mapillary_sequence_key(self) -> str:
+        key = self.cleaned_data["mapillary_sequence_key"]
+        try:
+            check_key(key)
+        except MapillaryError as error:
+            raise ValidationError(error.message) from None
+        return key
+
+    def clean_mapillary_token(self) -> str:
+        token = self.cleaned_data["mapillary_token"]
+        try:
+            check_token(token)
+        except MapillaryError as error:
+            raise ValidationError(error.message) from None
+        return token

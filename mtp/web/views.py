@@ -134,6 +134,10 @@ def _tag_names(sequence_ids: list[int]) -> dict[int, list[str]]:
 def home(request: HttpRequest) -> HttpResponse:
     """Explore: every published sequence on the map, filters, and a list that follows the map."""
     context = _results_context(request)
+    form = context["form"]
+    context["more_filters"] = form.is_bound and any(
+        form.data.get(name) for name in ("type", "tag", "start", "end")
+    )
     groups = transport_type_choices(with_groups=False)
     context["map_config"] = map_config(
         request,

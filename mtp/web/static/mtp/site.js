@@ -150,6 +150,21 @@ function exploreLayers(filter) {
   const width = (low, high) => ["interpolate", ["linear"], ["zoom"], 4, low, 14, high];
   const routes = { type: "line", source: "mtp", "source-layer": "sequences", layout: line };
   return [
+    // Far out a route is a few pixels long: a dot on each of its (simplified) points shows it.
+    {
+      id: "routes-dots",
+      type: "circle",
+      source: "mtp",
+      "source-layer": "sequences",
+      maxzoom: 11,
+      filter,
+      paint: {
+        "circle-radius": 4,
+        "circle-color": ROUTE_COLOR,
+        "circle-stroke-color": "#ffffff",
+        "circle-stroke-width": 1.5,
+      },
+    },
     { ...routes, id: "routes-casing", filter, paint: { "line-color": "#ffffff", "line-width": width(3, 7) } },
     { ...routes, id: "routes", filter, paint: { "line-color": ROUTE_COLOR, "line-width": width(1.5, 4) } },
     {
@@ -195,7 +210,7 @@ async function initExplore(container) {
   const applyFilter = () => {
     if (!map.getLayer("routes")) return;
     const filter = routeFilter(form, config, matches);
-    for (const id of ["routes-casing", "routes"]) map.setFilter(id, filter);
+    for (const id of ["routes-dots", "routes-casing", "routes"]) map.setFilter(id, filter);
   };
 
   const highlight = (id) => {
@@ -277,13 +292,14 @@ async function initExplore(container) {
   refresh(new URLSearchParams(window.location.search).get("page") || undefined);
   map.on("moveend", refreshSoon);
 
-  map.on("mouseenter", "routes", () => {
+  const clickable = ["routes", "routes-dots"];
+  map.on("mouseenter", clickable, () => {
     map.getCanvas().style.cursor = "pointer";
   });
-  map.on("mouseleave", "routes", () => {
+  map.on("mouseleave", clickable, () => {
     map.getCanvas().style.cursor = "";
   });
-  map.on("click", "routes", (event) => {
+  map.on("click", clickable, (event) => {
     const feature = event.features && event.features[0];
     if (!feature) return;
     const { id, name, transport_type: transportType } = feature.properties;
