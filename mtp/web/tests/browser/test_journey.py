@@ -1,0 +1,119 @@
+"""A new user's whole way, in a real browser: from signing up to their sequence on the map.
+
+Sign up, log out and in again, register an app, authorize it (implicit flow), let the app
+create a sequence and import it from the Mapillary stand-in through the API, watch the import
+on "My sequences" while a real worker runs it, find the sequence on the explore map, open its
+page, download its route, and revoke the app. A screenshot of each step is kept in
+``test-output/browser/``, some on a phone-sized screen.
+"""
+
+import subprocess
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from mtp.web.tests.browser.conftest import database_url
+from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
+from testing.processes import fresh_instance_env, mtp_command
+
+PASSWORD = "a long walk by the river"
+PHONE = {"width": 390, "height": 844}
+# Generous: the machine may be busy with other work; each wait ends as soon as it can.
+WAIT_MS = 20_000
+
+
+def run_worker(fake_mapillary, log_path) -> None:
+    """Run the queued import with a real ``mtp worker`` process on the test database."""
+    env = fresh_instance_env(
+        settings.DATA_DIR,
+        DATABASE_URL=database_url(),
+        SECRET_KEY=settings.SECRET_KEY,
+        MAPILLARY_API_URL=fake_mapillary.url,
+        MAPILLARY_BACKOFF="0.05",
+    )
+    with log_path.open("wb") as log:
+        finished = subprocess.run(
+            mtp_command("worker", "--batch", "--interval", "0"),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+            check=False,
+        )
+    assert finished.returncode == 0, log_path.read_text()[-3000:]
+
+
+def rendered_route_ids(page) -> list[str]:
+    return page.evaluate(
+        """() => {
+          const map = document.getElementById("map").mtpMap;
+          if (!map || !map.getLayer("routes")) return [];
+          const features = map.queryRenderedFeatures({layers: ["routes", "routes-dots"]});
+          return [...new Set(features.map((feature) => feature.properties.id))];
+        }"""
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
+    browsing, fake_mapillary, tmp_path
+):
+    page, log = browsing
+    site = log.base_url
+    page.set_default_timeout(WAIT_MS)
+
+    # The front page, before anything is shared.
+    page.goto(site + "/")
+    expect(page.get_by_role("heading", name="Explore")).to_be_visible()
+    log.screenshot(page, "explore-empty")
+
+    # Sign up: straight from the header.
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username").fill("wanda")
+    page.get_by_label("Email").fill("wanda@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    log.screenshot(page, "sign-up")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text("Welcome, wanda! Your account is ready.")).to_be_visible()
+
+    # Log out, and back in.
+    nav.get_by_role("button", name="Log out").click()
+    nav.get_by_role("link", name="Log in").click()
+    page.get_by_label("Username").fill("wanda")
+    page.get_by_label("Password").fill(PASSWORD)
+    log.screenshot(page, "log-in")
+    page.get_by_role("button", name="Log in").click()
+    expect(nav.get_by_role("link", name="My sequences")).to_be_visible()
+
+    # Register an app from Settings.
+    nav.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="register and manage your applications").click()
+    page.get_by_role("link", name="Register an application").click()
+    callback = f"{site}/app-callback"
+    page.get_by_label("Name").fill("Trail Uploader")
+    page.get_by_label("Public", exact=False).check()
+    page.get_by_label("Implicit", exact=False).check()
+    page.get_by_label("Redirect URIs").fill(callback)
+    log.screenshot(page, "register-app")
+    page.get_by_role("button", name="Register").click()
+    client_id = page.locator("dt:text('Client ID') + dd code").inner_text()
+    assert client_id
+    log.screenshot(page, "app-registered")
+
+    # The app sends its user to the consent page (implicit flow), and gets a token back.
+    page.route(
+        f"{callback}*",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<p>Signed in</p>"),
+    )
+    query = urlencode({"client_id": client_id, "response_type": "token", "redirect_uri": callback})
+    page.goto(f"{site}/api/v1/authorize?{query}")
+    expect(page.get_by_role("heading", name="Allow Trail Uploader to use your account?")).to_be_visible()
+    log.screenshot(page, "consent")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{callback}*")
+    token = parse_qs(urlsplit(page.url).fragment)["access_token"][0]
