@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "mtp.accounts",
     "mtp.developers",
     "mtp.sequences",

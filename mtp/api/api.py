@@ -1,19 +1,56 @@
 """API v1: the NinjaAPI instance, its error handlers and routers."""
 
-from django.http import Http404, HttpRequest
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+import logging
 
-from mtp.api.auth import token_auth
-from mtp.api.errors import ApiError, api_error_response, error_response
-from mtp.api.schemas import MeOut
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.db import OperationalError
+from django.http import Http404, HttpRequest, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from mtp.api import sequences, users, vocab
+from mtp.api.errors import ApiError, api_error_response, error_response, validation_error_response
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Share and find street-level imagery sequences.
+
+Every request names its application: with an OAuth 2.0 access token
+(`Authorization: Bearer <token>`) the token does; without one, send your application's
+`client_id` in the query string. Reads of published sequences need only the `client_id`;
+everything that acts for a user needs a token.
+
+JSON is the default format. Sequences are also available as GeoJSON
+(`Accept: application/geo+json`) and one sequence's track as GPX (`Accept: application/gpx+xml`).
+
+Errors are JSON: `{"error": "<message>", "status": false, "detail": {...}}`.
+See docs/API.md for examples of every call.
+"""
 
 api = NinjaAPI(
     title="Map the Paths API",
     version="1",
-    description="Share and find street-level imagery sequences. See docs/API.md.",
+    description=DESCRIPTION,
     urls_namespace="api",
+    # Swagger UI from the package's own static files: the page works without the internet.
+    docs=Swagger(settings={"persistAuthorization": True}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
 )
+
+api.add_router("", users.router)
+api.add_router("", sequences.router)
+api.add_router("", vocab.router)
 
 
 @api.exception_handler(ApiError)
@@ -23,7 +60,7 @@ def on_api_error(request: HttpRequest, error: ApiError):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, error: ValidationError):
-    return error_response(422, "The request is not valid.", {"errors": error.errors})
+    return validation_error_response(error.errors)
 
 
 @api.exception_handler(AuthenticationError)
@@ -31,6 +68,12 @@ def on_authentication_error(request: HttpRequest, error: AuthenticationError):
     return error_response(
         401, "Authentication is required.", headers={"WWW-Authenticate": 'Bearer realm="api"'}
     )
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, error: Throttled):
+    headers = {"Retry-After": str(int(error.wait))} if error.wait else {}
+    return error_response(429, "Too many requests: slow down.", headers=headers)
 
 
 @api.exception_handler(HttpError)
@@ -43,10 +86,42 @@ def on_not_found(request: HttpRequest, error: Http404):
     return error_response(404, "Not found.")
 
 
-@api.get("/me", auth=token_auth, response=MeOut, tags=["users"], summary="The signed-in user")
-def me(request: HttpRequest):
-    """The user the access token acts for."""
-    user = request.auth.user
-    return MeOut(
-        username=user.username, display_name=user.public_name, profile_url=user.get_absolute_url()
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, error: PermissionDenied):
+    return error_response(403, "You may not do this.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, error: RequestDataTooBig):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        413, f"The request body is over the limit of {limit} bytes.", {"limit": limit}
     )
+
+
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_many_fields(request: HttpRequest, error: Exception):
+    return error_response(413, "The request has too many form fields.")
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(UnreadablePostError)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, error: Exception):
+    return error_response(400, "The request could not be read.")
+
+
+@api.exception_handler(OperationalError)
+def on_database_unavailable(request: HttpRequest, error: OperationalError):
+    logger.error("API %s %s: the database is unavailable: %s", request.method, request.path, error)
+    return error_response(
+        503, "The database is not answering; try again shortly.", headers={"Retry-After": "5"}
+    )
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, error: Exception):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return error_response(500, "Something went wrong on our side. Try again later.")

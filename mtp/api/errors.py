@@ -42,3 +42,31 @@ def error_response(
 
 def api_error_response(request: HttpRequest, error: ApiError) -> JsonResponse:
     return error_response(error.status, error.message, error.detail, error.headers)
+
+
+def _field_name(location: tuple | list) -> str:
+    # ("body", "name") -> "name"; ("query", "filters", "limit") -> "limit"
+    parts = [str(part) for part in location[1:] if part not in ("filters", "params", "payload")]
+    return ".".join(parts)
+
+
+def validation_error_response(errors: list[dict[str, Any]]) -> JsonResponse:
+    """A 422 whose message names the first problem; every problem is in ``detail.errors``."""
+    listed = []
+    for error in errors:
+        field = _field_name(error.get("loc", ()))
+        if error.get("type") == "missing":
+            message = f"{field} is required." if field else "A value is required."
+        else:
+            message = str(error.get("msg", "is not valid"))
+            if field:
+                message = f"{field}: {message}"
+        listed.append({"field": field, "message": message, "type": error.get("type", "")})
+    summary = listed[0]["message"] if listed else "The request is not valid."
+    return error_response(422, summary, {"errors": listed})
+
+
+def invalid_parameter(field: str, message: str) -> ApiError:
+    """A 422 for one query or body field, in the same shape as schema validation errors."""
+    text = f"{field}: {message}"
+    return ApiError(422, text, {"errors": [{"field": field, "message": text, "type": "invalid"}]})

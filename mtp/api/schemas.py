@@ -1,9 +1,388 @@
 """Request and response schemas of API v1."""
 
-from ninja import Schema
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from ninja import Field, Schema
+from pydantic import BeforeValidator, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
+
+from mtp.sequences.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from mtp.sequences.queries import find_transport_type, parse_tags
+
+STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?(\d{1,20})/?$")
+GOOGLE_STREET_VIEW_MAX_LENGTH = 500
+SOURCE_MAX_LENGTH = 50
+KEY_MAX_LENGTH = 100
+TOKEN_MAX_LENGTH = 1000
 
 
-class MeOut(Schema):
+def _invalid(kind: str, message: str) -> PydanticCustomError:
+    # The message goes through the context so that braces in user input are not a template.
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _text(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _transport_type(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return find_transport_type(value, child_only=True).name
+    except DjangoValidationError as error:
+        raise _invalid("invalid_transport_type", error.messages[0]) from None
+
+
+def _tags(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and not isinstance(value, list)):
+        return value
+    try:
+        return parse_tags(value)
+    except DjangoValidationError as error:
+        raise _invalid("invalid_tag", error.messages[0]) from None
+
+
+def _optional_link(value: Any) -> Any:
+    return None if value is None else _text(value)
+
+
+def _google_street_view(value: Any) -> Any:
+    value = _optional_link(value)
+    if not value:
+        return value
+    if not isinstance(value, str):
+        return value
+    if len(value) > GOOGLE_STREET_VIEW_MAX_LENGTH:
+        raise _invalid(
+            "invalid_link", f"A link is at most {GOOGLE_STREET_VIEW_MAX_LENGTH} characters."
+        )
+    try:
+        URLValidator(schemes=["https"])(value)
+    except DjangoValidationError:
+        raise _invalid(
+            "invalid_link", "Give the Google Street View link as an https URL."
+        ) from None
+    return value
+
+
+def _strava(value: Any) -> Any:
+    value = _optional_link(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    if not value or not isinstance(value, str):
+        return value
+    match = STRAVA_ACTIVITY.match(value)
+    if match is None:
+        raise _invalid(
+            "invalid_link",
+            "Give the Strava activity as its number or as https://www.strava.com/activities/<number>.",
+        )
+    return match.group(1)
+
+
+Name = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=NAME_MAX_LENGTH)]
+Description = Annotated[str, BeforeValidator(_text), Field(max_length=DESCRIPTION_MAX_LENGTH)]
+TransportTypeName = Annotated[
+    str,
+    BeforeValidator(_transport_type),
+    Field(description="A kind of travel such as Walk or Kayak (any case); see /transport-types."),
+]
+Tags = Annotated[
+    str | list[str] | None,
+    BeforeValidator(_tags),
+    Field(
+        description="Comma-separated tags ('hike,alps') or, in JSON, a list. Lowercased; "
+        "each 1 to 50 letters, digits and hyphens."
+    ),
+]
+GoogleStreetView = Annotated[
+    str | None,
+    BeforeValidator(_google_street_view),
+    Field(description="A Google Street View share link (https)."),
+]
+Strava = Annotated[
+    str | int | None,
+    BeforeValidator(_strava),
+    Field(description="A Strava activity: its number, or its strava.com/activities URL."),
+]
+MapillaryKey = Annotated[str | None, BeforeValidator(_text), Field(max_length=KEY_MAX_LENGTH)]
+MapillaryToken = Annotated[str | None, BeforeValidator(_text), Field(max_length=TOKEN_MAX_LENGTH)]
+
+
+# Requests ------------------------------------------------------------------------------------
+
+
+class SequenceCreateIn(Schema):
+    """A new sequence. Sent as a form (urlencoded or multipart) or as JSON."""
+
+    model_config = ConfigDict(title="SequenceCreate")
+
+    name: Name
+    description: Description | None = ""
+    transport_type: TransportTypeName
+    tag: Tags = None
+    source: Annotated[str, BeforeValidator(_text), Field(max_length=SOURCE_MAX_LENGTH)] = Field(
+        "", description="The app that created the sequence, such as mtpdu."
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        return list(self.tag or [])
+
+
+class SequencePatchIn(Schema):
+    """Fields to change; those left out stay as they are. An empty link removes it."""
+
+    model_config = ConfigDict(title="SequencePatch")
+
+    name: Name | None = None
+    description: Description | None = None
+    transport_type: TransportTypeName | None = None
+    tags: Tags = Field(None, description="The new tags, replacing the old ones.")
+    tag: Tags = Field(None, description="Same as tags.")
+    google_street_view: GoogleStreetView = None
+    strava: Strava = None
+
+    @model_validator(mode="after")
+    def _one_spelling_of_tags(self) -> "SequencePatchIn":
+        if "tags" in self.model_fields_set and "tag" in self.model_fields_set:
+            raise _invalid("conflict", "Send tags or tag, not both.")
+        if "name" in self.model_fields_set and self.name is None:
+            raise _invalid("incomplete", "A sequence needs a name.")
+        return self
+
+
+class ImportIn(Schema):
+    """What to attach to a sequence: a Mapillary sequence with its token, and/or links.
+
+    The Mapillary pair may be spelled ``seq_key`` + ``token`` (API v1) or
+    ``mapillary_sequence_key`` + ``mapillary_user_token`` (the MTP Desktop Uploader).
+    """
+
+    model_config = ConfigDict(title="Import")
+
+    seq_key: MapillaryKey = None
+    token: MapillaryToken = None
+    mapillary_sequence_key: MapillaryKey = None
+    mapillary_user_token: MapillaryToken = None
+    google_street_view: GoogleStreetView = None
+    strava: Strava = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "ImportIn":
+        for first, second in (
+            ("seq_key", "mapillary_sequence_key"),
+            ("token", "mapillary_user_token"),
+        ):
+            a, b = getattr(self, first), getattr(self, second)
+            if a and b and a != b:
+                raise _invalid("conflict", f"{first} and {second} differ: send one of them.")
+        key, token = self.mapillary_key, self.mapillary_token
+        if bool(key) != bool(token):
+            raise _invalid(
+                "incomplete",
+                "A Mapillary sequence key needs the user's Mapillary token, and the other way "
+                "round: send both (seq_key and token).",
+            )
+        if not key and not self.google_street_view and not self.strava:
+            raise _invalid(
+                "incomplete",
+                "Send seq_key and token (a Mapillary sequence and the user's token), "
+                "google_street_view, or strava.",
+            )
+        return self
+
+    @property
+    def mapillary_key(self) -> str | None:
+        return self.seq_key or self.mapillary_sequence_key or None
+
+    @property
+    def mapillary_token(self) -> str | None:
+        return self.token or self.mapillary_user_token or None
+
+
+Sort = Literal["newest", "captured", "distance"]
+
+
+class SequenceFilters(Schema):
+    bbox: str | None = Field(
+        None,
+        description="west,south,east,north in degrees: sequences whose route crosses the box. "
+        "west > east crosses the 180th meridian.",
+        examples=["6.0,45.8,7.5,46.6"],
+    )
+    near: str | None = Field(
+        None, description="lon,lat: sequences passing within `radius` metres of the point."
+    )
+    radius: float | None = Field(
+        None, gt=0, description="Metres around `near` (default 1000, at most 100000)."
+    )
+    transport_type: str | None = Field(
+        None, description="A kind (Kayak) or a group (Water: all its kinds), any case."
+    )
+    tag: list[str] = Field(
+        [], description="Repeat for several tags (or separate with commas): all must match."
+    )
+    user: str | None = Field(
+        None,
+        description="A username. Your own username lists your drafts and imports too.",
+    )
+    status: Literal["draft", "importing", "published", "failed"] | None = Field(
+        None, description="Only with your own username in `user`."
+    )
+    captured_after: datetime | None = Field(
+        None, description="Capture started at or after this time (ISO 8601)."
+    )
+    captured_before: datetime | None = Field(
+        None, description="Capture ended at or before this time (ISO 8601)."
+    )
+    q: str | None = Field(None, max_length=100, description="Text in the name or description.")
+    is_pano: bool | None = Field(None, description="Only 360° (true) or only flat (false).")
+    sort: Sort = Field(
+        "newest",
+        description="newest (last published first), captured (last captured first), "
+        "distance (longest first).",
+    )
+    limit: int = Field(50, ge=1, le=100, description="Page size, at most 100.")
+    cursor: str | None = Field(None, description="The `next` link's cursor, as given.")
+
+
+class PageParams(Schema):
+    limit: int = Field(100, ge=1, le=100, description="Page size, at most 100.")
+    cursor: str | None = Field(None, description="The `next` link's cursor, as given.")
+
+
+class TagFilters(PageParams):
+    prefix: str | None = Field(None, max_length=50, description="Tags starting with this.")
+
+
+# Responses ------------------------------------------------------------------------------------
+
+
+class StrictOut(Schema):
+    # Tests validate real responses against these: an undocumented field fails them.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(StrictOut):
+    error: str = Field(description="What went wrong, for people.")
+    status: Literal[False] = False
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class MeOut(StrictOut):
     username: str
     display_name: str
     profile_url: str
+
+
+class OwnerOut(StrictOut):
+    username: str
+    display_name: str
+    profile_url: str
+
+
+class ProgressOut(StrictOut):
+    done: int
+    total: int
+
+
+class ImportOut(StrictOut):
+    status: Literal["queued", "running", "succeeded", "failed"]
+    mapillary_sequence_key: str
+    progress: ProgressOut
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class SequenceOut(StrictOut):
+    unique_id: str
+    name: str
+    description: str
+    transport_type: str
+    tags: list[str]
+    status: Literal["draft", "importing", "published", "failed"]
+    image_count: int
+    distance_m: float
+    captured_at_start: datetime | None
+    captured_at_end: datetime | None
+    is_pano: bool
+    bbox: list[float] | None = Field(description="[west, south, east, north] of the route.")
+    mapillary_sequence_key: str | None
+    google_street_view: str | None
+    strava: str | None
+    source: str
+    owner: OwnerOut
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    url: str = Field(description="The sequence's page on the site.")
+    import_: ImportOut | None = Field(
+        alias="import",
+        description="The latest import, shown to the owner only.",
+    )
+
+
+class SequenceWriteOut(StrictOut):
+    unique_id: str
+    sequence: SequenceOut
+
+
+class ImportAcceptedOut(StrictOut):
+    unique_id: str
+    sequence: SequenceOut
+    import_: ImportOut = Field(alias="import")
+
+
+class SequenceListOut(StrictOut):
+    results: list[SequenceOut]
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+class ImageOut(StrictOut):
+    mapillary_key: str
+    position: int
+    lon: float
+    lat: float
+    captured_at: datetime | None
+    compass_angle: float | None
+    altitude: float | None
+    is_pano: bool
+    width: int | None
+    height: int | None
+    camera_make: str | None
+    camera_model: str | None
+    thumb_256_url: str
+    thumb_1024_url: str
+    thumb_2048_url: str
+    thumb_original_url: str
+
+
+class ImageListOut(StrictOut):
+    results: list[ImageOut]
+    next: str | None
+
+
+class TransportKindOut(StrictOut):
+    name: str
+
+
+class TransportTypeOut(StrictOut):
+    name: str
+    children: list[TransportKindOut]
+
+
+class TagOut(StrictOut):
+    name: str
+    count: int = Field(description="Published sequences with this tag.")
+
+
+class TagListOut(StrictOut):
+    results: list[TagOut]
+    next: str | None

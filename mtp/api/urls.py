@@ -1,5 +1,77 @@
-from django.urls import path
+"""URLs of API v1, mounted at /api/v1/.
+
+Around django-ninja's own routes: a body size check before anything reads the body, a JSON 405
+for a wrong method, every route also with a trailing slash, and a JSON 404 for any other path
+under /api/v1/. Keep other /api/v1/ routes (OAuth) before this module's include.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.urls import URLPattern, path, re_path, reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from mtp.api.api import api
+from mtp.api.bodies import body_too_large, carries_nul
+from mtp.api.errors import api_error_response, error_response
 
-urlpatterns = [path("", api.urls)]
+
+def _api_view(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        refusal = body_too_large(request)
+        if refusal is not None:
+            return api_error_response(request, refusal)
+        if carries_nul(request):
+            return error_response(400, "Text may not contain NUL characters.")
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = sorted(method.strip() for method in response["Allow"].split(","))
+            return error_response(
+                405,
+                f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                {"allowed": allowed},
+                headers={"Allow": ", ".join(allowed)},
+            )
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    return error_response(404, f"There is no {request.path} in API v1. See /api/v1/docs.")
+
+
+def index(request: HttpRequest, **kwargs) -> HttpResponse:
+    """/api/v1/: where the documentation is."""
+    return JsonResponse(
+        {
+            "name": api.title,
+            "version": api.version,
+            "docs": f"{settings.SITE_URL}{reverse('api:openapi-view')}",
+            "openapi": f"{settings.SITE_URL}{reverse('api:openapi-json')}",
+        }
+    )
+
+
+def _wrapped_patterns() -> tuple[list, str, str]:
+    """django-ninja's patterns, wrapped, each also with a trailing slash (the uploader adds one)."""
+    patterns, app_name, namespace = api.urls
+    with_slashes = []
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            if pattern.name == "api-root":
+                pattern.callback = index
+            pattern.callback = _api_view(pattern.callback)
+            route = str(pattern.pattern)
+            if route and not route.endswith("/"):
+                with_slashes.append(path(f"{route}/", pattern.callback))
+    return patterns + with_slashes, app_name, namespace
+
+
+urlpatterns = [
+    path("", _wrapped_patterns()),
+    re_path(r"", not_found),
+]

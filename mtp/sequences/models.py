@@ -20,6 +20,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 
 from mtp.lib.geodesy import path_length_m
+from mtp.sequences.queries import SequenceQuerySet
 
 TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
 NAME_MAX_LENGTH = 100
@@ -172,6 +173,8 @@ class Sequence(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
+    objects = SequenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -182,6 +185,12 @@ class Sequence(models.Model):
             models.Index(fields=["status", "captured_at_start"], name="sequence_status_captured"),
             models.Index(
                 fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"], name="sequence_bbox"
+            ),
+            # Sequences of a single image have a box but no line: a box search finds them here.
+            models.Index(
+                fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"],
+                condition=Q(geometry__isnull=True, bbox_west__isnull=False),
+                name="sequence_point_bbox",
             ),
         ]
         constraints = [

@@ -1,0 +1,122 @@
+"""Request bodies: JSON, form-urlencoded or multipart, read into one dict and validated."""
+
+import json
+import re
+from io import BytesIO
+from typing import Any, TypeVar
+
+import pydantic
+from django.conf import settings
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParser
+from ninja.errors import ValidationError
+
+from mtp.api.errors import ApiError
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+BODY_TYPES = ("application/json", *FORM_TYPES)
+
+SchemaT = TypeVar("SchemaT", bound=pydantic.BaseModel)
+
+
+def body_too_large(request: HttpRequest) -> ApiError | None:
+    """A 413 when the declared body is over MTP_MAX_BODY_BYTES; a 400 when the length is garbled.
+
+    Checked before anything reads the body, for every content type (Django checks only some).
+    """
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        length = int(raw)
+    except ValueError:
+        return ApiError(400, "The Content-Length header is not a number.")
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if length > limit:
+        return ApiError(
+            413,
+            f"The request body is {length} bytes; the largest accepted is {limit}.",
+            {"limit": limit},
+        )
+    return None
+
+
+# A JSON \u0000 escape: a backslash that is not itself escaped, then u0000.
+JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def carries_nul(request: HttpRequest) -> bool:
+    """Whether the query string or the body holds a NUL character, which no text field may
+    contain (PostgreSQL cannot store one). Checked before anything reads the values."""
+    if any("\x00" in value for _, values in request.GET.lists() for value in values):
+        return True
+    if int(request.META.get("CONTENT_LENGTH") or 0) <= 0:
+        return False
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        return JSON_NUL.search(request.body) is not None
+    if content_type in FORM_TYPES:
+        return any("\x00" in value for _, values in _form(request) for value in values)
+    return False
+
+
+def read_body(request: HttpRequest) -> dict[str, Any]:
+    """The body as a dict. Form fields sent more than once become lists."""
+    content_type = request.content_type or ""
+    has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    if content_type in FORM_TYPES:
+        return {key: values[0] if len(values) == 1 else values for key, values in _form(request)}
+    if not has_body:
+        return {}
+    if content_type == "application/json":
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "The JSON body must be an object.")
+        return data
+    raise ApiError(
+        415,
+        f"Send the body as one of {', '.join(BODY_TYPES)} (not {content_type or 'untyped'}).",
+        {"accepted": list(BODY_TYPES)},
+    )
+
+
+def _form(request: HttpRequest):
+    """The fields of a form body. Django parses forms only for POST; PUT and PATCH are read here."""
+    if request.method == "POST":
+        # Never request.body here: a multipart body may already have been streamed into POST.
+        return request.POST.lists()
+    if request.content_type == "application/x-www-form-urlencoded":
+        return QueryDict(request.body, encoding=request.encoding).lists()
+    parser = MultiPartParser(
+        request.META, BytesIO(request.body), request.upload_handlers, request.encoding
+    )
+    fields, _files = parser.parse()
+    return fields.lists()
+
+
+def validate_body(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:
+    """The body read and validated against ``schema``; a 422 listing every problem otherwise."""
+    data = read_body(request)
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as error:
+        errors = []
+        for item in error.errors(include_url=False, include_input=False):
+            item = dict(item)
+            item["loc"] = ("body", *item["loc"])
+            if "ctx" in item:
+                item["ctx"] = {key: str(value) for key, value in item["ctx"].items()}
+            errors.append(item)
+        raise ValidationError(errors) from None
+
+
+# The request body of an endpoint that takes JSON or a form, for the OpenAPI document.
+def openapi_body(schema: type[pydantic.BaseModel], *, required: bool = True) -> dict[str, Any]:
+    reference = schema.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {media_type: {"schema": reference} for media_type in BODY_TYPES},
+        }
+    }

@@ -1,0 +1,702 @@
+"""Sequences: create, attach imports and links, read, search, edit and delete.
+
+Drafts, importing and failed sequences exist only for their owner: anyone else gets the same
+404 as for an id that does not exist.
+"""
+
+import functools
+import math
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import get_script_prefix, reverse
+from ninja import Query, Router
+from ninja.throttling import UserRateThrottle
+
+from mtp.api.auth import token_auth, token_or_client_auth
+from mtp.api.bodies import openapi_body, validate_body
+from mtp.api.errors import ApiError, invalid_parameter
+from mtp.api.formats import (
+    ALL_FORMATS,
+    GEOJSON,
+    GPX,
+    JSON,
+    JSON_ONLY,
+    JSON_OR_GEOJSON,
+    gpx_document,
+    json_response,
+    negotiate,
+)
+from mtp.api.pagination import Ordering, next_link, page
+from mtp.api.schemas import (
+    ErrorOut,
+    ImageListOut,
+    ImportAcceptedOut,
+    ImportIn,
+    PageParams,
+    SequenceCreateIn,
+    SequenceFilters,
+    SequenceListOut,
+    SequenceOut,
+    SequencePatchIn,
+    SequenceWriteOut,
+)
+from mtp.api.scopes import READ, WRITE, require_scope
+from mtp.imports.jobs import ImportRequestError, request_import
+from mtp.imports.models import ImportJob
+from mtp.mapillary.client import MapillaryError, check_key, check_token, get_me
+from mtp.mapillary.schemas import MapillaryUser
+from mtp.sequences.models import Image, Sequence
+from mtp.sequences.queries import (
+    MAX_RADIUS_M,
+    find_transport_type,
+    insert_sequence,
+    parse_tags,
+    set_sequence_tags,
+    tag_names_by_sequence,
+    transport_types_by_name,
+)
+
+router = Router(tags=["sequences"])
+
+DEFAULT_RADIUS_M = 1000.0
+# Seconds a client should wait when Mapillary is unreachable and said nothing about it.
+MAPILLARY_RETRY_AFTER = 60
+# Each import call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
+IMPORT_THROTTLE = UserRateThrottle("30/m")
+
+ORDERINGS = {
+    "newest": Ordering("newest", "published_at", kind=datetime),
+    "captured": Ordering("captured", "captured_at_start", nullable=True, kind=datetime),
+    "distance": Ordering("distance", "distance_m", kind=float),
+}
+IMAGE_ORDERING = Ordering("position", "position", descending=False, kind=int)
+
+CLIENT_ID_PARAMETER = {
+    "in": "query",
+    "name": "client_id",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Your application's client ID; needed when no access token is sent.",
+}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut}
+OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
+
+
+def _formats_doc(schema: dict, *, gpx: bool) -> dict:
+    content: dict[str, Any] = {
+        GEOJSON: {"schema": {"type": "object", "description": "GeoJSON (RFC 7946)"}}
+    }
+    if gpx:
+        content[GPX] = {"schema": {"type": "string", "description": "GPX 1.1 track"}}
+    return {"responses": {200: {"content": content}}, **schema}
+
+
+# Representations -------------------------------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+_PLACEHOLDER = UUID(int=0)
+
+
+@functools.lru_cache(maxsize=16)
+def _sequence_url_template(name: str, site_url: str, prefix: str) -> str:
+    return site_url + reverse(name, kwargs={"unique_id": _PLACEHOLDER})
+
+
+def sequence_url(name: str, unique_id: UUID) -> str:
+    """The absolute URL of the view ``name`` for a sequence, without resolving it each time."""
+    template = _sequence_url_template(name, settings.SITE_URL, get_script_prefix())
+    return template.replace(str(_PLACEHOLDER), str(unique_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _profile_url(username: str, site_url: str, prefix: str) -> str:
+    return site_url + reverse("accounts:profile", args=[username])
+
+
+def profile_url(user) -> str:
+    return _profile_url(user.username, settings.SITE_URL, get_script_prefix())
+
+
+def sequence_api_url(sequence: Sequence) -> str:
+    return sequence_url("api:get_sequence", sequence.unique_id)
+
+
+def import_data(job: ImportJob | None) -> dict[str, Any] | None:
+    if job is None:
+        return None
+    return {
+        "status": job.status,
+        "mapillary_sequence_key": job.mapillary_sequence_key,
+        "progress": {"done": job.progress_done, "total": job.progress_total},
+        "error": job.error or None,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def sequence_data(
+    sequence: Sequence, *, tags: list[str], latest_import: ImportJob | None = None
+) -> dict[str, Any]:
+    """The JSON of a sequence."""
+    owner = sequence.owner
+    transport_type = transport_types_by_id().get(sequence.transport_type_id)
+    has_box = sequence.bbox_west is not None
+    return {
+        "unique_id": str(sequence.unique_id),
+        "name": sequence.name,
+        "description": sequence.description,
+        "transport_type": transport_type.name if transport_type else "",
+        "tags": tags,
+        "status": sequence.status,
+        "image_count": sequence.image_count,
+        "distance_m": round(sequence.distance_m, 1),
+        "captured_at_start": sequence.captured_at_start,
+        "captured_at_end": sequence.captured_at_end,
+        "is_pano": sequence.is_pano,
+        "bbox": [sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north]
+        if has_box
+        else None,
+        "mapillary_sequence_key": sequence.mapillary_sequence_key,
+        "google_street_view": sequence.google_street_view or None,
+        "strava": sequence.strava or None,
+        "source": sequence.source,
+        "owner": {
+            "username": owner.username,
+            "display_name": owner.public_name,
+            "profile_url": profile_url(owner),
+        },
+        "created_at": sequence.created_at,
+        "updated_at": sequence.updated_at,
+        "published_at": sequence.published_at,
+        "url": sequence_url("web:sequence", sequence.unique_id),
+        "import": import_data(latest_import),
+    }
+
+
+def transport_types_by_id() -> dict[int, Any]:
+    return {item.pk: item for item in transport_types_by_name().values()}
+
+
+def geojson_geometry(sequence: Sequence) -> dict[str, Any] | None:
+    if sequence.geometry is not None:
+        return {"type": "LineString", "coordinates": [list(point) for point in sequence.geometry]}
+    if sequence.bbox_west is not None:
+        # One image: its point is the whole box.
+        return {"type": "Point", "coordinates": [sequence.bbox_west, sequence.bbox_south]}
+    return None
+
+
+def feature(sequence: Sequence, data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "type": "Feature",
+        "id": data["unique_id"],
+        "geometry": geojson_geometry(sequence),
+        "properties": data,
+    }
+    if data["bbox"] is not None:
+        result["bbox"] = data["bbox"]
+    return result
+
+
+def gpx_response(sequence: Sequence) -> HttpResponse:
+    rows = Image.objects.filter(sequence=sequence).order_by("position", "id")
+    points = (
+        (image.point.x, image.point.y, image.captured_at, image.altitude)
+        for image in rows.only("point", "captured_at", "altitude").iterator(chunk_size=2000)
+    )
+    document = gpx_document(
+        sequence.name, sequence.description, absolute(sequence.get_absolute_url()), points
+    )
+    response = HttpResponse(document, content_type=f"{GPX}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{sequence.unique_id}.gpx"'
+    response["Vary"] = "Accept"
+    return response
+
+
+def latest_imports(sequence_ids: list[int]) -> dict[int, ImportJob]:
+    """The most recent import job of each sequence, in one query."""
+    latest: dict[int, ImportJob] = {}
+    if not sequence_ids:
+        return latest
+    jobs = ImportJob.objects.filter(sequence_id__in=sequence_ids).order_by(
+        "sequence_id", "-created_at", "-id"
+    )
+    for job in jobs.defer("token_ciphertext"):
+        latest.setdefault(job.sequence_id, job)
+    return latest
+
+
+def write_response(sequence: Sequence, *, status: int, **extra: Any) -> HttpResponse:
+    data = sequence_data(
+        sequence,
+        tags=tag_names_by_sequence([sequence.pk])[sequence.pk],
+        latest_import=latest_imports([sequence.pk]).get(sequence.pk),
+    )
+    return json_response(
+        {"unique_id": str(sequence.unique_id), "sequence": data, **extra}, status=status
+    )
+
+
+# Look-ups --------------------------------------------------------------------------------------
+
+NOT_FOUND = "No sequence with this id."
+
+
+# What a sequence's JSON shows of its owner; the rest of the user row is never read.
+OWNER_FIELDS_UNUSED = [
+    f"owner__{name}"
+    for name in ("password", "last_login", "email", "first_name", "last_name", "date_joined")
+]
+
+
+def _with_owner(queryset):
+    return queryset.select_related("owner").defer(*OWNER_FIELDS_UNUSED)
+
+
+def visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
+    """The sequence if the caller may see it (published, or theirs); 404 otherwise."""
+    viewer = request.auth.user
+    sequence = _with_owner(Sequence.objects.visible_to(viewer)).filter(unique_id=unique_id).first()
+    if sequence is None:
+        raise ApiError(404, NOT_FOUND)
+    return sequence
+
+
+def owned_sequence(request: HttpRequest, unique_id: UUID, *, lock: bool = False) -> Sequence:
+    """The caller's own sequence; 404 for anyone else's, exactly as for a missing one."""
+    queryset = Sequence.objects.filter(unique_id=unique_id, owner=request.auth.user)
+    if lock:
+        queryset = queryset.select_for_update()
+    sequence = queryset.select_related("owner").first()
+    if sequence is None:
+        raise ApiError(404, NOT_FOUND)
+    return sequence
+
+
+# Create ----------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/sequence/create",
+    auth=token_auth,
+    response={201: SequenceWriteOut, **ERRORS, 413: ErrorOut, 415: ErrorOut},
+    summary="Create a draft sequence",
+    openapi_extra=openapi_body(SequenceCreateIn),
+)
+def create_sequence(request: HttpRequest):
+    """Create a draft that only its owner can see; an import publishes it.
+
+    The body may be a form (urlencoded or multipart) or JSON. A trailing slash is accepted.
+    Answers 201 with the new sequence's `unique_id` at the top level and a `Location` header.
+    """
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    payload = validate_body(request, SequenceCreateIn)
+    caller = request.auth
+    transport_type = transport_types_by_name()[payload.transport_type.lower()]
+    sequence = Sequence(
+        owner=caller.user,
+        name=payload.name,
+        description=payload.description or "",
+        transport_type_id=transport_type.pk,
+        source=payload.source,
+        application=caller.application,
+    )
+    insert_sequence(sequence, payload.tag_names)
+    data = sequence_data(sequence, tags=payload.tag_names)
+    response = json_response({"unique_id": data["unique_id"], "sequence": data}, status=201)
+    response["Location"] = sequence_api_url(sequence)
+    return response
+
+
+# Import and links ------------------------------------------------------------------------------
+
+
+@router.put(
+    "/sequence/import/{uuid:unique_id}",
+    auth=token_auth,
+    throttle=[IMPORT_THROTTLE],
+    response={
+        200: SequenceWriteOut | ImportAcceptedOut,
+        202: ImportAcceptedOut,
+        **OWNER_ERRORS,
+        409: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        429: ErrorOut,
+        503: ErrorOut,
+    },
+    summary="Import a Mapillary sequence, or attach links",
+    openapi_extra=openapi_body(ImportIn),
+)
+def import_sequence(request: HttpRequest, unique_id: UUID):
+    """Attach data to your sequence: a Google Street View link, a Strava activity, and/or the
+    Mapillary sequence to import with the user's Mapillary token.
+
+    Links alone answer 200. A Mapillary sequence answers 202 with the import's status while
+    it is queued or running in the background (200 once it has finished): call again, or read
+    the sequence, to follow it. Repeating the same call is safe: it never starts a second
+    import while one runs, and a sequence imported in the last hour is not fetched again.
+    A token Mapillary refuses is a 400; Mapillary unreachable is a 503 with Retry-After; a
+    Mapillary sequence already imported into another sequence is a 409.
+    Only the owner may call it; for anyone else the sequence does not exist (404).
+    """
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    owned_sequence(request, unique_id)
+    payload = validate_body(request, ImportIn)
+    mapillary_user = None
+    if payload.mapillary_key:
+        mapillary_user = _mapillary_user(payload.mapillary_key, payload.mapillary_token)
+    with transaction.atomic():
+        sequence = owned_sequence(request, unique_id, lock=True)
+        changed = _apply_links(sequence, payload.google_street_view, payload.strava)
+        if changed:
+            sequence.save(update_fields=[*changed, "updated_at"])
+        job = None
+        if mapillary_user is not None:
+            try:
+                job, _created = request_import(
+                    sequence,
+                    mapillary_sequence_key=payload.mapillary_key,
+                    token=payload.mapillary_token,
+                    mapillary_user=mapillary_user,
+                )
+            except ImportRequestError as error:
+                raise ApiError(error.http_status, error.message) from None
+    sequence = visible_sequence(request, unique_id)
+    if job is None:
+        return write_response(sequence, status=200)
+    status = 202 if job.is_active else 200
+    return write_response(sequence, status=status, **{"import": import_data(job)})
+
+
+def _mapillary_user(key: str, token: str) -> MapillaryUser:
+    """Who Mapillary says the token belongs to; the API error to answer with otherwise."""
+    try:
+        check_key(key)
+    except MapillaryError as error:
+        raise invalid_parameter("seq_key", error.message) from None
+    try:
+        check_token(token)
+    except MapillaryError as error:
+        raise invalid_parameter("token", error.message) from None
+    try:
+        return get_me(token)
+    except MapillaryError as error:
+        detail = {"mapillary": {"status": error.status, "code": error.code}}
+        if error.permanent:
+            raise ApiError(400, error.message, detail) from None
+        wait = math.ceil(error.retry_after) if error.retry_after else MAPILLARY_RETRY_AFTER
+        raise ApiError(
+            503,
+            error.message,
+            detail,
+            headers={"Retry-After": str(wait)},
+        ) from None
+
+
+def _apply_links(
+    sequence: Sequence, google_street_view: str | None, strava: str | None
+) -> list[str]:
+    changed = []
+    if google_street_view is not None and google_street_view != sequence.google_street_view:
+        sequence.google_street_view = google_street_view
+        changed.append("google_street_view")
+    if strava is not None and strava != sequence.strava:
+        sequence.strava = strava
+        changed.append("strava")
+    return changed
+
+
+# Read ------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/sequence/{uuid:unique_id}",
+    auth=token_or_client_auth,
+    response={200: SequenceOut, **OWNER_ERRORS},
+    summary="Read a sequence",
+    openapi_extra=_formats_doc({"parameters": [CLIENT_ID_PARAMETER]}, gpx=True),
+)
+def get_sequence(request: HttpRequest, unique_id: UUID):
+    """A published sequence, or one of your own in any state.
+
+    `Accept: application/geo+json` gives a GeoJSON Feature with the route;
+    `Accept: application/gpx+xml` gives a GPX track with a point per image.
+    """
+    media_type = negotiate(request, ALL_FORMATS)
+    require_scope(request, READ)
+    sequence = visible_sequence(request, unique_id)
+    if media_type == GPX:
+        return gpx_response(sequence)
+    is_owner = request.auth.user is not None and sequence.owner_id == request.auth.user.pk
+    latest = latest_imports([sequence.pk]).get(sequence.pk) if is_owner else None
+    tags = tag_names_by_sequence([sequence.pk])[sequence.pk]
+    data = sequence_data(sequence, tags=tags, latest_import=latest)
+    if media_type == GEOJSON:
+        return json_response(feature(sequence, data), media_type=GEOJSON, vary=True)
+    return json_response(data, vary=True)
+
+
+@router.get(
+    "/sequence/{uuid:unique_id}/images",
+    auth=token_or_client_auth,
+    response={200: ImageListOut, **OWNER_ERRORS},
+    summary="A sequence's images, in capture order",
+    openapi_extra=_formats_doc({"parameters": [CLIENT_ID_PARAMETER]}, gpx=False),
+)
+def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]):
+    """The images of a sequence you may see, in capture order, a page at a time.
+
+    `Accept: application/geo+json` gives a FeatureCollection of points.
+    """
+    media_type = negotiate(request, JSON_OR_GEOJSON)
+    require_scope(request, READ)
+    viewer = request.auth.user
+    sequence = Sequence.objects.visible_to(viewer).filter(unique_id=unique_id).only("id").first()
+    if sequence is None:
+        raise ApiError(404, NOT_FOUND)
+    images = Image.objects.filter(sequence_id=sequence.pk).select_related(
+        "camera_make", "camera_model"
+    )
+    rows, cursor = page(images, IMAGE_ORDERING, limit=params.limit, cursor=params.cursor)
+    results = [image_data(image) for image in rows]
+    link = next_link(request, cursor)
+    if media_type == GEOJSON:
+        body = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": item["mapillary_key"],
+                    "geometry": {"type": "Point", "coordinates": [item["lon"], item["lat"]]},
+                    "properties": item,
+                }
+                for item in results
+            ],
+            "next": link,
+        }
+        response = json_response(body, media_type=GEOJSON, vary=True)
+    else:
+        response = json_response({"results": results, "next": link}, vary=True)
+    if link:
+        response["Link"] = f'<{link}>; rel="next"'
+    return response
+
+
+def image_data(image: Image) -> dict[str, Any]:
+    return {
+        "mapillary_key": image.mapillary_key,
+        "position": image.position,
+        "lon": image.point.x,
+        "lat": image.point.y,
+        "captured_at": image.captured_at,
+        "compass_angle": image.compass_angle,
+        "altitude": image.altitude,
+        "is_pano": image.is_pano,
+        "width": image.width,
+        "height": image.height,
+        "camera_make": image.camera_make.name if image.camera_make else None,
+        "camera_model": image.camera_model.name if image.camera_model else None,
+        "thumb_256_url": image.thumb_256_url,
+        "thumb_1024_url": image.thumb_1024_url,
+        "thumb_2048_url": image.thumb_2048_url,
+        "thumb_original_url": image.thumb_original_url,
+    }
+
+
+# Search ----------------------------------------------------------------------------------------
+
+
+def _numbers(field: str, text: str, count: int) -> list[float]:
+    parts = text.split(",")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) != count or not all(math.isfinite(value) for value in values):
+        raise invalid_parameter(field, f"give {count} numbers separated by commas.")
+    return values
+
+
+def _check_lon_lat(field: str, lon: float, lat: float) -> None:
+    if not -180 <= lon <= 180 or not -90 <= lat <= 90:
+        raise invalid_parameter(
+            field, "longitudes are -180 to 180 and latitudes -90 to 90 (lon,lat order)."
+        )
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    west, south, east, north = _numbers("bbox", text, 4)
+    _check_lon_lat("bbox", west, south)
+    _check_lon_lat("bbox", east, north)
+    if south > north:
+        raise invalid_parameter("bbox", "south must not be above north (west,south,east,north).")
+    return west, south, east, north
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@router.get(
+    "/sequences",
+    auth=token_or_client_auth,
+    response={200: SequenceListOut, **ERRORS},
+    summary="Search sequences",
+    openapi_extra=_formats_doc({"parameters": [CLIENT_ID_PARAMETER]}, gpx=False),
+)
+def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
+    """Published sequences matching every filter given, a page at a time (follow `next`).
+
+    With your own username in `user`, your drafts, imports and failed imports are listed too.
+    `Accept: application/geo+json` gives a FeatureCollection with the routes.
+    """
+    media_type = negotiate(request, JSON_OR_GEOJSON)
+    require_scope(request, READ)
+    viewer = request.auth.user
+    own = bool(
+        viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
+    )
+    ordering = ORDERINGS[filters.sort]
+    if own:
+        queryset = Sequence.objects.filter(owner=viewer)
+        if filters.sort == "newest":
+            # Drafts have no publication date: they come after the published ones.
+            ordering = Ordering("newest", "published_at", nullable=True, kind=datetime)
+    else:
+        queryset = Sequence.objects.published()
+        if filters.user:
+            queryset = queryset.of_username(filters.user)
+    if filters.status:
+        if not own:
+            raise invalid_parameter("status", "only with your own username in user.")
+        queryset = queryset.filter(status=filters.status)
+    if filters.bbox:
+        queryset = queryset.in_bbox(*parse_bbox(filters.bbox))
+    if filters.near:
+        lon, lat = _numbers("near", filters.near, 2)
+        _check_lon_lat("near", lon, lat)
+        radius = DEFAULT_RADIUS_M if filters.radius is None else filters.radius
+        if radius > MAX_RADIUS_M:
+            raise invalid_parameter("radius", f"at most {MAX_RADIUS_M} metres.")
+        queryset = queryset.near(lon, lat, radius)
+    elif filters.radius is not None:
+        raise invalid_parameter("radius", "only with near=lon,lat.")
+    if filters.transport_type:
+        try:
+            kind = find_transport_type(filters.transport_type, child_only=False)
+        except DjangoValidationError as error:
+            raise invalid_parameter("transport_type", error.messages[0]) from None
+        queryset = queryset.of_transport_type(kind)
+    if filters.tag:
+        try:
+            names = parse_tags(filters.tag)
+        except DjangoValidationError as error:
+            raise invalid_parameter("tag", error.messages[0]) from None
+        queryset = queryset.with_all_tags(names)
+    if filters.captured_after:
+        queryset = queryset.filter(captured_at_start__gte=_aware(filters.captured_after))
+    if filters.captured_before:
+        queryset = queryset.filter(captured_at_end__lte=_aware(filters.captured_before))
+    if filters.q:
+        queryset = queryset.matching_text(filters.q.strip())
+    if filters.is_pano is not None:
+        queryset = queryset.filter(is_pano=filters.is_pano)
+    if media_type == JSON:
+        queryset = queryset.defer("geometry")
+
+    rows, cursor = page(_with_owner(queryset), ordering, limit=filters.limit, cursor=filters.cursor)
+    ids = [row.pk for row in rows]
+    tags = tag_names_by_sequence(ids)
+    latest = latest_imports(ids) if own else {}
+    link = next_link(request, cursor)
+    items = [
+        sequence_data(row, tags=tags[row.pk], latest_import=latest.get(row.pk)) for row in rows
+    ]
+    if media_type == GEOJSON:
+        body = {
+            "type": "FeatureCollection",
+            "features": [feature(row, data) for row, data in zip(rows, items, strict=True)],
+            "next": link,
+        }
+        response = json_response(body, media_type=GEOJSON, vary=True)
+    else:
+        response = json_response({"results": items, "next": link}, vary=True)
+    if link:
+        response["Link"] = f'<{link}>; rel="next"'
+    return response
+
+
+# Edit and delete -------------------------------------------------------------------------------
+
+
+@router.patch(
+    "/sequence/{uuid:unique_id}",
+    auth=token_auth,
+    response={200: SequenceWriteOut, **OWNER_ERRORS, 413: ErrorOut, 415: ErrorOut},
+    summary="Change a sequence",
+    openapi_extra=openapi_body(SequencePatchIn),
+)
+def update_sequence(request: HttpRequest, unique_id: UUID):
+    """Change the name, description, transport type, tags or links of your sequence.
+
+    Fields left out stay as they are; `tags` replaces all tags; an empty link removes it.
+    """
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    with transaction.atomic():
+        sequence = owned_sequence(request, unique_id, lock=True)
+        payload = validate_body(request, SequencePatchIn)
+        sent = payload.model_fields_set
+        changed = []
+        if "name" in sent and payload.name != sequence.name:
+            sequence.name = payload.name
+            changed.append("name")
+        if "description" in sent and (payload.description or "") != sequence.description:
+            sequence.description = payload.description or ""
+            changed.append("description")
+        if "transport_type" in sent and payload.transport_type is not None:
+            kind = transport_types_by_name()[payload.transport_type.lower()]
+            if kind.pk != sequence.transport_type_id:
+                sequence.transport_type_id = kind.pk
+                changed.append("transport_type")
+        changed += _apply_links(
+            sequence,
+            (payload.google_street_view or "") if "google_street_view" in sent else None,
+            (payload.strava or "") if "strava" in sent else None,
+        )
+        tags_field = "tags" if "tags" in sent else "tag" if "tag" in sent else None
+        if tags_field is not None:
+            set_sequence_tags(sequence.pk, list(getattr(payload, tags_field) or []))
+        if changed or tags_field:
+            # Only the fields changed: an import may be writing the route at the same time.
+            sequence.save(update_fields=[*changed, "updated_at"])
+    sequence = visible_sequence(request, unique_id)
+    return write_response(sequence, status=200)
+
+
+@router.delete(
+    "/sequence/{uuid:unique_id}",
+    auth=token_auth,
+    response={204: None, **OWNER_ERRORS},
+    summary="Delete a sequence",
+)
+def delete_sequence(request: HttpRequest, unique_id: UUID):
+    """Delete your sequence with its images and import history. Answers 204."""
+    require_scope(request, WRITE)
+    with transaction.atomic():
+        sequence = owned_sequence(request, unique_id, lock=True)
+        sequence.delete()
+    return HttpResponse(status=204)

@@ -1,0 +1,178 @@
+"""PUT /api/v1/sequence/import/<unique_id> with a Mapillary sequence: the hand-off to an import."""
+
+import json
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from mtp.api.schemas import ImportAcceptedOut
+from mtp.api.tests.conftest import API, make_sequence
+from mtp.imports.models import ImportJob
+from mtp.imports.tokens import decrypt_token
+from mtp.sequences.models import Sequence
+from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE, STRANGER
+
+SEED_BODY = {"seq_key": RECORDED_SEQUENCE, "token": OWNER.token}
+UPLOADER_BODY = {"mapillary_sequence_key": RECORDED_SEQUENCE, "mapillary_user_token": OWNER.token}
+
+
+def put(client, sequence, headers, body):
+    url = f"{API}/sequence/import/{sequence.unique_id}/"
+    return client.put(url, json.dumps(body), content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize("body", [SEED_BODY, UPLOADER_BODY], ids=["seed", "uploader"])
+def test_a_mapillary_sequence_is_handed_to_an_import_job(
+    client, owner_headers, draft, fake_mapillary, body
+):
+    response = put(client, draft, owner_headers, body)
+    assert response.status_code == 202
+    answer = ImportAcceptedOut.model_validate(response.json())
+    assert answer.unique_id == str(draft.unique_id)
+    assert answer.import_.status == "queued"
+    assert answer.import_.mapillary_sequence_key == RECORDED_SEQUENCE
+    assert answer.sequence.status == "importing"
+    assert answer.sequence.import_ == answer.import_
+    job = ImportJob.objects.get(sequence=draft)
+    assert (job.mapillary_user_id, job.mapillary_username) == (OWNER.id, OWNER.username)
+    assert decrypt_token(job.token_ciphertext) == OWNER.token
+    assert DBTaskResult.objects.count() == 1
+    assert fake_mapillary.count("/me") == 1
+
+
+def test_the_token_never_appears_in_the_reply(client, owner_headers, draft, fake_mapillary):
+    response = put(client, draft, owner_headers, UPLOADER_BODY)
+    assert OWNER.token not in response.content.decode()
+
+
+def test_polling_with_the_same_call_starts_no_second_job(
+    client, owner_headers, draft, fake_mapillary
+):
+    first = put(client, draft, owner_headers, UPLOADER_BODY)
+    for _ in range(3):
+        again = put(client, draft, owner_headers, UPLOADER_BODY)
+        assert again.status_code == 202
+        assert again.json()["import"] == first.json()["import"]
+    assert ImportJob.objects.filter(sequence=draft).count() == 1
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_polling_after_the_import_finished_answers_200_and_fetches_nothing(
+    client, owner_headers, draft, fake_mapillary
+):
+    put(client, draft, owner_headers, UPLOADER_BODY)
+    job = ImportJob.objects.get(sequence=draft)
+    # The worker finishes the job and publishes the sequence.
+    from django.utils import timezone
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="succeeded", token_ciphertext="", finished_at=timezone.now()
+    )
+    Sequence.objects.filter(pk=draft.pk).update(status="published", published_at=timezone.now())
+    response = put(client, draft, owner_headers, UPLOADER_BODY)
+    assert response.status_code == 200
+    assert response.json()["import"]["status"] == "succeeded"
+    assert response.json()["sequence"]["status"] == "published"
+    assert ImportJob.objects.filter(sequence=draft).count() == 1
+
+
+def test_links_and_the_mapillary_pair_together(client, owner_headers, draft, fake_mapillary):
+    body = {**SEED_BODY, "google_street_view": "https://maps.app.goo.gl/x", "strava": "5"}
+    response = put(client, draft, owner_headers, body)
+    assert response.status_code == 202
+    draft.refresh_from_db()
+    assert (draft.google_street_view, draft.strava) == ("https://maps.app.goo.gl/x", "5")
+
+
+def test_a_token_mapillary_refuses_is_a_400_and_nothing_changes(
+    client, owner_headers, draft, fake_mapillary
+):
+    body = {**SEED_BODY, "token": "MLY|4242|nobody-knows-this", "strava": "5"}
+    response = put(client, draft, owner_headers, body)
+    assert response.status_code == 400
+    assert "Mapillary did not accept the token" in response.json()["error"]
+    assert not ImportJob.objects.exists()
+    draft.refresh_from_db()
+    assert (draft.status, draft.strava) == ("draft", "")
+
+
+def test_mapillary_down_is_a_503_with_retry_after(
+    client, owner_headers, draft, fake_mapillary, settings
+):
+    settings.MAPILLARY_RETRIES = 1
+    fake_mapillary.inject("server_error", "/me", times=None)
+    response = put(client, draft, owner_headers, SEED_BODY)
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "error" in response.json()
+    assert not ImportJob.objects.exists()
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_mapillarys_own_retry_after_is_passed_on(
+    client, owner_headers, draft, fake_mapillary, settings
+):
+    settings.MAPILLARY_RETRIES = 0
+    fake_mapillary.inject("rate_limit", "/me", times=None, retry_after=120)
+    response = put(client, draft, owner_headers, SEED_BODY)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "120"
+
+
+def test_a_key_imported_into_another_sequence_is_a_409(
+    client, owner, owner_headers, draft, fake_mapillary
+):
+    make_sequence(owner, name="Imported before", mapillary_sequence_key=RECORDED_SEQUENCE)
+    response = put(client, draft, owner_headers, SEED_BODY)
+    assert response.status_code == 409
+    assert RECORDED_SEQUENCE in response.json()["error"]
+    assert not ImportJob.objects.exists()
+
+
+def test_another_key_while_an_import_runs_is_a_409(client, owner_headers, draft, fake_mapillary):
+    put(client, draft, owner_headers, SEED_BODY)
+    response = put(client, draft, owner_headers, {**SEED_BODY, "seq_key": "anotherkey123"})
+    assert response.status_code == 409
+    assert ImportJob.objects.count() == 1
+
+
+def test_someone_elses_sequence_is_a_404_and_mapillary_is_not_asked(
+    client, other_headers, draft, fake_mapillary
+):
+    body = {**SEED_BODY, "token": STRANGER.token}
+    response = put(client, draft, other_headers, body)
+    assert response.status_code == 404
+    assert fake_mapillary.count("/me") == 0
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"seq_key": "bad key!", "token": OWNER.token}, "seq_key"),
+        ({"seq_key": RECORDED_SEQUENCE, "token": "has spaces in it"}, "token"),
+    ],
+)
+def test_malformed_keys_and_tokens_are_a_422_without_asking_mapillary(
+    client, owner_headers, draft, fake_mapillary, body, field
+):
+    response = put(client, draft, owner_headers, body)
+    assert response.status_code == 422
+    assert response.json()["error"].startswith(f"{field}:")
+    assert fake_mapillary.count("/me") == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"seq_key": RECORDED_SEQUENCE},
+        {"mapillary_user_token": OWNER.token},
+        {"seq_key": RECORDED_SEQUENCE, "mapillary_sequence_key": "different", "token": "t"},
+    ],
+)
+def test_half_a_pair_or_two_different_keys_is_a_422(
+    client, owner_headers, draft, fake_mapillary, body
+):
+    assert put(client, draft, owner_headers, body).status_code == 422
+    assert fake_mapillary.count("/me") == 0
