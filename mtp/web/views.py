@@ -17,14 +17,18 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from mtp.api.formats import GEOJSON, json_response
+from mtp.api.sequences import feature, gpx_response, sequence_data
 from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob
 from mtp.mapillary.client import MapillaryError, get_me
-from mtp.sequences.models import Image, Sequence, Tag, TransportType
+from mtp.sequences.models import Image, Sequence
+from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
 
@@ -60,33 +64,28 @@ def _day_start(day) -> datetime:
 
 def explore_queryset(filters: dict):
     """Published sequences matching the explore filters (already cleaned), newest first."""
-    queryset = Sequence.objects.filter(status=Sequence.Status.PUBLISHED)
+    queryset = Sequence.objects.published()
     if filters.get("bbox"):
-        west, south, east, north = filters["bbox"]
-        spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
-        across = Q()
-        for span_west, span_east in spans:
-            across |= Q(bbox_west__lte=span_east, bbox_east__gte=span_west)
-        queryset = queryset.filter(across, bbox_south__lte=north, bbox_north__gte=south)
+        queryset = queryset.in_bbox(*filters["bbox"])
     if filters.get("type"):
-        kind = TransportType.objects.filter(name__iexact=filters["type"]).first()
+        kind = transport_types_by_name().get(filters["type"].lower())
         if kind is None:
             return queryset.none()
-        if kind.parent_id is None:
-            queryset = queryset.filter(transport_type__parent=kind)
-        else:
-            queryset = queryset.filter(transport_type=kind)
-    for name in filters.get("tag") or []:
-        queryset = queryset.filter(tags__name=name)
+        queryset = queryset.of_transport_type(kind)
+    if filters.get("tag"):
+        queryset = queryset.with_all_tags(filters["tag"])
     if filters.get("start"):
         queryset = queryset.filter(captured_at_start__gte=_day_start(filters["start"]))
     if filters.get("end"):
         end = _day_start(filters["end"]) + timedelta(days=1)
         queryset = queryset.filter(captured_at_start__lt=end)
     if filters.get("q"):
-        text = filters["q"]
-        queryset = queryset.filter(Q(name__icontains=text) | Q(description__icontains=text))
-    return queryset.select_related("owner", "transport_type").order_by("-published_at", "-id")
+        queryset = queryset.matching_text(filters["q"])
+    return (
+        queryset.select_related("owner", "transport_type")
+        .defer("geometry")
+        .order_by("-published_at", "-id")
+    )
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -104,7 +103,7 @@ def _results_context(request: HttpRequest) -> dict:
     queryset = explore_queryset(filters)
     paginator = Paginator(queryset, RESULTS_PER_PAGE)
     page = paginator.get_page(_page_number(request))
-    tags = _tag_names([sequence.pk for sequence in page])
+    tags = tag_names_by_sequence([sequence.pk for sequence in page])
     for sequence in page:
         sequence.tag_names = tags.get(sequence.pk, [])
     map_matches = None
@@ -121,14 +120,6 @@ def _results_context(request: HttpRequest) -> dict:
         "query": query.urlencode(),
         "map_matches": map_matches,
     }
-
-
-def _tag_names(sequence_ids: list[int]) -> dict[int, list[str]]:
-    names: dict[int, list[str]] = {}
-    rows = Tag.sequences.through.objects.filter(sequence_id__in=sequence_ids)
-    for sequence_id, name in rows.order_by("tag__name").values_list("sequence_id", "tag__name"):
-        names.setdefault(sequence_id, []).append(name)
-    return names
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -159,15 +150,32 @@ def explore_results(request: HttpRequest) -> HttpResponse:
 
 def _visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
     """A published sequence, or the viewer's own in any state; 404 otherwise."""
-    visible = Q(status=Sequence.Status.PUBLISHED)
-    if request.user.is_authenticated:
-        visible |= Q(owner=request.user)
     return get_object_or_404(
-        Sequence.objects.filter(visible).select_related(
+        Sequence.objects.visible_to(request.user).select_related(
             "owner", "transport_type__parent", "camera_make", "camera_model"
         ),
         unique_id=unique_id,
     )
+
+
+def _download(sequence: Sequence, kind: str) -> HttpResponse:
+    """The sequence as a GeoJSON Feature or a GPX track, as the API renders it, to save."""
+    if kind == "gpx":
+        response = gpx_response(sequence)
+    elif kind == "geojson":
+        data = sequence_data(sequence, tags=tag_names_by_sequence([sequence.pk])[sequence.pk])
+        response = json_response(feature(sequence, data), media_type=GEOJSON)
+    else:
+        return HttpResponse(
+            "Unknown format: use format=geojson or format=gpx.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    name = slugify(sequence.name) or "sequence"
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{str(sequence.unique_id)[:8]}.{kind}"'
+    )
+    return response
 
 
 def _route_data(sequence: Sequence) -> dict:
@@ -218,7 +226,10 @@ def explore_hash(box: list[float] | None) -> str:
 
 
 def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    """A sequence's page; with ``?format=geojson`` or ``?format=gpx``, its route to download."""
     sequence = _visible_sequence(request, unique_id)
+    if "format" in request.GET:
+        return _download(sequence, request.GET["format"])
     is_owner = sequence.owner_id == request.user.pk
     route = _route_data(sequence)
     first_image = route["points"][0]["key"] if route["points"] else None
@@ -277,7 +288,7 @@ def my_sequences(request: HttpRequest) -> HttpResponse:
     )
     ids = [sequence.pk for sequence in sequences]
     jobs = _latest_jobs(ids)
-    tags = _tag_names(ids)
+    tags = tag_names_by_sequence(ids)
     groups: dict[str, list[Sequence]] = {status: [] for status in Sequence.Status.values}
     for sequence in sequences:
         sequence.job = jobs.get(sequence.pk)
@@ -356,8 +367,7 @@ def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
             if fields:
                 sequence.save(update_fields=[*fields, "updated_at"])
             if "tags" in form.changed_data:
-                names = form.cleaned_data["tags"]
-                sequence.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
+                set_sequence_tags(sequence.pk, form.cleaned_data["tags"])
         messages.success(request, f"“{sequence.name}” is saved.")
         return redirect(sequence.get_absolute_url())
     return render(request, "web/sequence_edit.html", {"sequence": sequence, "form": form})

@@ -144,3 +144,35 @@ def test_the_explore_link_frames_the_route(client, owner):
     zoom, lat, lon = int(match.group(1)), float(match.group(2)), float(match.group(3))
     assert 12 <= zoom <= 16
     assert (lat, lon) == pytest.approx((48.0005, 2.001))
+
+
+@pytest.mark.django_db
+def test_the_route_downloads_as_geojson_and_gpx(client, owner):
+    sequence = publish(owner, "Thames path", photos=4, tags=("river",))
+    geojson = client.get(sequence.get_absolute_url(), {"format": "geojson"})
+    assert geojson.status_code == 200
+    assert geojson["Content-Type"] == "application/geo+json"
+    short = str(sequence.unique_id)[:8]
+    assert geojson["Content-Disposition"] == f'attachment; filename="thames-path-{short}.geojson"'
+    feature = geojson.json()
+    assert feature["type"] == "Feature" and feature["id"] == str(sequence.unique_id)
+    assert len(feature["geometry"]["coordinates"]) == 4
+    assert feature["properties"]["tags"] == ["river"]
+    gpx = client.get(sequence.get_absolute_url(), {"format": "gpx"})
+    assert gpx["Content-Type"].startswith("application/gpx+xml")
+    assert gpx["Content-Disposition"] == f'attachment; filename="thames-path-{short}.gpx"'
+    assert gpx.content.decode().count("<trkpt ") == 4
+
+
+@pytest.mark.django_db
+def test_an_unknown_download_format_is_a_400_naming_the_formats(client, owner):
+    response = client.get(publish(owner).get_absolute_url(), {"format": "kml"})
+    assert response.status_code == 400
+    assert "format=geojson or format=gpx" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_draft_downloads_only_for_its_owner(client, owner_client, owner):
+    sequence = draft(owner)
+    assert client.get(sequence.get_absolute_url(), {"format": "gpx"}).status_code == 404
+    assert owner_client.get(sequence.get_absolute_url(), {"format": "gpx"}).status_code == 200

@@ -7,6 +7,7 @@ page, download its route, and revoke the app. A screenshot of each step is kept 
 ``test-output/browser/``, some on a phone-sized screen.
 """
 
+import json
 import subprocess
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -64,6 +65,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     page, log = browsing
     site = log.base_url
     page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
 
     # The front page, before anything is shared.
     page.goto(site + "/")
@@ -112,8 +114,125 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     )
     query = urlencode({"client_id": client_id, "response_type": "token", "redirect_uri": callback})
     page.goto(f"{site}/api/v1/authorize?{query}")
-    expect(page.get_by_role("heading", name="Allow Trail Uploader to use your account?")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Allow Trail Uploader to use your account?")
+    ).to_be_visible()
     log.screenshot(page, "consent")
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{callback}*")
     token = parse_qs(urlsplit(page.url).fragment)["access_token"][0]
+
+    # The app creates a sequence for wanda and hands over her Mapillary sequence.
+    api = httpx.Client(base_url=f"{site}/api/v1", headers={"Authorization": f"Bearer {token}"})
+    created = api.post(
+        "/sequence/create/",
+        data={
+            "name": "Riverside morning",
+            "description": "From the bridge to the old mill.",
+            "transport_type": "Walk",
+            "tag": "river,morning",
+            "source": "trail-uploader",
+        },
+    )
+    assert created.status_code == 201, created.text
+    unique_id = created.json()["unique_id"]
+    handed = api.put(
+        f"/sequence/import/{unique_id}/",
+        json={"mapillary_user_token": OWNER.token, "mapillary_sequence_key": RECORDED_SEQUENCE},
+    )
+    assert handed.status_code == 202, handed.text
+
+    # My sequences shows it importing, then, as a worker runs it, published: no reload needed.
+    nav.get_by_role("link", name="My sequences").click()
+    importing = page.get_by_role("region", name="Importing")
+    expect(importing.get_by_role("link", name="Riverside morning", exact=True)).to_be_visible()
+    expect(importing.get_by_text("Waiting for a worker…")).to_be_visible()
+    log.screenshot(page, "my-sequences-importing")
+    run_worker(fake_mapillary, tmp_path / "worker.log")
+    published = page.get_by_role("region", name="Published")
+    expect(published.get_by_role("link", name="Riverside morning", exact=True)).to_be_visible()
+    expect(published.get_by_text("8 photos")).to_be_visible()
+    log.screenshot(page, "my-sequences-published")
+
+    # On the explore map: framed, drawn, and in the list beside it.
+    nav.get_by_role("link", name="Explore").click()
+    results = page.locator("#results")
+    expect(results.get_by_role("heading", name="1 sequence in this area")).to_be_visible()
+    page.wait_for_function(
+        "id => document.getElementById('map').mtpMap"
+        " && document.getElementById('map').mtpMap.queryRenderedFeatures("
+        "{layers: ['routes', 'routes-dots']}).some(f => f.properties.id === id)",
+        arg=unique_id,
+    )
+    assert rendered_route_ids(page) == [unique_id]
+    log.screenshot(page, "explore-with-the-sequence")
+
+    # Keyboard: the map takes focus and moves with the arrow keys; the list follows.
+    before = page.evaluate("document.getElementById('map').mtpMap.getCenter().toArray()")
+    page.locator("#map canvas").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "before => document.getElementById('map').mtpMap.getCenter().lng > before[0]",
+        arg=before,
+    )
+
+    # Its page, from the list.
+    results.get_by_role("link", name="Riverside morning", exact=True).click()
+    expect(page.get_by_role("heading", name="Riverside morning", level=1)).to_be_visible()
+    facts = page.locator("dl.facts")
+    expect(facts).to_contain_text("Earth › Walk")
+    expect(facts).to_contain_text("wanda")
+    expect(facts.locator("dt:text('Photos') + dd")).to_have_text("8")
+    expect(page.get_by_role("link", name="Mapillary")).to_have_attribute(
+        "href", "https://www.mapillary.com/app/?pKey=148137757289079&focus=photo"
+    )
+    page.wait_for_function(
+        "() => { const map = document.getElementById('map').mtpMap;"
+        " return map && map.getLayer('photos')"
+        " && map.queryRenderedFeatures({layers: ['photos']}).length === 8; }"
+    )
+    log.screenshot(page, "sequence-page")
+
+    # Its route downloads as GeoJSON and GPX.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="GeoJSON").click()
+    geojson = json.loads(download.value.path().read_text())
+    assert geojson["type"] == "Feature" and geojson["id"] == unique_id
+    assert len(geojson["geometry"]["coordinates"]) == 8
+    with page.expect_download() as download:
+        page.get_by_role("link", name="GPX").click()
+    assert download.value.path().read_text().count("<trkpt ") == 8
+
+    # The same pages on a phone.
+    page.set_viewport_size(PHONE)
+    log.screenshot(page, "phone-sequence-page")
+    nav.get_by_role("link", name="Explore").click()
+    page.wait_for_function(
+        "id => document.getElementById('map').mtpMap"
+        " && document.getElementById('map').mtpMap.queryRenderedFeatures("
+        "{layers: ['routes', 'routes-dots']}).some(f => f.properties.id === id)",
+        arg=unique_id,
+    )
+    log.screenshot(page, "phone-explore")
+    nav.get_by_role("link", name="My sequences").click()
+    log.screenshot(page, "phone-my-sequences")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # Revoke the app: its token stops working at once.
+    assert api.get("/me").status_code == 200
+    nav.get_by_role("link", name="Settings").click()
+    apps = page.get_by_role("region", name="Authorized apps")
+    expect(apps.get_by_text("Trail Uploader")).to_be_visible()
+    log.screenshot(page, "settings-authorized-apps")
+    apps.get_by_role("button", name="Revoke Trail Uploader").click()
+    expect(page.get_by_role("region", name="Authorized apps")).to_contain_text(
+        "No app can act for you."
+    )
+    log.screenshot(page, "settings-app-revoked")
+    assert api.get("/me").status_code == 401
+
+    # Nothing left 127.0.0.1, no script failed, and the strict policy held everywhere.
+    assert log.blocked == []
+    assert log.errors == []
+    assert log.violations == []
+    assert log.shots >= 15
