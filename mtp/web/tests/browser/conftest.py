@@ -30,6 +30,19 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = settings.BASE_DIR.parent / "test-output" / "browser"
 VENDOR = settings.BASE_DIR / "web" / "static" / "vendor" / "maplibre-gl" / "maplibre-gl.mjs"
+# The accessibility checker (npm, a development dependency): WCAG 2.1 A and AA rules.
+AXE = settings.BASE_DIR.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    resultTypes: ["violations"],
+  });
+  return result.violations.map((violation) => ({
+    rule: violation.id,
+    impact: violation.impact,
+    where: violation.nodes.slice(0, 3).map((node) => node.target.join(" ")),
+  }));
+}"""
 
 # The policy the pages are written for: nothing inline, nothing from elsewhere. The map's
 # worker is a same-origin module script; its icons are data: URLs in its stylesheet.
@@ -57,6 +70,7 @@ class Browsing:
     blocked: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    inaccessible: dict[str, list] = field(default_factory=dict)
     shots: int = 0
 
     def screenshot(self, page, name: str, *, full_page: bool = False) -> Path:
@@ -64,6 +78,14 @@ class Browsing:
         path = SCREENSHOTS / f"{self.shots:02}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         return path
+
+    def check_accessibility(self, page, name: str) -> None:
+        """Run axe-core on the page as it is; keep what it finds under ``name``."""
+        if not page.evaluate("() => typeof axe !== 'undefined'"):
+            page.evaluate(AXE.read_text())
+        found = page.evaluate(AXE_RUN)
+        if found:
+            self.inaccessible[name] = found
 
 
 @pytest.fixture
@@ -88,6 +110,7 @@ def live_site(transactional_db, settings) -> Iterator[str]:
 def browser():
     _needs(CHROMIUM, "Chromium")
     _needs(str(VENDOR), "The map library (npm ci)")
+    _needs(str(AXE), "The accessibility checker (npm ci)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

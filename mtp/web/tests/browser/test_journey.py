@@ -71,6 +71,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     page.goto(site + "/")
     expect(page.get_by_role("heading", name="Explore")).to_be_visible()
     log.screenshot(page, "explore-empty")
+    log.check_accessibility(page, "explore-empty")
 
     # Sign up: straight from the header.
     nav = page.get_by_role("navigation", name="Main")
@@ -80,6 +81,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     log.screenshot(page, "sign-up")
+    log.check_accessibility(page, "sign-up")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_text("Welcome, wanda! Your account is ready.")).to_be_visible()
 
@@ -102,6 +104,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     page.get_by_label("Implicit", exact=False).check()
     page.get_by_label("Redirect URIs").fill(callback)
     log.screenshot(page, "register-app")
+    log.check_accessibility(page, "register-app")
     page.get_by_role("button", name="Register").click()
     client_id = page.locator("dt:text('Client ID') + dd code").inner_text()
     assert client_id
@@ -118,6 +121,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
         page.get_by_role("heading", name="Allow Trail Uploader to use your account?")
     ).to_be_visible()
     log.screenshot(page, "consent")
+    log.check_accessibility(page, "consent")
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{callback}*")
     token = parse_qs(urlsplit(page.url).fragment)["access_token"][0]
@@ -148,6 +152,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     expect(importing.get_by_role("link", name="Riverside morning", exact=True)).to_be_visible()
     expect(importing.get_by_text("Waiting for a worker…")).to_be_visible()
     log.screenshot(page, "my-sequences-importing")
+    log.check_accessibility(page, "my-sequences-importing")
     run_worker(fake_mapillary, tmp_path / "worker.log")
     published = page.get_by_role("region", name="Published")
     expect(published.get_by_role("link", name="Riverside morning", exact=True)).to_be_visible()
@@ -166,6 +171,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     )
     assert rendered_route_ids(page) == [unique_id]
     log.screenshot(page, "explore-with-the-sequence")
+    log.check_accessibility(page, "explore-with-the-sequence")
 
     # Keyboard: the map takes focus and moves with the arrow keys; the list follows.
     before = page.evaluate("document.getElementById('map').mtpMap.getCenter().toArray()")
@@ -192,6 +198,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
         " && map.queryRenderedFeatures({layers: ['photos']}).length === 8; }"
     )
     log.screenshot(page, "sequence-page")
+    log.check_accessibility(page, "sequence-page")
 
     # Its route downloads as GeoJSON and GPX.
     with page.expect_download() as download:
@@ -214,8 +221,10 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
         arg=unique_id,
     )
     log.screenshot(page, "phone-explore")
+    log.check_accessibility(page, "phone-explore")
     nav.get_by_role("link", name="My sequences").click()
     log.screenshot(page, "phone-my-sequences")
+    log.check_accessibility(page, "phone-my-sequences")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     # Revoke the app: its token stops working at once.
@@ -224,6 +233,7 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     apps = page.get_by_role("region", name="Authorized apps")
     expect(apps.get_by_text("Trail Uploader")).to_be_visible()
     log.screenshot(page, "settings-authorized-apps")
+    log.check_accessibility(page, "settings-authorized-apps")
     apps.get_by_role("button", name="Revoke Trail Uploader").click()
     expect(page.get_by_role("region", name="Authorized apps")).to_contain_text(
         "No app can act for you."
@@ -235,4 +245,5 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     assert log.blocked == []
     assert log.errors == []
     assert log.violations == []
+    assert log.inaccessible == {}, log.inaccessible
     assert log.shots >= 15
