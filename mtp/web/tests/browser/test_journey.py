@@ -47,6 +47,13 @@ def run_worker(fake_mapillary, log_path) -> None:
     assert finished.returncode == 0, log_path.read_text()[-3000:]
 
 
+@pytest.fixture
+def api():
+    """The app's HTTP client; closed after the test, so no connection keeps the server busy."""
+    with httpx.Client() as client:
+        yield client
+
+
 def rendered_route_ids(page) -> list[str]:
     return page.evaluate(
         """() => {
@@ -60,7 +67,7 @@ def rendered_route_ids(page) -> list[str]:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
-    browsing, fake_mapillary, tmp_path
+    browsing, api, fake_mapillary, tmp_path
 ):
     page, log = browsing
     site = log.base_url
@@ -127,7 +134,8 @@ def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     token = parse_qs(urlsplit(page.url).fragment)["access_token"][0]
 
     # The app creates a sequence for wanda and hands over her Mapillary sequence.
-    api = httpx.Client(base_url=f"{site}/api/v1", headers={"Authorization": f"Bearer {token}"})
+    api.base_url = f"{site}/api/v1"
+    api.headers["Authorization"] = f"Bearer {token}"
     created = api.post(
         "/sequence/create/",
         data={
