@@ -54,7 +54,7 @@ def carries_nul(request: HttpRequest) -> bool:
     if content_type == "application/json":
         return JSON_NUL.search(request.body) is not None
     if content_type in FORM_TYPES:
-        return any("\x00" in value for _, values in _form(request) for value in values)
+        return any("\x00" in value for _, values in form_fields(request) for value in values)
     return False
 
 
@@ -63,7 +63,9 @@ def read_body(request: HttpRequest) -> dict[str, Any]:
     content_type = request.content_type or ""
     has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
     if content_type in FORM_TYPES:
-        return {key: values[0] if len(values) == 1 else values for key, values in _form(request)}
+        return {
+            key: values[0] if len(values) == 1 else values for key, values in form_fields(request)
+        }
     if not has_body:
         return {}
     if content_type == "application/json":
@@ -81,7 +83,7 @@ def read_body(request: HttpRequest) -> dict[str, Any]:
     )
 
 
-def _form(request: HttpRequest):
+def form_fields(request: HttpRequest):
     """The fields of a form body. Django parses forms only for POST; PUT and PATCH are read here."""
     if request.method == "POST":
         # Never request.body here: a multipart body may already have been streamed into POST.

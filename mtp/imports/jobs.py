@@ -239,7 +239,7 @@ def claim(job_id: int, worker_id: str) -> ImportJob | None:
             job,
             worker_id,
             ImportJob.Status.FAILED,
-            error=f"The import was interrupted {MAX_ATTEMPTS} times; try again later.",
+            error=f"The import could not finish in {MAX_ATTEMPTS} attempts; try again later.",
         )
         return None
     return job

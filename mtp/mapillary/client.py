@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -33,8 +33,8 @@ from mtp.mapillary.schemas import (
     IMPORT_FIELDS,
     ImageDetails,
     ImageIdsReply,
-    ImagesReply,
     MapillaryUser,
+    parse_images,
 )
 
 logger = logging.getLogger(__name__)
@@ -94,10 +94,13 @@ class ImageBatch:
     """The details Mapillary returned for one batch of requested ids, in the requested order.
 
     Ids Mapillary did not return (deleted or hidden images) are missing from ``images``.
+    ``next_ready`` says whether the next batch has already arrived: a caller with work to do
+    can do it now, while it would otherwise wait.
     """
 
     requested: list[str]
     images: list[ImageDetails]
+    next_ready: bool = False
 
 
 # One connection pool per process, shared by every thread; timeouts are set per request so
@@ -263,6 +266,7 @@ def _get(
     what: str,
     parse: Callable[[bytes], T],
     cancel: threading.Event | None = None,
+    retries: int | None = None,
 ) -> T:
     """GET ``path`` with retries; return the reply parsed by ``parse``."""
     check_token(token)
@@ -270,7 +274,7 @@ def _get(
     headers = {"Authorization": f"OAuth {token}"}
     limit = float(settings.MAPILLARY_TIMEOUT)
     timeout = httpx.Timeout(limit, connect=min(10.0, limit))
-    tries = settings.MAPILLARY_RETRIES + 1
+    tries = (settings.MAPILLARY_RETRIES if retries is None else retries) + 1
     for attempt in range(tries):
         if cancel is not None and cancel.is_set():
             raise MapillaryError("The request was cancelled.", permanent=True)
@@ -298,7 +302,7 @@ def _get(
                         ) from None
         except httpx.TimeoutException:
             error = MapillaryError("Mapillary did not answer in time.", permanent=False)
-        except httpx.TransportError as failure:
+        except httpx.RequestError as failure:
             # The exception names the URL (never the token) and the kind of failure.
             logger.info("mapillary /%s: %s", path, type(failure).__name__)
             error = MapillaryError("The connection to Mapillary broke.", permanent=False)
@@ -329,14 +333,19 @@ def _get(
     )
 
 
-def get_me(token: str) -> MapillaryUser:
-    """The Mapillary user the token belongs to."""
+def get_me(token: str, *, retries: int | None = None) -> MapillaryUser:
+    """The Mapillary user the token belongs to.
+
+    ``retries`` overrides ``MAPILLARY_RETRIES``: a web request waiting on the answer may
+    prefer to give up sooner than a background job.
+    """
     return _get(
         token,
         "me",
         {"fields": "id,username"},
         what="user for this token",
         parse=MapillaryUser.model_validate_json,
+        retries=retries,
     )
 
 
@@ -373,7 +382,7 @@ def _fetch_batch(
         "images",
         {"image_ids": ",".join(ids), "fields": ",".join(fields)},
         what=f"{len(ids)} images",
-        parse=ImagesReply.model_validate_json,
+        parse=parse_images,
         cancel=cancel,
     )
     found = {image.id: image for image in reply.data}
@@ -412,7 +421,7 @@ def iter_image_batches(
             chunk = next(chunks, None)
             if chunk is not None:
                 pending.append(pool.submit(_fetch_batch, token, chunk, fields, cancel))
-            yield batch
+            yield replace(batch, next_ready=bool(pending) and pending[0].done())
     finally:
         # On failure, or when the caller stops early, drop what is still queued.
         cancel.set()

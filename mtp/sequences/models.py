@@ -246,8 +246,16 @@ class Sequence(models.Model):
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    def set_route(self, points: list[tuple[float, float]], times: list[datetime]) -> None:
-        """Set geometry, bounding box, distance and capture times from ordered (lon, lat) points."""
+    def set_route(
+        self,
+        points: list[tuple[float, float]],
+        times: list[datetime],
+        distance_m: float | None = None,
+    ) -> None:
+        """Set geometry, bounding box, distance and capture times from ordered (lon, lat) points.
+
+        ``distance_m``: the path's length when the caller has already measured it.
+        """
         if len(points) >= 2:
             self.geometry = LineString(points, srid=4326)
         else:
@@ -259,7 +267,7 @@ class Sequence(models.Model):
             self.bbox_south, self.bbox_north = min(lats), max(lats)
         else:
             self.bbox_west = self.bbox_east = self.bbox_south = self.bbox_north = None
-        self.distance_m = path_length_m(points)
+        self.distance_m = path_length_m(points) if distance_m is None else distance_m
         known = [t for t in times if t is not None]
         self.captured_at_start = min(known) if known else None
         self.captured_at_end = max(known) if known else None

@@ -11,6 +11,7 @@ the same server.
 
 import json
 import math
+import socket
 import threading
 import time
 import zlib
@@ -118,9 +119,10 @@ class SequenceSource:
 
     key: str
     owner: Persona
-    # Images left out of /image_ids (and not served), and per-image field overrides
-    # (a value of None removes the field).
+    # Images left out of /image_ids and not served; images listed but whose details are not
+    # served (deleted since); and per-image field overrides (None removes the field).
     hidden: set[str] = field(default_factory=set)
+    withheld: set[str] = field(default_factory=set)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def all_ids(self) -> list[str]:
@@ -133,7 +135,7 @@ class SequenceSource:
         return [i for i in self.all_ids() if i not in self.hidden]
 
     def image(self, image_id: str) -> dict[str, Any] | None:
-        if image_id in self.hidden:
+        if image_id in self.hidden or image_id in self.withheld:
             return None
         image = self.base_image(image_id)
         if image is None:
@@ -377,6 +379,12 @@ def select(entity: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeMapillary/4"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's algorithm and
+        # the client's delayed ACK add about 40 ms to every reply.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         # Quiet: tests and benchmarks make thousands of requests.

@@ -1,7 +1,5 @@
 """The Mapillary stand-in: a real HTTP server that answers like Graph API v4."""
 
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -14,7 +12,6 @@ from testing.fake_mapillary import (
     STRANGER,
     FakeMapillary,
 )
-from testing.processes import free_port, wait_for_http
 
 
 @pytest.fixture
@@ -132,33 +129,3 @@ def test_latency_applies_to_every_request_and_requests_run_side_by_side(fake):
         replies = list(pool.map(lambda _: client.get(f"{fake.url}/me", headers=headers), range(4)))
     assert all(reply.status_code == 200 for reply in replies)
     assert fake.peak_in_flight > 1
-
-
-def test_the_command_serves_on_the_port_asked_until_stopped(tmp_path):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "testing.fake_mapillary",
-            "--port",
-            str(port),
-            "--sequence",
-            "demo=25",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/me", timeout=30, process=process)
-        reply = httpx.get(
-            f"http://127.0.0.1:{port}/image_ids",
-            params={"sequence_id": "demo"},
-            headers={"Authorization": f"OAuth {OWNER.token}"},
-        )
-        assert len(reply.json()["data"]) == 25
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=10)
-    assert f"http://127.0.0.1:{port}" in output
-    assert OWNER.token in output

@@ -145,3 +145,23 @@ def test_a_client_id_with_a_nul_byte_is_simply_unknown(db):
     with pytest.raises(ApiError) as refused:
         authenticate(RequestFactory().get("/api/v1/x?client_id=a%00b"), require_user=False)
     assert refused.value.status == 401
+
+
+def test_a_client_id_in_a_put_form_body_is_checked_like_one_in_the_query(
+    client, owner, owner_token, other_app
+):
+    from mtp.sequences.models import Sequence, TransportType
+
+    sequence = Sequence.objects.create(
+        owner=owner, name="Walk", transport_type=TransportType.objects.get(name="Walk")
+    )
+    response = client.put(
+        f"/api/v1/sequence/import/{sequence.unique_id}",
+        data=f"client_id={other_app.client_id}&strava=123",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {owner_token}",
+    )
+    assert response.status_code == 401
+    assert "client_id" in response.json()["error"]
+    sequence.refresh_from_db()
+    assert sequence.strava == ""

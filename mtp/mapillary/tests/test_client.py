@@ -57,8 +57,7 @@ def test_images_come_in_the_order_asked_with_the_fields_asked(fake_mapillary):
     assert [image.id for image in images] == wanted
     first = images[-1]
     assert first.id == "148137757289079"
-    assert first.computed_geometry == (-108.57077016445, 39.065738749246)
-    assert first.location == first.computed_geometry
+    assert first.location == (-108.57077016445, 39.065738749246)
     assert first.captured_at == 1563721048460
     assert first.creator is not None and first.creator.id == OWNER.id
     assert first.sequence == RECORDED_SEQUENCE
@@ -73,7 +72,7 @@ def test_images_come_in_the_order_asked_with_the_fields_asked(fake_mapillary):
 def test_only_the_fields_asked_come_back(fake_mapillary):
     (image,) = get_images(OWNER.token, RECORDED_IMAGE_IDS[:1], fields=["id", "captured_at"])
     assert image.captured_at == 1563721048460
-    assert image.geometry is None and image.creator is None
+    assert image.location is None and image.creator is None
 
 
 def test_images_mapillary_does_not_return_are_left_out(fake_mapillary):
@@ -155,6 +154,14 @@ def test_transient_faults_that_never_end_give_a_clear_transient_error(
     assert error.status == 500
     assert "Tried 4 times" in str(error)
     assert fake_mapillary.count("/image_ids") == 4
+
+
+def test_a_caller_in_a_hurry_can_ask_for_fewer_retries(fake_mapillary, waits):
+    fake_mapillary.inject("server_error", "/me", times=None)
+    with pytest.raises(MapillaryError) as caught:
+        get_me(OWNER.token, retries=1)
+    assert "Tried 2 times" in str(caught.value)
+    assert fake_mapillary.count("/me") == 2
 
 
 def test_a_retry_after_longer_than_the_client_waits_ends_the_retries(fake_mapillary, waits):

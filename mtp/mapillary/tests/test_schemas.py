@@ -4,7 +4,16 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mtp.mapillary.schemas import ImageDetails, ImageIdsReply, ImagesReply, MapillaryUser
+import pytest
+from pydantic import ValidationError
+
+from mtp.mapillary.schemas import (
+    ImageDetails,
+    ImageIdsReply,
+    ImagesReply,
+    MapillaryUser,
+    parse_images,
+)
 
 RECORDED = Path(__file__).resolve().parents[3] / "testing" / "fake_mapillary" / "recorded"
 
@@ -12,7 +21,7 @@ RECORDED = Path(__file__).resolve().parents[3] / "testing" / "fake_mapillary" / 
 def test_a_recorded_image_reads_whole():
     image = ImageDetails.model_validate_json((RECORDED / "311799370533334.json").read_bytes())
     assert image.id == "311799370533334"
-    assert image.geometry == (-108.57079097222, 39.065986972222)
+    assert image.geometry.position == (-108.57079097222, 39.065986972222)
     assert image.location == (-108.57079091664, 39.065986975316)
     assert image.captured_at_datetime == datetime(2019, 7, 21, 14, 57, 31, 100000, tzinfo=UTC)
     assert image.heading == 0.77063365372027
@@ -29,8 +38,8 @@ def test_numeric_ids_become_strings():
 
 
 def test_numbers_may_arrive_as_floats():
-    image = ImageDetails.model_validate(
-        {"id": "1", "captured_at": 1.563721048460e12, "width": 4160.0, "height": "3120"}
+    image = ImageDetails.model_validate_json(
+        b'{"id": "1", "captured_at": 1.563721048460e12, "width": 4160.0, "height": "3120"}'
     )
     assert image.captured_at_datetime == datetime(2019, 7, 21, 14, 57, 28, 460000, tzinfo=UTC)
     assert (image.width, image.height) == (4160, 3120)
@@ -46,26 +55,52 @@ def test_every_field_but_the_id_may_be_missing():
 
 
 def test_malformed_values_become_missing_instead_of_refusing_the_reply():
-    image = ImageDetails.model_validate(
+    body = json.dumps(
         {
-            "id": "1",
-            "geometry": {"type": "Point", "coordinates": [200.0, 10.0]},
-            "computed_geometry": {"type": "Point", "coordinates": ["x", 1]},
-            "captured_at": "yesterday",
-            "compass_angle": float("nan"),
-            "width": -5,
-            "is_pano": "maybe",
-            "creator": {"username": "no id"},
-            "make": {"nested": True},
+            "data": [
+                {
+                    "id": "1",
+                    "geometry": {"type": "Point", "coordinates": [200.0, 10.0]},
+                    "computed_geometry": {"type": "Point", "coordinates": ["x", 1]},
+                    "captured_at": "yesterday",
+                    "compass_angle": "NaN",
+                    "width": -5,
+                    "height": 3000.4,
+                    "is_pano": "maybe",
+                    "creator": {"username": "no id"},
+                    "make": {"nested": True},
+                    "sequence": {"id": "abc"},
+                },
+                {"id": 2, "captured_at": 1.5e12},
+                {"no id": True},
+                "not an image",
+            ]
         }
     )
+    first, second = parse_images(body.encode()).data
+    assert first.id == "1" and second.id == "2"
+    assert first.location is None
+    assert first.captured_at is None
+    assert first.heading is None
+    assert first.width is None and first.height == 3000
+    assert first.is_pano is None
+    assert first.creator is None
+    assert first.make is None
+    assert first.sequence == "abc"
+    assert second.captured_at == 1.5e12
+
+
+def test_a_reply_that_is_not_a_list_of_images_is_refused():
+    for body in (b'{"data": 3}', b"[1, 2]", b'{"data": [{"id": "1"}'):
+        with pytest.raises(ValidationError):
+            parse_images(body)
+
+
+def test_out_of_range_coordinates_are_no_location():
+    image = ImageDetails.model_validate(
+        {"id": "1", "computed_geometry": {"type": "Point", "coordinates": [10.0, 95.0]}}
+    )
     assert image.location is None
-    assert image.captured_at is None
-    assert image.heading is None
-    assert image.width is None
-    assert image.is_pano is None
-    assert image.creator is None
-    assert image.make is None
 
 
 def test_the_heading_prefers_the_computed_angle_and_stays_within_a_turn():

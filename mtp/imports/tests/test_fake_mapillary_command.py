@@ -1,0 +1,36 @@
+"""``mtp fake-mapillary``: the Mapillary stand-in as a command, for offline demos."""
+
+import signal
+import subprocess
+
+import httpx
+
+from testing.fake_mapillary import OWNER
+from testing.processes import free_port, mtp_command, wait_for_http
+
+
+def test_it_serves_the_sequences_asked_on_the_port_asked_until_stopped(tmp_path):
+    port = free_port()
+    command = mtp_command(
+        "fake-mapillary", "--port", str(port), "--sequence", "demo=25", "--sequence", "x=3@stranger"
+    )
+    command += ["--fault", "rate_limit:/images:1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/me", timeout=60, process=process)
+        headers = {"Authorization": f"OAuth {OWNER.token}"}
+        url = f"http://127.0.0.1:{port}"
+        listing = httpx.get(f"{url}/image_ids", params={"sequence_id": "demo"}, headers=headers)
+        ids = [item["id"] for item in listing.json()["data"]]
+        assert len(ids) == 25
+        faulty = httpx.get(f"{url}/images", params={"image_ids": ids[0]}, headers=headers)
+        assert faulty.status_code == 429
+        assert httpx.get(f"{url}/images", params={"image_ids": ids[0]}, headers=headers).is_success
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert f"MAPILLARY_API_URL=http://127.0.0.1:{port}" in output
+    assert OWNER.token in output
+    assert "demo: 25 images by vorpalblade" in output
+    assert "x: 3 images by someone_else" in output

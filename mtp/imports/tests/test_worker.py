@@ -1,0 +1,239 @@
+"""``mtp worker``: runs imports; real worker processes killed mid-import, and several at once."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from mtp.imports.importer import run_job
+from mtp.imports.jobs import enqueue, request_import
+from mtp.imports.models import ImportJob
+from mtp.mapillary.schemas import MapillaryUser
+from mtp.sequences.models import Image, Sequence
+from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
+from testing.processes import mtp_command
+
+MAPILLARY_OWNER = MapillaryUser(id=OWNER.id, username=OWNER.username)
+
+
+def start_import(sequence, key: str) -> ImportJob:
+    job, _ = request_import(
+        sequence, mapillary_sequence_key=key, token=OWNER.token, mapillary_user=MAPILLARY_OWNER
+    )
+    return job
+
+
+# The worker closes connections it finds in a transaction, so these tests commit for real.
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_a_queued_import_to_the_end(fake_mapillary, draft):
+    job = start_import(draft, RECORDED_SEQUENCE)
+    call_command("worker", "--batch", "--interval", "0")
+    job.refresh_from_db()
+    draft.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert draft.status == Sequence.Status.PUBLISHED and draft.image_count == 8
+    task = DBTaskResult.objects.get(pk=job.task_id)
+    assert (task.status, task.return_value, task.traceback) == ("SUCCESSFUL", "succeeded", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_records_a_failed_import_as_a_finished_task_without_the_token(
+    fake_mapillary, draft
+):
+    fake_mapillary.inject("invalid_token", "/image_ids")
+    job = start_import(draft, RECORDED_SEQUENCE)
+    call_command("worker", "--batch", "--interval", "0")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    task = DBTaskResult.objects.get(pk=job.task_id)
+    assert task.return_value == "failed"
+    assert OWNER.token not in str(task.args_kwargs) + task.traceback + str(task.return_value)
+
+
+# -- real worker processes ------------------------------------------------------------------
+
+
+def database_url() -> str:
+    """The test database, as a URL another process can use."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"spatialite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "postgres") + (
+        f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    )
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def worker_env(fake_mapillary, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL=database_url(),
+        MTP_DATA_DIR=str(settings.DATA_DIR),
+        SECRET_KEY=settings.SECRET_KEY,
+        MAPILLARY_API_URL=fake_mapillary.url,
+        MAPILLARY_BACKOFF="0.05",
+        MTP_IMPORT_LEASE_SECONDS="3",
+        MAPILLARY_CONCURRENCY="1",
+        MAPILLARY_BATCH_SIZE="50",
+    )
+    env.update(extra)
+    return env
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            mtp_command("worker", "--interval", "0.1"),
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for(condition, timeout: float, what: str, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}; worker log:\n{log.read_text()[-3000:]}")
+
+
+def job_row(job_id: int) -> ImportJob:
+    return ImportJob.objects.get(pk=job_id)
+
+
+def final_state(sequence_id: int) -> dict:
+    """Everything an import writes, without row ids."""
+    sequence = Sequence.objects.get(pk=sequence_id)
+    images = [
+        (image.mapillary_key, image.position, image.point.coords, image.captured_at)
+        + (image.compass_angle, image.is_pano, image.width, image.height, image.altitude)
+        + (image.camera_make_id, image.camera_model_id, image.thumb_1024_url)
+        for image in Image.objects.filter(sequence=sequence).order_by("position")
+    ]
+    return {
+        "status": sequence.status,
+        "key": sequence.mapillary_sequence_key,
+        "route": sequence.geometry.coords,
+        "bbox": (sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north),
+        "distance": sequence.distance_m,
+        "captured": (sequence.captured_at_start, sequence.captured_at_end),
+        "count": sequence.image_count,
+        "pano": sequence.is_pano,
+        "camera": (sequence.camera_make_id, sequence.camera_model_id),
+        "images": images,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kill_at", [(0.0,), (0.3,), (0.25, 0.6)], ids=lambda k: f"kill-at-{k}")
+def test_a_worker_killed_mid_import_leaves_the_job_to_another_that_ends_as_if_uninterrupted(
+    fake_mapillary, draft, walk, tmp_path, kill_at
+):
+    total = 2000
+    fake_mapillary.add_sequence("crashtest", total)
+    fake_mapillary.latency = 0.03
+    job = start_import(draft, "crashtest")
+    env = worker_env(fake_mapillary)
+    log = tmp_path / "workers.log"
+
+    for fraction in kill_at:
+        worker = start_worker(env, log)
+        try:
+            # Wait until the job runs and has stored at least ``fraction`` of its images.
+            wait_for(
+                lambda fraction=fraction: (
+                    (row := job_row(job.pk)).status == "running"
+                    and row.progress_total == total
+                    and row.progress_done >= fraction * total
+                ),
+                timeout=90,
+                what=f"the import to pass {fraction:.0%}",
+                log=log,
+            )
+        finally:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+        row = job_row(job.pk)
+        assert row.status == "running" and row.progress_done < total
+        assert Sequence.objects.get(pk=draft.pk).status == Sequence.Status.IMPORTING
+
+    partial = Image.objects.filter(sequence=draft).count()
+    assert partial < total
+    worker = start_worker(env, log)
+    try:
+        wait_for(
+            lambda: job_row(job.pk).status in ("succeeded", "failed"),
+            timeout=120,
+            what="another worker to finish the import",
+            log=log,
+        )
+    finally:
+        stop(worker)
+    finished = job_row(job.pk)
+    assert finished.status == "succeeded", finished.error
+    assert finished.attempts == len(kill_at) + 1
+    assert finished.token_ciphertext == ""
+    assert Image.objects.count() == total
+    assert Image.objects.values("mapillary_key").distinct().count() == total
+    after_crashes = final_state(draft.pk)
+
+    # The same import, uninterrupted, into a fresh sequence.
+    Sequence.objects.filter(pk=draft.pk).delete()
+    fresh = Sequence.objects.create(owner=draft.owner, name="Fresh", transport_type=walk)
+    clean = start_import(fresh, "crashtest")
+    assert run_job(clean.pk) == "succeeded"
+    assert final_state(fresh.pk) == after_crashes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_workers_at_once_never_run_the_same_job_twice(fake_mapillary, draft, tmp_path):
+    fake_mapillary.add_sequence("popular", 600)
+    fake_mapillary.latency = 0.02
+    job = start_import(draft, "popular")
+    # Extra tasks for the same job, as a recovery race could leave behind.
+    enqueue(job)
+    enqueue(job)
+    env = worker_env(fake_mapillary, MTP_IMPORT_LEASE_SECONDS="30")
+    log = tmp_path / "workers.log"
+    workers = [start_worker(env, log) for _ in range(3)]
+    try:
+        wait_for(
+            lambda: (
+                job_row(job.pk).status == "succeeded"
+                and not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+            ),
+            timeout=120,
+            what="the import and every task to finish",
+            log=log,
+        )
+    finally:
+        for worker in workers:
+            stop(worker)
+    assert job_row(job.pk).attempts == 1
+    assert fake_mapillary.count("/image_ids") == 1
+    assert fake_mapillary.count("/images") == 600 // 50
+    results = sorted(DBTaskResult.objects.values_list("return_value", flat=True))
+    assert results == ["skipped", "skipped", "succeeded"]
+    assert Image.objects.count() == 600
