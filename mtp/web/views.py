@@ -39,6 +39,8 @@ RESULTS_PER_PAGE = 20
 MAP_MATCHES_LIMIT = 1000
 # Photo points drawn on a sequence's map; longer sequences show every n-th photo.
 MAP_POINTS_LIMIT = 2000
+# Someone is waiting on the page: one retry when Mapillary fails, then say so.
+MAPILLARY_RETRIES = 1
 
 
 @never_cache
@@ -400,7 +402,7 @@ def sequence_import(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         key = form.cleaned_data["mapillary_sequence_key"]
         token = form.cleaned_data["mapillary_token"]
         try:
-            mapillary_user = get_me(token)
+            mapillary_user = get_me(token, retries=MAPILLARY_RETRIES)
             request_import(
                 sequence, mapillary_sequence_key=key, token=token, mapillary_user=mapillary_user
             )

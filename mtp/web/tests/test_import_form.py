@@ -108,3 +108,16 @@ def test_anyone_else_gets_a_404_and_mapillary_is_never_asked(fake_mapillary, oth
     )
     assert response.status_code == 404
     assert fake_mapillary.count("/me") == 0
+
+
+@pytest.mark.django_db
+def test_a_person_waits_for_one_retry_at_most_when_mapillary_fails(
+    fake_mapillary, owner_client, owner, settings
+):
+    settings.MAPILLARY_RETRIES = 5
+    fake_mapillary.inject("server_error", "/me", times=None)
+    owner_client.post(
+        import_url(failed_import(owner)),
+        {"mapillary_sequence_key": RECORDED_SEQUENCE, "mapillary_token": OWNER.token},
+    )
+    assert fake_mapillary.count("/me") == 2
