@@ -73,3 +73,16 @@ def test_someone_with_nothing_yet_is_told_how_sequences_arrive(owner_client):
     html = owner_client.get("/my/").content.decode()
     assert "No sequences yet" in html
     assert "MTP Desktop Uploader" in html
+
+
+@pytest.mark.django_db
+def test_what_the_last_import_left_out_is_told_on_a_published_sequence(owner_client, owner):
+    sequence = publish(owner, "Mostly there")
+    ImportJob.objects.create(
+        sequence=sequence,
+        mapillary_sequence_key="k9",
+        status="succeeded",
+        note="2 images were left out: another Mapillary user made them.",
+    )
+    published = section(owner_client.get("/my/").content.decode(), "Published")
+    assert "2 images were left out: another Mapillary user made them." in published
