@@ -31,3 +31,9 @@ def duration(start: datetime | None, end: datetime | None) -> str:
     if hours < 48:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{round(hours / 24)} days"
+
+
+@register.filter
+def without_autofocus(field) -> str:
+    """The field's input without ``autofocus``: a page with several forms keeps its focus."""
+    return field.as_widget(attrs={"autofocus": False})

@@ -1,6 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
-from mtp.web.templatetags.web import distance, duration
+from django.contrib.auth.forms import PasswordChangeForm
+
+from mtp.accounts.models import User
+
+from mtp.web.templatetags.web import distance, duration, without_autofocus
 
 
 def test_distances_read_in_metres_then_kilometres():
@@ -20,3 +24,10 @@ def test_durations_read_in_minutes_hours_or_days():
     assert duration(start, start + timedelta(hours=3)) == "3 h"
     assert duration(start, start + timedelta(days=3)) == "3 days"
     assert duration(None, start) == ""
+
+
+def test_a_field_can_drop_its_autofocus():
+    field = PasswordChangeForm(User(username="olivia"))["old_password"]
+    assert "autofocus" in str(field)
+    html = without_autofocus(field)
+    assert "autofocus" not in html and 'name="old_password"' in html
