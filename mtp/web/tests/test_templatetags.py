@@ -3,7 +3,6 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.forms import PasswordChangeForm
 
 from mtp.accounts.models import User
-
 from mtp.web.templatetags.web import distance, duration, without_autofocus
 
 
