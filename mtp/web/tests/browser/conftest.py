@@ -6,6 +6,7 @@ page). Pages are served with the strict Content Security Policy the site is mean
 under, and any violation is recorded. Screenshots go to ``test-output/browser/``.
 """
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -89,7 +90,20 @@ class Browsing:
 
 
 @pytest.fixture
-def live_site(transactional_db, settings) -> Iterator[str]:
+def seeded(transactional_db) -> None:
+    """What the migrations put in the database, which an earlier test's flush may have removed:
+    the website's own application (``mtp-web``) and the transport types."""
+    from django.apps import apps
+
+    for module, function in [
+        ("mtp.developers.migrations.0003_first_party_application", "create_web_application"),
+        ("mtp.sequences.migrations.0002_seed_transport_types", "seed"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def live_site(seeded, settings) -> Iterator[str]:
     """The site served on 127.0.0.1 at a free port, by a thread sharing the test database."""
     from pytest_django.live_server_helper import LiveServer
 

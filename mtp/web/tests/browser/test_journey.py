@@ -65,7 +65,7 @@ def rendered_route_ids(page) -> list[str]:
     )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_new_user_goes_from_sign_up_to_their_imported_sequence_on_the_map(
     browsing, api, fake_mapillary, tmp_path
 ):
