@@ -172,6 +172,10 @@ class ImportIn(Schema):
     mapillary_user_token: MapillaryToken = None
     google_street_view: GoogleStreetView = None
     strava: Strava = None
+    refresh: bool = Field(
+        False,
+        description="Fetch the Mapillary sequence again even if it was imported recently.",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> "ImportIn":
@@ -297,6 +301,7 @@ class ImportOut(StrictOut):
     mapillary_sequence_key: str
     progress: ProgressOut
     error: str | None
+    note: str | None = Field(description="What the import left out, if anything.")
     created_at: datetime
     finished_at: datetime | None
 

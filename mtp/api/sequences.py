@@ -139,6 +139,7 @@ def import_data(job: ImportJob | None) -> dict[str, Any] | None:
         "mapillary_sequence_key": job.mapillary_sequence_key,
         "progress": {"done": job.progress_done, "total": job.progress_total},
         "error": job.error or None,
+        "note": job.note or None,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
     }
@@ -346,7 +347,8 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
     Links alone answer 200. A Mapillary sequence answers 202 with the import's status while
     it is queued or running in the background (200 once it has finished): call again, or read
     the sequence, to follow it. Repeating the same call is safe: it never starts a second
-    import while one runs, and a sequence imported in the last hour is not fetched again.
+    import while one runs, and a sequence imported in the last hour is not fetched again
+    (send `"refresh": true` to fetch it again anyway).
     A token Mapillary refuses is a 400; Mapillary unreachable is a 503 with Retry-After; a
     Mapillary sequence already imported into another sequence is a 409.
     Only the owner may call it; for anyone else the sequence does not exist (404).
@@ -371,6 +373,7 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
                     mapillary_sequence_key=payload.mapillary_key,
                     token=payload.mapillary_token,
                     mapillary_user=mapillary_user,
+                    force=payload.refresh,
                 )
             except ImportRequestError as error:
                 raise ApiError(error.http_status, error.message) from None
@@ -392,7 +395,9 @@ def _mapillary_user(key: str, token: str) -> MapillaryUser:
     except MapillaryError as error:
         raise invalid_parameter("token", error.message) from None
     try:
-        return get_me(token)
+        # A client is waiting on this answer: no retries (they may wait out a long Retry-After);
+        # a transient failure is a 503 with Retry-After and the client calls again.
+        return get_me(token, retries=0)
     except MapillaryError as error:
         detail = {"mapillary": {"status": error.status, "code": error.code}}
         if error.permanent:

@@ -113,11 +113,22 @@ def test_mapillary_down_is_a_503_with_retry_after(
 def test_mapillarys_own_retry_after_is_passed_on(
     client, owner_headers, draft, fake_mapillary, settings
 ):
-    settings.MAPILLARY_RETRIES = 0
     fake_mapillary.inject("rate_limit", "/me", times=None, retry_after=120)
     response = put(client, draft, owner_headers, SEED_BODY)
     assert response.status_code == 503
     assert response["Retry-After"] == "120"
+
+
+def test_a_client_waiting_on_mapillary_is_answered_at_once_not_after_retries(
+    client, owner_headers, draft, fake_mapillary
+):
+    fake_mapillary.inject("rate_limit", "/me", times=1, retry_after=600)
+    response = put(client, draft, owner_headers, SEED_BODY)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "600"
+    assert fake_mapillary.count("/me") == 1
+    # The client calls again later, as the uploader does, and the import starts.
+    assert put(client, draft, owner_headers, SEED_BODY).status_code == 202
 
 
 def test_a_key_imported_into_another_sequence_is_a_409(

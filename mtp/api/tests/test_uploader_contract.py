@@ -107,3 +107,52 @@ def test_a_refused_mapillary_token_carries_an_error_key(uploader, fake_mapillary
     )
     assert response.status_code == 400
     assert "Mapillary" in response.json()["error"]
+
+
+def test_a_draft_handed_a_mapillary_key_ends_published_with_every_image_and_its_route(
+    uploader, owner, fake_mapillary
+):
+    from django.core.management import call_command
+
+    created = uploader.post(
+        "/sequence/create/",
+        data={"name": "Lake", "description": "Shore", "transport_type": "Walk", "tag": "lake"},
+    )
+    unique_id = created.json()["unique_id"]
+    url = f"/sequence/import/{unique_id}/"
+    pair = {"mapillary_user_token": OWNER.token, "mapillary_sequence_key": RECORDED_SEQUENCE}
+    assert uploader.put(url, json=pair).status_code == 202
+    # While it waits, the user edits the draft: the import must not undo it.
+    edited = uploader.patch(
+        f"/sequence/{unique_id}", json={"name": "Lake shore", "tags": ["shore"]}
+    )
+    assert edited.status_code == 200
+
+    call_command("worker", "--batch", "--interval", "0")
+
+    sequence = uploader.get(f"/sequence/{unique_id}").json()
+    assert sequence["status"] == "published"
+    assert sequence["image_count"] == 8
+    assert sequence["distance_m"] > 0
+    assert sequence["captured_at_start"] <= sequence["captured_at_end"]
+    assert (sequence["name"], sequence["description"], sequence["tags"]) == (
+        "Lake shore",
+        "Shore",
+        ["shore"],
+    )
+    assert sequence["import"]["status"] == "succeeded"
+    assert sequence["import"]["progress"] == {"done": 8, "total": 8}
+    images = uploader.get(f"/sequence/{unique_id}/images").json()["results"]
+    assert len(images) == 8
+    assert [image["position"] for image in images] == list(range(8))
+
+    # The uploader keeps polling: the finished import is not fetched again...
+    fetched = fake_mapillary.count("/image_ids")
+    again = uploader.put(url, json=pair)
+    assert again.status_code == 200
+    assert again.json()["import"]["status"] == "succeeded"
+    assert fake_mapillary.count("/image_ids") == fetched
+    # ...unless a refresh is asked for.
+    refreshed = uploader.put(url, json={**pair, "refresh": True})
+    assert refreshed.status_code == 202
+    assert ImportJob.objects.filter(sequence__unique_id=unique_id).count() == 2
