@@ -10,6 +10,7 @@ from mtp.lib.env import (
     env_list,
     env_path,
     env_str,
+    env_tile_url,
     env_url,
     persistent_secret,
 )
@@ -229,6 +230,17 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # How long browsers and caches may keep a vector tile, in seconds.
 TILES_MAX_AGE = env_int("MTP_TILES_MAX_AGE", 300, minimum=0)
+
+# The website's base map under the routes: a raster tile URL template, empty for none, and
+# the attribution its provider asks for (HTML, shown on every map).
+MTP_BASEMAP_TILE_URL = env_tile_url(
+    "MTP_BASEMAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+MTP_BASEMAP_ATTRIBUTION = env_str(
+    "MTP_BASEMAP_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+MTP_BASEMAP_MAX_ZOOM = env_int("MTP_BASEMAP_MAX_ZOOM", 19, minimum=0, maximum=24)
 
 # Mapillary Graph API v4.
 MAPILLARY_API_URL = env_url("MAPILLARY_API_URL", "https://graph.mapillary.com")
