@@ -140,7 +140,9 @@ if DEBUG:
 # Security headers on every response; TLS-only settings when the instance sits behind TLS.
 MTP_TLS = env_bool("MTP_TLS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# No referrer ever goes to another site. Not "no-referrer": with it, browsers send
+# "Origin: null" on the site's own form posts, and the CSRF check refuses them.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

@@ -6,7 +6,6 @@ page). Pages are served with the strict Content Security Policy the site is mean
 under, and any violation is recorded. Screenshots go to ``test-output/browser/``.
 """
 
-import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -87,19 +86,6 @@ class Browsing:
         found = page.evaluate(AXE_RUN)
         if found:
             self.inaccessible[name] = found
-
-
-@pytest.fixture
-def seeded(transactional_db) -> None:
-    """What the migrations put in the database, which an earlier test's flush may have removed:
-    the website's own application (``mtp-web``) and the transport types."""
-    from django.apps import apps
-
-    for module, function in [
-        ("mtp.developers.migrations.0003_first_party_application", "create_web_application"),
-        ("mtp.sequences.migrations.0002_seed_transport_types", "seed"),
-    ]:
-        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture
