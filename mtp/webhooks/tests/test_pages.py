@@ -151,3 +151,13 @@ def test_making_a_new_secret_needs_a_post_and_a_signed_in_user(developer_client,
     assert developer_client.get(f"/developers/{own_app.pk}/webhook/secret/").status_code == 405
     response = client.post(f"/developers/{own_app.pk}/webhook/secret/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_webhook_section_carries_no_inline_code(developer_client, own_app, receiver):
+    from mtp.web.tests.test_no_inline_code import InlineCodeFinder
+
+    receiver.reply(500, b"<script>alert(1)</script>")
+    attempt(record(own_app, "import.failed", {"sequence": {"name": "<b>walk</b>"}}).pk)
+    finder = InlineCodeFinder()
+    finder.feed(developer_client.get(f"/developers/{own_app.pk}/").content.decode())
+    assert finder.problems == []
