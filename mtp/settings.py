@@ -20,6 +20,8 @@ DATA_DIR = env_path("MTP_DATA_DIR", "./var")
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
+# Earlier secret keys, comma-separated, still accepted after a rotation (docs/DEPLOY.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies in front of the server that append to X-Forwarded-For (0: trust no header).
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "mtp.api",
     "mtp.tiles",
     "mtp.web",
+    "mtp.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +262,17 @@ MAPILLARY_BACKOFF = env_float("MAPILLARY_BACKOFF", 0.5, minimum=0)
 IMPORT_LEASE_SECONDS = env_int("MTP_IMPORT_LEASE_SECONDS", 60, minimum=2)
 # A repeated import of an already imported key within this many seconds changes nothing.
 IMPORT_REFRESH_COOLDOWN = env_int("MTP_IMPORT_COOLDOWN", 3600, minimum=0)
+
+# Webhooks (docs/WEBHOOKS.md): seconds before a receiver's reply times out, attempts before a
+# delivery is given up, and the first wait between attempts (it doubles, with jitter).
+WEBHOOK_TIMEOUT = env_float("MTP_WEBHOOK_TIMEOUT", 10, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("MTP_WEBHOOK_ATTEMPTS", 12, minimum=1, maximum=50)
+WEBHOOK_BACKOFF = env_float("MTP_WEBHOOK_BACKOFF", 60, minimum=0)
+# Plain http to the loopback interface, and receivers at private addresses: off in production.
+WEBHOOK_ALLOW_HTTP = env_bool("MTP_WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOW_PRIVATE = env_bool("MTP_WEBHOOK_ALLOW_PRIVATE", False)
+# A CA bundle for receivers' certificates (default: the certifi bundle).
+WEBHOOK_CA_FILE = env_str("MTP_WEBHOOK_CA_FILE", "")
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
     # OAuth 2.0: /api/v1/authorize, /api/v1/token, /device, /.well-known/... (before the API).
     path("", include("mtp.developers.oauth_urls")),
     path("developers/", include("mtp.developers.urls")),
+    path("developers/", include("mtp.webhooks.urls")),
     path("api/v1/tiles/", include("mtp.tiles.urls")),
     path("api/v1/", include("mtp.api.urls")),
     path("accounts/", include("mtp.accounts.urls")),

@@ -7,6 +7,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.views.device import DeviceGrantForm
 
 from mtp.developers.models import FLOWS, Application
+from mtp.webhooks.signing import set_new_secret
 
 
 class ApplicationForm(forms.ModelForm):
@@ -20,20 +21,27 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = ("name", "client_type", "redirect_uris")
-        labels = {"client_type": "Client type", "redirect_uris": "Redirect URIs"}
+        fields = ("name", "client_type", "redirect_uris", "webhook_url")
+        labels = {
+            "client_type": "Client type",
+            "redirect_uris": "Redirect URIs",
+            "webhook_url": "Webhook URL (optional)",
+        }
         help_texts = {
             "client_type": "Confidential: a server that can keep a secret. "
             "Public: a desktop, mobile or browser app that cannot (it uses PKCE instead).",
             "redirect_uris": "One per line: https URIs; http only on 127.0.0.1, [::1] or "
             "localhost (any port); or a native app's own scheme such as app.mtp.desktop://app.",
+            "webhook_url": "An https URL on the public Internet. When an import of a sequence "
+            "this application created ends, this server POSTs a signed JSON event to it.",
         }
         widgets = {
             "client_type": forms.RadioSelect,
             "redirect_uris": forms.Textarea(attrs={"rows": 3, "autocapitalize": "none"}),
+            "webhook_url": forms.URLInput(attrs={"autocapitalize": "none"}),
         }
 
-    field_order = ["name", "client_type", "flows", "redirect_uris"]
+    field_order = ["name", "client_type", "flows", "redirect_uris", "webhook_url"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -75,6 +83,8 @@ class ApplicationForm(forms.ModelForm):
         if application.client_type == Application.CLIENT_CONFIDENTIAL and not was_confidential:
             self.new_secret = application.client_secret = generate_client_secret()
             application.hash_client_secret = True
+        if application.webhook_url and not application.webhook_secret_ciphertext:
+            set_new_secret(application)
         if commit:
             application.save()
         return application

@@ -17,6 +17,8 @@ from oauth2_provider.models import (
     revoke_access_token,
 )
 
+from mtp.webhooks.targets import validate_webhook_url
+
 # The first-party application the website's own pages use (created by migration 0003).
 WEB_CLIENT_ID = "mtp-web"
 
@@ -109,6 +111,18 @@ class Application(AbstractApplication):
         help_text="More flows this application may use besides its authorization grant type, "
         "space separated.",
     )
+
+    # Webhooks (mtp.webhooks): where events about the application's sequences are POSTed,
+    # and the Fernet ciphertext of the secret that signs them.
+    webhook_url = models.URLField(
+        "Webhook URL",
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[validate_webhook_url],
+        help_text="Where this server POSTs events about sequences the application created.",
+    )
+    webhook_secret_ciphertext = models.TextField(blank=True, default="", editable=False)
 
     objects = ApplicationManager()
 

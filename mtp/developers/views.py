@@ -475,6 +475,7 @@ def application_register(request: HttpRequest) -> HttpResponse:
     return render(request, "developers/application_form.html", {"form": form})
 
 
+@never_cache
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)

@@ -27,13 +27,14 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
-from mtp.imports.jobs import claim, finish, new_worker_id, release, renew
+from mtp.imports.jobs import DELETE_CHUNK, claim, fail, finish, new_worker_id, release, renew
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import TokenUnavailable, decrypt_token
 from mtp.lib.geodesy import geodesic_m, path_length_m
 from mtp.mapillary.client import MapillaryError, get_image_ids, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
 from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
+from mtp.webhooks.events import import_ended
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +80,6 @@ SEQUENCE_FIELDS = [
 ]
 MAX_URL_LENGTH = 2000
 MAX_DIMENSION = 2**31 - 1
-# Deletes of stale images go in chunks, well under every database's parameter limit.
-DELETE_CHUNK = 500
 # Images are written in transactions of at most about this many rows: short locks.
 WRITE_ROWS = 500
 
@@ -515,6 +514,7 @@ def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
         sequence.status = Sequence.Status.PUBLISHED
         sequence.published_at = sequence.published_at or timezone.now()
         sequence.save(update_fields=SEQUENCE_FIELDS)
+        import_ended(job)
 
 
 def _renumber(job: ImportJob, progress: Progress, order: list[int]) -> None:
@@ -536,26 +536,4 @@ def _renumber(job: ImportJob, progress: Progress, order: list[int]) -> None:
 
 def _fail(job: ImportJob, worker_id: str, message: str, progress: Progress) -> None:
     """End the job as failed with ``message``; undo what it stored, keep what was published."""
-    with transaction.atomic():
-        if not finish(job, worker_id, ImportJob.Status.FAILED, error=message):
-            return
-        sequence = Sequence.objects.select_for_update().filter(pk=job.sequence_id).first()
-        if sequence is None:
-            return
-        if sequence.status == Sequence.Status.PUBLISHED:
-            # A refresh that failed: the published sequence stays as it was, without the
-            # images this attempt added.
-            added = sorted(progress.added)
-            for start in range(0, len(added), DELETE_CHUNK):
-                Image.objects.filter(
-                    sequence=sequence, mapillary_key__in=added[start : start + DELETE_CHUNK]
-                ).delete()
-        else:
-            # Never published: nothing of the attempt stays, and the key is free again for
-            # whoever owns it.
-            Image.objects.filter(sequence=sequence).delete()
-            sequence.status = Sequence.Status.FAILED
-            if sequence.mapillary_sequence_key == job.mapillary_sequence_key:
-                sequence.mapillary_sequence_key = None
-            sequence.save(update_fields=["status", "mapillary_sequence_key", "updated_at"])
-    logger.info("import %s: failed: %s", job.pk, message)
+    fail(job, worker_id, message, added=progress.added)

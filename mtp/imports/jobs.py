@@ -40,12 +40,15 @@ from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
 from mtp.mapillary.client import MapillaryError, check_key, check_token
 from mtp.mapillary.schemas import MapillaryUser
-from mtp.sequences.models import Sequence
+from mtp.sequences.models import Image, Sequence
+from mtp.webhooks.events import import_ended
 
 logger = logging.getLogger(__name__)
 
 # A job whose worker died this many times is failed rather than tried again.
 MAX_ATTEMPTS = 5
+# Images are deleted in chunks, well under every database's parameter limit.
+DELETE_CHUNK = 500
 
 
 class ImportRequestError(Exception):
@@ -235,11 +238,10 @@ def claim(job_id: int, worker_id: str) -> ImportJob | None:
         return None
     job = ImportJob.objects.select_related("sequence").get(pk=job_id)
     if job.attempts > MAX_ATTEMPTS:
-        finish(
+        fail(
             job,
             worker_id,
-            ImportJob.Status.FAILED,
-            error=f"The import could not finish in {MAX_ATTEMPTS} attempts; try again later.",
+            f"The import could not finish in {MAX_ATTEMPTS} attempts; try again later.",
         )
         return None
     return job
@@ -260,7 +262,8 @@ def finish(job: ImportJob, worker_id: str, status: str, *, error: str = "", note
     """End the job as succeeded or failed and wipe its token, if the lease is still ours.
 
     Call it inside the transaction that writes the job's outcome, so that both happen or
-    neither does.
+    neither does; that transaction ends with ``import_ended(job)``, which queues the event
+    for the app that created the sequence (see ``fail`` and the importer's ``_publish``).
     """
     now = timezone.now()
     succeeded = status == ImportJob.Status.SUCCEEDED
@@ -284,6 +287,39 @@ def finish(job: ImportJob, worker_id: str, status: str, *, error: str = "", note
         job.status, job.error, job.note, job.finished_at = status, error, note, now
         job.token_ciphertext = ""
     return done
+
+
+def fail(job: ImportJob, worker_id: str, message: str, *, added: set[str] = frozenset()) -> bool:
+    """End the job as failed with ``message``, if the lease is still ours; return whether it was.
+
+    Undoes what the attempt stored and keeps what was published: a sequence never published
+    loses every image and is marked failed; a published one (a refresh) loses only the images
+    this attempt ``added``. One transaction, with the event for the app that created it.
+    """
+    with transaction.atomic():
+        if not finish(job, worker_id, ImportJob.Status.FAILED, error=message):
+            return False
+        sequence = Sequence.objects.select_for_update().filter(pk=job.sequence_id).first()
+        if sequence is None:
+            return True
+        if sequence.status == Sequence.Status.PUBLISHED:
+            # A refresh that failed: the published sequence stays as it was, without the
+            # images this attempt added.
+            keys = sorted(added)
+            for start in range(0, len(keys), DELETE_CHUNK):
+                Image.objects.filter(
+                    sequence=sequence, mapillary_key__in=keys[start : start + DELETE_CHUNK]
+                ).delete()
+        else:
+            # Never published: nothing of the attempt stays, and the key is free again for
+            # whoever owns it.
+            Image.objects.filter(sequence=sequence).delete()
+            sequence.status = Sequence.Status.FAILED
+            if sequence.mapillary_sequence_key == job.mapillary_sequence_key:
+                sequence.mapillary_sequence_key = None
+            sequence.save(update_fields=["status", "mapillary_sequence_key", "updated_at"])
+        import_ended(job)
+    return True
 
 
 def release(job: ImportJob, worker_id: str) -> bool:

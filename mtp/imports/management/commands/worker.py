@@ -1,4 +1,5 @@
-"""``mtp worker``: run background tasks from the database queue, and recover lost imports."""
+"""``mtp worker``: run background tasks from the database queue, and recover lost imports and
+webhook deliveries."""
 
 import logging
 import threading
@@ -9,19 +10,22 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 
 from mtp.imports.jobs import recover_stale_jobs
+from mtp.webhooks.delivery import recover_stale_deliveries
 
 logger = logging.getLogger("mtp.imports.worker")
 
 
 def recover_periodically(stop: threading.Event, every: float) -> None:
-    """Queue again the imports of workers that died, every ``every`` seconds until ``stop``."""
+    """Queue again the imports and webhook deliveries of workers that died, every ``every``
+    seconds until ``stop``."""
     try:
         while not stop.wait(every):
-            try:
-                recover_stale_jobs()
-            except Exception:
-                # A busy or briefly unreachable database: try again at the next round.
-                logger.exception("recovering stale imports failed")
+            for recover in (recover_stale_jobs, recover_stale_deliveries):
+                try:
+                    recover()
+                except Exception:
+                    # A busy or briefly unreachable database: try again at the next round.
+                    logger.exception("%s failed", recover.__name__)
     finally:
         connections.close_all()
 
@@ -40,6 +44,9 @@ class Command(BaseCommand):
         recovered = recover_stale_jobs()
         if recovered:
             logger.info("queued again %s imports whose worker had stopped", recovered)
+        recovered = recover_stale_deliveries()
+        if recovered:
+            logger.info("queued again %s webhook deliveries whose worker had stopped", recovered)
         stop = threading.Event()
         if not options["batch"]:
             every = max(1.0, settings.IMPORT_LEASE_SECONDS / 3)

@@ -1,0 +1,102 @@
+"""Events an application hears about, and how they are queued.
+
+An application that registered a webhook URL is told when an import of a sequence it
+created ends. ``import_ended`` runs inside the transaction that writes the import's
+outcome: the delivery row and its task are stored with the outcome, or not at all, so no
+event is lost and none is sent for an outcome that rolled back.
+"""
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+from django.utils import timezone
+
+from mtp.webhooks.models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+IMPORT_SUCCEEDED = "import.succeeded"
+IMPORT_FAILED = "import.failed"
+EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED)
+# Finished deliveries older than this are deleted when the application gets a new event.
+HISTORY_DAYS = 30
+
+
+def sequence_summary(sequence) -> dict[str, Any]:
+    """What an event says about a sequence: public facts and links, nothing about the owner."""
+    return {
+        "unique_id": str(sequence.unique_id),
+        "name": sequence.name,
+        "status": sequence.status,
+        "image_count": sequence.image_count,
+        "distance_m": round(sequence.distance_m, 1),
+        "mapillary_sequence_key": sequence.mapillary_sequence_key,
+        "published_at": sequence.published_at,
+        "url": settings.SITE_URL + sequence.get_absolute_url(),
+        "api_url": settings.SITE_URL
+        + reverse("api:get_sequence", kwargs={"unique_id": sequence.unique_id}),
+    }
+
+
+def import_summary(job) -> dict[str, Any]:
+    """The import as the API shows it to the owner (never the Mapillary token)."""
+    return {
+        "status": job.status,
+        "mapillary_sequence_key": job.mapillary_sequence_key,
+        "progress": {"done": job.progress_done, "total": job.progress_total},
+        "error": job.error or None,
+        "note": job.note or None,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def event_body(event_id, event_type: str, created, data: dict[str, Any]) -> str:
+    """The JSON text of an event."""
+    event = {"id": str(event_id), "type": event_type, "created": created, "data": data}
+    return json.dumps(event, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+
+
+def import_ended(job) -> WebhookDelivery | None:
+    """Queue the event for a finished import to the app that created its sequence, if that
+    app has a webhook URL; call it in the transaction that writes the import's outcome,
+    after the sequence is updated."""
+    from mtp.imports.models import ImportJob
+    from mtp.sequences.models import Sequence
+
+    sequence = Sequence.objects.select_related("application").filter(pk=job.sequence_id).first()
+    application = sequence.application if sequence is not None else None
+    if application is None or not application.webhook_url or not application.is_active:
+        return None
+    # As stored: the caller's copy may lack what the finishing UPDATE computed (progress).
+    job = ImportJob.objects.get(pk=job.pk)
+    event_type = IMPORT_SUCCEEDED if job.status == ImportJob.Status.SUCCEEDED else IMPORT_FAILED
+    return record(
+        application,
+        event_type,
+        {"sequence": sequence_summary(sequence), "import": import_summary(job)},
+    )
+
+
+def record(application, event_type: str, data: dict[str, Any]) -> WebhookDelivery:
+    """Store an event for ``application`` and queue its first attempt (in the caller's
+    transaction)."""
+    from mtp.webhooks.delivery import schedule
+
+    now = timezone.now()
+    delivery = WebhookDelivery(application=application, event_type=event_type, next_attempt_at=now)
+    delivery.body = event_body(delivery.event_id, event_type, now, data)
+    delivery.save()
+    schedule(delivery)
+    WebhookDelivery.objects.filter(
+        application=application, created_at__lt=now - timedelta(days=HISTORY_DAYS)
+    ).exclude(status=WebhookDelivery.Status.PENDING).delete()
+    logger.info(
+        "webhook %s %s queued for application %s", event_type, delivery.event_id, application.pk
+    )
+    return delivery

@@ -1,0 +1,89 @@
+"""Webhook deliveries: one per event sent to an application, with a row per attempt."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class WebhookDelivery(models.Model):
+    """One event for one application, from the moment it happened until it was delivered
+    (a 2xx reply) or given up on after ``WEBHOOK_MAX_ATTEMPTS`` attempts.
+
+    ``body`` is the exact JSON sent, the same bytes on every attempt. An attempt in flight
+    holds a short lease (``lock`` until ``locked_until``), so two workers never send the
+    same delivery at once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+    )
+    event_type = models.CharField(max_length=50)
+    body = models.TextField(help_text="The event's JSON, as sent.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lock = models.CharField(max_length=32, blank=True, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The queued task (django-tasks-db) of the next attempt, to tell a live task from a lost one.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["application", "-created_at"], name="webhook_app_created"),
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_status_next"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "succeeded", "failed"]),
+                name="webhookdelivery_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """What happened when one delivery was tried once: the reply's status, or the error."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveIntegerField()
+    url = models.CharField(max_length=500)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    # The start of the reply's body, to help the developer see what their server said.
+    response_excerpt = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="webhookattempt_unique"),
+        ]
+
+    def __str__(self) -> str:
+        outcome = self.status_code or self.error or "?"
+        return f"attempt {self.number} of {self.delivery_id}: {outcome}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

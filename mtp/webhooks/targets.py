@@ -1,0 +1,137 @@
+"""Where a webhook may be sent: https to public Internet addresses only.
+
+A webhook URL makes this server send requests on a developer's behalf, so it must not
+become a way into the server's own network (SSRF). A URL is checked when it is registered
+and again before every delivery, since what a name resolves to may change:
+
+- https, without a user name or password; plain http only to the loopback interface and
+  only when ``WEBHOOK_ALLOW_HTTP`` is on (DEBUG, or ``MTP_WEBHOOK_ALLOW_HTTP``: tests, dev);
+- every address the host name resolves to is a public one: no private, loopback,
+  link-local, carrier-grade NAT, multicast or reserved address, unless
+  ``WEBHOOK_ALLOW_PRIVATE`` is on (``MTP_WEBHOOK_ALLOW_PRIVATE``, for receivers inside the
+  operator's own network).
+
+A delivery connects to an address checked here, never to a second lookup of the name.
+"""
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+MAX_URL_LENGTH = 500
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+# Addresses tried, in the resolver's order, when connecting to one fails.
+MAX_ADDRESSES = 3
+
+
+class UnsafeTarget(Exception):
+    """A webhook URL this server will not send to; ``message`` says why, for the developer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked webhook URL and the addresses a delivery may connect to."""
+
+    scheme: str
+    host: str  # the host name, ASCII (IDNA), lower case; an IPv6 address without brackets
+    port: int
+    path: str  # path and query, at least "/"
+    addresses: tuple[str, ...]
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+    def url_for(self, address: str) -> str:
+        """The URL with ``address`` in place of the host name (the Host header keeps the name)."""
+        host = f"[{address}]" if ":" in address else address
+        return f"{self.scheme}://{host}:{self.port}{self.path}"
+
+
+def _split(url: str) -> tuple[str, str, int, str]:
+    """Scheme, host, port and path of ``url`` after the checks that need no lookup."""
+    if not url or len(url) > MAX_URL_LENGTH:
+        raise UnsafeTarget(f"A webhook URL is 1 to {MAX_URL_LENGTH} characters.")
+    if any(character.isspace() or ord(character) < 32 for character in url):
+        raise UnsafeTarget("A webhook URL cannot contain spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UnsafeTarget("This is not a valid URL.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeTarget("A webhook URL must use https.")
+    if "@" in parts.netloc:
+        raise UnsafeTarget("A webhook URL cannot carry a user name or password.")
+    if parts.fragment:
+        raise UnsafeTarget("A webhook URL cannot have a fragment (#...).")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise UnsafeTarget("A webhook URL needs a host name.")
+    try:
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise UnsafeTarget("The host name of this URL is not valid.") from None
+    if scheme == "http" and not (settings.WEBHOOK_ALLOW_HTTP and host in LOOPBACK_HOSTS):
+        raise UnsafeTarget("A webhook URL must use https.")
+    if port == 0:
+        raise UnsafeTarget("Port 0 is not a port a server listens on.")
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return scheme, host, port or (443 if scheme == "https" else 80), path
+
+
+def _address_problem(address: str, *, loopback_allowed: bool) -> str | None:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_unspecified or ip.is_multicast:
+        return "is not an address a server can have"
+    if ip.is_loopback and loopback_allowed:
+        return None
+    if ip.is_global:
+        return None
+    if settings.WEBHOOK_ALLOW_PRIVATE:
+        return None
+    return "is a private, loopback or reserved address"
+
+
+def resolve(url: str) -> Target:
+    """Check ``url`` and look its host up; ``UnsafeTarget`` when it may not be sent to."""
+    scheme, host, port, path = _split(url)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise UnsafeTarget(f"The host name {host} could not be resolved.") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise UnsafeTarget(f"The host name {host} could not be resolved.")
+    # http is allowed to the loopback interface only (see _split), so loopback is what it reaches.
+    loopback_allowed = scheme == "http"
+    for address in addresses:
+        problem = _address_problem(address, loopback_allowed=loopback_allowed)
+        if problem:
+            raise UnsafeTarget(f"{host} resolves to {address}, which {problem}.")
+    return Target(scheme, host, port, path, tuple(addresses[:MAX_ADDRESSES]))
+
+
+def validate_webhook_url(value: str) -> None:
+    """Model field validator: the URL can be sent to now."""
+    if not value:
+        return
+    try:
+        resolve(value)
+    except UnsafeTarget as unsafe:
+        raise ValidationError(unsafe.message, code="unsafe_webhook_url") from None
