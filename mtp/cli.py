@@ -70,9 +70,6 @@ def serve(argv: list[str]) -> int:
         "--port", str(args.port),
         "--workers", str(args.workers),
         "--blocking-threads", str(args.threads),
-        # No --backpressure: it caps open connections, not requests in flight, so a value
-        # near the thread count leaves keep-alive clients beyond it waiting indefinitely.
-        # granian's default (backlog / workers) queues their requests for the threads.
         "--no-ws",
         "--log-level", "warning",
         "mtp.wsgi:application",
