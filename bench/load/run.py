@@ -12,7 +12,7 @@ What it runs, all on 127.0.0.1:
   sequences (GET /api/v1/sequences?user=<name>), every fourth time the site's home page
   (GET /), and now and then hand a draft an import of the stand-in's sequence
   (PUT /api/v1/sequence/import/<id>), paced so that ``--imports`` are handed over in the
-  run. A hand-off answered 503 is sent again after its Retry-After, as the uploader does;
+  run. A hand-off answered 503 is sent again after its Retry-After (the uploader polls);
 - PostgreSQL restarted once, ``--restart-at`` seconds into the run (``pg_ctlcluster ...
   restart`` for the cluster on the database's port, or ``--restart-command``).
 
