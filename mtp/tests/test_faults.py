@@ -11,6 +11,7 @@ from django.db import connection
 from conftest import bearer
 from mtp.lib.dbavailability import FULL
 from mtp.sequences.models import Sequence
+from mtp.sequences.queries import clear_transport_types_cache, forget_tag_ids
 from testing.faults import sqlite_full
 
 CREATE = "/api/v1/sequence/create/"
@@ -25,10 +26,13 @@ BODY = {
 
 @pytest.mark.django_db(transaction=True)
 def test_creates_that_find_the_sqlite_database_full_are_a_507_and_leave_nothing_behind(
-    client, owner_token
+    client, seeded, owner_token
 ):
     if connection.vendor != "sqlite":
         pytest.skip("the database is filled through SQLite's max_page_count")
+    # Rows remembered by this process belong to databases emptied by earlier tests.
+    clear_transport_types_cache()
+    forget_tag_ids()
     statuses = []
     # Room for a few creates, then none.
     with sqlite_full(spare_pages=6):
