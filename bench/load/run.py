@@ -429,6 +429,16 @@ def wait_for_imports(results: Results, settle: float) -> dict[str, tuple[str, st
             outcome[unique_id] = ("missing", "", 0, 0)
         else:
             outcome[unique_id] = (job.status, job.error, counts.get(unique_id, 0), job.attempts)
+    durations = [
+        (job.finished_at - job.started_at).total_seconds()
+        for job in jobs.values()
+        if job.finished_at and job.started_at
+    ]
+    if durations:
+        say(
+            f"imports took {percentile(durations, 0.5):.2f} s (median), "
+            f"{max(durations):.2f} s at most, from a worker taking the job to its end"
+        )
     return outcome
 
 
