@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "mtp.lib.dbavailability.DatabaseAvailabilityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -256,7 +257,9 @@ MAPILLARY_TIMEOUT = env_int("MAPILLARY_TIMEOUT", 30, minimum=1)
 MAPILLARY_BATCH_SIZE = env_int("MAPILLARY_BATCH_SIZE", 100, minimum=1, maximum=500)
 MAPILLARY_CONCURRENCY = env_int("MAPILLARY_CONCURRENCY", 4, minimum=1, maximum=50)
 # Retries of a failed Mapillary request, the first waiting about MAPILLARY_BACKOFF seconds.
-MAPILLARY_RETRIES = env_int("MAPILLARY_RETRIES", 5, minimum=0, maximum=20)
+# Waits double up to a minute each: 10 retries from 0.5 s add up to 2 to 4 minutes, so an
+# import rides out Mapillary down for a minute or two (mtp/imports/tests/test_faults.py).
+MAPILLARY_RETRIES = env_int("MAPILLARY_RETRIES", 10, minimum=0, maximum=20)
 MAPILLARY_BACKOFF = env_float("MAPILLARY_BACKOFF", 0.5, minimum=0)
 # A worker holds a lease on the import it runs; another worker takes over once it expires.
 IMPORT_LEASE_SECONDS = env_int("MTP_IMPORT_LEASE_SECONDS", 60, minimum=2)

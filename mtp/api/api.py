@@ -11,7 +11,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
@@ -19,6 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from mtp.api import sequences, users, vocab
 from mtp.api.errors import ApiError, api_error_response, error_response, validation_error_response
+from mtp.lib.dbavailability import database_error_response
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +115,9 @@ def on_bad_request(request: HttpRequest, error: Exception):
 
 
 @api.exception_handler(OperationalError)
-def on_database_unavailable(request: HttpRequest, error: OperationalError):
-    logger.error("API %s %s: the database is unavailable: %s", request.method, request.path, error)
-    return error_response(
-        503, "The database is not answering; try again shortly.", headers={"Retry-After": "5"}
-    )
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, error: Exception):
+    return database_error_response(request, error)
 
 
 @api.exception_handler(Exception)

@@ -19,6 +19,7 @@ sequence, and a published sequence as it was.
 
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ from django.utils import timezone
 from mtp.imports.jobs import DELETE_CHUNK, claim, fail, finish, new_worker_id, release, renew
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import TokenUnavailable, decrypt_token
+from mtp.lib.dbavailability import is_database_unavailable, is_storage_full
 from mtp.lib.geodesy import geodesic_m, path_length_m
 from mtp.mapillary.client import MapillaryError, get_image_ids, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
@@ -82,6 +84,10 @@ MAX_URL_LENGTH = 2000
 MAX_DIMENSION = 2**31 - 1
 # Images are written in transactions of at most about this many rows: short locks.
 WRITE_ROWS = 500
+STORAGE_FULL = (
+    "The server ran out of storage while importing this sequence, so nothing of the import "
+    "was kept. Try again later."
+)
 
 
 class ImportRefused(Exception):
@@ -115,8 +121,10 @@ class Heartbeat(threading.Thread):
                         self.lost.set()
                         return
                 except DatabaseError as error:
-                    # A busy database: the next beat tries again, well before the lease ends.
+                    # A busy database: the next beat tries again, well before the lease ends,
+                    # on a fresh connection (one the database dropped stays broken).
                     logger.warning("import %s: lease renewal failed: %s", self.job_id, error)
+                    connections.close_all()
         finally:
             connections.close_all()
 
@@ -203,9 +211,13 @@ def run_job(job_id: int, worker_id: str | None = None) -> str:
         heartbeat.stop()
         release(job, worker_id)
         raise
-    except Exception:
-        logger.exception("import %s: unexpected error", job.pk)
+    except Exception as error:
         heartbeat.stop()
+        if is_storage_full(error):
+            return _fail_for_lack_of_storage(job, worker_id, error, progress)
+        if is_database_unavailable(error):
+            return _give_back(job, worker_id, error)
+        logger.exception("import %s: unexpected error", job.pk)
         if not ImportJob.objects.filter(pk=job.pk).exists():
             return "gone"
         # Perhaps a passing database error: another attempt (bounded by MAX_ATTEMPTS) may work.
@@ -220,6 +232,49 @@ def run_job(job_id: int, worker_id: str | None = None) -> str:
         job.mapillary_sequence_key,
     )
     return "succeeded"
+
+
+def _give_back(job: ImportJob, worker_id: str, error: Exception) -> str:
+    """The database failed mid-import (a restart, say): queue the job again once it answers.
+
+    What was stored stays; the next attempt upserts it again. If the database does not answer
+    within a lease, the lease runs out and any worker's recovery queues the job instead.
+    """
+    logger.warning("import %s: the database failed (%s); giving the job back", job.pk, error)
+    deadline = time.monotonic() + settings.IMPORT_LEASE_SECONDS
+    wait = 0.5
+    while True:
+        # A connection the database dropped stays broken: start afresh (run_job never runs
+        # inside a transaction, but a test may).
+        if not connection.in_atomic_block:
+            connection.close()
+        try:
+            return "retrying" if release(job, worker_id) else "lost"
+        except DatabaseError as again:
+            if not is_database_unavailable(again) or time.monotonic() + wait > deadline:
+                logger.warning(
+                    "import %s: could not give the job back (%s); it runs again once its "
+                    "lease ends",
+                    job.pk,
+                    again,
+                )
+                return "interrupted"
+        time.sleep(wait)
+        wait = min(wait * 2, 5.0)
+
+
+def _fail_for_lack_of_storage(
+    job: ImportJob, worker_id: str, error: Exception, progress: Progress
+) -> str:
+    """The database is full: end the job as failed, keeping nothing of it (which frees room)."""
+    logger.error("import %s: the database is full: %s", job.pk, error)
+    try:
+        _fail(job, worker_id, STORAGE_FULL, progress)
+    except DatabaseError as again:
+        # Not even that fits: the lease runs out and the import is tried again later.
+        logger.error("import %s: could not record the failure: %s", job.pk, again)
+        return "interrupted"
+    return "failed"
 
 
 def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Progress) -> None:

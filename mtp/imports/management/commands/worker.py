@@ -1,18 +1,37 @@
 """``mtp worker``: run background tasks from the database queue, and recover lost imports and
-webhook deliveries."""
+webhook deliveries.
+
+The worker outlives its database: when the database stops answering (a PostgreSQL restart,
+a failover, a network cut), django-tasks-db's loop raises; the worker logs it, waits, and
+starts the loop again once the database answers, with fresh connections. Imports it was
+running give themselves back (``mtp.imports.importer``), or are recovered when their lease
+runs out.
+"""
 
 import logging
 import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from mtp.imports.jobs import recover_stale_jobs
+from mtp.lib.dbavailability import is_database_unavailable
 from mtp.webhooks.delivery import recover_stale_deliveries
 
 logger = logging.getLogger("mtp.imports.worker")
+
+T = TypeVar("T")
+
+# Waits between tries while the database does not answer: doubling from the first to the last.
+FIRST_WAIT_SECONDS = 0.5
+LONGEST_WAIT_SECONDS = 15.0
+# A loop that ran this long before failing was healthy: the next failure waits from the start.
+HEALTHY_SECONDS = 60.0
 
 
 def recover_periodically(stop: threading.Event, every: float) -> None:
@@ -23,11 +42,33 @@ def recover_periodically(stop: threading.Event, every: float) -> None:
             for recover in (recover_stale_jobs, recover_stale_deliveries):
                 try:
                     recover()
+                except DatabaseError as error:
+                    # A busy or briefly unreachable database: try again at the next round, on
+                    # a fresh connection (a broken one stays broken).
+                    logger.warning("%s failed: %s", recover.__name__, error)
+                    connections.close_all()
                 except Exception:
-                    # A busy or briefly unreachable database: try again at the next round.
                     logger.exception("%s failed", recover.__name__)
     finally:
         connections.close_all()
+
+
+def until_the_database_answers(action: Callable[[], T]) -> T:
+    """Run ``action``; while it fails because the database does not answer, wait and retry."""
+    wait = FIRST_WAIT_SECONDS
+    while True:
+        started = time.monotonic()
+        try:
+            return action()
+        except DatabaseError as error:
+            if not is_database_unavailable(error):
+                raise
+            if time.monotonic() - started > HEALTHY_SECONDS:
+                wait = FIRST_WAIT_SECONDS
+            logger.warning("the database is unavailable (%s); trying again in %.1f s", error, wait)
+            connections.close_all()
+            time.sleep(wait)
+            wait = min(wait * 2, LONGEST_WAIT_SECONDS)
 
 
 class Command(BaseCommand):
@@ -41,10 +82,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # Imports whose worker died while this one was down go back in the queue first.
-        recovered = recover_stale_jobs()
+        recovered = until_the_database_answers(recover_stale_jobs)
         if recovered:
             logger.info("queued again %s imports whose worker had stopped", recovered)
-        recovered = recover_stale_deliveries()
+        recovered = until_the_database_answers(recover_stale_deliveries)
         if recovered:
             logger.info("queued again %s webhook deliveries whose worker had stopped", recovered)
         stop = threading.Event()
@@ -55,14 +96,16 @@ class Command(BaseCommand):
             ).start()
         extra = ["--batch"] if options["batch"] else []
         try:
-            call_command(
-                "db_worker",
-                "--queue-name",
-                "*",
-                "--interval",
-                str(options["interval"]),
-                "--no-reload",
-                *extra,
+            until_the_database_answers(
+                lambda: call_command(
+                    "db_worker",
+                    "--queue-name",
+                    "*",
+                    "--interval",
+                    str(options["interval"]),
+                    "--no-reload",
+                    *extra,
+                )
             )
         finally:
             stop.set()
