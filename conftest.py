@@ -10,7 +10,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from mtp.accounts.models import User
 from mtp.api.auth import forget_applications
 
-pytest_plugins = ["testing.fake_mapillary.fixtures"]
+pytest_plugins = ["testing.fake_mapillary.fixtures", "testing.redis"]
 
 AccessToken = get_access_token_model()
 Application = get_application_model()

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
 from ninja import Query, Router
-from ninja.throttling import UserRateThrottle
 
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
@@ -32,6 +31,7 @@ from mtp.api.formats import (
     json_response,
     negotiate,
 )
+from mtp.api.limits import check_import
 from mtp.api.pagination import Ordering, next_link, page
 from mtp.api.schemas import (
     ErrorOut,
@@ -67,8 +67,6 @@ router = Router(tags=["sequences"])
 DEFAULT_RADIUS_M = 1000.0
 # Seconds a client should wait when Mapillary is unreachable and said nothing about it.
 MAPILLARY_RETRY_AFTER = 60
-# Each import call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
-IMPORT_THROTTLE = UserRateThrottle("30/m")
 
 ORDERINGS = {
     "newest": Ordering("newest", "published_at", kind=datetime),
@@ -326,7 +324,6 @@ def create_sequence(request: HttpRequest):
 @router.put(
     "/sequence/import/{uuid:unique_id}",
     auth=token_auth,
-    throttle=[IMPORT_THROTTLE],
     response={
         200: SequenceWriteOut | ImportAcceptedOut,
         202: ImportAcceptedOut,
@@ -355,6 +352,8 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
+    # Each call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
+    check_import(request)
     owned_sequence(request, unique_id)
     payload = validate_body(request, ImportIn)
     mapillary_user = None

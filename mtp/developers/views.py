@@ -30,11 +30,12 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
-from mtp.developers import ratelimit
 from mtp.developers.forms import ApplicationForm, ConsentForm, UserCodeForm
 from mtp.developers.models import FLOWS, Application
 from mtp.developers.oauth2 import DeviceGrant, digest
+from mtp.lib import ratelimit
 from mtp.lib.http import client_ip
+from mtp.lib.ratelimit import Policy
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -109,18 +110,15 @@ class OAuthEndpointMixin:
     rate_scope = "oauth"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        retry_after = ratelimit.hit(
-            self.rate_scope,
+        usage = ratelimit.hit(
+            Policy(self.rate_scope, settings.OAUTH_RATE_LIMIT, settings.OAUTH_RATE_WINDOW),
             client_ip(request),
-            settings.OAUTH_RATE_LIMIT,
-            settings.OAUTH_RATE_WINDOW,
         )
-        if retry_after is not None:
+        if usage.exceeded:
             response = _oauth_error(
                 429,
                 "temporarily_unavailable",
                 "Too many requests from this address; try again later.",
-                Retry_After=str(retry_after),
             )
         elif problem := _malformed(request):
             response = _oauth_error(400, "invalid_request", problem)
@@ -129,7 +127,7 @@ class OAuthEndpointMixin:
         if response.status_code == 401 and b'"invalid_client"' in response.content:
             # RFC 6749 section 5.2: name the scheme the client can authenticate with.
             response["WWW-Authenticate"] = 'Basic realm="oauth"'
-        return _no_store(response)
+        return _no_store(ratelimit.apply_headers(response, usage))
 
     def http_method_not_allowed(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return _oauth_error(405, "invalid_request", "Use POST.", Allow="POST")
@@ -375,19 +373,14 @@ class DeviceUserCodeView(dot_views.DeviceUserCodeView):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # Code attempts count per user and per address, like log-in attempts.
+        policy = Policy("device-code", settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_WINDOW)
         for ident in (f"user:{request.user.pk}", f"ip:{client_ip(request)}"):
-            retry_after = ratelimit.hit(
-                "device-code",
-                ident,
-                settings.LOGIN_FAILURE_LIMIT,
-                settings.LOGIN_FAILURE_WINDOW,
-            )
-            if retry_after is not None:
+            usage = ratelimit.hit(policy, ident)
+            if usage.exceeded:
                 response = self.render_to_response(
                     self.get_context_data(throttled=True), status=429
                 )
-                response["Retry-After"] = str(retry_after)
-                return response
+                return ratelimit.apply_headers(response, usage)
         return super().post(request, *args, **kwargs)
 
     def get_success_url(self) -> str:

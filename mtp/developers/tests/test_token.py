@@ -9,7 +9,6 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from conftest import bearer
-from mtp.developers import ratelimit
 from mtp.developers.models import RedeemedCode
 from mtp.developers.oauth2 import digest
 from mtp.developers.tests.conftest import (
@@ -21,6 +20,7 @@ from mtp.developers.tests.conftest import (
     pkce_pair,
     redirect_params,
 )
+from mtp.lib import ratelimit
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
