@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Prepare this checkout: system libraries, a virtual environment in .venv, the project installed.
-# Usage: scripts/setup.sh [--postgis] [--browser]
+# Usage: scripts/setup.sh [--postgis] [--browser] [--redis]
 #   --postgis   also install PostGIS for the machine's PostgreSQL (the test suite's second run)
 #   --browser   also install Chromium for the browser tests
+#   --redis     also install redis-server for the Redis cache tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_postgis=0
 want_browser=0
+want_redis=0
 for arg in "$@"; do
   case "$arg" in
     --postgis) want_postgis=1 ;;
     --browser) want_browser=1 ;;
+    --redis) want_redis=1 ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +35,9 @@ if [ "$want_postgis" = 1 ]; then
 fi
 if [ "$want_browser" = 1 ]; then
   packages+=(chromium)
+fi
+if [ "$want_redis" = 1 ]; then
+  packages+=(redis-server)
 fi
 
 missing=()
