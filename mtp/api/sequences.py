@@ -62,7 +62,8 @@ from mtp.sequences.queries import (
     transport_types_by_name,
 )
 
-router = Router(tags=["sequences"])
+# by_alias: the document names fields as the replies do ("import", not import_).
+router = Router(tags=["sequences"], by_alias=True)
 
 DEFAULT_RADIUS_M = 1000.0
 # Seconds a client should wait when Mapillary is unreachable and said nothing about it.
