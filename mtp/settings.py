@@ -59,7 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "mtp.developers.middleware.FrameAncestorsMiddleware",
+    # Content-Security-Policy on every response but static files (mtp/lib/security.py).
+    "mtp.lib.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "mtp.urls"

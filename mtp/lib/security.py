@@ -1,0 +1,127 @@
+"""A Content-Security-Policy on every response (the other security headers are Django's).
+
+Django's SecurityMiddleware and XFrameOptionsMiddleware already send ``X-Content-Type-Options:
+nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Options: DENY``
+(see SECURE_* and X_FRAME_OPTIONS in settings). This middleware adds the CSP:
+
+- Site pages (HTML): nothing inline, nothing from another site but the base map's tiles.
+  ``form-action 'self'``: every form posts to this site. The OAuth consent pages answer their
+  form with a redirect to the application (``app.mtp.desktop://app#access_token=...``), and
+  Chromium applies ``form-action`` to that redirect as well, so those pages set their own
+  policy without it (mtp.developers.views.SIGN_IN_PAGE_CSP); a response that already has a
+  policy keeps it.
+- The admin (``/admin/``): Django's map widget for geometries runs an inline script and loads
+  OpenLayers from cdn.jsdelivr.net with OpenStreetMap tiles, and parts of the admin use
+  inline styles, so its pages allow those. Only staff see them.
+- The API's documentation page (Swagger UI): its stylesheet and script are same-origin files,
+  but the UI writes ``style`` attributes and uses ``data:`` images; styles may be inline.
+- Anything that is not HTML (JSON, GeoJSON, GPX, tiles): ``default-src 'none'``: such a reply
+  opened in a browser runs and loads nothing, and cannot be framed.
+
+Static files are answered by WhiteNoise before this middleware runs, so scripts (the map's
+worker among them) carry no policy of their own and run under their page's.
+"""
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+HEADER = "Content-Security-Policy"
+DEFAULT_BASEMAP = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+ADMIN_ORIGINS = "https://cdn.jsdelivr.net"
+ADMIN_TILES = "https://tile.openstreetmap.org"
+
+NOT_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _origin(url: str) -> str:
+    """The origin of a tile URL template ("" for none); a placeholder host covers subdomains."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc
+    if "{" in host and "." in host:
+        # {s}.tile.example.org: any subdomain of tile.example.org.
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
+def _join(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def page_policy() -> str:
+    """The policy of the site's pages."""
+    basemap = _origin(getattr(settings, "MTP_BASEMAP_TILE_URL", DEFAULT_BASEMAP))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            _join("img-src 'self' data:", basemap),
+            _join("connect-src 'self'", basemap),
+            "worker-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+ADMIN_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        f"script-src 'self' 'unsafe-inline' {ADMIN_ORIGINS}",
+        f"style-src 'self' 'unsafe-inline' {ADMIN_ORIGINS}",
+        f"img-src 'self' data: {ADMIN_TILES}",
+        f"connect-src 'self' {ADMIN_TILES}",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+DOCS_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def policy_for(request: HttpRequest, response: HttpResponse) -> str:
+    """The policy a response gets when its view set none."""
+    content_type = response.get("Content-Type", "")
+    if not content_type.startswith("text/html"):
+        return NOT_HTML_POLICY
+    path = request.path_info
+    if path.startswith("/admin/"):
+        return ADMIN_POLICY
+    if path.rstrip("/") == "/api/v1/docs":
+        return DOCS_POLICY
+    return page_policy()
+
+
+class ContentSecurityPolicyMiddleware:
+    """Set ``Content-Security-Policy`` on every response that has none (see the module doc)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if HEADER not in response:
+            response[HEADER] = policy_for(request, response)
+        return response
