@@ -1,0 +1,279 @@
+"""Every route of the site and the API, called by someone else: nothing of the owner's leaks.
+
+Olivia (the owner) has a draft, an import running with her Mapillary token, an application of
+her own with a secret, a device waiting for her approval and an access token. Oscar (another
+user, signed in and with a token of his own) and an anonymous visitor then call every URL
+pattern of the project with Olivia's ids filled in, with every method. No reply may carry
+anything private of Olivia's, no reply may be a 5xx, and afterwards all her things are as
+they were.
+
+A route added to the project must be added to ROUTES below (with how to fill in any new
+parameter in PARAMETERS), so that nobody forgets to think about who may see it. The admin is
+walked as a whole: every model registered there is covered without a change here.
+"""
+
+import json
+import secrets
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from oauth2_provider.models import get_access_token_model
+
+from conftest import bearer, issue_token
+from mtp.api.tests.conftest import make_sequence
+from mtp.developers.models import Application
+from mtp.developers.oauth2 import DeviceGrant
+from mtp.imports.models import ImportJob
+from mtp.imports.tokens import encrypt_token
+from mtp.sequences.models import Sequence
+from testing.routes import routes
+
+AccessToken = get_access_token_model()
+
+# Every route outside the admin. Pages, the OAuth endpoints and the API alike: each is walked.
+ROUTES = {
+    "healthz",
+    ".well-known/oauth-authorization-server",
+    "api/v1/authorize",
+    "accounts/authorize",
+    "api/v1/token",
+    "api/v1/revoke",
+    "api/v1/introspect",
+    "api/v1/device_authorization",
+    "device",
+    "device/<str:client_id>/<str:user_code>",
+    "developers/",
+    "developers/register/",
+    "developers/<int:pk>/",
+    "developers/<int:pk>/edit/",
+    "developers/<int:pk>/delete/",
+    "developers/<int:pk>/secret/",
+    "developers/authorized/<int:pk>/revoke/",
+    r"api/v1/tiles/^(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.mvt$",
+    "api/v1/tiles/^(?P<rest>.*)$",
+    "api/v1/",
+    "api/v1/openapi.json",
+    "api/v1/openapi.json/",
+    "api/v1/docs",
+    "api/v1/docs/",
+    "api/v1/me",
+    "api/v1/me/",
+    "api/v1/sequence/create",
+    "api/v1/sequence/create/",
+    "api/v1/sequence/import/<uuidstr:unique_id>",
+    "api/v1/sequence/import/<uuidstr:unique_id>/",
+    "api/v1/sequence/<uuidstr:unique_id>",
+    "api/v1/sequence/<uuidstr:unique_id>/",
+    "api/v1/sequence/<uuidstr:unique_id>/images",
+    "api/v1/sequence/<uuidstr:unique_id>/images/",
+    "api/v1/sequences",
+    "api/v1/sequences/",
+    "api/v1/transport-types",
+    "api/v1/transport-types/",
+    "api/v1/tags",
+    "api/v1/tags/",
+    "accounts/login/",
+    "accounts/logout/",
+    "accounts/signup/",
+    "accounts/settings/",
+    "accounts/users/<str:username>/",
+    "",
+    "sequences/<uuid:unique_id>/",
+}
+
+URLENCODED = "application/x-www-form-urlencoded"
+METHODS = ("get", "post", "put", "patch", "delete")
+# A body that would be valid for most forms and API writes, so that a missing ownership check
+# shows as a change rather than hiding behind a validation error.
+FORM = {
+    "name": "Taken over",
+    "description": "Taken over",
+    "transport_type": "Walk",
+    "tag": "taken",
+    "strava": "1",
+    "action": "accept",
+    "allow": "Authorize",
+    "user_code": "",
+    "token": "",
+    "client_type": "public",
+    "grant_types": "authorization-code",
+    "redirect_uris": "https://taken.example.org/cb",
+    "display_name": "Taken over",
+    "email": "taken@example.org",
+}
+
+
+@pytest.fixture
+def olivia(owner, app, other_user, settings) -> dict:
+    """Olivia's private things, and the text of each that nobody else may ever see."""
+    settings.MTP_API_RATE_TOKEN = 0
+    settings.MTP_API_RATE_ADDRESS = 0
+    settings.MTP_API_RATE_TILES = 0
+    settings.OAUTH_RATE_LIMIT = 100_000
+    settings.LOGIN_FAILURE_LIMIT = 100_000
+    draft = make_sequence(
+        owner,
+        name="Olivia's secret draft",
+        status="draft",
+        route=[],
+        images=False,
+        description="the private description",
+    )
+    importing = make_sequence(owner, name="Olivia's hidden route", status="importing")
+    mapillary_token = "MLY|4242|olivias-mapillary-token"
+    ImportJob.objects.create(
+        sequence=importing,
+        mapillary_sequence_key="olivias-key",
+        token_ciphertext=encrypt_token(mapillary_token),
+    )
+    published = make_sequence(owner, name="Olivia's public walk")
+    client_secret = secrets.token_urlsafe(32)
+    own_app = Application.objects.create(
+        name="Olivia's private app",
+        user=owner,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        extra_grant_types=Application.GRANT_DEVICE_CODE,
+        redirect_uris="https://olivia.example.org/cb",
+        client_secret=client_secret,
+    )
+    device = Client().post(
+        "/api/v1/device_authorization",
+        urlencode({"client_id": own_app.client_id, "client_secret": client_secret}),
+        content_type=URLENCODED,
+    )
+    assert device.status_code == 200, device.content
+    device = device.json()
+    token = issue_token(owner, app)
+    return {
+        "draft": draft,
+        "importing": importing,
+        "published": published,
+        "app": own_app,
+        "device": DeviceGrant.objects.get(user_code=device["user_code"]),
+        "token": token,
+        "secrets": [
+            "Olivia's secret draft",
+            "the private description",
+            "Olivia's hidden route",
+            "olivias-mapillary-token",
+            "olivias-key",
+            owner.email,
+            token,
+            client_secret,
+            device["device_code"],
+        ],
+    }
+
+
+def parameter_values(olivia: dict) -> dict[str, list]:
+    """For each route parameter, Olivia's values to try."""
+    draft, importing, own_app = olivia["draft"], olivia["importing"], olivia["app"]
+    return {
+        "unique_id": [draft.unique_id, importing.unique_id],
+        "pk": [own_app.pk],
+        "username": [olivia["draft"].owner.username],
+        "client_id": [own_app.client_id],
+        "user_code": [olivia["device"].user_code],
+        "z": ["0"],
+        "x": ["0"],
+        "y": ["0"],
+        "rest": ["anything"],
+        # The admin's.
+        "object_id": [draft.pk, draft.owner.pk, own_app.pk],
+        "id": [draft.owner.pk],
+        "app_label": ["sequences"],
+        "content_type_id": [ContentType.objects.get_for_model(Sequence).pk],
+        "url": ["anything"],
+    }
+
+
+def urls(route, values: dict[str, list]) -> list[str]:
+    missing = [name for name in route.parameters if name not in values]
+    assert not missing, f"{route.pattern}: say in parameter_values how to fill {missing}"
+    filled = [{}]
+    for name in route.parameters:
+        filled = [{**done, name: value} for done in filled for value in values[name]]
+    return [route.url(each) for each in filled]
+
+
+def test_every_route_is_known_to_this_walk(db):
+    found = {route.pattern for route in routes() if not route.pattern.startswith("admin/")}
+    assert found - ROUTES == set(), "new routes: add them to ROUTES (and think who may see them)"
+    assert ROUTES - found == set(), "routes that are gone: remove them from ROUTES"
+
+
+def test_every_api_operation_is_among_the_routes(client, db):
+    document = client.get("/api/v1/openapi.json").json()
+    patterns = {route.pattern for route in routes()}
+    for path in document["paths"]:
+        assert path.removeprefix("/").replace("{unique_id}", "<uuidstr:unique_id>") in patterns
+
+
+def assert_nothing_of_olivias(response, secrets_: list[str], where: str) -> None:
+    assert response.status_code < 500, f"{where}: {response.status_code}"
+    text = b"".join(response) if response.streaming else response.content
+    headers = json.dumps(dict(response.items()))
+    for secret in secrets_:
+        assert secret.encode() not in text, f"{where} shows {secret!r}"
+        assert secret not in headers, f"{where} shows {secret!r} in a header"
+
+
+def walk(clients: dict[str, Client], olivia: dict, headers: dict[str, dict]) -> int:
+    values = parameter_values(olivia)
+    calls = 0
+    for route in routes():
+        for url in urls(route, values):
+            for who, client in clients.items():
+                for method in METHODS:
+                    if method in ("get", "delete"):
+                        response = getattr(client, method)(url, **headers[who])
+                    elif method == "post":
+                        response = client.post(
+                            url, urlencode(FORM), content_type=URLENCODED, **headers[who]
+                        )
+                    else:
+                        response = getattr(client, method)(
+                            url, json.dumps(FORM), content_type="application/json", **headers[who]
+                        )
+                    calls += 1
+                    assert_nothing_of_olivias(
+                        response, olivia["secrets"], f"{method.upper()} {url} as {who}"
+                    )
+    return calls
+
+
+def assert_olivias_things_are_as_they_were(olivia: dict) -> None:
+    draft = Sequence.objects.get(pk=olivia["draft"].pk)
+    assert (draft.name, draft.status) == ("Olivia's secret draft", "draft")
+    assert draft.strava == ""
+    assert list(draft.tags.all()) == []
+    assert Sequence.objects.get(pk=olivia["importing"].pk).name == "Olivia's hidden route"
+    assert Sequence.objects.get(pk=olivia["published"].pk).name == "Olivia's public walk"
+    own_app = Application.objects.get(pk=olivia["app"].pk)
+    assert (own_app.name, own_app.redirect_uris) == (
+        "Olivia's private app",
+        "https://olivia.example.org/cb",
+    )
+    assert own_app.client_secret == olivia["app"].client_secret
+    assert (
+        DeviceGrant.objects.get(pk=olivia["device"].pk).status == DeviceGrant.AUTHORIZATION_PENDING
+    )
+    owner = draft.owner
+    owner.refresh_from_db()
+    assert owner.email == "olivia@example.org"
+    assert owner.is_active
+    response = Client().get("/api/v1/me", **bearer(olivia["token"]))
+    assert response.status_code == 200
+
+
+def test_nobody_else_sees_or_changes_anything_of_the_owner(olivia, other_user, other_token):
+    oscar = Client()
+    oscar.force_login(other_user)
+    clients = {"anonymous": Client(), "oscar": oscar, "oscar's app": Client()}
+    headers = {"anonymous": {}, "oscar": {}, "oscar's app": bearer(other_token)}
+    calls = walk(clients, olivia, headers)
+    assert calls > 1000
+    assert_olivias_things_are_as_they_were(olivia)
