@@ -1,5 +1,6 @@
 """Shared test personas: the owner, another user, the app acting for them, and their tokens."""
 
+import importlib
 import secrets
 from datetime import timedelta
 
@@ -29,6 +30,26 @@ def _static_files_without_collectstatic(settings):
     forget_applications()
     # Same algorithm and "pbkdf2_sha256$" prefix as production, fewer iterations.
     settings.PASSWORD_HASHERS = ["testing.hashers.QuickPBKDF2PasswordHasher"]
+
+
+@pytest.fixture
+def seeded(transactional_db) -> None:
+    """What the migrations put in the database, for tests that commit for real.
+
+    Such tests (``transaction=True``) run after all others, and each one empties the database
+    when it ends: the next finds neither the website's own application (``mtp-web``) nor the
+    transport types. This puts them back, with the migrations' own functions.
+    """
+    from django.apps import apps
+    from django.core.cache import cache
+
+    # Nor do they empty the cache table, where rate-limit counts from earlier ones stay.
+    cache.clear()
+    for module, function in [
+        ("mtp.developers.migrations.0003_first_party_application", "create_web_application"),
+        ("mtp.sequences.migrations.0002_seed_transport_types", "seed"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

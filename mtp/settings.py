@@ -11,6 +11,7 @@ from mtp.lib.env import (
     env_path,
     env_redis_url,
     env_str,
+    env_tile_url,
     env_url,
     persistent_secret,
 )
@@ -165,7 +166,9 @@ if DEBUG:
 # Security headers on every response; TLS-only settings when the instance sits behind TLS.
 MTP_TLS = env_bool("MTP_TLS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# No referrer ever goes to another site. Not "no-referrer": with it, browsers send
+# "Origin: null" on the site's own form posts, and the CSRF check refuses them.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -255,6 +258,17 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # How long browsers and caches may keep a vector tile, in seconds.
 TILES_MAX_AGE = env_int("MTP_TILES_MAX_AGE", 300, minimum=0)
+
+# The website's base map under the routes: a raster tile URL template, empty for none, and
+# the attribution its provider asks for (HTML, shown on every map).
+MTP_BASEMAP_TILE_URL = env_tile_url(
+    "MTP_BASEMAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+MTP_BASEMAP_ATTRIBUTION = env_str(
+    "MTP_BASEMAP_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+MTP_BASEMAP_MAX_ZOOM = env_int("MTP_BASEMAP_MAX_ZOOM", 19, minimum=0, maximum=24)
 
 # Mapillary Graph API v4.
 MAPILLARY_API_URL = env_url("MAPILLARY_API_URL", "https://graph.mapillary.com")

@@ -2,8 +2,10 @@
 # Prepare this checkout: system libraries, a virtual environment in .venv, the project installed.
 # Usage: scripts/setup.sh [--postgis] [--browser] [--redis]
 #   --postgis   also install PostGIS for the machine's PostgreSQL (the test suite's second run)
-#   --browser   also install Chromium for the browser tests
+#   --browser   also install Chromium for the browser tests (Debian's package; no browser download)
 #   --redis     also install redis-server for the Redis cache tests
+# Node.js and npm install the website's front-end packages (the map library) from
+# package-lock.json; the files the site serves are copied into mtp/web/static/vendor/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +36,10 @@ if [ "$want_postgis" = 1 ]; then
   packages+=("postgresql-${pg_major:-15}-postgis-3")
 fi
 if [ "$want_browser" = 1 ]; then
-  packages+=(chromium)
+  packages+=(chromium fonts-dejavu-core)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
 fi
 if [ "$want_redis" = 1 ]; then
   packages+=(redis-server)
@@ -50,6 +55,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     say "  GDAL, GEOS, PROJ, the SpatiaLite SQLite extension, Python 3.11+ with venv"
     [ "$want_postgis" = 1 ] && say "  PostGIS 3 for your PostgreSQL"
     [ "$want_browser" = 1 ] && say "  Chromium"
+    command -v npm >/dev/null 2>&1 || say "  Node.js with npm"
     exit 1
   fi
   sudo=""
@@ -107,4 +113,23 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
   echo "$digest" > "$stamp"
+fi
+
+# The website's front-end packages, installed when package-lock.json changed since the last
+# install, then the files the site serves copied where Django's static files finder sees them.
+vendor=mtp/web/static/vendor
+npm_stamp=node_modules/.mtp-installed
+npm_digest=$(sha256sum package.json package-lock.json | sha256sum | cut -d' ' -f1)
+if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_digest" ] \
+   || [ ! -f "$vendor/maplibre-gl/maplibre-gl.mjs" ]; then
+  say "installing the front-end packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  rm -rf "$vendor/maplibre-gl"
+  mkdir -p "$vendor/maplibre-gl"
+  cp node_modules/maplibre-gl/dist/maplibre-gl.mjs \
+     node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs \
+     node_modules/maplibre-gl/dist/maplibre-gl.css \
+     node_modules/maplibre-gl/LICENSE.txt \
+     "$vendor/maplibre-gl/"
+  echo "$npm_digest" > "$npm_stamp"
 fi

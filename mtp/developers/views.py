@@ -48,7 +48,9 @@ SIGN_IN_PAGE_CSP = (
 
 def _sign_in_page(response: HttpResponse) -> HttpResponse:
     response["Content-Security-Policy"] = SIGN_IN_PAGE_CSP
-    response["Referrer-Policy"] = "no-referrer"
+    # Nothing (the authorization request's state, say) leaks to other sites; same-origin, not
+    # no-referrer, so that the consent form's post carries this site's Origin for CSRF.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Frame-Options"] = "DENY"
     response["Cache-Control"] = "no-store"
     return response
@@ -239,7 +241,15 @@ class TokenView(OAuthEndpointMixin, dot_views.TokenView):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # Device codes too go through oauthlib, which asks Validator.validate_device_code.
-        return self.authorization_flow_token_response(request)
+        # Not DOT's authorization_flow_token_response: it reads the new token back from the
+        # database to send app_authorized (which nothing here listens to), and a replay of
+        # the code racing this exchange may already have revoked that token (RFC 6749
+        # 4.1.2), which made the read fail with a 500.
+        _url, headers, body, status = self.create_token_response(request)
+        response = HttpResponse(content=body, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -99,6 +99,20 @@ def env_redis_url(name: str) -> str:
     return raw
 
 
+def env_tile_url(name: str, default: str) -> str:
+    """A map tile URL template: http(s) with ``{z}``, ``{x}`` and ``{y}``, or empty for none."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an http(s) URL")
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in raw]
+    if missing:
+        raise ImproperlyConfigured(f"{name}={raw!r} lacks {', '.join(missing)}")
+    return raw
+
+
 def env_path(name: str, default: str) -> Path:
     """A filesystem path, made absolute."""
     raw = os.environ.get(name, default)

@@ -6,5 +6,11 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("explore/results", views.explore_results, name="explore-results"),
     path("sequences/<uuid:unique_id>/", views.sequence_detail, name="sequence"),
+    path("my/", views.my_sequences, name="my"),
+    path("my/progress.json", views.my_progress, name="my-progress"),
+    path("my/sequences/<uuid:unique_id>/edit/", views.sequence_edit, name="edit"),
+    path("my/sequences/<uuid:unique_id>/delete/", views.sequence_delete, name="delete"),
+    path("my/sequences/<uuid:unique_id>/import/", views.sequence_import, name="import"),
 ]

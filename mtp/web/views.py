@@ -1,11 +1,46 @@
-"""Server-rendered pages, and the health check."""
+"""Server-rendered pages: explore, a sequence's page, my sequences; and the health check.
 
-from django.db import DatabaseError, connection
+Pages that change data are plain forms with CSRF, acting on the models for their owner only:
+anyone else's sequence is a 404, exactly like one that does not exist.
+"""
+
+import logging
+import math
+from datetime import UTC, datetime, time, timedelta
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
 
-from mtp.sequences.models import Sequence
+from mtp.api.formats import GEOJSON, json_response
+from mtp.api.sequences import feature, gpx_response, sequence_data
+from mtp.imports.jobs import ImportRequestError, request_import
+from mtp.imports.models import ImportJob
+from mtp.mapillary.client import MapillaryError, get_me
+from mtp.sequences.models import Image, Sequence
+from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
+from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
+from mtp.web.maps import map_config, published_extent
+
+logger = logging.getLogger(__name__)
+
+RESULTS_PER_PAGE = 20
+# Filters the tiles cannot apply themselves (text, tags) are drawn from this many matches.
+MAP_MATCHES_LIMIT = 1000
+# Photo points drawn on a sequence's map; longer sequences show every n-th photo.
+MAP_POINTS_LIMIT = 2000
+# Someone is waiting on the page: one retry when Mapillary fails, then say so.
+MAPILLARY_RETRIES = 1
 
 
 @never_cache
@@ -22,25 +57,367 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    sequences = (
-        Sequence.objects.filter(status=Sequence.Status.PUBLISHED)
-        .select_related("owner", "transport_type")
-        .order_by("-published_at", "-id")[:50]
+# -- explore ----------------------------------------------------------------------------------
+
+
+def _day_start(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def explore_queryset(filters: dict):
+    """Published sequences matching the explore filters (already cleaned), newest first."""
+    queryset = Sequence.objects.published()
+    if filters.get("bbox"):
+        queryset = queryset.in_bbox(*filters["bbox"])
+    if filters.get("type"):
+        kind = transport_types_by_name().get(filters["type"].lower())
+        if kind is None:
+            return queryset.none()
+        queryset = queryset.of_transport_type(kind)
+    if filters.get("tag"):
+        queryset = queryset.with_all_tags(filters["tag"])
+    if filters.get("start"):
+        queryset = queryset.filter(captured_at_start__gte=_day_start(filters["start"]))
+    if filters.get("end"):
+        end = _day_start(filters["end"]) + timedelta(days=1)
+        queryset = queryset.filter(captured_at_start__lt=end)
+    if filters.get("q"):
+        queryset = queryset.matching_text(filters["q"])
+    return (
+        queryset.select_related("owner", "transport_type")
+        .defer("geometry")
+        .order_by("-published_at", "-id")
     )
-    return render(request, "web/home.html", {"sequences": sequences})
 
 
-def sequence_detail(request: HttpRequest, unique_id) -> HttpResponse:
-    sequence = get_object_or_404(
-        Sequence.objects.select_related("owner", "transport_type", "camera_make", "camera_model"),
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _results_context(request: HttpRequest) -> dict:
+    form = ExploreForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return {"form": form, "page": None, "map_matches": None}
+    filters = form.cleaned_data if form.is_bound else {}
+    queryset = explore_queryset(filters)
+    paginator = Paginator(queryset, RESULTS_PER_PAGE)
+    page = paginator.get_page(_page_number(request))
+    tags = tag_names_by_sequence([sequence.pk for sequence in page])
+    for sequence in page:
+        sequence.tag_names = tags.get(sequence.pk, [])
+    map_matches = None
+    if filters.get("q") or filters.get("tag"):
+        # The tiles carry no text or tags: the map shows these matches only.
+        ids = queryset.values_list("unique_id", flat=True)[:MAP_MATCHES_LIMIT]
+        map_matches = [str(unique_id) for unique_id in ids]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "form": form,
+        "page": page,
+        "in_area": bool(filters.get("bbox")),
+        "query": query.urlencode(),
+        "map_matches": map_matches,
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Explore: every published sequence on the map, filters, and a list that follows the map."""
+    context = _results_context(request)
+    form = context["form"]
+    context["more_filters"] = form.is_bound and any(
+        form.data.get(name) for name in ("type", "tag", "start", "end")
+    )
+    groups = transport_type_choices(with_groups=False)
+    context["map_config"] = map_config(
+        request,
+        extent=published_extent(),
+        transportTypes={group: [name for name, _ in options] for group, options in groups},
+        resultsUrl=reverse("web:explore-results"),
+    )
+    return render(request, "web/home.html", context)
+
+
+@require_GET
+def explore_results(request: HttpRequest) -> HttpResponse:
+    """The explore page's result list alone, for the page's script to swap in as the map moves."""
+    return render(request, "web/_results.html", _results_context(request))
+
+
+# -- a sequence's page ------------------------------------------------------------------------
+
+
+def _visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
+    """A published sequence, or the viewer's own in any state; 404 otherwise."""
+    return get_object_or_404(
+        Sequence.objects.visible_to(request.user).select_related(
+            "owner", "transport_type__parent", "camera_make", "camera_model"
+        ),
         unique_id=unique_id,
     )
-    if not sequence.is_public and sequence.owner_id != request.user.pk:
-        # Drafts are invisible to everyone but their owner: the same 404 as a missing one.
-        return render(request, "404.html", status=404)
+
+
+def _download(sequence: Sequence, kind: str) -> HttpResponse:
+    """The sequence as a GeoJSON Feature or a GPX track, as the API renders it, to save."""
+    if kind == "gpx":
+        response = gpx_response(sequence)
+    elif kind == "geojson":
+        data = sequence_data(sequence, tags=tag_names_by_sequence([sequence.pk])[sequence.pk])
+        response = json_response(feature(sequence, data), media_type=GEOJSON)
+    else:
+        return HttpResponse(
+            "Unknown format: use format=geojson or format=gpx.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    name = slugify(sequence.name) or "sequence"
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{str(sequence.unique_id)[:8]}.{kind}"'
+    )
+    return response
+
+
+def _route_data(sequence: Sequence) -> dict:
+    """The route and photo points for the page's map (GeoJSON coordinates, lon/lat)."""
+    images = Image.objects.filter(sequence=sequence).order_by("position", "id")
+    total = sequence.image_count or images.count()
+    step = max(1, math.ceil(total / MAP_POINTS_LIMIT))
+    points = []
+    for index, (key, point, captured_at) in enumerate(
+        images.values_list("mapillary_key", "point", "captured_at").iterator(chunk_size=2000)
+    ):
+        if index % step:
+            continue
+        points.append(
+            {
+                "key": key,
+                "n": index + 1,
+                "lon": round(point.x, 7),
+                "lat": round(point.y, 7),
+                "at": captured_at.strftime("%Y-%m-%d %H:%M:%S UTC") if captured_at else None,
+            }
+        )
+    route = [list(coords) for coords in sequence.geometry] if sequence.geometry else []
+    box = None
+    if sequence.bbox_west is not None:
+        box = [sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north]
+    return {"route": route, "points": points, "bbox": box, "total": total}
+
+
+def strava_url(value: str) -> str:
+    """The Strava activity's address: from its number, or the https link itself."""
+    value = value.strip()
+    if value.isdigit():
+        return f"https://www.strava.com/activities/{value}"
+    if value.startswith("https://www.strava.com/") or value.startswith("https://strava.com/"):
+        return value
+    return ""
+
+
+def explore_hash(box: list[float] | None) -> str:
+    """The explore map's URL fragment (``map=zoom/lat/lon``) that frames the box."""
+    if box is None:
+        return ""
+    west, south, east, north = box
+    span = max(east - west, (north - south) * 1.5, 1e-6)
+    zoom = max(2, min(16, math.floor(math.log2(360 / span)) - 1))
+    return f"map={zoom}/{(south + north) / 2:.5f}/{(west + east) / 2:.5f}"
+
+
+def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    """A sequence's page; with ``?format=geojson`` or ``?format=gpx``, its route to download."""
+    sequence = _visible_sequence(request, unique_id)
+    if "format" in request.GET:
+        return _download(sequence, request.GET["format"])
+    is_owner = sequence.owner_id == request.user.pk
+    route = _route_data(sequence)
+    first_image = route["points"][0]["key"] if route["points"] else None
+    latest_job = None
+    if is_owner:
+        latest_job = ImportJob.objects.filter(sequence=sequence).defer("token_ciphertext").first()
+    context = {
+        "sequence": sequence,
+        "tags": list(sequence.tags.order_by("name")),
+        "is_owner": is_owner,
+        "job": latest_job,
+        "mapillary_url": (
+            f"https://www.mapillary.com/app/?pKey={first_image}&focus=photo" if first_image else ""
+        ),
+        "strava_url": strava_url(sequence.strava) if sequence.strava else "",
+        "has_route": bool(route["points"] or route["route"]),
+        "explore_hash": explore_hash(route["bbox"]),
+        "map_config": map_config(request, sequence=route, name=sequence.name),
+    }
+    return render(request, "web/sequence.html", context)
+
+
+# -- my sequences -----------------------------------------------------------------------------
+
+
+def _own_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
+    return get_object_or_404(
+        Sequence.objects.select_related("transport_type"), unique_id=unique_id, owner=request.user
+    )
+
+
+def _latest_jobs(sequence_ids: list[int]) -> dict[int, ImportJob]:
+    latest: dict[int, ImportJob] = {}
+    jobs = ImportJob.objects.filter(sequence_id__in=sequence_ids).defer("token_ciphertext")
+    for job in jobs.order_by("sequence_id", "-created_at", "-id"):
+        latest.setdefault(job.sequence_id, job)
+    return latest
+
+
+def _last_key(sequence: Sequence) -> str:
+    """The Mapillary key to offer for another try: the sequence's, else its last import's."""
+    if sequence.mapillary_sequence_key:
+        return sequence.mapillary_sequence_key
+    job = getattr(sequence, "job", None)
+    return job.mapillary_sequence_key if job is not None else ""
+
+
+@login_required
+def my_sequences(request: HttpRequest) -> HttpResponse:
+    """The owner's sequences by state: importing, failed, drafts, published."""
+    sequences = list(
+        Sequence.objects.filter(owner=request.user)
+        .select_related("transport_type", "application")
+        .defer("geometry")
+        .order_by("-created_at", "-id")
+    )
+    ids = [sequence.pk for sequence in sequences]
+    jobs = _latest_jobs(ids)
+    tags = tag_names_by_sequence(ids)
+    groups: dict[str, list[Sequence]] = {status: [] for status in Sequence.Status.values}
+    for sequence in sequences:
+        sequence.job = jobs.get(sequence.pk)
+        sequence.tag_names = tags.get(sequence.pk, [])
+        if sequence.status in (Sequence.Status.DRAFT, Sequence.Status.FAILED):
+            sequence.import_form = ImportForm(
+                auto_id=f"id_{sequence.unique_id.hex[:12]}_%s",
+                initial={"mapillary_sequence_key": _last_key(sequence)},
+            )
+        groups[sequence.status].append(sequence)
     return render(
         request,
-        "web/sequence.html",
-        {"sequence": sequence, "tags": list(sequence.tags.all())},
+        "web/my_sequences.html",
+        {
+            "importing": groups[Sequence.Status.IMPORTING],
+            "failed": groups[Sequence.Status.FAILED],
+            "drafts": groups[Sequence.Status.DRAFT],
+            "published": groups[Sequence.Status.PUBLISHED],
+            "count": len(sequences),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def my_progress(request: HttpRequest) -> JsonResponse:
+    """The state of the owner's imports, for the page to follow while they run."""
+    sequences = Sequence.objects.filter(owner=request.user).filter(
+        Q(status=Sequence.Status.IMPORTING)
+        | Q(import_jobs__status__in=ImportJob.ACTIVE)
+        | Q(unique_id__in=_uuids(request.GET.getlist("id")))
+    )
+    rows = list(sequences.distinct().values("pk", "unique_id", "status", "image_count"))
+    jobs = _latest_jobs([row["pk"] for row in rows])
+    items = []
+    for row in rows:
+        job = jobs.get(row["pk"])
+        items.append(
+            {
+                "id": str(row["unique_id"]),
+                "status": row["status"],
+                "image_count": row["image_count"],
+                "import": None
+                if job is None
+                else {
+                    "status": job.status,
+                    "done": job.progress_done,
+                    "total": job.progress_total,
+                    "error": job.error or None,
+                },
+            }
+        )
+    return JsonResponse({"sequences": items})
+
+
+def _uuids(values: list[str]) -> list[UUID]:
+    found = []
+    for value in values[:100]:
+        try:
+            found.append(UUID(value))
+        except ValueError:
+            continue
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    sequence = _own_sequence(request, unique_id)
+    form = SequenceForm(request.POST or None, instance=sequence)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # Only the owner's own fields: an import may be writing the route at this moment.
+            fields = [name for name in form.changed_data if name != "tags"]
+            if fields:
+                sequence.save(update_fields=[*fields, "updated_at"])
+            if "tags" in form.changed_data:
+                set_sequence_tags(sequence.pk, form.cleaned_data["tags"])
+        messages.success(request, f"“{sequence.name}” is saved.")
+        return redirect(sequence.get_absolute_url())
+    return render(request, "web/sequence_edit.html", {"sequence": sequence, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sequence_delete(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    sequence = _own_sequence(request, unique_id)
+    if request.method == "POST":
+        name = sequence.name
+        sequence.delete()
+        messages.success(request, f"“{name}” is deleted.")
+        return redirect("web:my")
+    return render(request, "web/sequence_delete.html", {"sequence": sequence})
+
+
+@sensitive_post_parameters("mapillary_token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def sequence_import(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    """Start (or retry) an import with the owner's Mapillary token, which is not kept after it."""
+    sequence = _own_sequence(request, unique_id)
+    if request.method == "GET":
+        sequence.job = _latest_jobs([sequence.pk]).get(sequence.pk)
+        form = ImportForm(initial={"mapillary_sequence_key": _last_key(sequence)})
+        return render(request, "web/sequence_import.html", {"sequence": sequence, "form": form})
+    form = ImportForm(request.POST)
+    if form.is_valid():
+        key = form.cleaned_data["mapillary_sequence_key"]
+        token = form.cleaned_data["mapillary_token"]
+        try:
+            mapillary_user = get_me(token, retries=MAPILLARY_RETRIES)
+            request_import(
+                sequence, mapillary_sequence_key=key, token=token, mapillary_user=mapillary_user
+            )
+        except MapillaryError as error:
+            if error.permanent:
+                form.add_error("mapillary_token", f"Mapillary refused it: {error.message}")
+            else:
+                form.add_error(
+                    None, f"Mapillary did not answer ({error.message}). Try again in a minute."
+                )
+        except ImportRequestError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"The import of “{sequence.name}” has started.")
+            return redirect("web:my")
+    return render(
+        request, "web/sequence_import.html", {"sequence": sequence, "form": form}, status=400
     )

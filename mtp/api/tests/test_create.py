@@ -183,7 +183,8 @@ def test_create_answers_json_only(client, owner_headers):
     assert Sequence.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
 def test_a_tag_deleted_since_it_was_last_used_is_created_again(client, owner_headers):
     # Outside a test transaction, as in production: on PostgreSQL the second create goes the
     # one-statement way with the tag id it remembers, which no longer exists.
@@ -196,7 +197,8 @@ def test_a_tag_deleted_since_it_was_last_used_is_created_again(client, owner_hea
     assert Sequence.objects.filter(unique_id=first.json()["unique_id"]).exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
 def test_creates_with_known_tags_link_them_all(client, owner_headers):
     client.post(URL, {**UPLOADER_FORM, "tag": "a,b,c"}, **owner_headers)
     response = client.post(URL, {**UPLOADER_FORM, "tag": "c,a"}, **owner_headers)

@@ -7,7 +7,7 @@ from mtp.imports.models import ImportJob
 from mtp.sequences.models import Sequence
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
 
 @pytest.fixture

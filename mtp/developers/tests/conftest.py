@@ -15,20 +15,6 @@ CODE_REDIRECT_URI = "https://app.example.org/cb"
 
 
 @pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Pages render without a collected static manifest (tests run without collectstatic).
-
-    Also a fast password hasher: every persona and client secret is hashed, and the real
-    hasher's cost is the point of it, not of these tests.
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
 def fresh_rate_limits(db):
     """Rate-limit counters live in the cache table, which outlives a test's transaction."""
     cache.clear()

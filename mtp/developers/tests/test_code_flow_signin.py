@@ -10,7 +10,7 @@ import pytest
 from mtp.developers.tests.conftest import pkce_pair
 from mtp.developers.tests.test_uploader_signin import authorized_apps, csrf_token, hidden_fields
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
 
 def test_a_public_app_signs_in_with_the_code_flow_and_is_revoked(live_server, owner, code_app):

@@ -13,7 +13,8 @@ from mtp.developers.tests.conftest import CODE_REDIRECT_URI, get_code
 AccessToken = get_access_token_model()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.checklist(8, "RFC 6749 4.1.2, RFC 6819 5.1.5.4")
 def test_ten_parallel_exchanges_of_one_code_give_exactly_one_token(live_server, owner, code_app):
     client = Client()

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from conftest import UPLOADER_REDIRECT_URI
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 
 
 def csrf_token(html: str) -> str:

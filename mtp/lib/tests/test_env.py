@@ -11,6 +11,7 @@ from mtp.lib.env import (
     env_int,
     env_list,
     env_redis_url,
+    env_tile_url,
     env_url,
     persistent_secret,
 )
@@ -64,6 +65,22 @@ def test_env_url_needs_http_or_https(monkeypatch):
         env_url("MTP_URL", "https://example.org")
     monkeypatch.setenv("MTP_URL", "https://graph.example.org/")
     assert env_url("MTP_URL", "") == "https://graph.example.org"
+
+
+def test_env_tile_url_needs_http_and_the_three_tile_numbers(monkeypatch):
+    monkeypatch.setenv("MAP_TILES", "https://tiles.example.org/{z}/{x}/{y}.png")
+    assert env_tile_url("MAP_TILES", "") == "https://tiles.example.org/{z}/{x}/{y}.png"
+    monkeypatch.setenv("MAP_TILES", "https://tiles.example.org/{z}/{x}.png")
+    with pytest.raises(ImproperlyConfigured, match=r"MAP_TILES=.*lacks \{y\}"):
+        env_tile_url("MAP_TILES", "")
+    monkeypatch.setenv("MAP_TILES", "file:///{z}/{x}/{y}.png")
+    with pytest.raises(ImproperlyConfigured, match="MAP_TILES"):
+        env_tile_url("MAP_TILES", "")
+
+
+def test_env_tile_url_may_be_empty_for_no_tiles(monkeypatch):
+    monkeypatch.setenv("MAP_TILES", " ")
+    assert env_tile_url("MAP_TILES", "https://tiles.example.org/{z}/{x}/{y}.png") == ""
 
 
 def test_a_spatialite_url_selects_the_spatialite_backend_with_wal():

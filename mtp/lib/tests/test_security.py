@@ -19,7 +19,7 @@ def test_every_page_has_a_strict_policy_and_the_usual_headers(client, owner, pat
     assert "form-action 'self'" in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_the_page_policy_lets_the_map_fetch_the_base_map_and_nothing_else(settings):

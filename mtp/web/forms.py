@@ -1,0 +1,210 @@
+"""Forms of the website: the explore filters, editing a sequence, (re)starting an import."""
+
+import math
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from mtp.mapillary.client import MapillaryError, check_key, check_token
+from mtp.sequences.models import Sequence, TransportType, validate_tag_name
+
+MAX_TAGS = 30
+
+
+def transport_type_choices(*, with_groups: bool) -> list:
+    """Choices grouped by parent: the children under each parent's name.
+
+    ``with_groups`` adds each parent as a choice of its own ("Water: any"), for filtering.
+    """
+    types = list(TransportType.objects.select_related("parent").order_by("name"))
+    children: dict[int, list[TransportType]] = {}
+    for kind in types:
+        if kind.parent_id is not None:
+            children.setdefault(kind.parent_id, []).append(kind)
+    groups = []
+    for parent in (kind for kind in types if kind.parent_id is None):
+        options = [(child.name, child.name) for child in children.get(parent.pk, [])]
+        if with_groups:
+            options.insert(0, (parent.name, f"Any {parent.name.lower()} type"))
+        groups.append((parent.name, options))
+    return groups
+
+
+def parse_tag_list(text: str) -> list[str]:
+    """Tag names from comma-separated text: trimmed, lowercased, without repeats.
+
+    Raises ValidationError naming each tag that is not 1 to 50 of ``a-z``, ``0-9`` and ``-``.
+    """
+    names: list[str] = []
+    invalid: list[str] = []
+    for part in text.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        try:
+            validate_tag_name(name)
+        except ValidationError:
+            invalid.append(part.strip())
+            continue
+        if name not in names:
+            names.append(name)
+    if invalid:
+        listed = ", ".join(f"“{name}”" for name in invalid)
+        raise ValidationError(
+            f"Not a valid tag: {listed}. A tag is 1 to 50 letters, digits and hyphens."
+        )
+    if len(names) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags.")
+    return names
+
+
+class ExploreForm(forms.Form):
+    """The explore page's filters. Every field is optional; bad values are reported, not guessed."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or description"}),
+    )
+    type = forms.ChoiceField(label="Transport type", required=False)
+    tag = forms.CharField(
+        label="Tags",
+        required=False,
+        max_length=500,
+        help_text="Comma-separated; sequences with all of them.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    start = forms.DateField(
+        label="Captured from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="Captured until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    bbox = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [
+            ("", "Any transport type"),
+            *transport_type_choices(with_groups=True),
+        ]
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())
+
+    def clean_tag(self) -> list[str]:
+        return parse_tag_list(self.cleaned_data["tag"])
+
+    def clean_bbox(self) -> tuple[float, float, float, float] | None:
+        text = self.cleaned_data["bbox"].strip()
+        if not text:
+            return None
+        try:
+            west, south, east, north = (float(part) for part in text.split(","))
+        except ValueError:
+            raise ValidationError("The map area is not valid.") from None
+        if not all(math.isfinite(value) for value in (west, south, east, north)):
+            raise ValidationError("The map area is not valid.")
+        # A map zoomed far out reaches past the antimeridian and the poles: clamp to the world.
+        if east - west >= 360:
+            west, east = -180.0, 180.0
+        else:
+            west = (west + 180) % 360 - 180
+            east = (east + 180) % 360 - 180
+        south, north = max(-90.0, south), min(90.0, north)
+        if south > north:
+            raise ValidationError("The map area is not valid.")
+        return west, south, east, north
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start: date | None = cleaned.get("start")
+        end: date | None = cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        return cleaned
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether any filter other than the map area is set."""
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) for name in ("q", "type", "tag", "start", "end"))
+
+
+class SequenceForm(forms.ModelForm):
+    """What the owner may change: name, description, transport type, tags and links."""
+
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        max_length=2000,
+        help_text="Comma-separated, such as: river, autumn, city-walk.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    class Meta:
+        model = Sequence
+        fields = ("name", "description", "transport_type", "tags", "google_street_view", "strava")
+        labels = {
+            "google_street_view": "Google Street View link",
+            "strava": "Strava activity",
+        }
+        help_texts = {
+            "google_street_view": "The share link of the Street View upload (https).",
+            "strava": "The activity's number, or its link.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["transport_type"]
+        field.queryset = TransportType.objects.filter(parent__isnull=False)
+        field.empty_label = None
+        pk_by_name = dict(field.queryset.values_list("name", "pk"))
+        field.choices = [
+            (group, [(pk_by_name[name], name) for name, _ in options])
+            for group, options in transport_type_choices(with_groups=False)
+        ]
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
+
+    def clean_tags(self) -> list[str]:
+        return parse_tag_list(self.cleaned_data["tags"])
+
+    def clean_strava(self) -> str:
+        return self.cleaned_data["strava"].strip()
+
+
+class ImportForm(forms.Form):
+    """A Mapillary sequence key and the token that can read it, to import or import again."""
+
+    mapillary_sequence_key = forms.CharField(
+        label="Mapillary sequence key",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    mapillary_token = forms.CharField(
+        label="Mapillary access token",
+        max_length=1000,
+        strip=True,
+        help_text="Used for this import only, then forgotten.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_mapillary_sequence_key(self) -> str:
+        key = self.cleaned_data["mapillary_sequence_key"]
+        try:
+            check_key(key)
+        except MapillaryError as error:
+            raise ValidationError(error.message) from None
+        return key
+
+    def clean_mapillary_token(self) -> str:
+        token = self.cleaned_data["mapillary_token"]
+        try:
+            check_token(token)
+        except MapillaryError as error:
+            raise ValidationError(error.message) from None
+        return token

@@ -1,0 +1,468 @@
+// The website's script: the explore map and its result list, a sequence's map, and the
+// progress of imports on "My sequences". Pages work without it; it only adds to them.
+// Configuration comes from <script type="application/json" id="map-config"> blocks, so no
+// page needs inline script or style (a strict Content Security Policy holds).
+
+const ROUTE_COLOR = "#c2185b";
+const HIGHLIGHT_COLOR = "#f2a900";
+const PHOTO_COLOR = "#0b5f86";
+
+function readJson(id, root = document) {
+  const element = root.querySelector(`#${id}`);
+  return element ? JSON.parse(element.textContent) : null;
+}
+
+function setStatus(element, text) {
+  if (element) element.textContent = text;
+}
+
+// -- maps ---------------------------------------------------------------------------------
+
+async function loadMapLibre(config) {
+  const maplibregl = await import(config.maplibre);
+  maplibregl.setWorkerUrl(new URL(config.maplibreWorker, window.location.href).href);
+  return maplibregl;
+}
+
+// The whole style up front: the base map (when there is one), then the page's own sources and
+// layers. Adding layers on "load" instead would wait for the base map, which may never answer.
+function pageStyle(config, sources, layers) {
+  const style = {
+    version: 8,
+    sources: {},
+    layers: [{ id: "background", type: "background", paint: { "background-color": "#e8ecef" } }],
+  };
+  if (config.basemap.tiles) {
+    style.sources.basemap = {
+      type: "raster",
+      tiles: [config.basemap.tiles],
+      tileSize: 256,
+      maxzoom: config.basemap.maxzoom,
+      attribution: config.basemap.attribution,
+    };
+    style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
+  }
+  Object.assign(style.sources, sources);
+  style.layers.push(...layers);
+  return style;
+}
+
+async function createMap(container, config, style, options) {
+  const status = container.parentElement.querySelector(".map-status");
+  let maplibregl;
+  try {
+    maplibregl = await loadMapLibre(config);
+  } catch (error) {
+    setStatus(status, "The map could not be loaded.");
+    throw error;
+  }
+  let map;
+  try {
+    map = new maplibregl.Map({
+      container,
+      style,
+      attributionControl: { compact: true },
+      cooperativeGestures: false,
+      ...options,
+    });
+  } catch (error) {
+    // No WebGL, most often: the rest of the page still works.
+    setStatus(status, "This browser cannot show the map.");
+    throw error;
+  }
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl(), "bottom-left");
+  let basemapFailed = false;
+  map.on("error", (event) => {
+    // A base map that does not answer (offline, blocked) leaves the routes on a plain
+    // background; say so once, and carry on.
+    if (event.sourceId === "basemap") {
+      if (!basemapFailed) {
+        basemapFailed = true;
+        console.warn("The base map did not load:", event.error && event.error.message);
+      }
+      return;
+    }
+    console.error("Map error:", event.sourceId || "", event.error ? event.error.message : event);
+  });
+  // For anyone scripting the page (the browser tests do).
+  container.mtpMap = map;
+  return { map, maplibregl };
+}
+
+function link(href, text) {
+  const anchor = document.createElement("a");
+  anchor.href = href;
+  anchor.textContent = text;
+  return anchor;
+}
+
+// -- explore --------------------------------------------------------------------------------
+
+function sequenceUrl(id) {
+  return `/sequences/${encodeURIComponent(id)}/`;
+}
+
+function dayStartSeconds(value, plusDays = 0) {
+  const [year, month, day] = value.split("-").map(Number);
+  return Date.UTC(year, month - 1, day + plusDays) / 1000;
+}
+
+// The map's filter expression: what the tiles can test themselves (transport type, capture
+// date), plus the ids of the matches when the filters need the server (text, tags).
+function routeFilter(form, config, matches) {
+  const all = ["all"];
+  const type = form.elements.type.value;
+  if (type) {
+    const names = config.transportTypes[type] || [type];
+    all.push(["in", ["get", "transport_type"], ["literal", names]]);
+  }
+  const start = form.elements.start.value;
+  const end = form.elements.end.value;
+  if (start || end) {
+    all.push(["has", "captured_at"]);
+    if (start) all.push([">=", ["get", "captured_at"], dayStartSeconds(start)]);
+    if (end) all.push(["<", ["get", "captured_at"], dayStartSeconds(end, 1)]);
+  }
+  if (matches) all.push(["in", ["get", "id"], ["literal", matches]]);
+  return all;
+}
+
+function boundsParam(map) {
+  const bounds = map.getBounds();
+  const round = (value) => Math.round(value * 10000) / 10000;
+  return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+    .map(round)
+    .join(",");
+}
+
+function filterQuery(form, page) {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (value !== "") params.set(name, value);
+  }
+  if (page && page !== "1") params.set("page", page);
+  return params;
+}
+
+function exploreLayers(filter) {
+  const line = { "line-join": "round", "line-cap": "round" };
+  const width = (low, high) => ["interpolate", ["linear"], ["zoom"], 4, low, 14, high];
+  const routes = { type: "line", source: "mtp", "source-layer": "sequences", layout: line };
+  return [
+    // Far out a route is a few pixels long: a dot on each of its (simplified) points shows it.
+    {
+      id: "routes-dots",
+      type: "circle",
+      source: "mtp",
+      "source-layer": "sequences",
+      maxzoom: 11,
+      filter,
+      paint: {
+        "circle-radius": 4,
+        "circle-color": ROUTE_COLOR,
+        "circle-stroke-color": "#ffffff",
+        "circle-stroke-width": 1.5,
+      },
+    },
+    { ...routes, id: "routes-casing", filter, paint: { "line-color": "#ffffff", "line-width": width(3, 7) } },
+    { ...routes, id: "routes", filter, paint: { "line-color": ROUTE_COLOR, "line-width": width(1.5, 4) } },
+    {
+      ...routes,
+      id: "routes-highlight",
+      filter: ["==", ["get", "id"], ""],
+      paint: { "line-color": HIGHLIGHT_COLOR, "line-width": width(4, 8) },
+    },
+    {
+      id: "photos",
+      type: "circle",
+      source: "mtp",
+      "source-layer": "images",
+      minzoom: 14,
+      paint: {
+        "circle-radius": 3,
+        "circle-color": PHOTO_COLOR,
+        "circle-stroke-color": "#ffffff",
+        "circle-stroke-width": 1,
+      },
+    },
+  ];
+}
+
+async function initExplore(container) {
+  const config = readJson("map-config");
+  const form = document.getElementById("filters");
+  const results = document.getElementById("results");
+  const resultsStatus = document.getElementById("results-status");
+  let matches = readJson("map-matches", results);
+  let request = 0;
+
+  const options = { hash: "map", center: [0, 20], zoom: 1 };
+  if (config.extent) {
+    options.bounds = config.extent;
+    options.fitBoundsOptions = { padding: 40, maxZoom: 15 };
+  }
+  // The vector tiles stop at zoom 16; the map zooms further into the same tiles.
+  const sources = { mtp: { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 } };
+  const style = pageStyle(config, sources, exploreLayers(routeFilter(form, config, matches)));
+  const { map, maplibregl } = await createMap(container, config, style, options);
+
+  const applyFilter = () => {
+    if (!map.getLayer("routes")) return;
+    const filter = routeFilter(form, config, matches);
+    for (const id of ["routes-dots", "routes-casing", "routes"]) map.setFilter(id, filter);
+  };
+
+  const highlight = (id) => {
+    if (map.getLayer("routes-highlight")) {
+      map.setFilter("routes-highlight", ["==", ["get", "id"], id || ""]);
+    }
+    for (const item of results.querySelectorAll(".result")) {
+      item.classList.toggle("highlight", item.dataset.id === id);
+    }
+  };
+
+  const bindList = () => {
+    for (const item of results.querySelectorAll(".result")) {
+      const id = item.dataset.id;
+      item.addEventListener("mouseenter", () => highlight(id));
+      item.addEventListener("mouseleave", () => highlight(null));
+      item.addEventListener("focusin", () => highlight(id));
+      item.addEventListener("focusout", () => highlight(null));
+    }
+  };
+
+  const refresh = async (page) => {
+    form.elements.bbox.value = boundsParam(map);
+    const params = filterQuery(form, page);
+    const mine = ++request;
+    results.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(`${config.resultsUrl}?${params}`, {
+        headers: { Accept: "text/html" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const html = await response.text();
+      if (mine !== request) return; // a newer request is on its way
+      // Server-rendered (and escaped) by the results view.
+      results.innerHTML = html;
+      matches = readJson("map-matches", results);
+      applyFilter();
+      bindList();
+      const body = results.querySelector(".results-body");
+      const count = body ? body.dataset.count : "";
+      setStatus(resultsStatus, count ? `${count} sequences in this area.` : "");
+      const query = params.toString();
+      const url = `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`;
+      window.history.replaceState(null, "", url);
+      results.dataset.loaded = String(mine);
+    } catch (error) {
+      if (mine === request) setStatus(resultsStatus, "The list could not be updated.");
+      console.error(error);
+    } finally {
+      if (mine === request) results.removeAttribute("aria-busy");
+    }
+  };
+
+  let timer = null;
+  const refreshSoon = () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => refresh(), 300);
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    refresh();
+  });
+  results.addEventListener("click", (event) => {
+    const pager = event.target.closest("a[data-page]");
+    if (!pager) return;
+    event.preventDefault();
+    refresh(pager.dataset.page).then(() => {
+      const title = document.getElementById("results-title");
+      if (title) {
+        title.setAttribute("tabindex", "-1");
+        title.focus();
+      }
+    });
+  });
+  bindList();
+  // The list follows the map from where the URL or the data put it.
+  refresh(new URLSearchParams(window.location.search).get("page") || undefined);
+  map.on("moveend", refreshSoon);
+
+  const clickable = ["routes", "routes-dots"];
+  map.on("mouseenter", clickable, () => {
+    map.getCanvas().style.cursor = "pointer";
+  });
+  map.on("mouseleave", clickable, () => {
+    map.getCanvas().style.cursor = "";
+  });
+  map.on("click", clickable, (event) => {
+    const feature = event.features && event.features[0];
+    if (!feature) return;
+    const { id, name, transport_type: transportType } = feature.properties;
+    const content = document.createElement("div");
+    content.append(link(sequenceUrl(id), name || "Sequence"));
+    if (transportType) {
+      const meta = document.createElement("div");
+      meta.className = "meta";
+      meta.textContent = transportType;
+      content.append(meta);
+    }
+    new maplibregl.Popup({ maxWidth: "18rem" })
+      .setLngLat(event.lngLat)
+      .setDOMContent(content)
+      .addTo(map);
+    highlight(id);
+  });
+}
+
+// -- a sequence's page ------------------------------------------------------------------------
+
+function sequenceSources(data) {
+  const sources = {
+    photos: {
+      type: "geojson",
+      data: {
+        type: "FeatureCollection",
+        features: data.points.map((point) => ({
+          type: "Feature",
+          properties: { key: point.key, n: point.n, at: point.at || "" },
+          geometry: { type: "Point", coordinates: [point.lon, point.lat] },
+        })),
+      },
+    },
+  };
+  if (data.route.length > 1) {
+    sources.route = {
+      type: "geojson",
+      data: {
+        type: "Feature",
+        properties: {},
+        geometry: { type: "LineString", coordinates: data.route },
+      },
+    };
+  }
+  return sources;
+}
+
+function sequenceLayers(data) {
+  const layers = [];
+  if (data.route.length > 1) {
+    const layout = { "line-join": "round", "line-cap": "round" };
+    layers.push(
+      { id: "route-casing", type: "line", source: "route", layout, paint: { "line-color": "#ffffff", "line-width": 8 } },
+      { id: "route", type: "line", source: "route", layout, paint: { "line-color": ROUTE_COLOR, "line-width": 4 } },
+    );
+  }
+  layers.push({
+    id: "photos",
+    type: "circle",
+    source: "photos",
+    paint: {
+      "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 2.5, 18, 6],
+      "circle-color": PHOTO_COLOR,
+      "circle-stroke-color": "#ffffff",
+      "circle-stroke-width": 1.5,
+    },
+  });
+  return layers;
+}
+
+async function initSequence(container) {
+  const config = readJson("map-config");
+  const data = config.sequence;
+  const options = {};
+  if (data.bbox) {
+    const [west, south, east, north] = data.bbox;
+    const pad = 0.0005; // a single photo still gets a street-level view
+    options.bounds = [west - pad, south - pad, east + pad, north + pad];
+    options.fitBoundsOptions = { padding: 40, maxZoom: 18 };
+  }
+  const style = pageStyle(config, sequenceSources(data), sequenceLayers(data));
+  const { map, maplibregl } = await createMap(container, config, style, options);
+  map.on("mouseenter", "photos", () => {
+    map.getCanvas().style.cursor = "pointer";
+  });
+  map.on("mouseleave", "photos", () => {
+    map.getCanvas().style.cursor = "";
+  });
+  map.on("click", "photos", (event) => {
+    const feature = event.features && event.features[0];
+    if (!feature) return;
+    const { key, n, at } = feature.properties;
+    const content = document.createElement("div");
+    const title = document.createElement("strong");
+    title.textContent = `Photo ${n} of ${data.total}`;
+    content.append(title);
+    if (at) {
+      const when = document.createElement("div");
+      when.className = "meta";
+      when.textContent = at;
+      content.append(when);
+    }
+    const mapillary = `https://www.mapillary.com/app/?pKey=${encodeURIComponent(key)}&focus=photo`;
+    content.append(link(mapillary, "Open on Mapillary"));
+    new maplibregl.Popup({ maxWidth: "18rem" })
+      .setLngLat(feature.geometry.coordinates)
+      .setDOMContent(content)
+      .addTo(map);
+  });
+}
+
+// -- my sequences: import progress ------------------------------------------------------------
+
+function initProgress(root) {
+  const url = root.dataset.progressUrl;
+  const status = document.getElementById("progress-status");
+  const watched = () => [...root.querySelectorAll('[data-status="importing"]')];
+  if (!watched().length) return;
+
+  const poll = async () => {
+    const rows = watched();
+    if (!rows.length) return;
+    const params = new URLSearchParams();
+    for (const row of rows) params.append("id", row.dataset.id);
+    try {
+      const response = await fetch(`${url}?${params}`, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const { sequences } = await response.json();
+      const byId = new Map(sequences.map((item) => [item.id, item]));
+      for (const row of rows) {
+        const item = byId.get(row.dataset.id);
+        if (!item || item.status !== "importing") {
+          // Finished, failed or deleted: the page shows it in its new place.
+          setStatus(status, "An import finished. Updating the page.");
+          window.location.reload();
+          return;
+        }
+        const job = item.import;
+        const bar = row.querySelector("progress");
+        const text = row.querySelector("[data-progress-text]");
+        if (job && bar && job.total) {
+          bar.max = job.total;
+          bar.value = job.done;
+          bar.textContent = String(job.done);
+          setStatus(text, `${job.done} of ${job.total} photos`);
+        } else if (job && text) {
+          setStatus(text, job.status === "running" ? "Starting…" : "Waiting for a worker…");
+        }
+      }
+    } catch (error) {
+      console.error(error);
+    }
+    window.setTimeout(poll, 2000);
+  };
+  window.setTimeout(poll, 1000);
+}
+
+// -- start ------------------------------------------------------------------------------------
+
+for (const container of document.querySelectorAll("[data-map]")) {
+  const init = container.dataset.map === "explore" ? initExplore : initSequence;
+  init(container).catch((error) => console.error(error));
+}
+const my = document.getElementById("my-sequences");
+if (my) initProgress(my);

@@ -1,0 +1,172 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against a live server of the site.
+
+Nothing leaves 127.0.0.1: every request for another address is refused and recorded, and the
+base map points at a local address that answers 404 (a base map that fails must not break a
+page). Pages are served with the strict Content Security Policy the site is meant to run
+under, and any violation is recorded. Screenshots go to ``test-output/browser/``.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = settings.BASE_DIR.parent / "test-output" / "browser"
+VENDOR = settings.BASE_DIR / "web" / "static" / "vendor" / "maplibre-gl" / "maplibre-gl.mjs"
+# The accessibility checker (npm, a development dependency): WCAG 2.1 A and AA rules.
+AXE = settings.BASE_DIR.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    resultTypes: ["violations"],
+  });
+  return result.violations.map((violation) => ({
+    rule: violation.id,
+    impact: violation.impact,
+    where: violation.nodes.slice(0, 3).map((node) => node.target.join(" ")),
+  }));
+}"""
+
+# The policy the pages are written for: nothing inline, nothing from elsewhere. The map's
+# worker is a same-origin module script; its icons are data: URLs in its stylesheet.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def _needs(path: str, what: str) -> None:
+    if Path(path).exists():
+        return
+    message = f"{what} is missing ({path}): run scripts/setup.sh --browser"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass
+class Browsing:
+    """What the browser did that a test should know about."""
+
+    base_url: str
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    inaccessible: dict[str, list] = field(default_factory=dict)
+    shots: int = 0
+
+    def screenshot(self, page, name: str, *, full_page: bool = False) -> Path:
+        self.shots += 1
+        path = SCREENSHOTS / f"{self.shots:02}-{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def check_accessibility(self, page, name: str) -> None:
+        """Run axe-core on the page as it is; keep what it finds under ``name``."""
+        if not page.evaluate("() => typeof axe !== 'undefined'"):
+            page.evaluate(AXE.read_text())
+        found = page.evaluate(AXE_RUN)
+        if found:
+            self.inaccessible[name] = found
+
+
+@pytest.fixture
+def live_site(seeded, settings) -> Iterator[str]:
+    """The site served on 127.0.0.1 at a free port, by a thread sharing the test database."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("127.0.0.1:0")
+    server._live_server_modified_settings.enable()
+    url = server.url
+    settings.SITE_URL = url
+    # A local base map address that does not exist: the map must carry on without it.
+    settings.MTP_BASEMAP_TILE_URL = f"{url}/basemap-offline/{{z}}/{{x}}/{{y}}.png"
+    try:
+        yield url
+    finally:
+        server._live_server_modified_settings.disable()
+        server.stop()
+
+
+@pytest.fixture
+def browser():
+    _needs(CHROMIUM, "Chromium")
+    _needs(str(VENDOR), "The map library (npm ci)")
+    _needs(str(AXE), "The accessibility checker (npm ci)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def browsing(live_site, browser) -> Iterator[tuple[object, Browsing]]:
+    """A page in a fresh browser context, guarded as the module docstring says."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    log = Browsing(base_url=live_site)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_site))
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+
+    def route(route, request) -> None:
+        if not request.url.startswith(origin + "/"):
+            log.blocked.append(request.url)
+            route.abort()
+            return
+        if request.resource_type != "document":
+            route.continue_()
+            return
+        # Redirects go back to the browser, which follows them itself.
+        response = route.fetch(max_redirects=0)
+        headers = dict(response.headers)
+        # Pages with a policy of their own (the consent page) keep it.
+        if "default-src" not in headers.get("content-security-policy", ""):
+            headers["content-security-policy"] = CSP
+        route.fulfill(response=response, headers=headers)
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda error: log.errors.append(str(error)))
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            log.violations.append(message.text)
+
+    page.on("console", on_console)
+    try:
+        yield page, log
+    finally:
+        context.close()
+
+
+def database_url() -> str:
+    """The test database, as a URL another process (the worker) can use."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"spatialite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "postgres") + (
+        f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    )
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
