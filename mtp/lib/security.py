@@ -10,11 +10,12 @@ nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Opt
   Chromium applies ``form-action`` to that redirect as well, so those pages set their own
   policy without it (mtp.developers.views.SIGN_IN_PAGE_CSP); a response that already has a
   policy keeps it.
-- The admin (``/admin/``): Django's map widget for geometries runs an inline script and loads
-  OpenLayers from cdn.jsdelivr.net with OpenStreetMap tiles, and parts of the admin use
-  inline styles, so its pages allow those. Only staff see them.
-- The API's documentation page (Swagger UI): its stylesheet and script are same-origin files,
-  but the UI writes ``style`` attributes and uses ``data:`` images; styles may be inline.
+- The admin (``/admin/``): the map widget of the sequence and image pages (GeoDjango's) runs
+  an inline script and loads OpenLayers from cdn.jsdelivr.net with OpenStreetMap tiles, so
+  the admin's pages allow inline scripts and styles and those two origins. Only staff see
+  them.
+- The API's documentation page (Swagger UI) runs under the pages' policy: its script and
+  stylesheet are files of this site and it sets styles only through the DOM.
 - Anything that is not HTML (JSON, GeoJSON, GPX, tiles): ``default-src 'none'``: such a reply
   opened in a browser runs and loads nothing, and cannot be framed.
 
@@ -86,20 +87,6 @@ ADMIN_POLICY = "; ".join(
     ]
 )
 
-DOCS_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-
 
 def policy_for(request: HttpRequest, response: HttpResponse) -> str:
     """The policy a response gets when its view set none."""
@@ -109,8 +96,6 @@ def policy_for(request: HttpRequest, response: HttpResponse) -> str:
     path = request.path_info
     if path.startswith("/admin/"):
         return ADMIN_POLICY
-    if path.rstrip("/") == "/api/v1/docs":
-        return DOCS_POLICY
     return page_policy()
 
 

@@ -129,3 +129,15 @@ def urls(route, values: dict[str, list]) -> list[str]:
     for name in route.parameters:
         filled = [{**done, name: value} for done in filled for value in values[name]]
     return [route.url(each) for each in filled]
+
+
+def query(olivia: dict) -> dict[str, object]:
+    """Query parameters that ask for Olivia's things by name, id and state."""
+    return {
+        "id": [str(olivia["draft"].unique_id), str(olivia["importing"].unique_id)],
+        "user": "olivia",
+        "status": "draft",
+        "q": "Olivia",
+        "format": "geojson",
+        "client_id": olivia["app"].client_id,
+    }

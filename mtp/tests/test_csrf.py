@@ -59,6 +59,7 @@ def test_a_signed_in_post_without_the_token_is_refused_everywhere_else(olivia, o
         "/developers/",
         "/developers/register/",
         "/device",
+        "/my/",
     ],
 )
 def test_every_form_that_posts_carries_the_token(olivia, owner, path):
@@ -73,10 +74,14 @@ def test_every_form_that_posts_carries_the_token(olivia, owner, path):
         assert "csrfmiddlewaretoken" in form
 
 
-def test_the_owners_application_pages_post_with_the_token(olivia, owner):
+def test_the_owners_sequence_and_application_pages_post_with_the_token(olivia, owner):
     client = Client()
     client.force_login(owner)
+    draft = olivia["draft"].unique_id
     for path in (
+        f"/my/sequences/{draft}/edit/",
+        f"/my/sequences/{draft}/delete/",
+        f"/my/sequences/{draft}/import/",
         f"/developers/{olivia['app'].pk}/",
         f"/developers/{olivia['app'].pk}/edit/",
         f"/developers/{olivia['app'].pk}/delete/",

@@ -22,7 +22,7 @@ from conftest import bearer
 from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
 from mtp.sequences.models import Sequence
-from mtp.tests.conftest import FORM, METHODS, URLENCODED, parameter_values, urls
+from mtp.tests.conftest import FORM, METHODS, URLENCODED, parameter_values, query, urls
 from testing.routes import routes
 
 AccessToken = get_access_token_model()
@@ -75,7 +75,13 @@ ROUTES = {
     "accounts/settings/",
     "accounts/users/<str:username>/",
     "",
+    "explore/results",
     "sequences/<uuid:unique_id>/",
+    "my/",
+    "my/progress.json",
+    "my/sequences/<uuid:unique_id>/edit/",
+    "my/sequences/<uuid:unique_id>/delete/",
+    "my/sequences/<uuid:unique_id>/import/",
 }
 
 
@@ -108,8 +114,15 @@ def walk(clients: dict[str, Client], olivia: dict, headers: dict[str, dict]) -> 
         for url in urls(route, values):
             for who, client in clients.items():
                 for method in METHODS:
-                    if method in ("get", "delete"):
-                        response = getattr(client, method)(url, **headers[who])
+                    if method == "get":
+                        response = client.get(url, **headers[who])
+                        assert_nothing_of_olivias(
+                            response, olivia["secrets"], f"GET {url} as {who}"
+                        )
+                        # Again, asking for Olivia's things in the query string.
+                        response = client.get(url, query(olivia), **headers[who])
+                    elif method == "delete":
+                        response = client.delete(url, **headers[who])
                     elif method == "post":
                         response = client.post(
                             url, urlencode(FORM), content_type=URLENCODED, **headers[who]
