@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy on every response but static files (mtp/lib/security.py).
     "mtp.lib.security.ContentSecurityPolicyMiddleware",
+    # A 413 for an oversized body before the CSRF check (a view hook) or a view reads it.
+    "mtp.lib.security.RequestSizeMiddleware",
 ]
 
 ROOT_URLCONF = "mtp.urls"

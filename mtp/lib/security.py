@@ -27,7 +27,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 HEADER = "Content-Security-Policy"
 DEFAULT_BASEMAP = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -110,3 +110,42 @@ class ContentSecurityPolicyMiddleware:
         if HEADER not in response:
             response[HEADER] = policy_for(request, response)
         return response
+
+
+# The OAuth endpoints under /api/v1/; the rest of /api/v1/ answers a large body itself, in the
+# API's error shape and after its rate limit (mtp/api/urls.py).
+OAUTH_PATHS = (
+    "/api/v1/authorize",
+    "/api/v1/token",
+    "/api/v1/revoke",
+    "/api/v1/introspect",
+    "/api/v1/device_authorization",
+)
+
+
+class RequestSizeMiddleware:
+    """A 413 for a body declared larger than MTP_MAX_BODY_BYTES, before anything reads it.
+
+    Without it Django refuses such a body only once a view or the CSRF check reads the form,
+    with a 400 page, even at the OAuth endpoints, which answer JSON.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if not path.startswith("/api/v1/") or path.startswith(OAUTH_PATHS):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0  # Django answers a garbled length when the body is read.
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if length > limit:
+                message = f"The request body is over the limit of {limit} bytes."
+                if path.startswith("/api/v1/"):
+                    return JsonResponse(
+                        {"error": "invalid_request", "error_description": message}, status=413
+                    )
+                return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
