@@ -26,7 +26,7 @@ from conftest import issue_token
 from mtp.api.api import api
 from mtp.api.tests.conftest import make_sequence
 
-EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "50"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
