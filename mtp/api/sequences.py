@@ -83,7 +83,8 @@ CLIENT_ID_PARAMETER = {
     "schema": {"type": "string"},
     "description": "Your application's client ID; needed when no access token is sent.",
 }
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut}
+# 429: every operation is rate limited (mtp/api/limits.py).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
 
 
@@ -332,7 +333,6 @@ def create_sequence(request: HttpRequest):
         409: ErrorOut,
         413: ErrorOut,
         415: ErrorOut,
-        429: ErrorOut,
         503: ErrorOut,
     },
     summary="Import a Mapillary sequence, or attach links",

@@ -1,9 +1,10 @@
 """The whole OpenAPI document, fuzzed: no 5xx, and every reply matches what the document says.
 
 Schemathesis generates requests for every operation from the document (valid ones and invalid
-ones), sends them as the owner of a draft and a published sequence with images, and checks each
-reply. Hypothesis is derandomized, so CI runs the same cases every time; MTP_FUZZ_EXAMPLES
-raises the number per operation for a longer hunt.
+ones), sends them as the owner of a draft and a published sequence with images, and again as
+an app with only its client_id, and checks each reply. Hypothesis is derandomized, so CI runs
+the same cases every time; MTP_FUZZ_EXAMPLES raises the number per operation for a longer
+hunt.
 """
 
 import os
@@ -49,16 +50,18 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def world(owner, app, settings, fake_mapillary, _keep_the_test_connection) -> dict:
-    """The owner's token, a draft, and a published sequence with images; limits off."""
+@pytest.fixture(params=["owner", "anonymous"])
+def world(request, owner, app, settings, fake_mapillary, _keep_the_test_connection) -> dict:
+    """A draft and a published sequence with images; the caller: their owner with a token, or
+    an anonymous app with only its client_id. Limits off."""
     settings.MTP_API_RATE_TOKEN = 0
     settings.MTP_API_RATE_ADDRESS = 0
     settings.MTP_API_RATE_IMPORT = 0
     published = make_sequence(owner, tags=("lake", "geneva"))
     draft = make_sequence(owner, name="Draft", status="draft", route=[], images=False)
+    token = issue_token(owner, app)
     return {
-        "token": issue_token(owner, app),
+        "headers": {"Authorization": f"Bearer {token}"} if request.param == "owner" else {},
         "client_id": app.client_id,
         "ids": [str(draft.unique_id), str(published.unique_id)],
     }
@@ -86,4 +89,4 @@ def aim(case, world: dict) -> None:
 )
 def test_the_api_answers_every_generated_request_as_documented(case, world):
     aim(case, world)
-    case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"}, checks=CHECKS)
+    case.call_and_validate(headers=world["headers"], checks=CHECKS)

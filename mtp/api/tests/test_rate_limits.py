@@ -121,3 +121,10 @@ def test_the_default_limits_never_bother_the_uploader(client, owner, app, draft)
             **bearer(token),
         )
         assert response.status_code == 200
+
+
+def test_the_openapi_document_lists_the_429_of_every_operation(client):
+    document = client.get(f"{API}/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert "429" in operation["responses"], f"{method.upper()} {path}"
