@@ -164,6 +164,8 @@ def _increment(key: str, timeout: int) -> int:
         return _database_count(cache, key, timeout)
     if isinstance(cache, RedisCache):
         full_key = cache.make_and_validate_key(key)
+        # Django's Redis cache has no atomic "increment, or start at 1 with this expiry": use
+        # its client (the same connection pool) directly.
         client = cache._cache.get_client(full_key, write=True)
         pipeline = client.pipeline(transaction=True)
         pipeline.incr(full_key)
