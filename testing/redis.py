@@ -21,7 +21,8 @@ def _fail_or_skip(message: str) -> None:
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    """``REDIS_URL`` when the environment names one, else a redis-server started for the run."""
+    """``MTP_TEST_REDIS_URL`` when the environment names one, else a redis-server started for
+    the run on a free port (stopped at its end)."""
     import redis
 
     given = os.environ.get("MTP_TEST_REDIS_URL")

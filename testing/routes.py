@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RegexPattern, RoutePattern
 
 # <converter:name> in a path() route; (?P<name>...) in a regular expression.
 ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -41,12 +40,8 @@ def routes() -> list[Route]:
     def walk(patterns, prefix: str) -> Iterator[Route]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, prefix + _text(pattern.pattern))
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
             elif isinstance(pattern, URLPattern):
-                yield Route(prefix + _text(pattern.pattern), pattern.name, pattern.callback)
+                yield Route(prefix + str(pattern.pattern), pattern.name, pattern.callback)
 
     return list(walk(get_resolver().url_patterns, ""))
-
-
-def _text(pattern: RoutePattern | RegexPattern) -> str:
-    return str(pattern)
