@@ -70,7 +70,6 @@ def serve(argv: list[str]) -> int:
         "--port", str(args.port),
         "--workers", str(args.workers),
         "--blocking-threads", str(args.threads),
-        "--backpressure", str(args.threads),
         "--no-ws",
         "--log-level", "warning",
         "mtp.wsgi:application",

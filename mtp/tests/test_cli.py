@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -80,6 +81,16 @@ def test_serve_brings_up_a_complete_instance_and_stops_cleanly_on_sigterm(tmp_pa
         assert httpx.get(f"http://127.0.0.1:{port}/accounts/signup/").status_code == 200
         css = httpx.get(f"http://127.0.0.1:{port}/static/mtp/site.css")
         assert css.status_code == 200 and "--accent" in css.text
+        # Idle keep-alive connections (browsers hold several each) never starve other clients.
+        idle = []
+        for _ in range(12):
+            connection = socket.create_connection(("127.0.0.1", port))
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            connection.recv(4096)
+            idle.append(connection)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=20).status_code == 200
+        for connection in idle:
+            connection.close()
         # The worker runs alongside the web server.
         children = subprocess.run(
             ["pgrep", "-f", "-s", str(server.pid), "mtp.cli worker"], capture_output=True
