@@ -1,13 +1,14 @@
-"""A Content-Security-Policy on every response (the other security headers are Django's).
+"""A Content-Security-Policy on every response, and a 413 for a body over the size limit.
 
 Django's SecurityMiddleware and XFrameOptionsMiddleware already send ``X-Content-Type-Options:
 nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Options: DENY``
-(see SECURE_* and X_FRAME_OPTIONS in settings). This middleware adds the CSP:
+(see SECURE_* and X_FRAME_OPTIONS in settings). ContentSecurityPolicyMiddleware adds the CSP:
 
 - Site pages (HTML): nothing inline, nothing from another site but the base map's tiles.
   ``form-action 'self'``: every form posts to this site. The OAuth consent pages answer their
   form with a redirect to the application (``app.mtp.desktop://app#access_token=...``), and
-  Chromium applies ``form-action`` to that redirect as well, so those pages set their own
+  browsers may check ``form-action`` against that redirect too (Chromium does), so those
+  pages set their own
   policy without it (mtp.developers.views.SIGN_IN_PAGE_CSP); a response that already has a
   policy keeps it.
 - The admin (``/admin/``): the map widget of the sequence and image pages (GeoDjango's) runs
