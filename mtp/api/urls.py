@@ -1,9 +1,9 @@
 """URLs of API v1, mounted at /api/v1/.
 
 Around django-ninja's own routes: the rate limit (mtp/api/limits.py) and a body size check
-before anything reads the body, a JSON 405
-for a wrong method, every route also with a trailing slash, and a JSON 404 for any other path
-under /api/v1/. Keep other /api/v1/ routes (OAuth) before this module's include.
+before anything reads the body, a JSON 405 for a wrong method, every route also with a
+trailing slash, and a JSON 404 (rate limited too) for any other path under /api/v1/. Keep
+other /api/v1/ routes (OAuth) before this module's include.
 """
 
 from functools import wraps
