@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
-from django.db import connections, router, transaction
+from django.db import connections, router
 
 logger = logging.getLogger(__name__)
 
@@ -114,26 +114,25 @@ def _database_count(cache: DatabaseCache, key: str, timeout: int) -> int:
     connection = connections[router.db_for_write(cache.cache_model_class)]
     table = connection.ops.quote_name(cache._table)
     adapt = connection.ops.adapt_datetimefield_value
-    # Only the table name, from settings, is interpolated; values are parameters.
-    upsert = (
-        f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, '1', %s)"  # noqa: S608
-        f" ON CONFLICT (cache_key) DO UPDATE"
-        f" SET value = CAST(CAST({table}.value AS INTEGER) + 1 AS TEXT)"
-        f" RETURNING value"
-    )
-    parameters = [cache.make_and_validate_key(key), adapt(_expiry(timeout))]
+    rows = "VALUES (%s, '1', %s)"
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # A count need not outlive a crash: this statement's commit does not wait for the
+        # write-ahead log to reach the disk (the setting lasts for this statement's own
+        # transaction only). A write on every request: about a third cheaper (bench/ratelimit).
+        rows = (
+            "SELECT %s, '1', %s"
+            " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed"
+        )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            # A count need not outlive a crash, so its commit does not wait for the write-ahead
-            # log to reach the disk: a write on every request, and on a busy disk that wait
-            # was most of its cost (bench/ratelimit).
-            with transaction.atomic(using=connection.alias):
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                cursor.execute(upsert, parameters)
-                count = int(cursor.fetchone()[0])
-        else:
-            cursor.execute(upsert, parameters)
-            count = int(cursor.fetchone()[0])
+        # Only the table name, from settings, is interpolated; values are parameters.
+        cursor.execute(
+            f"INSERT INTO {table} (cache_key, value, expires) {rows}"  # noqa: S608
+            f" ON CONFLICT (cache_key) DO UPDATE"
+            f" SET value = CAST(CAST({table}.value AS INTEGER) + 1 AS TEXT)"
+            f" RETURNING value",
+            [cache.make_and_validate_key(key), adapt(_expiry(timeout))],
+        )
+        count = int(cursor.fetchone()[0])
         if time.monotonic() - _last_sweep > SWEEP_INTERVAL:
             _last_sweep = time.monotonic()
             cursor.execute(

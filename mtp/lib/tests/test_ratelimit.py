@@ -170,3 +170,16 @@ def test_other_caches_count_too(settings, fixed_time):
     policy = fresh_policy(limit=1)
     assert not ratelimit.hit(policy, "me").exceeded
     assert ratelimit.hit(policy, "me").exceeded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_only_the_count_itself_skips_waiting_for_the_disk():
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    policy = fresh_policy()
+    assert [ratelimit.hit(policy, "me").count for _ in range(2)] == [1, 2]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    ratelimit.clear(policy, "me")
