@@ -11,7 +11,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from mtp.accounts.models import User
 from mtp.api.auth import forget_applications
 
-pytest_plugins = ["testing.fake_mapillary.fixtures"]
+pytest_plugins = ["testing.fake_mapillary.fixtures", "testing.redis"]
 
 AccessToken = get_access_token_model()
 Application = get_application_model()
@@ -41,7 +41,10 @@ def seeded(transactional_db) -> None:
     transport types. This puts them back, with the migrations' own functions.
     """
     from django.apps import apps
+    from django.core.cache import cache
 
+    # Nor do they empty the cache table, where rate-limit counts from earlier ones stay.
+    cache.clear()
     for module, function in [
         ("mtp.developers.migrations.0003_first_party_application", "create_web_application"),
         ("mtp.sequences.migrations.0002_seed_transport_types", "seed"),

@@ -9,6 +9,7 @@ from mtp.lib.env import (
     env_int,
     env_list,
     env_path,
+    env_redis_url,
     env_str,
     env_tile_url,
     env_url,
@@ -63,7 +64,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "mtp.developers.middleware.FrameAncestorsMiddleware",
+    # Content-Security-Policy on every response but static files (mtp/lib/security.py).
+    "mtp.lib.security.ContentSecurityPolicyMiddleware",
+    # A 413 for an oversized body before the CSRF check (a view hook) or a view reads it.
+    "mtp.lib.security.RequestSizeMiddleware",
 ]
 
 ROOT_URLCONF = "mtp.urls"
@@ -117,12 +121,36 @@ LOGOUT_REDIRECT_URL = "/"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "mtp_cache",
+# The cache holds rate-limit counters (mtp/lib/ratelimit.py): the database by default (the
+# mtp_cache table, made by `mtp serve` and by the test database set-up), Redis when REDIS_URL
+# is set (exact counts across processes and machines).
+REDIS_URL = env_redis_url("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("MTP_REDIS_PREFIX", "mtp"),
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "mtp_cache",
+            # A counter per client and window: past this many rows, the expired ones go first.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+
+# Rate limits: requests per MTP_API_RATE_WINDOW seconds; 0 turns a limit off. Per access token
+# (apps acting for a user), per address (reads with only a client_id), vector tiles per
+# address (a map view fetches dozens), and import calls per user (each may ask Mapillary).
+MTP_API_RATE_WINDOW = env_int("MTP_API_RATE_WINDOW", 60, minimum=1)
+MTP_API_RATE_TOKEN = env_int("MTP_API_RATE_TOKEN", 600, minimum=0)
+MTP_API_RATE_ADDRESS = env_int("MTP_API_RATE_ADDRESS", 600, minimum=0)
+MTP_API_RATE_TILES = env_int("MTP_API_RATE_TILES", 3000, minimum=0)
+MTP_API_RATE_IMPORT = env_int("MTP_API_RATE_IMPORT", 30, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

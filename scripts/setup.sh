@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepare this checkout: system libraries, a virtual environment in .venv, the project installed.
-# Usage: scripts/setup.sh [--postgis] [--browser]
+# Usage: scripts/setup.sh [--postgis] [--browser] [--redis]
 #   --postgis   also install PostGIS for the machine's PostgreSQL (the test suite's second run)
 #   --browser   also install Chromium for the browser tests (Debian's package; no browser download)
+#   --redis     also install redis-server for the Redis cache tests
 # Node.js and npm install the website's front-end packages (the map library) from
 # package-lock.json; the files the site serves are copied into mtp/web/static/vendor/.
 set -euo pipefail
@@ -10,10 +11,12 @@ cd "$(dirname "$0")/.."
 
 want_postgis=0
 want_browser=0
+want_redis=0
 for arg in "$@"; do
   case "$arg" in
     --postgis) want_postgis=1 ;;
     --browser) want_browser=1 ;;
+    --redis) want_redis=1 ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -37,6 +40,9 @@ if [ "$want_browser" = 1 ]; then
 fi
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
+fi
+if [ "$want_redis" = 1 ]; then
+  packages+=(redis-server)
 fi
 
 missing=()

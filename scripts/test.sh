@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh --postgis --browser || exit 1
+scripts/setup.sh --postgis --browser --redis || exit 1
 
 pg_url=${MTP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/mtp}
 pg_host=$(.venv/bin/python -c "import sys; from urllib.parse import urlsplit; u=urlsplit(sys.argv[1]); print(u.hostname or '127.0.0.1', u.port or 5432, u.username or 'postgres')" "$pg_url")

@@ -5,7 +5,10 @@ from mtp.accounts.models import User
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(required=True, help_text="Used only to reset your password.")
+    # The model's length, not the form field's default of 320.
+    email = forms.EmailField(
+        required=True, max_length=254, help_text="Used only to reset your password."
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User

@@ -1,39 +1,39 @@
-"""Counting failed log-ins, per client address and per account, in the cache."""
-
-import hashlib
+"""Counting failed log-ins, per client address and per account (mtp.lib.ratelimit)."""
 
 from django.conf import settings
-from django.core.cache import cache
+
+from mtp.lib import ratelimit
+from mtp.lib.ratelimit import Policy, Usage
 
 
-def _key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.lower().encode()).hexdigest()[:32]
-    return f"login-failures:{kind}:{digest}"
-
-
-def _keys(ip: str, username: str) -> list[str]:
-    keys = [_key("ip", ip)]
+def _counters(ip: str, username: str) -> list[tuple[Policy, str]]:
+    window = settings.LOGIN_FAILURE_WINDOW
+    counters = [(Policy("login-address", settings.LOGIN_FAILURE_LIMIT, window), f"ip:{ip}")]
     if username:
-        keys.append(_key("user", username))
-    return keys
+        counters.append(
+            (
+                Policy("login-account", settings.LOGIN_FAILURE_LIMIT, window),
+                f"user:{username.lower()}",
+            )
+        )
+    return counters
 
 
-def is_blocked(ip: str, username: str) -> bool:
-    """True when the address or the account has failed too often in the current window."""
-    counts = cache.get_many(_keys(ip, username))
-    return any(count >= settings.LOGIN_FAILURE_LIMIT for count in counts.values())
+def blocked(ip: str, username: str) -> Usage | None:
+    """What pauses this log-in, if the address or the account failed too often in this window."""
+    for policy, ident in _counters(ip, username):
+        usage = ratelimit.peek(policy, ident)
+        if usage.exceeded:
+            return usage
+    return None
 
 
 def record_failure(ip: str, username: str) -> None:
-    for key in _keys(ip, username):
-        # add() starts the window; incr() keeps its expiry.
-        if not cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+    for policy, ident in _counters(ip, username):
+        ratelimit.hit(policy, ident)
 
 
 def clear_account(username: str) -> None:
     """Forget an account's failures after a successful log-in (the address keeps its count)."""
-    cache.delete(_key("user", username))
+    for policy, ident in _counters("", username)[1:]:
+        ratelimit.clear(policy, ident)

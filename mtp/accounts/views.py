@@ -15,6 +15,7 @@ from mtp.accounts import throttle
 from mtp.accounts.forms import ProfileForm, SignUpForm
 from mtp.accounts.models import User
 from mtp.lib.http import client_ip
+from mtp.lib.ratelimit import apply_headers
 from mtp.sequences.models import Sequence
 
 
@@ -27,15 +28,15 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         ip = client_ip(request)
         username = request.POST.get("username", "")[:150]
-        if throttle.is_blocked(ip, username):
+        usage = throttle.blocked(ip, username)
+        if usage is not None:
             response = render(
                 request,
                 "accounts/login_throttled.html",
-                {"minutes": max(1, throttle.settings.LOGIN_FAILURE_WINDOW // 60)},
+                {"minutes": max(1, -(-usage.reset // 60))},
                 status=429,
             )
-            response["Retry-After"] = str(throttle.settings.LOGIN_FAILURE_WINDOW)
-            return response
+            return apply_headers(response, usage)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             throttle.clear_account(username)

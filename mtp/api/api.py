@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mtp.api import sequences, users, vocab
 from mtp.api.errors import ApiError, api_error_response, error_response, validation_error_response
@@ -69,12 +69,6 @@ def on_authentication_error(request: HttpRequest, error: AuthenticationError):
     return error_response(
         401, "Authentication is required.", headers={"WWW-Authenticate": 'Bearer realm="api"'}
     )
-
-
-@api.exception_handler(Throttled)
-def on_throttled(request: HttpRequest, error: Throttled):
-    headers = {"Retry-After": str(int(error.wait))} if error.wait else {}
-    return error_response(429, "Too many requests: slow down.", headers=headers)
 
 
 @api.exception_handler(HttpError)

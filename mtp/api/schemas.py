@@ -110,8 +110,9 @@ Strava = Annotated[
     BeforeValidator(_strava),
     Field(description="A Strava activity: its number, or its strava.com/activities URL."),
 ]
-MapillaryKey = Annotated[str | None, BeforeValidator(_text), Field(max_length=KEY_MAX_LENGTH)]
-MapillaryToken = Annotated[str | None, BeforeValidator(_text), Field(max_length=TOKEN_MAX_LENGTH)]
+# The length applies to the text only: on "str | None" as a whole, a null fails with a TypeError.
+MapillaryKey = Annotated[str, BeforeValidator(_text), Field(max_length=KEY_MAX_LENGTH)] | None
+MapillaryToken = Annotated[str, BeforeValidator(_text), Field(max_length=TOKEN_MAX_LENGTH)] | None
 
 
 # Requests ------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
 from ninja import Query, Router
-from ninja.throttling import UserRateThrottle
 
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
@@ -32,6 +31,7 @@ from mtp.api.formats import (
     json_response,
     negotiate,
 )
+from mtp.api.limits import check_import
 from mtp.api.pagination import Ordering, next_link, page
 from mtp.api.schemas import (
     ErrorOut,
@@ -62,13 +62,12 @@ from mtp.sequences.queries import (
     transport_types_by_name,
 )
 
-router = Router(tags=["sequences"])
+# by_alias: the document names fields as the replies do ("import", not import_).
+router = Router(tags=["sequences"], by_alias=True)
 
 DEFAULT_RADIUS_M = 1000.0
 # Seconds a client should wait when Mapillary is unreachable and said nothing about it.
 MAPILLARY_RETRY_AFTER = 60
-# Each import call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
-IMPORT_THROTTLE = UserRateThrottle("30/m")
 
 ORDERINGS = {
     "newest": Ordering("newest", "published_at", kind=datetime),
@@ -84,7 +83,8 @@ CLIENT_ID_PARAMETER = {
     "schema": {"type": "string"},
     "description": "Your application's client ID; needed when no access token is sent.",
 }
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut}
+# 429: every operation is rate limited (mtp/api/limits.py).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
 
 
@@ -326,7 +326,6 @@ def create_sequence(request: HttpRequest):
 @router.put(
     "/sequence/import/{uuid:unique_id}",
     auth=token_auth,
-    throttle=[IMPORT_THROTTLE],
     response={
         200: SequenceWriteOut | ImportAcceptedOut,
         202: ImportAcceptedOut,
@@ -334,7 +333,6 @@ def create_sequence(request: HttpRequest):
         409: ErrorOut,
         413: ErrorOut,
         415: ErrorOut,
-        429: ErrorOut,
         503: ErrorOut,
     },
     summary="Import a Mapillary sequence, or attach links",
@@ -355,6 +353,8 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
+    # Each call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
+    check_import(request)
     owned_sequence(request, unique_id)
     payload = validate_body(request, ImportIn)
     mapillary_user = None

@@ -1,8 +1,9 @@
 """URLs of API v1, mounted at /api/v1/.
 
-Around django-ninja's own routes: a body size check before anything reads the body, a JSON 405
-for a wrong method, every route also with a trailing slash, and a JSON 404 for any other path
-under /api/v1/. Keep other /api/v1/ routes (OAuth) before this module's include.
+Around django-ninja's own routes: the rate limit (mtp/api/limits.py) and a body size check
+before anything reads the body, a JSON 405 for a wrong method, every route also with a
+trailing slash, and a JSON 404 (rate limited too) for any other path under /api/v1/. Keep
+other /api/v1/ routes (OAuth) before this module's include.
 """
 
 from functools import wraps
@@ -15,28 +16,37 @@ from django.views.decorators.csrf import csrf_exempt
 from mtp.api.api import api
 from mtp.api.bodies import body_too_large, carries_nul
 from mtp.api.errors import api_error_response, error_response
+from mtp.api.limits import count_request, refusal
+from mtp.lib.ratelimit import apply_headers
 
 
 def _api_view(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        refusal = body_too_large(request)
-        if refusal is not None:
-            return api_error_response(request, refusal)
-        if carries_nul(request):
-            return error_response(400, "Text may not contain NUL characters.")
-        response = view(request, *args, **kwargs)
-        if isinstance(response, HttpResponseNotAllowed):
-            allowed = sorted(method.strip() for method in response["Allow"].split(","))
-            return error_response(
-                405,
-                f"{request.method} is not allowed here; use {', '.join(allowed)}.",
-                {"allowed": allowed},
-                headers={"Allow": ", ".join(allowed)},
-            )
-        return response
+        usage = count_request(request)
+        if usage.exceeded:
+            return refusal(usage)
+        return apply_headers(_checked_view(view, request, *args, **kwargs), usage)
 
     return wrapper
+
+
+def _checked_view(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    too_large = body_too_large(request)
+    if too_large is not None:
+        return api_error_response(request, too_large)
+    if carries_nul(request):
+        return error_response(400, "Text may not contain NUL characters.")
+    response = view(request, *args, **kwargs)
+    if isinstance(response, HttpResponseNotAllowed):
+        allowed = sorted(method.strip() for method in response["Allow"].split(","))
+        return error_response(
+            405,
+            f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+            {"allowed": allowed},
+            headers={"Allow": ", ".join(allowed)},
+        )
+    return response
 
 
 @csrf_exempt
@@ -73,5 +83,5 @@ def _wrapped_patterns() -> tuple[list, str, str]:
 
 urlpatterns = [
     path("", _wrapped_patterns()),
-    re_path(r"", not_found),
+    re_path(r"", _api_view(not_found)),
 ]

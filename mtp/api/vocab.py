@@ -7,15 +7,13 @@ from ninja import Query, Router
 from mtp.api.auth import token_or_client_auth
 from mtp.api.formats import JSON_ONLY, json_response, negotiate
 from mtp.api.pagination import next_link, offset_page
-from mtp.api.schemas import ErrorOut, TagFilters, TagListOut, TransportTypeOut
+from mtp.api.schemas import TagFilters, TagListOut, TransportTypeOut
 from mtp.api.scopes import READ, require_scope
-from mtp.api.sequences import CLIENT_ID_PARAMETER
+from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS
 from mtp.sequences.models import Tag
 from mtp.sequences.queries import transport_types_by_name
 
 router = Router(tags=["vocabularies"])
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut}
 
 
 @router.get(

@@ -2,12 +2,16 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from oauth2_provider.forms import AllowForm
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.views.device import DeviceGrantForm
 
 from mtp.developers.models import FLOWS, Application
 from mtp.webhooks.signing import set_new_secret
+
+REDIRECT_URIS_MAX_LENGTH = 2000
+CONSENT_FIELD_MAX_LENGTH = 2000
 
 
 class ApplicationForm(forms.ModelForm):
@@ -52,6 +56,10 @@ class ApplicationForm(forms.ModelForm):
         # Set when saving makes a new client secret; the view shows it once.
         self.new_secret: str | None = None
 
+        # The model's field is unbounded text; a few URIs fit well within this.
+        self.fields["redirect_uris"].max_length = REDIRECT_URIS_MAX_LENGTH
+        self.fields["redirect_uris"].validators.append(MaxLengthValidator(REDIRECT_URIS_MAX_LENGTH))
+
     def clean_redirect_uris(self) -> str:
         return " ".join(self.cleaned_data["redirect_uris"].split())
 
@@ -94,6 +102,14 @@ class ConsentForm(AllowForm):
     """DOT's consent form, also remembering whether the request named a redirect URI."""
 
     redirect_uri_given = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # DOT's hidden fields (state, scope, redirect_uri...) have no length limit of their own.
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = CONSENT_FIELD_MAX_LENGTH
+                field.validators.append(MaxLengthValidator(CONSENT_FIELD_MAX_LENGTH))
 
 
 class UserCodeForm(DeviceGrantForm):

@@ -87,6 +87,14 @@ class Validator(OAuth2Validator):
             return None
         return super()._load_application(client_id, request)
 
+    def _authenticate_basic_auth(self, request) -> bool:
+        # DOT catches only binascii.Error; base64 raises a plain ValueError for credentials
+        # that are not ASCII, which was a 500 (found by mtp/developers/tests/test_fuzz.py).
+        try:
+            return super()._authenticate_basic_auth(request)
+        except ValueError:
+            return False
+
     def _check_secret(self, provided_secret, stored_secret) -> bool:
         # An empty secret on either side never authenticates anyone (an unhashed empty
         # stored secret would otherwise compare equal to an empty provided one).

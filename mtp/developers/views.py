@@ -1,7 +1,6 @@
 """OAuth 2.0 endpoints (django-oauth-toolkit's views, adjusted) and the developer pages."""
 
 import base64
-import binascii
 import json
 import re
 from datetime import timedelta
@@ -30,11 +29,12 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
-from mtp.developers import ratelimit
 from mtp.developers.forms import ApplicationForm, ConsentForm, UserCodeForm
 from mtp.developers.models import FLOWS, Application
 from mtp.developers.oauth2 import DeviceGrant, digest
+from mtp.lib import ratelimit
 from mtp.lib.http import client_ip
+from mtp.lib.ratelimit import Policy
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -94,7 +94,9 @@ def _client_credentials(request: HttpRequest) -> tuple[str | None, str | None]:
     if scheme.lower() == "basic" and value:
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:
+            # binascii.Error, UnicodeDecodeError, and the ValueError b64decode raises for a
+            # header that is not ASCII (found by mtp/developers/tests/test_fuzz.py).
             return None, None
         client_id, _, secret = decoded.partition(":")
         return unquote_plus(client_id), unquote_plus(secret)
@@ -111,18 +113,15 @@ class OAuthEndpointMixin:
     rate_scope = "oauth"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        retry_after = ratelimit.hit(
-            self.rate_scope,
+        usage = ratelimit.hit(
+            Policy(self.rate_scope, settings.OAUTH_RATE_LIMIT, settings.OAUTH_RATE_WINDOW),
             client_ip(request),
-            settings.OAUTH_RATE_LIMIT,
-            settings.OAUTH_RATE_WINDOW,
         )
-        if retry_after is not None:
+        if usage.exceeded:
             response = _oauth_error(
                 429,
                 "temporarily_unavailable",
                 "Too many requests from this address; try again later.",
-                Retry_After=str(retry_after),
             )
         elif problem := _malformed(request):
             response = _oauth_error(400, "invalid_request", problem)
@@ -131,7 +130,7 @@ class OAuthEndpointMixin:
         if response.status_code == 401 and b'"invalid_client"' in response.content:
             # RFC 6749 section 5.2: name the scheme the client can authenticate with.
             response["WWW-Authenticate"] = 'Basic realm="oauth"'
-        return _no_store(response)
+        return _no_store(ratelimit.apply_headers(response, usage))
 
     def http_method_not_allowed(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return _oauth_error(405, "invalid_request", "Use POST.", Allow="POST")
@@ -385,19 +384,14 @@ class DeviceUserCodeView(dot_views.DeviceUserCodeView):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # Code attempts count per user and per address, like log-in attempts.
+        policy = Policy("device-code", settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_WINDOW)
         for ident in (f"user:{request.user.pk}", f"ip:{client_ip(request)}"):
-            retry_after = ratelimit.hit(
-                "device-code",
-                ident,
-                settings.LOGIN_FAILURE_LIMIT,
-                settings.LOGIN_FAILURE_WINDOW,
-            )
-            if retry_after is not None:
+            usage = ratelimit.hit(policy, ident)
+            if usage.exceeded:
                 response = self.render_to_response(
                     self.get_context_data(throttled=True), status=429
                 )
-                response["Retry-After"] = str(retry_after)
-                return response
+                return ratelimit.apply_headers(response, usage)
         return super().post(request, *args, **kwargs)
 
     def get_success_url(self) -> str:

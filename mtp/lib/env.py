@@ -86,6 +86,19 @@ def env_url(name: str, default: str) -> str:
     return raw.rstrip("/")
 
 
+def env_redis_url(name: str) -> str:
+    """A Redis URL (redis://, rediss:// or unix://), or "" when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        raise ImproperlyConfigured(
+            f"{name} is not a Redis URL: use redis://host:6379/0, rediss://... or unix:///path"
+        )
+    return raw
+
+
 def env_tile_url(name: str, default: str) -> str:
     """A map tile URL template: http(s) with ``{z}``, ``{x}`` and ``{y}``, or empty for none."""
     raw = os.environ.get(name, default).strip()

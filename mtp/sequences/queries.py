@@ -131,10 +131,11 @@ def parse_tags(value: str | list[str] | None) -> list[str]:
             names.append(name)
     if invalid:
         listed = ", ".join(repr(name) for name in invalid)
+        # No params: with them, Django formats the message with %, which the user's text
+        # may contain.
         raise ValidationError(
             f"Invalid tag {listed}: a tag is 1 to 50 characters of letters, digits and hyphens.",
             code="invalid_tag",
-            params={"invalid": invalid},
         )
     if len(names) > MAX_TAGS:
         raise ValidationError(f"At most {MAX_TAGS} tags per sequence.", code="too_many_tags")
@@ -355,7 +356,8 @@ def find_transport_type(name: str, *, child_only: bool):
         )
     else:
         message = f"Unknown transport type '{name}'. Valid names: {', '.join(valid)}."
-    raise ValidationError(message, code="invalid_transport_type", params={"valid": valid})
+    # No params: Django would format the message, which holds the user's text, with %.
+    raise ValidationError(message, code="invalid_transport_type")
 
 
 post_save.connect(clear_transport_types_cache, sender="sequences.TransportType")

@@ -36,9 +36,13 @@ def test_a_setting_that_does_not_parse_stops_start_up_naming_the_variable(
     assert "Traceback" not in result.stderr
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path):
+@pytest.mark.parametrize(
+    "extra", [{}, {"REDIS_URL": "redis://127.0.0.1:6379/0"}], ids=["database cache", "redis"]
+)
+def test_check_deploy_is_clean_with_production_settings(tmp_path, extra):
     env = fresh_instance_env(
         tmp_path,
+        **extra,
         MTP_TLS="1",
         ALLOWED_HOSTS="mtp.example.org",
         SITE_URL="https://mtp.example.org",

@@ -14,6 +14,8 @@ from django.utils.http import parse_etags
 
 from mtp.api.auth import authenticate
 from mtp.api.errors import ApiError, api_error_response, error_response
+from mtp.api.limits import count_request, refusal, tiles_policy
+from mtp.lib.ratelimit import apply_headers
 from mtp.tiles.mvt import MAX_ZOOM, render_tile
 
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -24,6 +26,14 @@ def tile(request: HttpRequest, z: str, x: str, y: str) -> HttpResponse:
     """The tile as MVT bytes; 204 when it holds no feature, 304 when the client has it."""
     if request.method not in ("GET", "HEAD"):
         return error_response(405, "Tiles are read with GET.", headers={"Allow": "GET, HEAD"})
+    # A map view fetches dozens of tiles: their own, higher limit per address (or token).
+    usage = count_request(request, tiles_policy())
+    if usage.exceeded:
+        return refusal(usage)
+    return apply_headers(_tile(request, z, x, y), usage)
+
+
+def _tile(request: HttpRequest, z: str, x: str, y: str) -> HttpResponse:
     try:
         authenticate(request, require_user=False)
         zoom, column, row = parse_tile(z, x, y)

@@ -11,6 +11,7 @@ from django.test import override_settings
 from mtp.api import sequences
 from mtp.api.schemas import ErrorOut
 from mtp.api.tests.conftest import API
+from mtp.lib import ratelimit
 
 CREATE = f"{API}/sequence/create"
 
@@ -103,17 +104,20 @@ def test_an_unexpected_failure_is_a_json_500_without_details(
 
 
 def test_too_many_import_calls_are_a_429_with_retry_after(
-    client, owner_headers, draft, monkeypatch
+    client, owner_headers, draft, settings, monkeypatch
 ):
-    monkeypatch.setattr(sequences.IMPORT_THROTTLE, "num_requests", 2)
+    settings.MTP_API_RATE_IMPORT = 2
+    monkeypatch.setattr(ratelimit, "now", lambda: 1_000_000_040)  # 20 s into a 60 s window
     url = f"{API}/sequence/import/{draft.unique_id}"
     body = json.dumps({"strava": "1"})
     for _ in range(2):
         response = client.put(url, body, content_type="application/json", **owner_headers)
         assert response.status_code == 200
     response = client.put(url, body, content_type="application/json", **owner_headers)
-    assert_error(response, 429)
-    assert int(response["Retry-After"]) > 0
+    body = assert_error(response, 429)
+    assert response["Retry-After"] == "40"
+    assert response["RateLimit-Policy"] == '"api-import";q=2;w=60'
+    assert body["detail"]["policy"] == "api-import"
 
 
 def test_api_root_says_where_the_docs_are(client):

@@ -187,3 +187,11 @@ def test_half_a_pair_or_two_different_keys_is_a_422(
 ):
     assert put(client, draft, owner_headers, body).status_code == 422
     assert fake_mapillary.count("/me") == 0
+
+
+def test_null_mapillary_fields_count_as_left_out(client, owner_headers, draft):
+    # Found by the fuzz test: a null here used to be a 500.
+    body = {key: None for key in (*SEED_BODY, *UPLOADER_BODY)}
+    response = put(client, draft, owner_headers, {**body, "strava": "42"})
+    assert response.status_code == 200
+    assert response.json()["sequence"]["strava"] == "42"

@@ -98,3 +98,11 @@ def test_api_md_shows_both_oauth_flows():
     text = API_MD.read_text()
     assert "response_type=token" in text
     assert "response_type=code" in text and "code_challenge" in text
+
+
+def test_fields_are_named_as_the_replies_name_them(openapi):
+    # Found by the fuzz test: the document said import_ where the replies say import.
+    sequence = openapi["components"]["schemas"]["SequenceOut"]
+    assert "import" in sequence["properties"]
+    assert "import" in sequence["required"]
+    assert "import_" not in sequence["properties"]

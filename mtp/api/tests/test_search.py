@@ -308,3 +308,11 @@ def test_the_number_of_queries_does_not_grow_with_the_page(
     many, listed = count_queries()
     assert listed == 13
     assert many == few
+
+
+@pytest.mark.parametrize("field", ["tag", "transport_type"])
+def test_a_percent_sign_in_a_tag_or_transport_type_is_a_422_not_a_crash(client, app, field):
+    # Found by the fuzz test: Django formatted the error message, user text and all, with %.
+    response = client.get(URL, {"client_id": app.client_id, field: "50%p-%(x)s"})
+    assert response.status_code == 422
+    assert "50%p-%(x)s" in response.json()["error"]

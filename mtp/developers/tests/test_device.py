@@ -9,8 +9,8 @@ from django.utils import timezone
 from oauth2_provider.models import get_device_grant_model
 
 from conftest import bearer
-from mtp.developers import ratelimit
 from mtp.developers.oauth2 import digest
+from mtp.lib import ratelimit
 
 DeviceGrant = get_device_grant_model()
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -16,6 +16,7 @@ def test_too_many_failed_logins_from_one_address_get_429(settings, owner):
         statuses.append(response.status_code)
     assert statuses == [200, 200, 200, 429]
     assert int(response["Retry-After"]) >= 1
+    assert response["RateLimit-Policy"] == f'"login-address";q=3;w={settings.LOGIN_FAILURE_WINDOW}'
     # Even the right password waits now: the address is paused.
     right = client.post(
         "/accounts/login/", {"username": "olivia", "password": "correct horse battery"}

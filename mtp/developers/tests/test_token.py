@@ -9,7 +9,6 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from conftest import bearer
-from mtp.developers import ratelimit
 from mtp.developers.models import RedeemedCode
 from mtp.developers.oauth2 import digest
 from mtp.developers.tests.conftest import (
@@ -21,6 +20,7 @@ from mtp.developers.tests.conftest import (
     pkce_pair,
     redirect_params,
 )
+from mtp.lib import ratelimit
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -306,6 +306,8 @@ def test_the_token_endpoint_is_rate_limited_per_address(settings, code_app, monk
     assert statuses[:5] == [400] * 5
     assert statuses[5] == 429
     assert int(response["Retry-After"]) == 30
+    assert response["RateLimit-Policy"] == '"token";q=5;w=60'
+    assert response["RateLimit"] == '"token";r=0;t=30'
     assert response.json()["error"] == "temporarily_unavailable"
     other_address = Client(REMOTE_ADDR="127.0.0.9").post(
         "/api/v1/token", {"grant_type": "authorization_code", "client_id": code_app.client_id}

@@ -10,6 +10,7 @@ from mtp.lib.env import (
     env_float,
     env_int,
     env_list,
+    env_redis_url,
     env_tile_url,
     env_url,
     persistent_secret,
@@ -122,3 +123,23 @@ def test_the_persistent_secret_is_generated_once_with_owner_only_permissions(tmp
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert persistent_secret(path) == first
     assert [p.name for p in path.parent.iterdir()] == ["secret_key"]
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "rediss://cache.internal:6380/1", "unix:///run/redis.sock"]
+)
+def test_a_redis_url_is_taken_as_given(monkeypatch, url):
+    monkeypatch.setenv("REDIS_URL", url)
+    assert env_redis_url("REDIS_URL") == url
+
+
+def test_no_redis_url_is_an_empty_string(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert env_redis_url("REDIS_URL") == ""
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "127.0.0.1:6379", "redis://"])
+def test_a_redis_url_that_does_not_parse_names_the_variable(monkeypatch, url):
+    monkeypatch.setenv("REDIS_URL", url)
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
+        env_redis_url("REDIS_URL")

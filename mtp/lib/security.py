@@ -1,0 +1,152 @@
+"""A Content-Security-Policy on every response, and a 413 for a body over the size limit.
+
+Django's SecurityMiddleware and XFrameOptionsMiddleware already send ``X-Content-Type-Options:
+nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Options: DENY``
+(see SECURE_* and X_FRAME_OPTIONS in settings). ContentSecurityPolicyMiddleware adds the CSP:
+
+- Site pages (HTML): nothing inline, nothing from another site but the base map's tiles.
+  ``form-action 'self'``: every form posts to this site. The OAuth consent pages answer their
+  form with a redirect to the application (``app.mtp.desktop://app#access_token=...``), and
+  browsers may check ``form-action`` against that redirect too (Chromium does), so those
+  pages set their own
+  policy without it (mtp.developers.views.SIGN_IN_PAGE_CSP); a response that already has a
+  policy keeps it.
+- The admin (``/admin/``): the map widget of the sequence and image pages (GeoDjango's) runs
+  an inline script and loads OpenLayers from cdn.jsdelivr.net with OpenStreetMap tiles, so
+  the admin's pages allow inline scripts and styles and those two origins. Only staff see
+  them.
+- The API's documentation page (Swagger UI) runs under the pages' policy: its script and
+  stylesheet are files of this site and it sets styles only through the DOM.
+- Anything that is not HTML (JSON, GeoJSON, GPX, tiles): ``default-src 'none'``: such a reply
+  opened in a browser runs and loads nothing, and cannot be framed.
+
+Static files are answered by WhiteNoise before this middleware runs, so scripts (the map's
+worker among them) carry no policy of their own and run under their page's.
+"""
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+HEADER = "Content-Security-Policy"
+DEFAULT_BASEMAP = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+ADMIN_ORIGINS = "https://cdn.jsdelivr.net"
+ADMIN_TILES = "https://tile.openstreetmap.org"
+
+NOT_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _origin(url: str) -> str:
+    """The origin of a tile URL template ("" for none); a placeholder host covers subdomains."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc
+    if "{" in host and "." in host:
+        # {s}.tile.example.org: any subdomain of tile.example.org.
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
+def _join(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def page_policy() -> str:
+    """The policy of the site's pages."""
+    basemap = _origin(getattr(settings, "MTP_BASEMAP_TILE_URL", DEFAULT_BASEMAP))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            _join("img-src 'self' data:", basemap),
+            _join("connect-src 'self'", basemap),
+            "worker-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+ADMIN_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        f"script-src 'self' 'unsafe-inline' {ADMIN_ORIGINS}",
+        f"style-src 'self' 'unsafe-inline' {ADMIN_ORIGINS}",
+        f"img-src 'self' data: {ADMIN_TILES}",
+        f"connect-src 'self' {ADMIN_TILES}",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def policy_for(request: HttpRequest, response: HttpResponse) -> str:
+    """The policy a response gets when its view set none."""
+    content_type = response.get("Content-Type", "")
+    if not content_type.startswith("text/html"):
+        return NOT_HTML_POLICY
+    path = request.path_info
+    if path.startswith("/admin/"):
+        return ADMIN_POLICY
+    return page_policy()
+
+
+class ContentSecurityPolicyMiddleware:
+    """Set ``Content-Security-Policy`` on every response that has none (see the module doc)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if HEADER not in response:
+            response[HEADER] = policy_for(request, response)
+        return response
+
+
+# The OAuth endpoints under /api/v1/; the rest of /api/v1/ answers a large body itself, in the
+# API's error shape and after its rate limit (mtp/api/urls.py).
+OAUTH_PATHS = (
+    "/api/v1/authorize",
+    "/api/v1/token",
+    "/api/v1/revoke",
+    "/api/v1/introspect",
+    "/api/v1/device_authorization",
+)
+
+
+class RequestSizeMiddleware:
+    """A 413 for a body declared larger than MTP_MAX_BODY_BYTES, before anything reads it.
+
+    Without it Django refuses such a body only once a view or the CSRF check reads the form,
+    with a 400 page, even at the OAuth endpoints, which answer JSON.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if not path.startswith("/api/v1/") or path.startswith(OAUTH_PATHS):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0  # Django answers a garbled length when the body is read.
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if length > limit:
+                message = f"The request body is over the limit of {limit} bytes."
+                if path.startswith("/api/v1/"):
+                    return JsonResponse(
+                        {"error": "invalid_request", "error_description": message}, status=413
+                    )
+                return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
