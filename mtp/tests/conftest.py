@@ -14,6 +14,7 @@ from mtp.developers.oauth2 import DeviceGrant
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
 from mtp.sequences.models import Sequence
+from mtp.webhooks.signing import set_new_secret
 
 URLENCODED = "application/x-www-form-urlencoded"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -70,7 +71,10 @@ def olivia(owner, app, other_user, settings) -> dict:
         extra_grant_types=Application.GRANT_DEVICE_CODE,
         redirect_uris="https://olivia.example.org/cb",
         client_secret=client_secret,
+        webhook_url="https://olivia.example.org/hooks",
     )
+    webhook_signing_secret = set_new_secret(own_app)
+    own_app.save(update_fields=["webhook_secret_ciphertext"])
     device = Client().post(
         "/api/v1/device_authorization",
         urlencode({"client_id": own_app.client_id, "client_secret": client_secret}),
@@ -86,6 +90,7 @@ def olivia(owner, app, other_user, settings) -> dict:
         "app": own_app,
         "device": DeviceGrant.objects.get(user_code=device["user_code"]),
         "token": token,
+        "webhook_secret": webhook_signing_secret,
         "secrets": [
             "Olivia's secret draft",
             "the private description",
@@ -95,6 +100,7 @@ def olivia(owner, app, other_user, settings) -> dict:
             owner.email,
             token,
             client_secret,
+            webhook_signing_secret,
             device["device_code"],
         ],
     }

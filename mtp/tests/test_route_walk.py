@@ -23,6 +23,7 @@ from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
 from mtp.sequences.models import Sequence
 from mtp.tests.conftest import FORM, METHODS, URLENCODED, parameter_values, query, urls
+from mtp.webhooks.signing import webhook_secret
 from testing.routes import routes
 
 AccessToken = get_access_token_model()
@@ -45,6 +46,7 @@ ROUTES = {
     "developers/<int:pk>/edit/",
     "developers/<int:pk>/delete/",
     "developers/<int:pk>/secret/",
+    "developers/<int:pk>/webhook/secret/",
     "developers/authorized/<int:pk>/revoke/",
     r"api/v1/tiles/^(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.mvt$",
     "api/v1/tiles/^(?P<rest>.*)$",
@@ -151,6 +153,8 @@ def assert_olivias_things_are_as_they_were(olivia: dict) -> None:
         "https://olivia.example.org/cb",
     )
     assert own_app.client_secret == olivia["app"].client_secret
+    assert own_app.webhook_url == "https://olivia.example.org/hooks"
+    assert webhook_secret(own_app) == olivia["webhook_secret"]
     assert (
         DeviceGrant.objects.get(pk=olivia["device"].pk).status == DeviceGrant.AUTHORIZATION_PENDING
     )
