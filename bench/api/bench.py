@@ -63,10 +63,10 @@ def configure(data_dir: Path) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "mtp.settings",
             "LOG_LEVEL": "ERROR",
             "DEBUG": "0",
-            # One token and one address make every request: no rate limit (bench/ratelimit
-            # measures its cost).
-            "MTP_API_RATE_TOKEN": "0",
-            "MTP_API_RATE_ADDRESS": "0",
+            # One token and one address make every request: limits too high to reach, so
+            # every request still pays for its count, as in production.
+            "MTP_API_RATE_TOKEN": os.environ.get("MTP_API_RATE_TOKEN", "1000000000"),
+            "MTP_API_RATE_ADDRESS": os.environ.get("MTP_API_RATE_ADDRESS", "1000000000"),
         }
     )
     import django

@@ -229,8 +229,9 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen:
         "MTP_DATA_DIR": str(data_dir),
         "DJANGO_SETTINGS_MODULE": "mtp.settings",
         "LOG_LEVEL": "ERROR",  # Django logs every 4xx as a warning
-        # One address fetches every tile: no rate limit (bench/ratelimit measures its cost).
-        "MTP_API_RATE_TILES": "0",
+        # One address fetches every tile: a limit too high to reach, so every tile still pays
+        # for its count, as in production.
+        "MTP_API_RATE_TILES": "1000000000",
     }
     command = [sys.executable, "-m", "mtp.cli", "serve", "--no-worker", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "2", "--threads", "4"]

@@ -183,3 +183,40 @@ def test_on_postgresql_only_the_count_itself_skips_waiting_for_the_disk():
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
     ratelimit.clear(policy, "me")
+
+
+def batched_policy(limit: int, batch: int) -> Policy:
+    return Policy(f"test-{uuid.uuid4().hex[:8]}", limit, 60, batch=batch)
+
+
+def stored_count(policy: Policy, ident: str) -> int:
+    return ratelimit._current(ratelimit._key(policy, ident, MOMENT // 60))
+
+
+def test_a_batched_policy_writes_once_per_batch_far_from_the_limit(
+    db, fixed_time, django_assert_num_queries
+):
+    policy = batched_policy(limit=1000, batch=10)
+    ratelimit.hit(policy, "map")  # the first may also sweep expired counters
+    with django_assert_num_queries(2):
+        counts = [ratelimit.hit(policy, "map").count for _ in range(24)]
+    assert counts == list(range(2, 26))
+    assert stored_count(policy, "map") == 20
+
+
+def test_a_batched_policy_counts_every_request_near_the_limit(db, fixed_time):
+    policy = batched_policy(limit=30, batch=10)
+    usages = [ratelimit.hit(policy, "map") for _ in range(31)]
+    assert [usage.exceeded for usage in usages] == [False] * 30 + [True]
+    assert stored_count(policy, "map") == 31
+
+
+def test_batched_counts_add_up_across_processes(db, fixed_time):
+    policy = batched_policy(limit=10_000, batch=10)
+    for _ in range(10):
+        ratelimit.hit(policy, "map")
+    # Another process has written 500 requests for the same client meanwhile.
+    ratelimit._increment(ratelimit._key(policy, "map", MOMENT // 60), 60, 500)
+    for _ in range(9):
+        ratelimit.hit(policy, "map")
+    assert ratelimit.hit(policy, "map").count == 520
