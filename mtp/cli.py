@@ -26,13 +26,31 @@ def _django_setup() -> None:
         raise SystemExit(2) from None
 
 
+# Any fixed number: the PostgreSQL advisory lock that servers starting together take in turn.
+SCHEMA_LOCK = 0x6D7470
+
+
 def _prepare_instance() -> None:
-    """Bring the database and static files up to date before serving."""
+    """Bring the database and static files up to date before serving.
+
+    Several servers may start at once on one PostgreSQL: they bring the schema up to date one
+    after the other, under an advisory lock, so none fails on another's half-made table.
+    """
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
-    call_command("migrate", interactive=False, verbosity=1)
-    call_command("createcachetable", verbosity=0)
+    locked = connection.vendor == "postgresql"
+    if locked:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [SCHEMA_LOCK])
+    try:
+        call_command("migrate", interactive=False, verbosity=1)
+        call_command("createcachetable", verbosity=0)
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SCHEMA_LOCK])
     if not settings.DEBUG:
         call_command("collectstatic", interactive=False, verbosity=0)
 

@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import httpx
@@ -103,3 +104,49 @@ def test_serve_brings_up_a_complete_instance_and_stops_cleanly_on_sigterm(tmp_pa
     assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
     time.sleep(0.2)
     assert subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True).returncode == 1
+
+
+def test_servers_starting_together_on_a_new_postgresql_database_all_prepare_it(tmp_path, settings):
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("postgis"):
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite serialises writers itself")
+    import uuid
+
+    import psycopg
+
+    name = f"mtp_start_race_{uuid.uuid4().hex[:8]}"
+    admin = {
+        "host": database["HOST"] or None,
+        "port": database["PORT"] or None,
+        "user": database["USER"] or None,
+        "password": database["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@"
+            f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{name}"
+        )
+        script = (
+            "from mtp.cli import _django_setup, _prepare_instance;"
+            " _django_setup(); _prepare_instance()"
+        )
+        starts = [
+            subprocess.Popen(
+                [sys.executable, "-c", script],
+                env={**fresh_instance_env(tmp_path / str(index)), "DATABASE_URL": url},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for index in range(3)
+        ]
+        for start in starts:
+            output, _ = start.communicate(timeout=300)
+            assert start.returncode == 0, output
+    finally:
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
