@@ -120,6 +120,9 @@ LOGOUT_REDIRECT_URL = "/"
 # Failed log-ins allowed per window, per client address and per account.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
+# Sign-up attempts allowed per window (seconds) from one client address; 0 turns it off.
+SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 20, minimum=0)
+SIGNUP_RATE_WINDOW = env_int("SIGNUP_RATE_WINDOW", 3600, minimum=1)
 
 # The cache holds rate-limit counters (mtp/lib/ratelimit.py): the database by default (the
 # mtp_cache table, made by `mtp serve` and by the test database set-up), Redis when REDIS_URL

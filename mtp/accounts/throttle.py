@@ -1,4 +1,5 @@
-"""Counting failed log-ins, per client address and per account (mtp.lib.ratelimit)."""
+"""Counting failed log-ins, per client address and per account, and sign-ups per address
+(mtp.lib.ratelimit)."""
 
 from django.conf import settings
 
@@ -37,3 +38,9 @@ def clear_account(username: str) -> None:
     """Forget an account's failures after a successful log-in (the address keeps its count)."""
     for policy, ident in _counters("", username)[1:]:
         ratelimit.clear(policy, ident)
+
+
+def signup_usage(ip: str) -> Usage:
+    """Count an attempt to create an account from ``ip``: accounts are cheap to make in bulk."""
+    policy = Policy("signup-address", settings.SIGNUP_RATE_LIMIT, settings.SIGNUP_RATE_WINDOW)
+    return ratelimit.hit(policy, f"ip:{ip}")

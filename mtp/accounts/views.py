@@ -52,6 +52,16 @@ def signup(request: HttpRequest) -> HttpResponse:
         next_url = ""
     if request.user.is_authenticated:
         return redirect(next_url or "web:home")
+    if request.method == "POST":
+        usage = throttle.signup_usage(client_ip(request))
+        if usage.exceeded:
+            response = render(
+                request,
+                "accounts/signup_throttled.html",
+                {"minutes": max(1, -(-usage.reset // 60))},
+                status=429,
+            )
+            return apply_headers(response, usage)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

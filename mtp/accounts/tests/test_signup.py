@@ -61,3 +61,26 @@ def test_the_sign_up_form_needs_a_csrf_token(owner):
 
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/accounts/signup/", GOOD).status_code == 403
+
+
+def test_many_sign_ups_from_one_address_are_paused_and_create_nothing(settings):
+    from django.test import Client
+
+    settings.SIGNUP_RATE_LIMIT = 2
+    farm = Client(REMOTE_ADDR="203.0.113.9")
+    for index in range(2):
+        farm.post(
+            "/accounts/signup/",
+            {**GOOD, "username": f"bot{index}", "email": f"bot{index}@example.org"},
+        )
+        farm.logout()
+    response = farm.post(
+        "/accounts/signup/", {**GOOD, "username": "bot2", "email": "b2@example.org"}
+    )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert not User.objects.filter(username="bot2").exists()
+    assert User.objects.filter(username__startswith="bot").count() == 2
+    # Someone else is not held back.
+    other = Client(REMOTE_ADDR="203.0.113.10")
+    assert other.post("/accounts/signup/", GOOD).status_code == 302
