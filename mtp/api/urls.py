@@ -1,9 +1,9 @@
 """URLs of API v1, mounted at /api/v1/.
 
 Around django-ninja's own routes: the rate limit (mtp/api/limits.py) and a body size check
-before anything reads the body, a JSON 405 for a wrong method, every route also with a
-trailing slash, and a JSON 404 (rate limited too) for any other path under /api/v1/. Keep
-other /api/v1/ routes (OAuth) before this module's include.
+before anything reads the body, a JSON 405 for a wrong method, HEAD wherever there is GET,
+every route also with a trailing slash, and a JSON 404 (rate limited too) for any other path
+under /api/v1/. Keep other /api/v1/ routes (OAuth) before this module's include.
 """
 
 from functools import wraps
@@ -26,6 +26,8 @@ def _api_view(view):
         usage = count_request(request)
         if usage.exceeded:
             return refusal(usage)
+        if request.method == "HEAD":
+            return apply_headers(_head(view, request, *args, **kwargs), usage)
         return apply_headers(_checked_view(view, request, *args, **kwargs), usage)
 
     return wrapper
@@ -39,13 +41,29 @@ def _checked_view(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return error_response(400, "Text may not contain NUL characters.")
     response = view(request, *args, **kwargs)
     if isinstance(response, HttpResponseNotAllowed):
-        allowed = sorted(method.strip() for method in response["Allow"].split(","))
+        allowed = {method.strip() for method in response["Allow"].split(",")}
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        allowed = sorted(allowed)
         return error_response(
             405,
             f"{request.method} is not allowed here; use {', '.join(allowed)}.",
             {"allowed": allowed},
             headers={"Allow": ", ".join(allowed)},
         )
+    return response
+
+
+def _head(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """HEAD: the GET reply's status and fields, without its body."""
+    request.method = "GET"
+    try:
+        response = _checked_view(view, request, *args, **kwargs)
+    finally:
+        request.method = "HEAD"
+    if isinstance(response, HttpResponse):
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
     return response
 
 

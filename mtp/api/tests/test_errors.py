@@ -37,9 +37,13 @@ def test_unknown_paths_are_a_json_404(client, path):
     [
         ("get", "/sequence/create", ["POST"]),
         ("get", "/sequence/create/", ["POST"]),
-        ("post", "/sequences", ["GET"]),
-        ("delete", "/me", ["GET"]),
-        ("post", "/sequence/00000000-0000-4000-8000-000000000000", ["DELETE", "GET", "PATCH"]),
+        ("post", "/sequences", ["GET", "HEAD"]),
+        ("delete", "/me", ["GET", "HEAD"]),
+        (
+            "post",
+            "/sequence/00000000-0000-4000-8000-000000000000",
+            ["DELETE", "GET", "HEAD", "PATCH"],
+        ),
     ],
 )
 def test_a_wrong_method_is_a_json_405_with_allow(client, method, path, allowed):
