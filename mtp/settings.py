@@ -8,6 +8,7 @@ from mtp.lib.env import (
     env_float,
     env_int,
     env_list,
+    env_origins,
     env_path,
     env_redis_url,
     env_str,
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Other sites' pages may call the API (mtp/lib/cors.py); preflights end here.
+    "mtp.lib.cors.CorsMiddleware",
     "mtp.lib.dbavailability.DatabaseAvailabilityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -264,6 +267,9 @@ API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0
 
 # Background work: Django's Tasks API, jobs kept in the same database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Web origins whose pages may call the API (CORS, mtp/lib/cors.py): * for any, empty for none.
+MTP_CORS_ORIGINS = env_origins("MTP_CORS_ORIGINS", ["*"])
 
 # How long browsers and caches may keep a vector tile, in seconds.
 TILES_MAX_AGE = env_int("MTP_TILES_MAX_AGE", 300, minimum=0)

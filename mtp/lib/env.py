@@ -99,6 +99,26 @@ def env_redis_url(name: str) -> str:
     return raw
 
 
+def env_origins(name: str, default: list[str]) -> list[str]:
+    """Web origins (``https://app.example.org``, a port allowed, no path), or ``*`` for any."""
+    origins = env_list(name, default)
+    for origin in origins:
+        if origin == "*":
+            continue
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path
+            or parts.query
+            or parts.fragment
+        ):
+            raise ImproperlyConfigured(
+                f"{name}: {origin!r} is not an origin: write scheme://host[:port], no path, or *"
+            )
+    return origins
+
+
 def env_tile_url(name: str, default: str) -> str:
     """A map tile URL template: http(s) with ``{z}``, ``{x}`` and ``{y}``, or empty for none."""
     raw = os.environ.get(name, default).strip()
