@@ -11,6 +11,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from mtp.accounts.models import User
 from mtp.api.auth import forget_applications
 from mtp.lib import ratelimit
+from mtp.tiles import cache as tile_cache
 
 pytest_plugins = ["testing.fake_mapillary.fixtures", "testing.redis"]
 
@@ -30,6 +31,8 @@ def _static_files_without_collectstatic(settings):
     # Each test starts with no remembered client_ids (rows come and go between tests).
     forget_applications()
     ratelimit._batches.clear()
+    # Nor tiles kept from another test's data.
+    tile_cache.tiles.forget()
     # Same algorithm and "pbkdf2_sha256$" prefix as production, fewer iterations.
     settings.PASSWORD_HASHERS = ["testing.hashers.QuickPBKDF2PasswordHasher"]
 

@@ -273,6 +273,10 @@ MTP_CORS_ORIGINS = env_origins("MTP_CORS_ORIGINS", ["*"])
 
 # How long browsers and caches may keep a vector tile, in seconds.
 TILES_MAX_AGE = env_int("MTP_TILES_MAX_AGE", 300, minimum=0)
+# Tiles each web process keeps in memory (megabytes, 0 for none), and how often, in seconds,
+# it asks whether the map's data changed meanwhile (mtp/tiles/cache.py).
+MTP_TILE_CACHE_MB = env_int("MTP_TILE_CACHE_MB", 64, minimum=0)
+MTP_TILE_CACHE_CHECK = env_float("MTP_TILE_CACHE_CHECK", 1.0, minimum=0.0)
 
 # The website's base map under the routes: a raster tile URL template, empty for none, and
 # the attribution its provider asks for (HTML, shown on every map).

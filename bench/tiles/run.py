@@ -8,8 +8,10 @@ It builds a database of its own (default ``mtp_bench_tiles``) holding 10,000 pub
 of 100 photos each (1,000,000 images), clustered around a few regions; serves the project with
 ``mtp serve`` (granian WSGI, 2 workers); then, for tiles at zooms 6, 10 and 14 that hold data,
 times each request over HTTP and the same tile's SQL run straight on the database, one after the
-other, in the same run. It prints p50 and p99 per zoom for both, and their ratio (the target:
-within 1.5x). ``--reuse`` keeps the database from an earlier run when its counts match.
+other, in the same run, with the server's tile cache off, so that both do the same work. It
+prints p50 and p99 per zoom for both, and their ratio (the target: within 1.5x). Then it times
+the same tiles from a second server with the tile cache on (the default), once it has them.
+``--reuse`` keeps the database from an earlier run when its counts match.
 """
 
 import argparse
@@ -222,11 +224,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen:
+def start_server(url: str, data_dir: Path, port: int, *, tile_cache_mb: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "MTP_DATA_DIR": str(data_dir),
+        # 0: every request builds its tile, the work the bare query does.
+        "MTP_TILE_CACHE_MB": str(tile_cache_mb),
         "DJANGO_SETTINGS_MODULE": "mtp.settings",
         "LOG_LEVEL": "ERROR",  # Django logs every 4xx as a warning
         # One address fetches every tile: a limit too high to reach, so every tile still pays
@@ -239,14 +243,14 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen:
         command,
         env=env,
         cwd=ROOT,
-        stdout=(data_dir / "server.log").open("wb"),
+        stdout=(data_dir / f"server-{port}.log").open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the server exited; see {data_dir / 'server.log'}")
+            raise SystemExit(f"the server exited; see {data_dir / f'server-{port}.log'}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
@@ -342,6 +346,30 @@ def measure(url: str, port: int, client_id: str, tiles, samples: int) -> list[di
     return results
 
 
+def measure_cached(port: int, client_id: str, tiles, samples: int) -> dict[int, tuple]:
+    """p50 and p99 per zoom from a server keeping tiles in memory, after one round to fill it."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    results = {}
+    for z in ZOOMS:
+        chosen = tiles[z]
+        times = []
+        for round_number in range(1 + max(1, math.ceil(samples / len(chosen)))):
+            for x_y in chosen:
+                _, x, y = x_y
+                started = time.perf_counter()
+                conn.request("GET", f"/api/v1/tiles/{z}/{x}/{y}.mvt?client_id={client_id}")
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise SystemExit(f"tile {z}/{x}/{y}: HTTP {response.status}")
+                if round_number:
+                    times.append(time.perf_counter() - started)
+        results[z] = (percentile(times, 0.5), percentile(times, 0.99))
+        log(f"zoom {z}, kept in memory: {len(times)} samples")
+    conn.close()
+    return results
+
+
 def fixed_costs(port: int, client_id: str, samples: int) -> dict[str, float]:
     """p50 of replies that stop before the tile query: where the endpoint's own time goes."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -365,7 +393,7 @@ def fixed_costs(port: int, client_id: str, samples: int) -> dict[str, float]:
     return costs
 
 
-def report(results: list[dict], costs: dict[str, float]) -> None:
+def report(results: list[dict], cached: dict[int, tuple], costs: dict[str, float]) -> None:
     print()
     print(
         "zoom  tiles  samples  median KB  | endpoint p50   p99 ms | bare SQL p50   p99 ms "
@@ -377,6 +405,14 @@ def report(results: list[dict], costs: dict[str, float]) -> None:
             f"{r['zoom']:>4}  {r['tiles']:>5}  {r['samples']:>7}  {r['size_kb']:>9.1f}  "
             f"| {e50 * 1000:>12.1f} {e99 * 1000:>6.1f} | {b50 * 1000:>12.1f} {b99 * 1000:>6.1f} "
             f"| {e50 / b50:>9.2f} {e99 / b99:>4.2f} | {r['overhead'] * 1000:>15.2f}"
+        )
+    print("\nthe same tiles from a server keeping them in memory (MTP_TILE_CACHE_MB, the default):")
+    print("zoom | endpoint p50   p99 ms | ratio to the bare query p50  p99")
+    for r in results:
+        (c50, c99), (b50, b99) = cached[r["zoom"]], r["bare"]
+        print(
+            f"{r['zoom']:>4} | {c50 * 1000:>12.1f} {c99 * 1000:>6.1f} "
+            f"| {c50 / b50:>27.2f} {c99 / b99:>4.2f}"
         )
     print("\ntarget: the endpoint within 1.5x of the bare query")
     print(
@@ -429,14 +465,21 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="mtp-bench-tiles-") as tmp:
         port = free_port()
-        server = start_server(url, Path(tmp), port)
-        log(f"server up on 127.0.0.1:{port} (granian WSGI, 2 workers)")
+        server = start_server(url, Path(tmp), port, tile_cache_mb=0)
+        log(f"server up on 127.0.0.1:{port} (granian WSGI, 2 workers, no tile cache)")
         try:
             results = measure(url, port, client_id, tiles, args.samples)
             costs = fixed_costs(port, client_id, args.samples)
         finally:
             stop_server(server)
-    report(results, costs)
+        port = free_port()
+        server = start_server(url, Path(tmp), port, tile_cache_mb=64)
+        log(f"server up on 127.0.0.1:{port} (granian WSGI, 2 workers, tiles kept in memory)")
+        try:
+            cached = measure_cached(port, client_id, tiles, args.samples)
+        finally:
+            stop_server(server)
+    report(results, cached, costs)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from mtp.api.auth import authenticate
 from mtp.api.errors import ApiError, api_error_response, error_response
 from mtp.api.limits import count_request, refusal, tiles_policy
 from mtp.lib.ratelimit import apply_headers
+from mtp.tiles.cache import cached_tile
 from mtp.tiles.mvt import MAX_ZOOM, render_tile
 
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -40,7 +41,7 @@ def _tile(request: HttpRequest, z: str, x: str, y: str) -> HttpResponse:
     except ApiError as error:
         return api_error_response(request, error)
 
-    data = render_tile(zoom, column, row)
+    data = cached_tile(zoom, column, row, render_tile)
     cache_control = f"public, max-age={settings.TILES_MAX_AGE}"
     if not data:
         response = HttpResponse(status=204)

@@ -120,7 +120,8 @@ def test_the_etag_changes_when_the_tile_does(client, app, owner, rng, walk_in_tr
 def test_unpublishing_a_sequence_takes_it_out_of_its_tiles(client, app, walk_in_trondheim):
     url = tile_url(*home_tile(14), client_id=app.client_id)
     assert client.get(url).status_code == 200
-    Sequence.objects.filter(pk=walk_in_trondheim.pk).update(status=Sequence.Status.DRAFT)
+    walk_in_trondheim.status = Sequence.Status.DRAFT
+    walk_in_trondheim.save(update_fields=["status"])
     assert client.get(url).status_code == 204
 
 
