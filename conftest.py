@@ -10,6 +10,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 from mtp.accounts.models import User
 from mtp.api.auth import forget_applications
+from mtp.api.limits import forget_refused
 from mtp.lib import ratelimit
 from mtp.tiles import cache as tile_cache
 
@@ -31,6 +32,7 @@ def _static_files_without_collectstatic(settings):
     # Each test starts with no remembered client_ids (rows come and go between tests).
     forget_applications()
     ratelimit._batches.clear()
+    forget_refused()
     # Nor tiles kept from another test's data.
     tile_cache.tiles.forget()
     # Same algorithm and "pbkdf2_sha256$" prefix as production, fewer iterations.

@@ -157,6 +157,8 @@ MTP_API_RATE_TOKEN = env_int("MTP_API_RATE_TOKEN", 600, minimum=0)
 MTP_API_RATE_ADDRESS = env_int("MTP_API_RATE_ADDRESS", 600, minimum=0)
 MTP_API_RATE_TILES = env_int("MTP_API_RATE_TILES", 3000, minimum=0)
 MTP_API_RATE_IMPORT = env_int("MTP_API_RATE_IMPORT", 30, minimum=0)
+# Tokens refused (401) per address, after which its requests with a token get 429s.
+MTP_API_RATE_BAD_TOKEN = env_int("MTP_API_RATE_BAD_TOKEN", 30, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

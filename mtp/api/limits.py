@@ -3,7 +3,17 @@
 The limits are settings (``MTP_API_RATE_*``, requests per ``MTP_API_RATE_WINDOW`` seconds; 0
 turns one off); the counting is mtp.lib.ratelimit's. Every API reply carries the RateLimit
 fields of the policy it was counted under; a refusal is a 429 with Retry-After.
+
+Requests are counted per token before the token is looked up, so made-up tokens would each
+start a count of their own. So tokens refused with a 401 are also counted per address
+(``api-bad-token``): past ``MTP_API_RATE_BAD_TOKEN`` in a window, that address's requests with
+a token get a 429 until the window ends, without a lookup, whether their token is good or
+not (so the answers tell nothing about the tokens tried). Each web process remembers the
+addresses it refused, so that a refusal costs neither a lookup nor a count.
 """
+
+import threading
+import time
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
@@ -28,6 +38,10 @@ def tiles_policy() -> Policy:
     return Policy("tiles", settings.MTP_API_RATE_TILES, settings.MTP_API_RATE_WINDOW, batch=20)
 
 
+def bad_token_policy() -> Policy:
+    return Policy("api-bad-token", settings.MTP_API_RATE_BAD_TOKEN, settings.MTP_API_RATE_WINDOW)
+
+
 def import_policy() -> Policy:
     return Policy("api-import", settings.MTP_API_RATE_IMPORT, settings.MTP_API_RATE_WINDOW)
 
@@ -48,6 +62,52 @@ def count_request(request: HttpRequest, anonymous: Policy | None = None) -> Usag
     if raw_token is not None:
         return ratelimit.hit(token_policy(), f"token:{raw_token}")
     return ratelimit.hit(anonymous or address_policy(), f"ip:{client_ip(request)}")
+
+
+# Addresses over the bad-token limit, and until when (time.time()); this process's only.
+_refused: dict[str, float] = {}
+_refused_lock = threading.Lock()
+_REFUSED_MAX = 10_000
+
+
+def bad_token_refusal(request: HttpRequest) -> JsonResponse | None:
+    """A 429 for a request with a token from an address over the bad-token limit, else None."""
+    if not _refused or _bearer(request) is None:
+        return None
+    address = client_ip(request)
+    with _refused_lock:
+        until = _refused.get(address)
+        if until is None:
+            return None
+        left = until - time.time()
+        if left <= 0:
+            del _refused[address]
+            return None
+    policy = bad_token_policy()
+    return refusal(Usage(policy, policy.limit + 1, max(1, int(left + 0.999))))
+
+
+def count_bad_token(request: HttpRequest, response):
+    """After a 401 for a request with a token: count it against the address; past the limit, 429."""
+    if response.status_code != 401 or _bearer(request) is None:
+        return response
+    address = client_ip(request)
+    usage = ratelimit.hit(bad_token_policy(), f"ip:{address}")
+    if not usage.exceeded:
+        return response
+    with _refused_lock:
+        if len(_refused) >= _REFUSED_MAX:
+            now = time.time()
+            for stale in [key for key, until in _refused.items() if until <= now]:
+                del _refused[stale]
+        if len(_refused) < _REFUSED_MAX:
+            _refused[address] = time.time() + usage.reset
+    return refusal(usage)
+
+
+def forget_refused() -> None:
+    with _refused_lock:
+        _refused.clear()
 
 
 def too_many(usage: Usage, message: str = "Too many requests: slow down.") -> ApiError:

@@ -16,19 +16,24 @@ from django.views.decorators.csrf import csrf_exempt
 from mtp.api.api import api
 from mtp.api.bodies import body_too_large, carries_nul
 from mtp.api.errors import api_error_response, error_response
-from mtp.api.limits import count_request, refusal
+from mtp.api.limits import bad_token_refusal, count_bad_token, count_request, refusal
 from mtp.lib.ratelimit import apply_headers
 
 
 def _api_view(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        refused = bad_token_refusal(request)
+        if refused is not None:
+            return refused
         usage = count_request(request)
         if usage.exceeded:
             return refusal(usage)
         if request.method == "HEAD":
-            return apply_headers(_head(view, request, *args, **kwargs), usage)
-        return apply_headers(_checked_view(view, request, *args, **kwargs), usage)
+            response = _head(view, request, *args, **kwargs)
+        else:
+            response = _checked_view(view, request, *args, **kwargs)
+        return count_bad_token(request, apply_headers(response, usage))
 
     return wrapper
 

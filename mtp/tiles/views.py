@@ -14,7 +14,13 @@ from django.utils.http import parse_etags
 
 from mtp.api.auth import authenticate
 from mtp.api.errors import ApiError, api_error_response, error_response
-from mtp.api.limits import count_request, refusal, tiles_policy
+from mtp.api.limits import (
+    bad_token_refusal,
+    count_bad_token,
+    count_request,
+    refusal,
+    tiles_policy,
+)
 from mtp.lib.ratelimit import apply_headers
 from mtp.tiles.cache import cached_tile
 from mtp.tiles.mvt import MAX_ZOOM, render_tile
@@ -27,11 +33,14 @@ def tile(request: HttpRequest, z: str, x: str, y: str) -> HttpResponse:
     """The tile as MVT bytes; 204 when it holds no feature, 304 when the client has it."""
     if request.method not in ("GET", "HEAD"):
         return error_response(405, "Tiles are read with GET.", headers={"Allow": "GET, HEAD"})
+    refused = bad_token_refusal(request)
+    if refused is not None:
+        return refused
     # A map view fetches dozens of tiles: their own, higher limit per address (or token).
     usage = count_request(request, tiles_policy())
     if usage.exceeded:
         return refusal(usage)
-    return apply_headers(_tile(request, z, x, y), usage)
+    return count_bad_token(request, apply_headers(_tile(request, z, x, y), usage))
 
 
 def _tile(request: HttpRequest, z: str, x: str, y: str) -> HttpResponse:
