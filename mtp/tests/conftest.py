@@ -14,6 +14,8 @@ from mtp.developers.oauth2 import DeviceGrant
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
 from mtp.sequences.models import Sequence
+from mtp.webhooks.events import record
+from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.signing import set_new_secret
 
 URLENCODED = "application/x-www-form-urlencoded"
@@ -75,6 +77,9 @@ def olivia(owner, app, other_user, settings) -> dict:
     )
     webhook_signing_secret = set_new_secret(own_app)
     own_app.save(update_fields=["webhook_secret_ciphertext"])
+    # An event to her app that failed: others may neither read it nor send it again.
+    delivery = record(own_app, "import.failed", {"sequence": {"name": "olivias-webhook-event"}})
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
     device = Client().post(
         "/api/v1/device_authorization",
         urlencode({"client_id": own_app.client_id, "client_secret": client_secret}),
@@ -91,7 +96,9 @@ def olivia(owner, app, other_user, settings) -> dict:
         "device": DeviceGrant.objects.get(user_code=device["user_code"]),
         "token": token,
         "webhook_secret": webhook_signing_secret,
+        "delivery": delivery,
         "secrets": [
+            "olivias-webhook-event",
             "Olivia's secret draft",
             "the private description",
             "Olivia's hidden route",
@@ -112,6 +119,7 @@ def parameter_values(olivia: dict) -> dict[str, list]:
     return {
         "unique_id": [draft.unique_id, importing.unique_id],
         "pk": [own_app.pk],
+        "delivery_pk": [olivia["delivery"].pk],
         "username": [olivia["draft"].owner.username],
         "client_id": [own_app.client_id],
         "user_code": [olivia["device"].user_code],

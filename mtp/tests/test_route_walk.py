@@ -23,6 +23,7 @@ from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
 from mtp.sequences.models import Sequence
 from mtp.tests.conftest import FORM, METHODS, URLENCODED, parameter_values, query, urls
+from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.signing import webhook_secret
 from testing.routes import routes
 
@@ -47,6 +48,8 @@ ROUTES = {
     "developers/<int:pk>/delete/",
     "developers/<int:pk>/secret/",
     "developers/<int:pk>/webhook/secret/",
+    "developers/<int:pk>/webhook/test/",
+    "developers/<int:pk>/webhook/deliveries/<int:delivery_pk>/again/",
     "developers/authorized/<int:pk>/revoke/",
     r"api/v1/tiles/^(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.mvt$",
     "api/v1/tiles/^(?P<rest>.*)$",
@@ -155,6 +158,9 @@ def assert_olivias_things_are_as_they_were(olivia: dict) -> None:
     assert own_app.client_secret == olivia["app"].client_secret
     assert own_app.webhook_url == "https://olivia.example.org/hooks"
     assert webhook_secret(own_app) == olivia["webhook_secret"]
+    assert list(WebhookDelivery.objects.filter(application=own_app).values_list("status")) == [
+        (WebhookDelivery.Status.FAILED,)
+    ]
     assert (
         DeviceGrant.objects.get(pk=olivia["device"].pk).status == DeviceGrant.AUTHORIZATION_PENDING
     )

@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 IMPORT_SUCCEEDED = "import.succeeded"
 IMPORT_FAILED = "import.failed"
-EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED)
+# Sent when the application's owner asks for a test event on its page.
+PING = "ping"
+EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING)
 # Finished deliveries older than this are deleted when the application gets a new event.
 HISTORY_DAYS = 30
 
@@ -81,6 +83,50 @@ def import_ended(job) -> WebhookDelivery | None:
         event_type,
         {"sequence": sequence_summary(sequence), "import": import_summary(job)},
     )
+
+
+def ping(application) -> WebhookDelivery | None:
+    """Queue a test event for ``application``, unless one is still on its way (then None)."""
+    pending = WebhookDelivery.objects.filter(
+        application=application, event_type=PING, status=WebhookDelivery.Status.PENDING
+    )
+    if pending.exists():
+        return None
+    return record(
+        application,
+        PING,
+        {
+            "application": {"client_id": application.client_id, "name": application.name},
+            "message": f"A test event from {settings.SITE_NAME}: your webhook receives events.",
+        },
+    )
+
+
+def send_again(delivery: WebhookDelivery) -> bool:
+    """Queue one more attempt of a delivery that has ended (failed or delivered), at once.
+
+    The same event, id and body, signed anew; if the attempt fails, the usual retries follow
+    while attempts remain. False when the delivery is still pending (already on its way).
+    """
+    from mtp.webhooks.delivery import schedule
+
+    now = timezone.now()
+    reopened = (
+        WebhookDelivery.objects.filter(pk=delivery.pk)
+        .exclude(status=WebhookDelivery.Status.PENDING)
+        .update(
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at=now,
+            lock="",
+            locked_until=None,
+            updated_at=now,
+        )
+    )
+    if not reopened:
+        return False
+    schedule(delivery)
+    logger.info("webhook %s queued again by its application's owner", delivery.event_id)
+    return True
 
 
 def record(application, event_type: str, data: dict[str, Any]) -> WebhookDelivery:

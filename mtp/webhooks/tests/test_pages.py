@@ -3,10 +3,12 @@ on the application's page (its owner only), and making a new secret."""
 
 import pytest
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.models import Application
 from mtp.webhooks.delivery import attempt
 from mtp.webhooks.events import record
+from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.signing import webhook_secret
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +163,104 @@ def test_the_webhook_section_carries_no_inline_code(developer_client, own_app, r
     finder = InlineCodeFinder()
     finder.feed(developer_client.get(f"/developers/{own_app.pk}/").content.decode())
     assert finder.problems == []
+
+
+def test_the_owner_sends_a_test_event_and_sees_it_delivered(developer_client, own_app, receiver):
+    receiver.secret = webhook_secret(own_app)
+    response = developer_client.post(f"/developers/{own_app.pk}/webhook/test/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/developers/{own_app.pk}/#webhook"
+    delivery = WebhookDelivery.objects.get(application=own_app)
+    assert delivery.event_type == "ping"
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert DBTaskResult.objects.filter(pk=delivery.task_id).exists()
+
+    assert attempt(delivery.pk) == "delivered"
+    [received] = receiver.requests
+    assert received.verified is True
+    assert received.headers["mtp-event-type"] == "ping"
+    body = received.json()
+    assert body["type"] == "ping"
+    assert body["data"]["application"] == {"client_id": own_app.client_id, "name": own_app.name}
+    page = developer_client.get(f"/developers/{own_app.pk}/").content.decode()
+    assert "<code>ping</code>" in page and "HTTP 204" in page
+
+
+def test_one_test_event_at_a_time(developer_client, own_app):
+    developer_client.post(f"/developers/{own_app.pk}/webhook/test/")
+    response = developer_client.post(f"/developers/{own_app.pk}/webhook/test/", follow=True)
+    assert "already on its way" in response.content.decode()
+    assert WebhookDelivery.objects.filter(application=own_app).count() == 1
+
+
+def test_no_test_event_without_a_webhook_url(developer_client, own_app):
+    own_app.webhook_url = ""
+    own_app.save()
+    response = developer_client.post(f"/developers/{own_app.pk}/webhook/test/", follow=True)
+    assert "no webhook URL" in response.content.decode()
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_failed_event_is_sent_again_with_the_same_id_and_body(
+    developer_client, own_app, receiver, settings
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    receiver.reply(503, times=2)
+    delivery = record(own_app, "import.failed", {"sequence": {"name": "Ridge"}})
+    assert [attempt(delivery.pk), attempt(delivery.pk)] == ["retrying", "failed"]
+    page = developer_client.get(f"/developers/{own_app.pk}/").content.decode()
+    assert f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/" in page
+
+    response = developer_client.post(
+        f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/"
+    )
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert DBTaskResult.objects.filter(pk=delivery.task_id).exists()
+    assert attempt(delivery.pk) == "delivered"
+    first, _, again = receiver.requests
+    assert again.body == first.body
+    assert again.headers["mtp-event-id"] == str(delivery.event_id)
+    assert again.headers["mtp-delivery-attempt"] == "3"
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+    assert delivery.tries.count() == 3
+
+
+def test_a_pending_event_is_not_queued_twice(developer_client, own_app):
+    delivery = record(own_app, "import.succeeded", {})
+    tasks = DBTaskResult.objects.count()
+    response = developer_client.post(
+        f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/", follow=True
+    )
+    assert "already on its way" in response.content.decode()
+    assert DBTaskResult.objects.count() == tasks
+
+
+def test_someone_else_cannot_send_test_events_or_send_again(other_client, own_app, receiver):
+    delivery = record(own_app, "import.succeeded", {})
+    attempt(delivery.pk)
+    assert other_client.post(f"/developers/{own_app.pk}/webhook/test/").status_code == 404
+    again = f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/"
+    assert other_client.post(again).status_code == 404
+    assert WebhookDelivery.objects.count() == 1
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.SUCCEEDED
+
+
+def test_a_delivery_of_another_application_is_not_found(developer_client, own_app, developer):
+    theirs = Application.objects.create(
+        name="Someone's app",
+        user=developer,
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://them.example.org/cb",
+        webhook_url="https://them.example.org/hook",
+    )
+    delivery = record(theirs, "import.succeeded", {})
+    again = f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/"
+    assert developer_client.post(again).status_code == 404
+
+
+def test_sending_needs_a_post(developer_client, own_app):
+    assert developer_client.get(f"/developers/{own_app.pk}/webhook/test/").status_code == 405
