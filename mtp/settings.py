@@ -268,7 +268,16 @@ SILENCED_SYSTEM_CHECKS = [
 API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0)
 
 # Background work: Django's Tasks API, jobs kept in the same database.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Imports and webhook deliveries each have a queue: a worker may take only one of them
+# (``mtp worker --queues``).
+TASK_QUEUES = ["imports", "webhooks"]
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        # "default": tasks queued before the queues were split still run.
+        "QUEUES": ["default", *TASK_QUEUES],
+    }
+}
 
 # Web origins whose pages may call the API (CORS, mtp/lib/cors.py): * for any, empty for none.
 MTP_CORS_ORIGINS = env_origins("MTP_CORS_ORIGINS", ["*"])

@@ -5,7 +5,7 @@ from django_tasks import task
 from mtp.imports.importer import run_job
 
 
-@task()
+@task(queue_name="imports")
 def import_sequence(job_id: int) -> str:
     """Run the import job ``job_id``. Its only argument is the id: the token stays in the job,
     encrypted, so it never reaches the task queue or a stored traceback."""

@@ -5,8 +5,10 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from conftest import bearer, issue_token
+from mtp.imports.management.commands.worker import queue_names
 from mtp.sequences.models import Sequence
 from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.tests.conftest import verify_signature
@@ -70,3 +72,38 @@ def test_the_app_hears_that_its_import_failed_and_why(
         "status": "failed",
     }
     assert event["data"]["import"]["error"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_may_take_only_imports_or_only_webhooks(
+    client, fake_mapillary, owner, walk, hook_app, secret, receiver
+):
+    sequence = create_and_import(client, bearer(issue_token(owner, hook_app)))
+    # A worker for webhooks only: nothing to send yet, and the import stays queued.
+    call_command("worker", "--batch", "--interval", "0", "--queues", "webhooks")
+    sequence.refresh_from_db()
+    assert sequence.status == "importing"
+    # A worker for imports only: the import ends, its event waits for a webhooks worker.
+    call_command("worker", "--batch", "--interval", "0", "--queues", "imports")
+    sequence.refresh_from_db()
+    assert sequence.status == "published"
+    assert receiver.requests == []
+    assert WebhookDelivery.objects.get().status == "pending"
+    call_command("worker", "--batch", "--interval", "0", "--queues", "webhooks")
+    [request] = receiver.requests
+    assert request.json()["type"] == "import.succeeded"
+    assert WebhookDelivery.objects.get().status == "succeeded"
+
+
+@pytest.mark.parametrize("queues", ["mail", "imports,mail"])
+def test_an_unknown_queue_stops_the_worker_with_the_names(queues):
+    with pytest.raises(CommandError, match="choose from imports, webhooks"):
+        call_command("worker", "--batch", "--queues", queues)
+
+
+@pytest.mark.parametrize(
+    ("queues", "taken"),
+    [("all", "*"), ("", "*"), (" imports ", "imports"), ("imports,webhooks", "imports,webhooks")],
+)
+def test_the_queues_a_worker_takes(queues, taken):
+    assert queue_names(queues) == taken

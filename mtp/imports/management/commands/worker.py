@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
 from mtp.imports.jobs import recover_stale_jobs
@@ -71,6 +71,20 @@ def until_the_database_answers(action: Callable[[], T]) -> T:
             wait = min(wait * 2, LONGEST_WAIT_SECONDS)
 
 
+def queue_names(value: str) -> str:
+    """db_worker's --queue-name for ``--queues``: "*" for all, else the names checked."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names or names == ["all"]:
+        return "*"
+    unknown = [name for name in names if name not in settings.TASK_QUEUES]
+    if unknown:
+        raise CommandError(
+            f"unknown queue {', '.join(unknown)}: choose from {', '.join(settings.TASK_QUEUES)}"
+            " (comma-separated), or all"
+        )
+    return ",".join(names)
+
+
 class Command(BaseCommand):
     help = "Run the background task worker (imports, webhooks)."
 
@@ -79,8 +93,17 @@ class Command(BaseCommand):
             "--interval", type=float, default=1.0, help="seconds between polls when idle"
         )
         parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+        parser.add_argument(
+            "--queues",
+            default="all",
+            help=(
+                "the queues to take tasks from, comma-separated: "
+                f"{', '.join(settings.TASK_QUEUES)}, or all (the default)"
+            ),
+        )
 
     def handle(self, *args, **options):
+        queues = queue_names(options["queues"])
         # Imports whose worker died while this one was down go back in the queue first.
         recovered = until_the_database_answers(recover_stale_jobs)
         if recovered:
@@ -100,7 +123,7 @@ class Command(BaseCommand):
                 lambda: call_command(
                     "db_worker",
                     "--queue-name",
-                    "*",
+                    queues,
                     "--interval",
                     str(options["interval"]),
                     "--no-reload",
