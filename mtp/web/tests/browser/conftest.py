@@ -128,7 +128,10 @@ def browsing(live_site, browser) -> Iterator[tuple[object, Browsing]]:
     SCREENSHOTS.mkdir(parents=True)
     log = Browsing(base_url=live_site)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_site))
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    # Reduced motion: no transition is caught half-way when a page is checked for contrast.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-GB", reduced_motion="reduce"
+    )
 
     def route(route, request) -> None:
         if not request.url.startswith(origin + "/"):
