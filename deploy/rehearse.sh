@@ -230,12 +230,13 @@ print(f'restored: {s.name}, {s.image_count} images, route of {s.geometry.num_poi
 say "The systemd units (systemd-analyze verify)"
 if command -v systemd-analyze >/dev/null 2>&1; then
   mkdir -p "$work/units"
-  for unit in deploy/systemd/*.service; do
+  for unit in deploy/systemd/*.service deploy/systemd/*.timer; do
     sed -e "s#/opt/mtp/current#$root#g" -e "s#/etc/mtp/mtp.env#$work/a.env#" \
       -e "s#^User=mtp#User=root#" -e "s#^Group=mtp#Group=root#" "$unit" >"$work/units/$(basename "$unit")"
   done
   systemd-analyze verify "$work/units/mtp-web.service" "$work/units/mtp-worker.service" \
-    "$work/units/mtp-worker@1.service" || fail "systemd-analyze found problems in the units"
+    "$work/units/mtp-worker@1.service" "$work/units/mtp-housekeeping.service" \
+    "$work/units/mtp-housekeeping.timer" || fail "systemd-analyze found problems in the units"
   echo "no problems found"
 else
   echo "systemd-analyze is not installed: skipped"

@@ -65,12 +65,18 @@ def test_the_systemd_units_pass_systemd_analyze(tmp_path):
     environment = tmp_path / "mtp.env"
     environment.write_text("SECRET_KEY=x\n")
     user = getpass.getuser()
-    for unit in (DEPLOY / "systemd").glob("*.service"):
+    for unit in [*(DEPLOY / "systemd").glob("*.service"), *(DEPLOY / "systemd").glob("*.timer")]:
         text = unit.read_text().replace("/opt/mtp/current/.venv", str(venv))
         text = text.replace("/etc/mtp/mtp.env", str(environment))
         text = re.sub(r"^(User|Group)=mtp$", rf"\1={user}", text, flags=re.M)
         (tmp_path / unit.name).write_text(text)
-    units = ["mtp-web.service", "mtp-worker.service", "mtp-worker@1.service"]
+    units = [
+        "mtp-web.service",
+        "mtp-worker.service",
+        "mtp-worker@1.service",
+        "mtp-housekeeping.service",
+        "mtp-housekeeping.timer",
+    ]
     result = subprocess.run(
         ["systemd-analyze", "verify", *(str(tmp_path / name) for name in units)],
         capture_output=True,
