@@ -1,5 +1,5 @@
-"""Counting failed log-ins, per client address and per account, and sign-ups per address
-(mtp.lib.ratelimit)."""
+"""Counting failed log-ins, per client address and per account, sign-ups per address, and
+password reset requests per address and per e-mail address (mtp.lib.ratelimit)."""
 
 from django.conf import settings
 
@@ -44,3 +44,21 @@ def signup_usage(ip: str) -> Usage:
     """Count an attempt to create an account from ``ip``: accounts are cheap to make in bulk."""
     policy = Policy("signup-address", settings.SIGNUP_RATE_LIMIT, settings.SIGNUP_RATE_WINDOW)
     return ratelimit.hit(policy, f"ip:{ip}")
+
+
+def password_reset_usage(ip: str, email: str) -> Usage | None:
+    """Count a request for a reset e-mail; the usage that refuses it, if one does.
+
+    Per address, and per e-mail address so that nobody can flood someone's mailbox from many
+    addresses.
+    """
+    limit = settings.PASSWORD_RESET_RATE_LIMIT
+    counters = [(Policy("password-reset-address", limit, 3600), f"ip:{ip}")]
+    if email:
+        counters.append((Policy("password-reset-email", limit, 3600), f"email:{email.lower()}"))
+    refused = None
+    for policy, ident in counters:
+        usage = ratelimit.hit(policy, ident)
+        if usage.exceeded and refused is None:
+            refused = usage
+    return refused

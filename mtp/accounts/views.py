@@ -1,5 +1,7 @@
-"""Sign-up, log-in with throttling, log-out, settings and public profiles."""
+"""Sign-up, log-in with throttling, log-out, password reset by e-mail, settings and public
+profiles."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -8,6 +10,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
@@ -43,6 +46,65 @@ class LoginView(auth_views.LoginView):
         else:
             throttle.record_failure(ip, username)
         return response
+
+
+def reset_link_lifetime() -> str:
+    """How long a reset link works, in words."""
+    hours, seconds = divmod(settings.PASSWORD_RESET_TIMEOUT, 3600)
+    if hours and not seconds:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
+    return f"{minutes} minutes"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's: a link by e-mail to an active account with that address, if there is one.
+
+    The answer is the same whether an account has the address or not. The link is built on
+    SITE_URL, never on the request's Host header. Requests are limited per client address and
+    per e-mail address.
+    """
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+
+    @property
+    def extra_email_context(self) -> dict:
+        return {
+            "site_url": settings.SITE_URL,
+            "site_name": settings.SITE_NAME,
+            "valid_for": reset_link_lifetime(),
+        }
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        email = request.POST.get("email", "")[:254].strip()
+        usage = throttle.password_reset_usage(client_ip(request), email)
+        if usage is not None:
+            response = render(
+                request,
+                "accounts/password_reset_throttled.html",
+                {"minutes": max(1, -(-usage.reset // 60))},
+                status=429,
+            )
+            return apply_headers(response, usage)
+        return super().post(request, *args, **kwargs)
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "accounts/password_reset_sent.html", {"valid_for": reset_link_lifetime()}
+    )
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
 
 
 @require_http_methods(["GET", "POST"])

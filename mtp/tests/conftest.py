@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from conftest import issue_token
 from mtp.api.tests.conftest import make_sequence
@@ -127,6 +129,9 @@ def parameter_values(olivia: dict) -> dict[str, list]:
         "x": ["0"],
         "y": ["0"],
         "rest": ["anything"],
+        # A password reset link for Olivia, with a made-up token and with the form's own.
+        "uidb64": [urlsafe_base64_encode(force_bytes(draft.owner.pk))],
+        "token": ["made-up-token", "set-password"],
         # The admin's.
         "object_id": [draft.pk, draft.owner.pk, own_app.pk],
         "id": [draft.owner.pk],

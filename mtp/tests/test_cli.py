@@ -48,10 +48,25 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path, extra):
         ALLOWED_HOSTS="mtp.example.org",
         SITE_URL="https://mtp.example.org",
         SECRET_KEY="k" * 20 + "production-secret-with-enough-variety-0123456789",
+        EMAIL_HOST="smtp.example.org",
     )
     result = run_mtp("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_no_mail_server_is_set(tmp_path):
+    env = fresh_instance_env(
+        tmp_path,
+        MTP_TLS="1",
+        ALLOWED_HOSTS="mtp.example.org",
+        SITE_URL="https://mtp.example.org",
+        SECRET_KEY="k" * 20 + "production-secret-with-enough-variety-0123456789",
+    )
+    env.pop("EMAIL_HOST", None)
+    result = run_mtp("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "mtp.W001" in result.stdout + result.stderr
 
 
 def test_other_names_pass_through_to_django_management_commands(tmp_path):
