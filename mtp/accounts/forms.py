@@ -41,3 +41,23 @@ class ProfileForm(forms.ModelForm):
         if taken:
             raise forms.ValidationError("An account with that email address already exists.")
         return email
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account asks for its password, so a session left open is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

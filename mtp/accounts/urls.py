@@ -22,5 +22,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("settings/", views.settings_page, name="settings"),
+    path("delete/", views.delete_account, name="delete"),
     path("users/<str:username>/", views.profile, name="profile"),
 ]

@@ -3,20 +3,23 @@ profiles."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+from oauth2_provider.models import get_access_token_model
 
 from mtp.accounts import throttle
-from mtp.accounts.forms import ProfileForm, SignUpForm
+from mtp.accounts.forms import DeleteAccountForm, ProfileForm, SignUpForm
 from mtp.accounts.models import User
+from mtp.developers.models import Application, authorized_applications
 from mtp.lib.http import client_ip
 from mtp.lib.ratelimit import apply_headers
 from mtp.sequences.models import Sequence
@@ -157,6 +160,59 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "accounts/settings.html",
         {"profile_form": profile_form, "password_form": password_form},
     )
+
+
+def what_goes_with(user: User) -> dict:
+    """What deleting ``user`` deletes with it, in figures for the confirmation page."""
+    sequences = user.sequences.aggregate(
+        published=Count("id", filter=Q(status=Sequence.Status.PUBLISHED)),
+        others=Count("id", filter=~Q(status=Sequence.Status.PUBLISHED)),
+        images=Sum("image_count", default=0),
+    )
+    applications = Application.objects.filter(user=user)
+    users_of_applications = (
+        get_access_token_model()
+        .objects.filter(application__in=applications, user__isnull=False)
+        .exclude(user=user)
+        .values("user")
+        .distinct()
+        .count()
+    )
+    return {
+        **sequences,
+        "applications": applications.count(),
+        "users_of_applications": users_of_applications,
+        "authorized": len(authorized_applications(user)),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete your account with everything in it, once you give your password again."""
+    user = request.user
+    ip = client_ip(request)
+    form = DeleteAccountForm(user, request.POST or None)
+    if request.method == "POST":
+        # Wrong passwords count as failed log-ins: an open session is no way to guess one.
+        usage = throttle.blocked(ip, user.username)
+        if usage is not None:
+            response = render(
+                request,
+                "accounts/login_throttled.html",
+                {"minutes": max(1, -(-usage.reset // 60))},
+                status=429,
+            )
+            return apply_headers(response, usage)
+        if form.is_valid():
+            username = user.username
+            logout(request)
+            with transaction.atomic():
+                User.objects.get(pk=user.pk).delete()
+            messages.success(request, f"The account {username} and everything in it is deleted.")
+            return redirect("web:home")
+        throttle.record_failure(ip, user.username)
+    return render(request, "accounts/delete.html", {"form": form, "goes": what_goes_with(user)})
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:

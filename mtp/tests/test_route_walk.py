@@ -82,6 +82,7 @@ ROUTES = {
     "accounts/password/reset/<uidb64>/<token>/",
     "accounts/password/reset/complete/",
     "accounts/settings/",
+    "accounts/delete/",
     "accounts/users/<str:username>/",
     "",
     "explore/results",
