@@ -3,7 +3,7 @@
 Nothing leaves 127.0.0.1: every request for another address is refused and recorded, and the
 base map points at a local address that answers 404 (a base map that fails must not break a
 page). Pages are served with the strict Content Security Policy the site is meant to run
-under, and any violation is recorded. Screenshots go to ``test-output/browser/``.
+under, and any violation is recorded. Screenshots go to ``test-output/browser/<test module>/``.
 """
 
 import os
@@ -67,6 +67,7 @@ class Browsing:
     """What the browser did that a test should know about."""
 
     base_url: str
+    folder: Path = SCREENSHOTS
     blocked: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
@@ -75,7 +76,7 @@ class Browsing:
 
     def screenshot(self, page, name: str, *, full_page: bool = False) -> Path:
         self.shots += 1
-        path = SCREENSHOTS / f"{self.shots:02}-{name}.png"
+        path = self.folder / f"{self.shots:02}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
@@ -122,11 +123,13 @@ def browser():
 
 
 @pytest.fixture
-def browsing(live_site, browser) -> Iterator[tuple[object, Browsing]]:
-    """A page in a fresh browser context, guarded as the module docstring says."""
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
-    log = Browsing(base_url=live_site)
+def browsing(request, live_site, browser) -> Iterator[tuple[object, Browsing]]:
+    """A page in a fresh browser context, guarded as the module docstring says. Screenshots
+    go to a folder per test module: ``test-output/browser/<module>/``."""
+    folder = SCREENSHOTS / request.module.__name__.rsplit(".", 1)[-1]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    log = Browsing(base_url=live_site, folder=folder)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_site))
     # Reduced motion: no transition is caught half-way when a page is checked for contrast.
     context = browser.new_context(

@@ -4,7 +4,7 @@ Sign up, log out and in again, register an app, authorize it (implicit flow), le
 create a sequence and import it from the Mapillary stand-in through the API, watch the import
 on "My sequences" while a real worker runs it, find the sequence on the explore map, open its
 page, download its route, and revoke the app. A screenshot of each step is kept in
-``test-output/browser/``, some on a phone-sized screen.
+``test-output/browser/test_journey/``, some on a phone-sized screen.
 """
 
 import json
