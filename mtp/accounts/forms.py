@@ -28,10 +28,25 @@ class SignUpForm(UserCreationForm):
 
 
 class ProfileForm(forms.ModelForm):
+    """Display name and email. A new email address needs the password: it is where password
+    reset links go, so a session left open must not be enough to take the account over."""
+
+    current_password = forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change the email address.",
+    )
+
     class Meta:
         model = User
         fields = ("display_name", "email")
         help_texts = {"display_name": "Shown to others instead of your username. Optional."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous_email = self.instance.email
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -41,6 +56,19 @@ class ProfileForm(forms.ModelForm):
         if taken:
             raise forms.ValidationError("An account with that email address already exists.")
         return email
+
+    @property
+    def email_changed(self) -> bool:
+        email = self.cleaned_data.get("email", "")
+        return bool(email) and email.lower() != self.previous_email.lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.email_changed and not self.instance.check_password(
+            cleaned.get("current_password", "")
+        ):
+            self.add_error("current_password", "Give your password to change the email address.")
+        return cleaned
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,17 +1,20 @@
 """Sign-up, log-in with throttling, log-out, password reset by e-mail, settings and public
 profiles."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from oauth2_provider.models import get_access_token_model
@@ -23,6 +26,14 @@ from mtp.developers.models import Application, authorized_applications
 from mtp.lib.http import client_ip
 from mtp.lib.ratelimit import apply_headers
 from mtp.sequences.models import Sequence
+
+logger = logging.getLogger(__name__)
+
+
+def paused(request: HttpRequest, usage, template: str) -> HttpResponse:
+    """The 429 page of a throttled form, saying for how long, with the RateLimit fields."""
+    minutes = max(1, -(-usage.reset // 60))
+    return apply_headers(render(request, template, {"minutes": minutes}, status=429), usage)
 
 
 class LoginView(auth_views.LoginView):
@@ -36,13 +47,7 @@ class LoginView(auth_views.LoginView):
         username = request.POST.get("username", "")[:150]
         usage = throttle.blocked(ip, username)
         if usage is not None:
-            response = render(
-                request,
-                "accounts/login_throttled.html",
-                {"minutes": max(1, -(-usage.reset // 60))},
-                status=429,
-            )
-            return apply_headers(response, usage)
+            return paused(request, usage, "accounts/login_throttled.html")
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             throttle.clear_account(username)
@@ -85,13 +90,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = request.POST.get("email", "")[:254].strip()
         usage = throttle.password_reset_usage(client_ip(request), email)
         if usage is not None:
-            response = render(
-                request,
-                "accounts/password_reset_throttled.html",
-                {"minutes": max(1, -(-usage.reset // 60))},
-                status=429,
-            )
-            return apply_headers(response, usage)
+            return paused(request, usage, "accounts/password_reset_throttled.html")
         return super().post(request, *args, **kwargs)
 
 
@@ -120,13 +119,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         usage = throttle.signup_usage(client_ip(request))
         if usage.exceeded:
-            response = render(
-                request,
-                "accounts/signup_throttled.html",
-                {"minutes": max(1, -(-usage.reset // 60))},
-                status=429,
-            )
-            return apply_headers(response, usage)
+            return paused(request, usage, "accounts/signup_throttled.html")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -136,6 +129,24 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
+def tell_old_address(user: User, old_email: str) -> None:
+    """Tell the previous address that the account's email changed (someone may have taken
+    the account over); a mail server that fails does not undo the change."""
+    body = (
+        f"Hello {user.username},\n\n"
+        f"The email address of your {settings.SITE_NAME} account is now {user.email}; "
+        "password reset links go there from now on.\n\n"
+        "If you did not change it, reset your password at once "
+        f"({settings.SITE_URL}{reverse('accounts:password_reset')}) from the new address, "
+        "or ask the instance's operators for help.\n\n"
+        f"{settings.SITE_NAME}\n{settings.SITE_URL}/\n"
+    )
+    try:
+        send_mail(f"{settings.SITE_NAME}: your email address changed", body, None, [old_email])
+    except Exception:  # noqa: BLE001
+        logger.exception("could not tell %s's previous address of the change", user.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
@@ -143,9 +154,18 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     password_form = PasswordChangeForm(request.user, prefix="password")
     if request.method == "POST":
         if "save_profile" in request.POST:
+            ip = client_ip(request)
+            usage = throttle.blocked(ip, request.user.username)
+            if usage is not None:
+                return paused(request, usage, "accounts/login_throttled.html")
             profile_form = ProfileForm(request.POST, instance=request.user, prefix="profile")
-            if profile_form.is_valid():
+            if not profile_form.is_valid() and "current_password" in profile_form.errors:
+                # A wrong password here counts as a failed log-in.
+                throttle.record_failure(ip, request.user.username)
+            elif profile_form.is_valid():
                 profile_form.save()
+                if profile_form.email_changed:
+                    tell_old_address(request.user, profile_form.previous_email)
                 messages.success(request, "Your profile is saved.")
                 return redirect("accounts:settings")
         elif "change_password" in request.POST:
@@ -197,13 +217,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         # Wrong passwords count as failed log-ins: an open session is no way to guess one.
         usage = throttle.blocked(ip, user.username)
         if usage is not None:
-            response = render(
-                request,
-                "accounts/login_throttled.html",
-                {"minutes": max(1, -(-usage.reset // 60))},
-                status=429,
-            )
-            return apply_headers(response, usage)
+            return paused(request, usage, "accounts/login_throttled.html")
         if form.is_valid():
             username = user.username
             logout(request)

@@ -1,4 +1,5 @@
 import pytest
+from django.core import mail
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +18,66 @@ def test_saving_the_profile_changes_display_name_and_email(client, owner):
             "save_profile": "1",
             "profile-display_name": "Olivia R.",
             "profile-email": "o.r@example.org",
+            "profile-current_password": "correct horse battery",
         },
     )
     assert response.status_code == 302
     owner.refresh_from_db()
     assert (owner.display_name, owner.email) == ("Olivia R.", "o.r@example.org")
+    # The previous address hears of it: password reset links go elsewhere from now on.
+    [message] = mail.outbox
+    assert message.to == ["olivia@example.org"]
+    assert "o.r@example.org" in message.body
+
+
+def test_a_new_email_address_needs_the_password(client, owner):
+    client.force_login(owner)
+    for password in ("", "a wrong guess"):
+        response = client.post(
+            "/accounts/settings/",
+            {
+                "save_profile": "1",
+                "profile-display_name": "Olivia R.",
+                "profile-email": "attacker@example.org",
+                "profile-current_password": password,
+            },
+        )
+        assert response.status_code == 200
+        assert "Give your password to change the email address." in response.content.decode()
+    owner.refresh_from_db()
+    assert (owner.display_name, owner.email) == ("", "olivia@example.org")
+    assert mail.outbox == []
+
+
+def test_the_display_name_alone_needs_no_password(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        "/accounts/settings/",
+        {"save_profile": "1", "profile-display_name": "Liv", "profile-email": "OLIVIA@example.org"},
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.display_name == "Liv"
+    assert mail.outbox == []
+
+
+def test_guessing_the_password_through_the_email_change_is_paused(client, owner, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    client.force_login(owner)
+    form = {
+        "save_profile": "1",
+        "profile-display_name": "",
+        "profile-email": "attacker@example.org",
+        "profile-current_password": "guess",
+    }
+    for _ in range(3):
+        client.post("/accounts/settings/", form)
+    paused = client.post(
+        "/accounts/settings/", {**form, "profile-current_password": "correct horse battery"}
+    )
+    assert paused.status_code == 429
+    owner.refresh_from_db()
+    assert owner.email == "olivia@example.org"
 
 
 def test_the_profile_refuses_an_email_another_account_has(client, owner, other_user):
