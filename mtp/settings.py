@@ -150,7 +150,7 @@ else:
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 
 # The cache holds rate-limit counters (mtp/lib/ratelimit.py): the database by default (the
-# mtp_cache table, made by `mtp serve` and by the test database set-up), Redis when REDIS_URL
+# mtp_cache table, made by the migrations and again by `mtp serve`), Redis when REDIS_URL
 # is set (exact counts across processes and machines).
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:

@@ -165,3 +165,16 @@ def test_servers_starting_together_on_a_new_postgresql_database_all_prepare_it(t
     finally:
         with psycopg.connect(**admin) as connection:
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_migrate_alone_makes_the_cache_table(tmp_path):
+    # Rate limit counters live there: a worker or server started after only `mtp migrate`
+    # must find it.
+    env = fresh_instance_env(tmp_path)
+    assert run_mtp("migrate", "--noinput", env=env).returncode == 0
+    code = (
+        "from django.db import connection; "
+        "print('mtp_cache' in connection.introspection.table_names())"
+    )
+    result = run_mtp("shell", "-c", code, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stdout + result.stderr
