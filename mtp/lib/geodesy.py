@@ -2,10 +2,14 @@
 
 import math
 
-from geographiclib.geodesic import Geodesic
+from pyproj import Geod
 
 # Mean Earth radius (IUGG), metres.
 EARTH_RADIUS_M = 6_371_008.8
+
+# Karney's geodesic algorithms in C (PROJ's geodesic.c, the same as GeographicLib's), on
+# WGS84: about 1.6 µs a distance, where GeographicLib's Python port takes about 60.
+_WGS84 = Geod(ellps="WGS84")
 
 
 def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -20,7 +24,7 @@ def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def geodesic_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Geodesic distance in metres on the WGS84 ellipsoid between two (lon, lat) points."""
-    return Geodesic.WGS84.Inverse(a[1], a[0], b[1], b[0], Geodesic.DISTANCE)["s12"]
+    return _WGS84.inv(a[0], a[1], b[0], b[1])[2]
 
 
 def path_length_m(points: list[tuple[float, float]]) -> float:
