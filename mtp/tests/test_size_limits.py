@@ -2,7 +2,7 @@
 
 import pytest
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.test import Client
 
 from mtp.accounts.forms import ProfileForm, SignUpForm
@@ -13,7 +13,7 @@ URLENCODED = "application/x-www-form-urlencoded"
 # Password fields: PBKDF2 costs the same whatever a password's length, and the body limit
 # bounds them anyway.
 UNBOUNDED_ON_PURPOSE = {"password", "password1", "password2", "old_password", "new_password1"}
-UNBOUNDED_ON_PURPOSE |= {"new_password2"}
+UNBOUNDED_ON_PURPOSE |= {"new_password2", "current_password"}
 
 
 def text_fields(form: forms.BaseForm) -> list[str]:
@@ -29,6 +29,7 @@ def text_fields(form: forms.BaseForm) -> list[str]:
     [
         lambda user: SignUpForm,
         lambda user: ProfileForm,
+        lambda user: PasswordResetForm,
         lambda user: ApplicationForm,
         lambda user: ConsentForm,
         lambda user: UserCodeForm,
