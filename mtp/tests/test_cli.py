@@ -37,32 +37,30 @@ def test_a_setting_that_does_not_parse_stops_start_up_naming_the_variable(
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(
-    "extra", [{}, {"REDIS_URL": "redis://127.0.0.1:6379/0"}], ids=["database cache", "redis"]
-)
-def test_check_deploy_is_clean_with_production_settings(tmp_path, extra):
-    env = fresh_instance_env(
+def production_env(tmp_path, **extra: str) -> dict[str, str]:
+    """An instance's environment with the settings a deployment has (docs/DEPLOY.md)."""
+    return fresh_instance_env(
         tmp_path,
-        **extra,
         MTP_TLS="1",
         ALLOWED_HOSTS="mtp.example.org",
         SITE_URL="https://mtp.example.org",
         SECRET_KEY="k" * 20 + "production-secret-with-enough-variety-0123456789",
-        EMAIL_HOST="smtp.example.org",
+        **extra,
     )
+
+
+@pytest.mark.parametrize(
+    "extra", [{}, {"REDIS_URL": "redis://127.0.0.1:6379/0"}], ids=["database cache", "redis"]
+)
+def test_check_deploy_is_clean_with_production_settings(tmp_path, extra):
+    env = production_env(tmp_path, EMAIL_HOST="smtp.example.org", **extra)
     result = run_mtp("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_check_deploy_warns_when_no_mail_server_is_set(tmp_path):
-    env = fresh_instance_env(
-        tmp_path,
-        MTP_TLS="1",
-        ALLOWED_HOSTS="mtp.example.org",
-        SITE_URL="https://mtp.example.org",
-        SECRET_KEY="k" * 20 + "production-secret-with-enough-variety-0123456789",
-    )
+    env = production_env(tmp_path)
     env.pop("EMAIL_HOST", None)
     result = run_mtp("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
