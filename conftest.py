@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, set_token_value
 
@@ -72,6 +73,14 @@ def other_user(db) -> User:
 @pytest.fixture
 def developer(db) -> User:
     return User.objects.create_user("dana", "dana@example.org", "developer horse battery")
+
+
+@pytest.fixture
+def developer_client(developer) -> Client:
+    """A browser signed in as the developer."""
+    client = Client()
+    client.force_login(developer)
+    return client
 
 
 @pytest.fixture

@@ -45,19 +45,6 @@ def sequence_summary(sequence) -> dict[str, Any]:
     }
 
 
-def import_summary(job) -> dict[str, Any]:
-    """The import as the API shows it to the owner (never the Mapillary token)."""
-    return {
-        "status": job.status,
-        "mapillary_sequence_key": job.mapillary_sequence_key,
-        "progress": {"done": job.progress_done, "total": job.progress_total},
-        "error": job.error or None,
-        "note": job.note or None,
-        "created_at": job.created_at,
-        "finished_at": job.finished_at,
-    }
-
-
 def event_body(event_id, event_type: str, created, data: dict[str, Any]) -> str:
     """The JSON text of an event."""
     event = {"id": str(event_id), "type": event_type, "created": created, "data": data}
@@ -68,6 +55,8 @@ def import_ended(job) -> WebhookDelivery | None:
     """Queue the event for a finished import to the app that created its sequence, if that
     app has a webhook URL; call it in the transaction that writes the import's outcome,
     after the sequence is updated."""
+    # Here, not at the top: mtp.api.sequences imports mtp.imports.jobs, which imports this module.
+    from mtp.api.sequences import import_data
     from mtp.imports.models import ImportJob
     from mtp.sequences.models import Sequence
 
@@ -81,7 +70,7 @@ def import_ended(job) -> WebhookDelivery | None:
     return record(
         application,
         event_type,
-        {"sequence": sequence_summary(sequence), "import": import_summary(job)},
+        {"sequence": sequence_summary(sequence), "import": import_data(job)},
     )
 
 

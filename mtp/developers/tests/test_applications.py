@@ -7,13 +7,6 @@ from django.test import Client
 from mtp.developers.models import Application
 
 
-@pytest.fixture
-def developer_client(developer) -> Client:
-    client = Client()
-    client.force_login(developer)
-    return client
-
-
 def register(client: Client, **fields):
     data = {
         "name": "Trail Notes",

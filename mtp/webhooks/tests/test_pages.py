@@ -6,6 +6,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.models import Application
+from mtp.developers.tests.test_applications import register
 from mtp.webhooks.delivery import attempt
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
@@ -15,28 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def developer_client(developer) -> Client:
-    client = Client()
-    client.force_login(developer)
-    return client
-
-
-@pytest.fixture
 def other_client(other_user) -> Client:
     client = Client()
     client.force_login(other_user)
     return client
-
-
-def register(client: Client, **fields):
-    data = {
-        "name": "Trail Notes",
-        "client_type": "public",
-        "flows": ["authorization-code"],
-        "redirect_uris": "https://app.example.org/cb",
-        **fields,
-    }
-    return client.post("/developers/register/", data)
 
 
 def test_a_developer_registers_a_webhook_url_and_gets_a_secret(developer_client, receiver):
