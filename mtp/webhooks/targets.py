@@ -7,7 +7,8 @@ and again before every delivery, since what a name resolves to may change:
 - https, without a user name or password; plain http only to the loopback interface and
   only when ``WEBHOOK_ALLOW_HTTP`` is on (DEBUG, or ``MTP_WEBHOOK_ALLOW_HTTP``: tests, dev);
 - every address the host name resolves to is a public one: no private, loopback,
-  link-local, carrier-grade NAT, multicast or reserved address, unless
+  link-local, carrier-grade NAT, multicast or reserved address, nor an IPv6 address that
+  carries one (IPv4-mapped or -compatible, NAT64, 6to4, Teredo) or is site-local, unless
   ``WEBHOOK_ALLOW_PRIVATE`` is on (``MTP_WEBHOOK_ALLOW_PRIVATE``, for receivers inside the
   operator's own network).
 
@@ -93,15 +94,38 @@ def _split(url: str) -> tuple[str, str, int, str]:
     return scheme, host, port or (443 if scheme == "https" else 80), path
 
 
+# IPv6 ranges whose last 32 bits are the IPv4 address a packet reaches: NAT64 (RFC 6052),
+# IPv4-translated (RFC 2765) and the deprecated IPv4-compatible addresses (RFC 4291), ::7f00:1.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def reached(ip: ipaddress.IPv4Address | ipaddress.IPv6Address):
+    """The address a packet to ``ip`` reaches: the IPv4 address an IPv6 address carries
+    (IPv4-mapped, NAT64, IPv4-translated, IPv4-compatible, 6to4, Teredo's client), else ``ip``."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    # :: and ::1 are the IPv6 unspecified and loopback addresses, not IPv4-compatible ones.
+    if ip in NAT64 or ip in IPV4_TRANSLATED or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
 def _address_problem(address: str, *, loopback_allowed: bool) -> str | None:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = reached(ipaddress.ip_address(address.split("%", 1)[0]))
     if ip.is_unspecified or ip.is_multicast:
         return "is not an address a server can have"
     if ip.is_loopback and loopback_allowed:
         return None
-    if ip.is_global:
+    # Site-local IPv6 (fec0::/10) is deprecated, but still a private network where used.
+    if ip.is_global and not (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local):
         return None
     if settings.WEBHOOK_ALLOW_PRIVATE:
         return None

@@ -1,8 +1,11 @@
 """Where webhooks may go: https to public addresses; plain http and private ones only if allowed."""
 
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
 import pytest
 
-from mtp.webhooks.targets import UnsafeTarget, resolve
+from mtp.webhooks.targets import UnsafeTarget, reached, resolve
 
 
 @pytest.fixture
@@ -50,6 +53,47 @@ def test_an_https_url_at_a_public_address_is_accepted(production):
 )
 def test_private_loopback_and_link_local_addresses_are_refused(production, url):
     assert "private, loopback or reserved" in problem(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # IPv4-compatible (deprecated): ::127.0.0.1
+        ("https://[::7f00:1]/hook", "127.0.0.1"),
+        ("https://[::a00:1]/hook", "10.0.0.1"),
+        # NAT64 (RFC 6052) and IPv4-translated (RFC 2765)
+        ("https://[64:ff9b::7f00:1]/hook", "127.0.0.1"),
+        ("https://[64:ff9b::a9fe:a9fe]/latest/meta-data/", "169.254.169.254"),
+        ("https://[::ffff:0:7f00:1]/hook", "127.0.0.1"),
+        ("https://[::ffff:0:c0a8:101]/hook", "192.168.1.1"),
+        # 6to4 and Teredo (the client address, stored inverted)
+        ("https://[2002:7f00:1::1]/hook", "127.0.0.1"),
+        ("https://[2002:a00:1::1]/hook", "10.0.0.1"),
+        ("https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", "127.0.0.1"),
+    ],
+)
+def test_ipv6_addresses_carrying_a_private_ipv4_address_are_refused(production, url, expected):
+    assert "private, loopback or reserved" in problem(url)
+    assert address_reached(url) == expected
+
+
+def address_reached(url: str) -> str:
+    return str(reached(ip_address(urlsplit(url).hostname)))
+
+
+def test_deprecated_site_local_ipv6_addresses_are_refused(production):
+    assert "private, loopback or reserved" in problem("https://[fec0::1]/hook")
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("https://[64:ff9b::101:101]/hook", "64:ff9b::101:101"),
+        ("https://[2002:101:101::1]/hook", "2002:101:101::1"),
+    ],
+)
+def test_ipv6_addresses_carrying_a_public_ipv4_address_are_checked_by_it(production, url, address):
+    assert resolve(url).addresses == (address,)
 
 
 @pytest.mark.parametrize("url", ["https://0.0.0.0/hook", "https://224.0.0.1/hook"])
