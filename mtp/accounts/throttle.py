@@ -1,20 +1,38 @@
 """Counting failed log-ins, per client address and per account, sign-ups per address, and
 password reset requests per address and per e-mail address (mtp.lib.ratelimit)."""
 
+import unicodedata
+
 from django.conf import settings
 
+from mtp.accounts.models import User
 from mtp.lib import ratelimit
 from mtp.lib.ratelimit import Policy, Usage
+
+
+def account_key(username: str) -> str:
+    """Whose failures a log-in with ``username`` counts as, however the name is spelt.
+
+    The log-in form normalises the name before checking the password (surrounding spaces,
+    NFKC: the full-width ｄａｖｅ is dave), so every spelling that reaches an account counts
+    against that account: the user found, case aside, else the normalised name.
+    """
+    name = unicodedata.normalize("NFKC", username.strip()).strip()
+    if name and "\x00" not in name:
+        user = User.objects.filter(username__iexact=name).only("pk").first()
+        if user is not None:
+            return f"user:{user.pk}"
+    return f"name:{name.casefold()}"
 
 
 def _counters(ip: str, username: str) -> list[tuple[Policy, str]]:
     window = settings.LOGIN_FAILURE_WINDOW
     counters = [(Policy("login-address", settings.LOGIN_FAILURE_LIMIT, window), f"ip:{ip}")]
-    if username:
+    if username.strip():
         counters.append(
             (
                 Policy("login-account", settings.LOGIN_FAILURE_LIMIT, window),
-                f"user:{username.lower()}",
+                account_key(username),
             )
         )
     return counters

@@ -47,6 +47,44 @@ def test_repeated_failures_for_one_account_pause_its_log_in_even_from_other_addr
     assert "_auth_user_id" not in Client().session
 
 
+SPELLINGS = [" olivia", "olivia ", "\uff4f\uff4c\uff49\uff56\uff49\uff41", "OLIVIA", "Olivia\t"]
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_every_spelling_of_an_account_shares_its_failure_count(owner):
+    # The form takes these for olivia (it strips spaces and normalises NFKC: ｏｌｉｖｉａ).
+    assert (
+        Client()
+        .post(
+            "/accounts/login/",
+            {"username": "\uff4f\uff4c\uff49\uff56\uff49\uff41 ", "password": PASSWORD},
+        )
+        .status_code
+        == 302
+    )
+    for index in range(3):
+        Client(REMOTE_ADDR=f"10.0.1.{index}").post(
+            "/accounts/login/", {"username": "olivia", "password": "x"}
+        )
+    for index, spelling in enumerate(["olivia", *SPELLINGS]):
+        response = Client(REMOTE_ADDR=f"10.0.2.{index}").post(
+            "/accounts/login/", {"username": spelling, "password": PASSWORD}
+        )
+        assert response.status_code == 429, spelling
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_failures_under_other_spellings_count_against_the_account(owner):
+    for index, spelling in enumerate(SPELLINGS[:3]):
+        Client(REMOTE_ADDR=f"10.0.3.{index}").post(
+            "/accounts/login/", {"username": spelling, "password": "x"}
+        )
+    response = Client(REMOTE_ADDR="10.0.3.99").post(
+        "/accounts/login/", {"username": "olivia", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+
+
 @override_settings(LOGIN_FAILURE_LIMIT=3)
 def test_repeated_failures_from_one_address_pause_log_in_for_every_account(owner, other_user):
     attacker = Client(REMOTE_ADDR="192.0.2.7")
