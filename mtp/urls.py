@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views import defaults
 
+from mtp.api.errors import error_response
+from mtp.lib.security import OAUTH_PATHS
 from mtp.web import views as web_views
 
 urlpatterns = [
@@ -15,3 +20,31 @@ urlpatterns = [
     path("accounts/", include("mtp.accounts.urls")),
     path("", include("mtp.web.urls")),
 ]
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400, for a request it cannot read before any view's own handling (too many
+    query or form fields, a multipart body without a boundary...): JSON under /api/v1/, in the
+    RFC 6749 shape at the OAuth endpoints and in the API's shape elsewhere; the site's page
+    elsewhere."""
+    path = request.path_info
+    if not path.startswith("/api/v1/"):
+        return defaults.bad_request(request, exception)
+    too_many = isinstance(exception, TooManyFieldsSent | TooManyFilesSent)
+    message = (
+        "The request has too many query or form fields."
+        if too_many
+        else "The request could not be read."
+    )
+    if path.startswith(OAUTH_PATHS):
+        # RFC 6749 section 5.2: a malformed request is a 400 invalid_request.
+        response = JsonResponse(
+            {"error": "invalid_request", "error_description": message}, status=400
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    # The API's own handlers answer too many fields with a 413 (mtp/api/api.py).
+    return error_response(413 if too_many else 400, message)
+
+
+handler400 = bad_request

@@ -12,6 +12,7 @@ from django.http.multipartparser import MultiPartParser
 from ninja.errors import ValidationError
 
 from mtp.api.errors import ApiError
+from mtp.lib.security import LENGTH_REQUIRED, unsized_body
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 BODY_TYPES = ("application/json", *FORM_TYPES)
@@ -20,10 +21,13 @@ SchemaT = TypeVar("SchemaT", bound=pydantic.BaseModel)
 
 
 def body_too_large(request: HttpRequest) -> ApiError | None:
-    """A 413 when the declared body is over MTP_MAX_BODY_BYTES; a 400 when the length is garbled.
+    """A 413 when the declared body is over MTP_MAX_BODY_BYTES; a 400 when the length is garbled;
+    a 411 for a chunked body without a length (mtp.lib.security.unsized_body).
 
     Checked before anything reads the body, for every content type (Django checks only some).
     """
+    if unsized_body(request):
+        return ApiError(411, LENGTH_REQUIRED)
     raw = request.META.get("CONTENT_LENGTH") or "0"
     try:
         length = int(raw)
@@ -58,6 +62,39 @@ def carries_nul(request: HttpRequest) -> bool:
     return False
 
 
+def parse_json(raw: bytes) -> Any:
+    """A JSON body, or a 400: not JSON, nested too deeply for the parser (RecursionError), or
+    holding a lone UTF-16 surrogate (``"\\ud800"``), which is no character and which neither
+    database can store."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "The request body is not valid JSON.") from None
+    if _has_lone_surrogate(data):
+        raise ApiError(
+            400, "The request body holds a lone UTF-16 surrogate (\\ud800 to \\udfff): no text may."
+        )
+    return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def read_body(request: HttpRequest) -> dict[str, Any]:
     """The body as a dict. Form fields sent more than once become lists."""
     content_type = request.content_type or ""
@@ -69,10 +106,7 @@ def read_body(request: HttpRequest) -> dict[str, Any]:
     if not has_body:
         return {}
     if content_type == "application/json":
-        try:
-            data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "The request body is not valid JSON.") from None
+        data = parse_json(request.body)
         if not isinstance(data, dict):
             raise ApiError(400, "The JSON body must be an object.")
         return data

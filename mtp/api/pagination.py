@@ -7,6 +7,7 @@ page starts strictly after it in (key, id) order.
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,19 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 
 from mtp.api.errors import ApiError
+from mtp.lib.dates import in_utc
+
+# What a cursor may not be: anything a page of ours could not have written. json.loads raises
+# RecursionError on deep nesting and OverflowError comes from numbers and dates out of range.
+BAD_CURSOR = (ValueError, TypeError, OverflowError, RecursionError, binascii.Error)
+# Ids and positions are 64-bit integers in the databases.
+INT_RANGE = range(-(2**63), 2**63)
+
+
+def _bad_cursor() -> ApiError:
+    return ApiError(
+        400, "The cursor is not valid: use the next link of the page before, unchanged."
+    )
 
 
 @dataclass(frozen=True)
@@ -70,17 +84,23 @@ class Ordering:
             if not 0 <= pk < 2**63:
                 raise ValueError("not an id")
             if value is not None:
-                if self.kind is datetime:
-                    value = datetime.fromisoformat(value)
-                elif isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError("not a number")
-                else:
-                    value = self.kind(value)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise ApiError(
-                400, "The cursor is not valid: use the next link of the page before, unchanged."
-            ) from None
+                value = self._value(value)
+        except BAD_CURSOR:
+            raise _bad_cursor() from None
         return value, pk
+
+    def _value(self, value: Any) -> Any:
+        """A cursor's sort key as the database compares it; ValueError when out of range."""
+        if self.kind is datetime:
+            return in_utc(datetime.fromisoformat(value))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("not a number")
+        value = self.kind(value)
+        if self.kind is int and value not in INT_RANGE:
+            raise ValueError("out of range")
+        if self.kind is float and not math.isfinite(value):
+            raise ValueError("not finite")
+        return value
 
 
 def page(
@@ -118,10 +138,8 @@ def offset_page(
             cursor_name, offset = json.loads(base64.urlsafe_b64decode(padded.encode()))
             if cursor_name != name or not isinstance(offset, int) or not 0 <= offset < 2**31:
                 raise ValueError("another list")
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise ApiError(
-                400, "The cursor is not valid: use the next link of the page before, unchanged."
-            ) from None
+        except BAD_CURSOR:
+            raise _bad_cursor() from None
     rows = list(queryset[offset : offset + limit + 1])
     if len(rows) <= limit:
         return rows, None

@@ -6,7 +6,7 @@ Drafts, importing and failed sequences exist only for their owner: anyone else g
 
 import functools
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -49,6 +49,7 @@ from mtp.api.schemas import (
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob
+from mtp.lib.dates import in_utc
 from mtp.mapillary.client import MapillaryError, check_key, check_token, get_me
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence
@@ -551,8 +552,12 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _moment(field: str, moment: datetime) -> datetime:
+    """A time filter in UTC (UTC when it has no offset); a 422 when it has no UTC value."""
+    try:
+        return in_utc(moment)
+    except ValueError as error:
+        raise invalid_parameter(field, str(error)) from None
 
 
 @router.get(
@@ -612,9 +617,13 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
             raise invalid_parameter("tag", error.messages[0]) from None
         queryset = queryset.with_all_tags(names)
     if filters.captured_after:
-        queryset = queryset.filter(captured_at_start__gte=_aware(filters.captured_after))
+        queryset = queryset.filter(
+            captured_at_start__gte=_moment("captured_after", filters.captured_after)
+        )
     if filters.captured_before:
-        queryset = queryset.filter(captured_at_end__lte=_aware(filters.captured_before))
+        queryset = queryset.filter(
+            captured_at_end__lte=_moment("captured_before", filters.captured_before)
+        )
     if filters.q:
         queryset = queryset.matching_text(filters.q.strip())
     if filters.is_pano is not None:

@@ -124,8 +124,24 @@ OAUTH_PATHS = (
 )
 
 
+LENGTH_REQUIRED = (
+    "Send the body with a Content-Length header: a chunked body (Transfer-Encoding) is not read."
+)
+
+
+def unsized_body(request: HttpRequest) -> bool:
+    """Whether the request sends a body in chunks without saying its length.
+
+    Django reads a body only as far as Content-Length says: such a body would be taken as
+    empty, silently. It is refused with a 411 instead.
+    """
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "")
+    return bool(encoding.strip()) and not request.META.get("CONTENT_LENGTH")
+
+
 class RequestSizeMiddleware:
-    """A 413 for a body declared larger than MTP_MAX_BODY_BYTES, before anything reads it.
+    """A 413 for a body declared larger than MTP_MAX_BODY_BYTES, before anything reads it, and
+    a 411 for a chunked body without a length.
 
     Without it Django refuses such a body only once a view or the CSRF check reads the form,
     with a 400 page, even at the OAuth endpoints, which answer JSON.
@@ -137,16 +153,22 @@ class RequestSizeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
         if not path.startswith("/api/v1/") or path.startswith(OAUTH_PATHS):
+            if unsized_body(request):
+                return _refusal(path, 411, LENGTH_REQUIRED)
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0  # Django answers a garbled length when the body is read.
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if length > limit:
-                message = f"The request body is over the limit of {limit} bytes."
-                if path.startswith("/api/v1/"):
-                    return JsonResponse(
-                        {"error": "invalid_request", "error_description": message}, status=413
-                    )
-                return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+                return _refusal(path, 413, f"The request body is over the limit of {limit} bytes.")
         return self.get_response(request)
+
+
+def _refusal(path: str, status: int, message: str) -> HttpResponse:
+    """RFC 6749's error shape at the OAuth endpoints, plain text on the site."""
+    if path.startswith("/api/v1/"):
+        return JsonResponse(
+            {"error": "invalid_request", "error_description": message}, status=status
+        )
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

@@ -6,7 +6,7 @@ anyone else's sequence is a 404, exactly like one that does not exist.
 
 import logging
 import math
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from django.contrib import messages
@@ -78,7 +78,8 @@ def explore_queryset(filters: dict):
         queryset = queryset.with_all_tags(filters["tag"])
     if filters.get("start"):
         queryset = queryset.filter(captured_at_start__gte=_day_start(filters["start"]))
-    if filters.get("end"):
+    if filters.get("end") and filters["end"] < date.max:
+        # The last day (9999-12-31) has no day after it: it ends nothing.
         end = _day_start(filters["end"]) + timedelta(days=1)
         queryset = queryset.filter(captured_at_start__lt=end)
     if filters.get("q"):

@@ -101,6 +101,16 @@ def test_the_date_range_counts_whole_days_of_capture(client, owner):
 
 
 @pytest.mark.django_db
+def test_the_date_range_reaches_the_ends_of_the_calendar(client, owner):
+    publish(owner, "May", captured=datetime(2024, 5, 3, 23, 30, tzinfo=UTC))
+    for params in [{"end": "9999-12-31"}, {"start": "0001-01-01", "end": "9999-12-31"}]:
+        assert listed(results(client, **params)) == ["May"]
+        page = client.get("/", params)
+        assert page.status_code == 200
+        assert listed(page.content.decode()) == ["May"]
+
+
+@pytest.mark.django_db
 def test_text_matches_name_or_description_in_any_case(client, owner):
     publish(owner, "Thames path", description="")
     publish(owner, "Evening", description="Along the THAMES at dusk")
