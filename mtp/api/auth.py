@@ -10,7 +10,6 @@ The rule (API v1: "the client_id parameter is present in all requests"):
 """
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +23,7 @@ from django.utils import timezone
 from ninja.security.http import HttpAuthBase
 from oauth2_provider.models import get_access_token_model, get_application_model
 
-from mtp.api.bodies import FORM_TYPES, form_fields
+from mtp.api.bodies import FORM_TYPES, form_fields, parse_json
 from mtp.api.errors import ApiError
 
 AccessToken = get_access_token_model()
@@ -67,9 +66,9 @@ def request_client_id(request: HttpRequest) -> str | None:
         content_type = request.content_type or ""
         if content_type == "application/json":
             try:
-                body = json.loads(request.body or b"{}")
-            except (ValueError, UnicodeDecodeError):
-                body = None
+                body = parse_json(request.body or b"{}")
+            except ApiError:
+                body = None  # refused when the view reads the body
             if isinstance(body, dict) and isinstance(body.get("client_id"), str):
                 value = body["client_id"]
         elif content_type in FORM_TYPES:
@@ -170,6 +169,7 @@ def authenticate(request: HttpRequest, *, require_user: bool) -> Caller:
     client_id = request_client_id(request)
     if raw_token is not None:
         token, user, application = authenticate_token(raw_token)
+        request.token_checked = True
         if client_id and client_id != application.client_id:
             raise _unauthorized("The client_id does not match the access token's application.")
         request.user = user

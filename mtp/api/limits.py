@@ -5,7 +5,8 @@ turns one off); the counting is mtp.lib.ratelimit's. Every API reply carries the
 fields of the policy it was counted under; a refusal is a 429 with Retry-After.
 
 Requests are counted per token before the token is looked up, so made-up tokens would each
-start a count of their own. So tokens refused with a 401 are also counted per address
+start a count of their own. So tokens refused with a 401, and tokens that are not live on
+routes that answer without checking them (404, 405), are also counted per address
 (``api-bad-token``): past ``MTP_API_RATE_BAD_TOKEN`` in a window, that address's requests with
 a token get a 429 until the window ends, without a lookup, whether their token is good or
 not (so the answers tell nothing about the tokens tried). Each web process remembers the
@@ -18,6 +19,7 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
+from mtp.api.auth import authenticate_token
 from mtp.api.errors import ApiError, error_response
 from mtp.lib import ratelimit
 from mtp.lib.http import client_ip
@@ -87,9 +89,29 @@ def bad_token_refusal(request: HttpRequest) -> JsonResponse | None:
     return refusal(Usage(policy, policy.limit + 1, max(1, int(left + 0.999))))
 
 
+def _made_up(request: HttpRequest, raw_token: str) -> bool:
+    """Whether a request that was answered without a 401 sent a token that is not live.
+
+    Routes that answer before checking the token (a 404, a 405, the index) would otherwise let
+    a new made-up token through on every request, each starting a count of its own: the token
+    is looked up here, after the answer, unless authentication already accepted it.
+    """
+    if getattr(request, "token_checked", False):
+        return False
+    try:
+        authenticate_token(raw_token)
+    except ApiError:
+        return True
+    return False
+
+
 def count_bad_token(request: HttpRequest, response):
-    """After a 401 for a request with a token: count it against the address; past the limit, 429."""
-    if response.status_code != 401 or _bearer(request) is None:
+    """After a 401 for a request with a token, or any answer to one whose token is not live:
+    count it against the address; past the limit, 429."""
+    raw_token = _bearer(request)
+    if raw_token is None:
+        return response
+    if response.status_code != 401 and not _made_up(request, raw_token):
         return response
     address = client_ip(request)
     usage = ratelimit.hit(bad_token_policy(), f"ip:{address}")

@@ -83,3 +83,35 @@ def test_the_refusal_ends_with_the_window(client, db, monkeypatch):
     monkeypatch.setattr(ratelimit, "now", lambda: later)
     monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: float(later)))
     assert made_up(client, 5).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", f"{API}/no-such-route"),
+        ("get", f"{API}/sequence/00000000-0000-0000-0000-000000000000/nothing"),
+        ("post", f"{API}/sequences"),
+        ("delete", f"{API}/me"),
+        ("get", f"{API}/"),
+    ],
+)
+def test_made_up_tokens_count_on_routes_that_answer_before_checking_them(client, db, method, path):
+    """A new token on every request to a 404 or a 405 must not slip past the limit."""
+    for number in range(3):
+        response = getattr(client, method)(
+            path, REMOTE_ADDR="203.0.113.7", **bearer(f"made-up-{number}")
+        )
+        assert response.status_code != 429
+    refused = getattr(client, method)(path, REMOTE_ADDR="203.0.113.7", **bearer("made-up-3"))
+    assert refused.status_code == 429
+    assert refused.json()["detail"]["policy"] == "api-bad-token"
+    assert made_up(client, 4, address="203.0.113.7").status_code == 429
+
+
+def test_a_good_token_on_a_missing_route_is_not_counted_as_bad(client, owner_token):
+    for _ in range(5):
+        response = client.get(
+            f"{API}/no-such-route", REMOTE_ADDR="203.0.113.8", **bearer(owner_token)
+        )
+        assert response.status_code == 404
+    assert client.get(ME, REMOTE_ADDR="203.0.113.8", **bearer(owner_token)).status_code == 200
