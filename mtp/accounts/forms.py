@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 
 from mtp.accounts.models import User
 
@@ -89,3 +89,15 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's, with the choice to sign out every app at once (ticked: whoever learnt the old
+    password may have authorized one)."""
+
+    revoke_apps = forms.BooleanField(
+        label="Also sign out every app you authorized",
+        required=False,
+        initial=True,
+        help_text="Their access and refresh tokens stop working; authorize them again to use them.",
+    )

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -20,9 +19,13 @@ from django.views.decorators.http import require_http_methods
 from oauth2_provider.models import get_access_token_model
 
 from mtp.accounts import throttle
-from mtp.accounts.forms import DeleteAccountForm, ProfileForm, SignUpForm
+from mtp.accounts.forms import ChangePasswordForm, DeleteAccountForm, ProfileForm, SignUpForm
 from mtp.accounts.models import User
-from mtp.developers.models import Application, authorized_applications
+from mtp.developers.models import (
+    Application,
+    authorized_applications,
+    revoke_every_application,
+)
 from mtp.lib.http import client_ip
 from mtp.lib.ratelimit import apply_headers
 from mtp.sequences.models import Sequence
@@ -101,8 +104,16 @@ def password_reset_sent(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's; a new password also ends every app's tokens (the e-mail says so): whoever
+    knew the old one may hold some."""
+
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        revoke_every_application(form.user)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -151,7 +162,7 @@ def tell_old_address(user: User, old_email: str) -> None:
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
     profile_form = ProfileForm(instance=request.user, prefix="profile")
-    password_form = PasswordChangeForm(request.user, prefix="password")
+    password_form = ChangePasswordForm(request.user, prefix="password")
     if request.method == "POST":
         if "save_profile" in request.POST:
             ip = client_ip(request)
@@ -169,11 +180,18 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your profile is saved.")
                 return redirect("accounts:settings")
         elif "change_password" in request.POST:
-            password_form = PasswordChangeForm(request.user, request.POST, prefix="password")
+            password_form = ChangePasswordForm(request.user, request.POST, prefix="password")
             if password_form.is_valid():
                 user = password_form.save()
                 update_session_auth_hash(request, user)
-                messages.success(request, "Your password is changed.")
+                if password_form.cleaned_data["revoke_apps"]:
+                    revoke_every_application(user)
+                    messages.success(
+                        request,
+                        "Your password is changed, and every app you authorized is signed out.",
+                    )
+                else:
+                    messages.success(request, "Your password is changed.")
                 return redirect("accounts:settings")
     return render(
         request,

@@ -233,6 +233,19 @@ class RedeemedCode(models.Model):
                 revoke_access_token(token)
 
 
+def revoke_every_application(user) -> None:
+    """End at once every token, code and pending device grant ``user`` gave any app: after a
+    password reset, whoever took the account over must not keep acting through an app."""
+    now = timezone.now()
+    with transaction.atomic():
+        get_refresh_token_model().objects.filter(user=user, revoked__isnull=True).update(
+            revoked=now, updated=now
+        )
+        get_access_token_model().objects.filter(user=user).delete()
+        get_grant_model().objects.filter(user=user).delete()
+        get_device_grant_model().objects.filter(user=user).delete()
+
+
 def authorized_applications(user) -> list[dict]:
     """The apps ``user`` has granted and not revoked: when first, and when last used.
 
