@@ -51,6 +51,11 @@ MAX_ATTEMPTS = 5
 DELETE_CHUNK = 500
 
 
+class WorkerLost(Exception):
+    """The worker running a task stopped before the task ended; recorded as the task's error
+    (django-tasks imports this class when the error is read)."""
+
+
 class ImportRequestError(Exception):
     """An import that cannot be started; ``message`` is fit for the user.
 
@@ -403,6 +408,6 @@ def _abandon_task(task_id: str, now) -> None:
     DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
         status="FAILED",
         finished_at=now,
-        exception_class_path="mtp.imports.jobs.WorkerLost",
+        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
         traceback="The worker running this task stopped; the import was queued again.\n",
     )

@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from mtp.imports.jobs import (
     MAX_ATTEMPTS,
+    WorkerLost,
     claim,
     enqueue,
     recover_stale_jobs,
@@ -104,6 +105,9 @@ def test_recovery_queues_again_a_running_job_whose_lease_expired(job):
     abandoned = DBTaskResult.objects.get(pk=old_task)
     assert abandoned.status == "FAILED"
     assert "stopped" in abandoned.traceback
+    # Read as django-tasks reads it: the recorded exception class is importable.
+    [error] = abandoned.task_result.errors
+    assert error.exception_class is WorkerLost
     assert recover_stale_jobs() == 0
 
 
