@@ -38,8 +38,15 @@ def _prepare_instance() -> None:
     """
     from django.conf import settings
     from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
     from django.db import connection
 
+    try:
+        # What `mtp check` finds wrong (the map library's files missing, say) stops the start.
+        call_command("check")
+    except SystemCheckError as error:
+        print(f"mtp serve: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     locked = connection.vendor == "postgresql"
     if locked:
         with connection.cursor() as cursor:

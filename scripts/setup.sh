@@ -116,20 +116,31 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
 fi
 
 # The website's front-end packages, installed when package-lock.json changed since the last
-# install, then the files the site serves copied where Django's static files finder sees them.
+# install, then the files the site serves copied where Django's static files finder sees them,
+# each package's into vendor/<package>/. vendor/files.txt lists them: the wheel and sdist carry
+# them all (setup.py refuses to build without), and `mtp check` fails when one is missing.
+# One line per package: the package, then the files of it the site serves.
+vendor_files=(
+  "maplibre-gl dist/maplibre-gl.mjs dist/maplibre-gl-worker.mjs dist/maplibre-gl.css LICENSE.txt"
+)
 vendor=mtp/web/static/vendor
 npm_stamp=node_modules/.mtp-installed
-npm_digest=$(sha256sum package.json package-lock.json | sha256sum | cut -d' ' -f1)
+npm_digest=$( (cat package.json package-lock.json; printf '%s\n' "${vendor_files[@]}") \
+  | sha256sum | cut -d' ' -f1)
 if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_digest" ] \
-   || [ ! -f "$vendor/maplibre-gl/maplibre-gl.mjs" ]; then
+   || [ ! -f "$vendor/files.txt" ]; then
   say "installing the front-end packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
-  rm -rf "$vendor/maplibre-gl"
-  mkdir -p "$vendor/maplibre-gl"
-  cp node_modules/maplibre-gl/dist/maplibre-gl.mjs \
-     node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs \
-     node_modules/maplibre-gl/dist/maplibre-gl.css \
-     node_modules/maplibre-gl/LICENSE.txt \
-     "$vendor/maplibre-gl/"
+  rm -rf "$vendor"
+  mkdir -p "$vendor"
+  for line in "${vendor_files[@]}"; do
+    read -r package files <<< "$line"
+    mkdir -p "$vendor/$package"
+    for file in $files; do
+      cp "node_modules/$package/$file" "$vendor/$package/"
+      echo "$package/$(basename "$file")" >> "$vendor/files.txt.part"
+    done
+  done
+  mv "$vendor/files.txt.part" "$vendor/files.txt"
   echo "$npm_digest" > "$npm_stamp"
 fi
