@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 
 from mtp.accounts.models import User
+from mtp.developers.models import name_imitation_problem
+from mtp.lib.lookalike import skeleton, visible_name_problem
 
 
 class SignUpForm(UserCreationForm):
@@ -16,8 +18,13 @@ class SignUpForm(UserCreationForm):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
+        if problem := visible_name_problem(username):
+            raise forms.ValidationError(problem)
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("That username is taken.")
+        # A name that looks like another's (оlivia with a Cyrillic о, say) could pass for it.
+        if User.objects.filter(username_skeleton=skeleton(username)).exists():
+            raise forms.ValidationError("That username looks like someone else's: choose another.")
         return username
 
     def clean_email(self) -> str:
@@ -56,6 +63,12 @@ class ProfileForm(forms.ModelForm):
         if taken:
             raise forms.ValidationError("An account with that email address already exists.")
         return email
+
+    def clean_display_name(self) -> str:
+        display_name = self.cleaned_data["display_name"].strip()
+        if problem := name_imitation_problem(display_name):
+            raise forms.ValidationError(problem)
+        return display_name
 
     @property
     def email_changed(self) -> bool:

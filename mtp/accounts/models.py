@@ -5,11 +5,16 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from mtp.lib.lookalike import skeleton
+
 
 class User(AbstractUser):
     """A person with an account. ``display_name`` is what other people see."""
 
     display_name = models.CharField(max_length=100, blank=True)
+    # What the username looks like (mtp.lib.lookalike): sign-up refuses a name that looks
+    # like another's.
+    username_skeleton = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
 
     class Meta:
         constraints = [
@@ -18,6 +23,12 @@ class User(AbstractUser):
                 Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci"
             ),
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        self.username_skeleton = skeleton(self.username)
+        if kwargs.get("update_fields") is not None and "username" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "username_skeleton"}
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.username

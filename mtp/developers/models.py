@@ -17,6 +17,7 @@ from oauth2_provider.models import (
     revoke_access_token,
 )
 
+from mtp.lib.lookalike import imitates, visible_name_problem
 from mtp.webhooks.targets import validate_webhook_url
 
 # The first-party application the website's own pages use (created by migration 0003).
@@ -40,12 +41,13 @@ REDIRECTING_FLOWS = {
 
 LOOPBACK_HOSTS = ("127.0.0.1", "[::1]", "localhost")
 # http://<loopback host>[:port]<rest>: RFC 8252 section 7.3 lets the port vary at request time.
+# \Z, not $: "$" also matches before a trailing newline, which would let "...\n" pass.
 LOOPBACK_URI = re.compile(
-    r"^http://(?P<host>127\.0\.0\.1|\[::1\]|localhost)(?::(?P<port>\d{1,5}))?(?P<rest>[/?].*)?$"
+    r"^http://(?P<host>127\.0\.0\.1|\[::1\]|localhost)(?::(?P<port>\d{1,5}))?(?P<rest>[/?].*)?\Z"
 )
 # A private-use scheme of a native app is reverse-domain based (RFC 8252 section 7.1), so it
 # has a dot; that alone rules out javascript:, data:, file: and the like.
-PRIVATE_SCHEME = re.compile(r"^[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+$")
+PRIVATE_SCHEME = re.compile(r"^[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+\Z")
 
 
 def _same_loopback_uri(requested: str, registered: str) -> bool:
@@ -59,6 +61,23 @@ def _same_loopback_uri(requested: str, registered: str) -> bool:
     return have.group("host") == want.group("host") and (have.group("rest") or "") == (
         want.group("rest") or ""
     )
+
+
+def redirect_destination(uri: str) -> str:
+    """Where a redirect URI sends the browser, said for people: the host of an https URI (in
+    its ASCII form, so that look-alike letters show as xn--...), else "an app on this device"
+    (a loopback address or a native app's own scheme)."""
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:
+        return "an app on this device"
+    if parts.scheme.lower() != "https" or not host:
+        return "an app on this device"
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def redirect_uri_problem(uri: str) -> str | None:
@@ -93,6 +112,20 @@ def redirect_uri_problem(uri: str) -> str | None:
     return None
 
 
+def name_imitation_problem(name: str, *, exclude_application: int | None = None) -> str | None:
+    """Why ``name`` (of an application, or a person's display name) could pass for this site
+    or for a verified application, or None. Names are compared by what they look like."""
+    if problem := visible_name_problem(name):
+        return problem
+    if imitates(name, settings.SITE_NAME):
+        return f"This name reads like {settings.SITE_NAME}'s own: choose one of your own."
+    verified = Application.objects.filter(is_verified=True).exclude(pk=exclude_application)
+    for verified_name in verified.values_list("name", flat=True):
+        if imitates(name, verified_name):
+            return f"This name reads like the verified application {verified_name}."
+    return None
+
+
 class Application(AbstractApplication):
     """An app that acts for users through OAuth 2.0, identified by its ``client_id``.
 
@@ -103,6 +136,12 @@ class Application(AbstractApplication):
     is_active = models.BooleanField(
         default=True,
         help_text="An inactive application can neither sign users in nor call the API.",
+    )
+    is_verified = models.BooleanField(
+        "verified",
+        default=False,
+        help_text="Checked by this instance's staff: the consent page says so, and no other "
+        "application may take a name that looks like this one's.",
     )
     extra_grant_types = models.CharField(
         max_length=255,
@@ -171,6 +210,16 @@ class Application(AbstractApplication):
                 return True
         return False
 
+    def name_problem(self) -> str | None:
+        """Why this name could pass for the site or a verified application, or None.
+
+        A verified application keeps its name (staff checked it); others may not take one
+        that reads like the site's name or a verified application's (mtp.lib.lookalike).
+        """
+        if self.is_verified:
+            return None
+        return name_imitation_problem(self.name, exclude_application=self.pk)
+
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         try:
@@ -185,6 +234,8 @@ class Application(AbstractApplication):
             errors["redirect_uris"] = [
                 "The authorization code and implicit flows need at least one redirect URI."
             ]
+        if problem := self.name_problem():
+            errors["name"] = [problem]
         unknown = set(self.extra_grant_types.split()) - set(FLOW_ORDER)
         if unknown:
             errors["extra_grant_types"] = [f"Unknown flow: {' '.join(sorted(unknown))}."]

@@ -30,7 +30,7 @@ from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
 from mtp.developers.forms import ApplicationForm, ConsentForm, UserCodeForm
-from mtp.developers.models import FLOWS, Application
+from mtp.developers.models import FLOWS, Application, redirect_destination
 from mtp.developers.oauth2 import DeviceGrant, digest
 from mtp.lib import ratelimit
 from mtp.lib.http import client_ip
@@ -53,6 +53,17 @@ def _sign_in_page(response: HttpResponse) -> HttpResponse:
     response["X-Frame-Options"] = "DENY"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def who_asks(application: Application, redirect_uri: str = "") -> dict:
+    """What a consent page says of the application asking: its owner's name and username
+    (a display name alone can be anything), and where the browser goes afterwards."""
+    owner = application.user
+    return {
+        "owner_name": owner.public_name if owner else settings.SITE_NAME,
+        "owner_username": owner.username if owner and owner.public_name != owner.username else "",
+        "destination": redirect_destination(redirect_uri) if redirect_uri else "",
+    }
 
 
 def _oauth_error(status: int, error: str, description: str, **headers: str) -> JsonResponse:
@@ -178,9 +189,11 @@ class AuthorizationView(dot_views.AuthorizationView):
         context = super().get_context_data(**kwargs)
         application = context.get("application")
         if application is not None:
-            context["owner_name"] = (
-                application.user.public_name if application.user else settings.SITE_NAME
+            form = context.get("form")
+            redirect_uri = context.get("redirect_uri") or (
+                form.data.get("redirect_uri", "") if form is not None else ""
             )
+            context.update(who_asks(application, redirect_uri))
         return context
 
     def form_valid(self, form: ConsentForm) -> HttpResponse:
@@ -415,9 +428,7 @@ class DeviceConfirmView(dot_views.DeviceConfirmView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         application = context["application"]
-        context["owner_name"] = (
-            application.user.public_name if application.user else settings.SITE_NAME
-        )
+        context.update(who_asks(application))
         return context
 
     def form_valid(self, form) -> HttpResponse:

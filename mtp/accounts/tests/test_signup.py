@@ -84,3 +84,42 @@ def test_many_sign_ups_from_one_address_are_paused_and_create_nothing(settings):
     # Someone else is not held back.
     other = Client(REMOTE_ADDR="203.0.113.10")
     assert other.post("/accounts/signup/", GOOD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("\u3164", "needs visible characters"),
+        ("\u3164\u3164\u3164", "needs visible characters"),
+        ("dana\u202eevil", "reverse the text"),
+    ],
+)
+def test_usernames_that_show_nothing_or_reverse_text_are_refused(client, username, message):
+    response = client.post("/accounts/signup/", {**GOOD, "username": username})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not User.objects.filter(email=GOOD["email"]).exists()
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\u043elivia",  # Cyrillic о
+        "oliv\u0456a",  # Cyrillic і
+        "\u03bflivia",  # Greek ο
+        "OL\u0399VIA",  # Greek Ι
+        "o\u04cfivia",  # Cyrillic palochka
+    ],
+)
+def test_mixed_script_look_alikes_of_an_existing_username_are_refused(client, owner, username):
+    response = client.post("/accounts/signup/", {**GOOD, "username": username})
+    assert response.status_code == 200
+    assert "looks like someone else" in response.content.decode()
+    assert not User.objects.filter(email=GOOD["email"]).exists()
+
+
+def test_the_existing_username_may_be_the_look_alike(client):
+    User.objects.create_user("\u043elivia", "cyrillic@example.org", "x")
+    response = client.post("/accounts/signup/", {**GOOD, "username": "olivia"})
+    assert "looks like someone else" in response.content.decode()
+    assert User.objects.get(username="\u043elivia").username_skeleton == "olivia"
