@@ -248,7 +248,8 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(User, username=username, is_active=True)
+    # Usernames are unique whatever their case, so /users/Olivia/ is olivia's page.
+    person = get_object_or_404(User, username__iexact=username, is_active=True)
     published = Q(status=Sequence.Status.PUBLISHED)
     sequences = (
         person.sequences.filter(published)

@@ -5,12 +5,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from mtp.sequences.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from mtp.sequences.models import (
+    DESCRIPTION_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    google_street_view_problem,
+)
 from mtp.sequences.queries import find_transport_type, parse_tags
 
 STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?(\d{1,20})/?$")
@@ -61,12 +64,8 @@ def _google_street_view(value: Any) -> Any:
         raise _invalid(
             "invalid_link", f"A link is at most {GOOGLE_STREET_VIEW_MAX_LENGTH} characters."
         )
-    try:
-        URLValidator(schemes=["https"])(value)
-    except DjangoValidationError:
-        raise _invalid(
-            "invalid_link", "Give the Google Street View link as an https URL."
-        ) from None
+    if problem := google_street_view_problem(value):
+        raise _invalid("invalid_link", problem)
     return value
 
 

@@ -12,6 +12,7 @@ DOT and oauthlib speak the protocol; this module only changes what they store an
 
 import hashlib
 import json
+import re
 import secrets
 from datetime import timedelta
 
@@ -46,22 +47,34 @@ def generate_token(request=None) -> str:
     return secrets.token_urlsafe(32)
 
 
-def refuse_plain_pkce(request) -> dict:
-    """Authorization-request check: PKCE ``plain`` is refused (RFC 9700 section 2.1.1)."""
-    if request.code_challenge is not None and request.code_challenge_method != "S256":
+# RFC 7636 section 4.2: a code challenge is 43 to 128 unreserved characters (S256 gives 43).
+CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+
+
+def refuse_bad_pkce(request) -> dict:
+    """Authorization-request check: PKCE ``plain`` is refused (RFC 9700 section 2.1.1), and so
+    is a code challenge that no S256 verifier could produce."""
+    if request.code_challenge is None:
+        return {}
+    if request.code_challenge_method != "S256":
         raise errors.InvalidRequestError(
             description="code_challenge_method must be S256.", request=request
+        )
+    if not CODE_CHALLENGE.fullmatch(request.code_challenge):
+        raise errors.InvalidRequestError(
+            description="code_challenge must be 43 to 128 characters: A-Z, a-z, 0-9, -._~.",
+            request=request,
         )
     return {}
 
 
 class Server(OAuthlibServer):
     """oauthlib's all-in-one server without the password and client credentials grants,
-    refusing PKCE ``plain`` before the consent page."""
+    refusing PKCE ``plain`` and malformed challenges before the consent page."""
 
     def __init__(self, request_validator, *args, **kwargs):
         super().__init__(request_validator, *args, **kwargs)
-        self.auth_grant.custom_validators.pre_auth.append(refuse_plain_pkce)
+        self.auth_grant.custom_validators.pre_auth.append(refuse_bad_pkce)
         # Every token acts for a person: no password grant (RFC 9700 2.4), no client
         # credentials grant. Asking for either is unsupported_grant_type.
         TokenEndpoint.__init__(
@@ -112,10 +125,7 @@ class Validator(OAuth2Validator):
     # -- authorization codes -------------------------------------------------------------------
 
     def _create_authorization_code(self, request, code, expires=None):
-        if request.code_challenge is not None and request.code_challenge_method != "S256":
-            raise errors.InvalidRequestError(
-                description="code_challenge_method must be S256.", request=request
-            )
+        refuse_bad_pkce(request)
         expires = expires or timezone.now() + timedelta(
             seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS
         )

@@ -113,6 +113,28 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class PrivatePageMiddleware:
+    """``Cache-Control: private, no-store`` on every page shown to a signed-in person.
+
+    Such a page carries their name, their drafts, their applications: no shared cache may keep
+    it, and the browser neither (a page reached with Back after signing out on a shared computer
+    would show it again). A view that sets its own Cache-Control keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            "Cache-Control" not in response
+            and response.get("Content-Type", "").startswith("text/html")
+            and request.user.is_authenticated
+        ):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 # The OAuth endpoints under /api/v1/; the rest of /api/v1/ answers a large body itself, in the
 # API's error shape and after its rate limit (mtp/api/urls.py).
 OAUTH_PATHS = (

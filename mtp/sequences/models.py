@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -23,6 +24,30 @@ from mtp.lib.geodesy import path_length_m
 from mtp.sequences.queries import SequenceQuerySet
 
 TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
+# Google's hosts that serve Google Maps (a Street View share link is a Google Maps link).
+GOOGLE_HOST = re.compile(r"(?:www\.|maps\.)?google\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
+
+
+def google_street_view_problem(url: str) -> str | None:
+    """Why ``url`` is not a Google Maps link (https://maps.app.goo.gl/...,
+    https://www.google.com/maps/..., https://maps.google.com/...), or None."""
+    try:
+        URLValidator(schemes=["https"])(url)
+    except ValidationError:
+        return "Give the Google Street View link as an https URL."
+    parts = urlsplit(url)
+    host, path = parts.hostname or "", parts.path
+    if not parts.username and not parts.password and parts.port is None:
+        if host == "maps.app.goo.gl" or (host == "goo.gl" and path.startswith("/maps/")):
+            return None
+        if GOOGLE_HOST.fullmatch(host) and (host.startswith("maps.") or path.startswith("/maps")):
+            return None
+    return (
+        "A Google Street View link is a Google Maps link, such as https://maps.app.goo.gl/... "
+        "or https://www.google.com/maps/..."
+    )
+
+
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 5000
 
@@ -240,7 +265,8 @@ class Sequence(models.Model):
                 {"transport_type": "Pick a specific way of travel (such as Walk), not a group."}
             )
         if self.google_street_view:
-            URLValidator(schemes=["https"])(self.google_street_view)
+            if problem := google_street_view_problem(self.google_street_view):
+                raise ValidationError({"google_street_view": problem})
 
     @property
     def is_public(self) -> bool:

@@ -37,3 +37,11 @@ def test_an_unknown_or_inactive_user_has_no_profile(client, owner):
     owner.is_active = False
     owner.save()
     assert client.get("/accounts/users/olivia/").status_code == 404
+
+
+def test_a_profile_is_found_whatever_the_case_of_the_username(client, owner):
+    make_sequence(owner, "Coast path", "published")
+    for spelling in ("Olivia", "OLIVIA", "olivia"):
+        response = client.get(f"/accounts/users/{spelling}/")
+        assert response.status_code == 200
+        assert "Coast path" in response.content.decode()

@@ -59,6 +59,22 @@ def test_sending_the_same_link_again_changes_nothing(client, owner_headers, draf
     assert draft.updated_at == updated
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://maps.app.goo.gl/abc123",
+        "https://goo.gl/maps/abc123",
+        "https://www.google.com/maps/@46.2044,6.1432,3a,75y,90t/data=!3m6",
+        "https://www.google.co.uk/maps/place/Geneva",
+        "https://maps.google.ch/?cbll=46.2,6.1",
+    ],
+)
+def test_google_maps_links_are_taken(client, owner_headers, draft, link):
+    assert put(client, draft, owner_headers, {"google_street_view": link}).status_code == 200
+    draft.refresh_from_db()
+    assert draft.google_street_view == link
+
+
 def test_a_link_leaves_the_other_link_alone(client, owner_headers, draft):
     put(client, draft, owner_headers, {"google_street_view": LINK})
     put(client, draft, owner_headers, {"strava": "7"})
@@ -71,6 +87,10 @@ def test_a_link_leaves_the_other_link_alone(client, owner_headers, draft):
     [
         {"google_street_view": "http://maps.example.org/x"},
         {"google_street_view": "not a url"},
+        {"google_street_view": "https://evil.example.org/maps/@46.2,6.1"},
+        {"google_street_view": "https://www.google.com.evil.example.org/maps"},
+        {"google_street_view": "https://goo.gl/phish"},
+        {"google_street_view": "https://user@www.google.com/maps"},
         {"strava": "https://evil.example.org/activities/1"},
         {"strava": "12ab"},
         {},

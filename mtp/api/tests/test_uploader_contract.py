@@ -79,7 +79,10 @@ def test_the_whole_upload_street_view_then_mapillary_polled_then_strava(
     )
     unique_id = created.json()["unique_id"]
     url = f"/sequence/import/{unique_id}/"
-    assert "error" not in uploader.put(url, json={"google_street_view": "https://g.co/x"}).json()
+    assert (
+        "error"
+        not in uploader.put(url, json={"google_street_view": "https://maps.app.goo.gl/x"}).json()
+    )
 
     # The uploader polls every 5 minutes until the key is known, sending the same pair.
     pair = {"mapillary_user_token": OWNER.token, "mapillary_sequence_key": RECORDED_SEQUENCE}
@@ -92,7 +95,7 @@ def test_the_whole_upload_street_view_then_mapillary_polled_then_strava(
     sequence = Sequence.objects.get(unique_id=unique_id)
     assert sequence.status == "importing"
     assert sequence.mapillary_sequence_key == RECORDED_SEQUENCE
-    assert (sequence.google_street_view, sequence.strava) == ("https://g.co/x", "99")
+    assert (sequence.google_street_view, sequence.strava) == ("https://maps.app.goo.gl/x", "99")
     assert ImportJob.objects.filter(sequence=sequence).count() == 1
     assert fake_mapillary.count("/me") == 3
 

@@ -379,3 +379,39 @@ def test_malformed_authorization_requests_get_an_error_page_and_no_redirect(owne
     response = owner_client.get("/api/v1/authorize?" + query)
     assert response.status_code == 400
     assert "Location" not in response
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "http://127.0.0.1/callback\n",
+        "http://127.0.0.1:53123/callback\n",
+        "http://127.0.0.1/callback%0A",
+        "https://app.example.org/cb\n",
+    ],
+)
+def test_a_redirect_uri_must_match_exactly_without_a_trailing_newline(
+    owner_client, code_app, redirect_uri
+):
+    response = owner_client.get(authorize_url(**code_params(code_app, redirect_uri=redirect_uri)))
+    assert response.status_code == 400
+    assert "Location" not in response
+    assert not code_app.redirect_uri_allowed("http://127.0.0.1:53123/callback\n")
+
+
+@pytest.mark.checklist(12, "RFC 7636 4.2")
+@pytest.mark.parametrize(
+    "challenge", ["x" * 42, "x" * 129, "a" * 42 + "!", "a" * 42 + " ", "é" * 43, "x" * 42 + "\n"]
+)
+def test_a_code_challenge_is_43_to_128_unreserved_characters(owner_client, code_app, challenge):
+    response = owner_client.get(authorize_url(**code_params(code_app, code_challenge=challenge)))
+    _, query, _ = redirect_params(response)
+    assert query["error"] == "invalid_request"
+    assert "code_challenge" in query["error_description"]
+    assert not Grant.objects.exists()
+
+
+@pytest.mark.parametrize("challenge", ["x" * 43, "A-._~" * 25 + "abc"])
+def test_code_challenges_of_43_to_128_characters_are_taken(owner_client, code_app, challenge):
+    response = owner_client.get(authorize_url(**code_params(code_app, code_challenge=challenge)))
+    assert response.status_code == 200

@@ -88,3 +88,27 @@ def test_the_health_check_has_the_headers_too(db):
     response = Client().get("/healthz")
     assert response["Content-Security-Policy"] == NOT_HTML_POLICY
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+PRIVATE_PAGES = [
+    "/accounts/settings/",
+    "/accounts/delete/",
+    "/my/",
+    "/developers/",
+    "/developers/register/",
+    "/",
+    "/accounts/users/olivia/",
+]
+
+
+@pytest.mark.parametrize("path", PRIVATE_PAGES)
+def test_pages_shown_to_a_signed_in_person_are_never_stored(owner, path):
+    client = Client()
+    client.force_login(owner)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_pages_shown_to_nobody_in_particular_may_be_cached(client, owner):
+    assert "Cache-Control" not in client.get("/accounts/users/olivia/")
