@@ -1,4 +1,5 @@
-"""A Content-Security-Policy on every response, and a 413 for a body over the size limit.
+"""A Content-Security-Policy on every response, a 413 for a body over the size limit (411 for
+one sent in chunks without a length), and no caching of pages shown to a signed-in person.
 
 Django's SecurityMiddleware and XFrameOptionsMiddleware already send ``X-Content-Type-Options:
 nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Options: DENY``
