@@ -45,8 +45,22 @@ def test_the_manifest_lists_every_vendor_file_the_site_names():
     assert named <= set(listed_vendor_files())
 
 
+def copy_project(destination: Path, *, vendor: bool) -> Path:
+    """The files a build reads, copied (so that builds leave nothing in the checkout and
+    test runs side by side do not share a build folder)."""
+    destination.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy(ROOT / name, destination / name)
+    skipped = ["__pycache__", "*.egg-info"] + ([] if vendor else ["vendor"])
+    for package in ("mtp", "testing"):
+        shutil.copytree(
+            ROOT / package, destination / package, ignore=shutil.ignore_patterns(*skipped)
+        )
+    return destination
+
+
 def test_the_sdist_and_the_wheel_built_from_it_carry_the_vendor_files(tmp_path):
-    result = build(ROOT, tmp_path)
+    result = build(copy_project(tmp_path / "source", vendor=True), tmp_path)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     wanted = {f"mtp/web/static/vendor/{name}" for name in ["files.txt", *listed_vendor_files()]}
     [sdist] = tmp_path.glob("*.tar.gz")
@@ -62,13 +76,7 @@ def test_the_sdist_and_the_wheel_built_from_it_carry_the_vendor_files(tmp_path):
 
 
 def test_a_package_is_not_built_without_the_vendor_files(tmp_path):
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "setup.py", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    ignore = shutil.ignore_patterns("__pycache__", "vendor", "*.egg-info")
-    for package in ("mtp", "testing"):
-        shutil.copytree(ROOT / package, source / package, ignore=ignore)
+    source = copy_project(tmp_path / "source", vendor=False)
     for kind in ("--sdist", "--wheel"):
         result = build(source, tmp_path / "out", kind)
         assert result.returncode != 0
