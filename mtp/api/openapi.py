@@ -13,6 +13,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
 from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.queries import MAX_RADIUS_M, MAX_TAGS, transport_types_by_name
 
@@ -25,8 +26,10 @@ TOKEN_OR_CLIENT = "TokenOrClientAuth"  # noqa: S105 - the name of an auth class
 NO_NUL = "^[^\\x00]*$"
 # A name: at least one character that is not white space (names are trimmed).
 NAME = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
-# A Google Street View link: https, a host name, a path. Empty removes the link.
-GOOGLE_STREET_VIEW = "^(https://[a-z0-9]+(\\.[a-z0-9]+)*\\.[a-z]{2,10}(/[A-Za-z0-9_./?=&-]*)?)?$"
+# A Google Street View link: https, a host name, then anything but white space (a subset of
+# what Django's URLValidator takes). Empty removes the link.
+LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+GOOGLE_STREET_VIEW = f"^(https://{LABEL}(\\.{LABEL})*\\.[A-Za-z]{{2,63}}([/?#][^\\s\\x00]*)?)?$"
 # Tags: comma-separated, each 1 to 50 letters (any case), digits and hyphens; blanks skipped.
 TAG = "\\s*([A-Za-z0-9-]{1,50})?\\s*"
 TAG_ITEM = f"^{TAG}$"
@@ -166,6 +169,7 @@ def _text_rules(
             text["pattern"] = _or_empty(TOKEN_PATTERN.pattern)
         elif name == "google_street_view":
             text["pattern"] = GOOGLE_STREET_VIEW
+            text["maxLength"] = GOOGLE_STREET_VIEW_MAX_LENGTH
         elif name == "strava":
             text["pattern"] = STRAVA
         elif name in ("tag", "tags"):

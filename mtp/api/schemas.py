@@ -13,7 +13,8 @@ from pydantic_core import PydanticCustomError
 from mtp.sequences.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from mtp.sequences.queries import find_transport_type, parse_tags
 
-STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?(\d{1,20})/?$")
+# [0-9], not \d: an activity number is ASCII digits, never another script's.
+STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?([0-9]{1,20})/?$")
 GOOGLE_STREET_VIEW_MAX_LENGTH = 500
 SOURCE_MAX_LENGTH = 50
 KEY_MAX_LENGTH = 100

@@ -550,7 +550,17 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """The moment in UTC (a date or a time without offset is taken as UTC).
+
+    PostgreSQL takes offsets up to 15:59 only, where RFC 3339 allows up to 23:59. A moment
+    that falls outside Python's years once in UTC is before or after every capture.
+    """
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 @router.get(

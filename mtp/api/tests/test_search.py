@@ -162,6 +162,19 @@ def test_capture_times_bound_the_search(search, owner):
     assert names(search(captured_after="2024-06-01T00:00:00Z")) == ["summer"]
     assert names(search(captured_before="2024-06-01")) == ["spring"]
     assert search(captured_after="yesterday").status_code == 422
+    # Neither a number of seconds nor a time without its offset: what the document says.
+    assert search(captured_after="1714550400").status_code == 422
+    assert search(captured_after="2024-06-01T00:00:00").status_code == 422
+
+
+def test_any_rfc_3339_offset_and_year_is_searchable(search, owner):
+    make_sequence(owner, name="spring", captured=datetime(2024, 5, 1, 9, 0, tzinfo=UTC))
+    # PostgreSQL takes offsets up to 15:59 only; RFC 3339 allows 23:59.
+    assert names(search(captured_after="2024-04-30T09:00:00-21:47")) == ["spring"]
+    assert names(search(captured_before="2024-05-02T09:00:00+23:59")) == ["spring"]
+    # Before year 1 in UTC: before every capture.
+    assert names(search(captured_after="0001-01-01T00:00:00+05:00")) == ["spring"]
+    assert names(search(captured_before="0001-01-01T00:00:00+05:00")) == []
 
 
 def test_q_searches_names_and_descriptions(search, owner):
