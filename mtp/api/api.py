@@ -14,11 +14,12 @@ from django.core.exceptions import (
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI, Swagger
+from ninja import Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mtp.api import sequences, users, vocab
 from mtp.api.errors import ApiError, api_error_response, error_response, validation_error_response
+from mtp.api.openapi import DocumentedAPI
 from mtp.lib.dbavailability import database_error_response
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ Errors are JSON: `{"error": "<message>", "status": false, "detail": {...}}`.
 See docs/API.md for examples of every call.
 """
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Map the Paths API",
     version="1",
     description=DESCRIPTION,

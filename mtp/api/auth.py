@@ -4,8 +4,9 @@ The rule (API v1: "the client_id parameter is present in all requests"):
 - ``client_id`` may come in the query string, or in a form or JSON body.
 - With a bearer token, a ``client_id`` naming another application is refused (401);
   without one, the token names its application (the MTP Desktop Uploader sends none).
-- Without a token (public reads), ``client_id`` is required (400) and must name an
-  active application (401).
+- Without a token (public reads), ``client_id`` is required and must name an active
+  application: no credentials at all is a 401 with ``WWW-Authenticate`` (RFC 6750 section 3.1),
+  as is an unknown client_id.
 - Tokens are accepted only in the ``Authorization: Bearer`` header, never in a URL or body.
 """
 
@@ -177,8 +178,11 @@ def authenticate(request: HttpRequest, *, require_user: bool) -> Caller:
     if require_user:
         raise _unauthorized("This needs an access token: send 'Authorization: Bearer <token>'.")
     if not client_id:
+        # No credentials at all: RFC 6750 section 3.1 gives no error code, only the challenge.
         raise ApiError(
-            400, "The client_id parameter is required: register an application to get one."
+            401,
+            "The client_id parameter is required: register an application to get one.",
+            headers={"WWW-Authenticate": 'Bearer realm="api"'},
         )
     application = active_application(client_id)
     if application is None:

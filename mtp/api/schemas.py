@@ -16,7 +16,8 @@ from mtp.sequences.models import (
 )
 from mtp.sequences.queries import find_transport_type, parse_tags
 
-STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?(\d{1,20})/?$")
+# [0-9], not \d: an activity number is ASCII digits, never another script's.
+STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?([0-9]{1,20})/?$")
 GOOGLE_STREET_VIEW_MAX_LENGTH = 500
 SOURCE_MAX_LENGTH = 50
 KEY_MAX_LENGTH = 100
@@ -71,6 +72,9 @@ def _google_street_view(value: Any) -> Any:
 
 def _strava(value: Any) -> Any:
     value = _optional_link(value)
+    if isinstance(value, float) and value.is_integer():
+        # JSON does not tell 272 from 272.0: both are the integer the document asks for.
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return str(value)
     if not value or not isinstance(value, str):
@@ -114,10 +118,42 @@ MapillaryKey = Annotated[str, BeforeValidator(_text), Field(max_length=KEY_MAX_L
 MapillaryToken = Annotated[str, BeforeValidator(_text), Field(max_length=TOKEN_MAX_LENGTH)] | None
 
 
+# RFC 3339: a date-time with its offset, or a full date (as the document says).
+RFC3339_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _moment(value: Any) -> Any:
+    # Without this, pydantic also takes a number of seconds or a time without its offset.
+    if value is None or (
+        isinstance(value, str) and (RFC3339_DATE_TIME.match(value) or RFC3339_DATE.match(value))
+    ):
+        return value
+    raise _invalid(
+        "invalid_moment",
+        "Give a date-time with its offset (2024-05-01T09:00:00Z) or a date (2024-05-01).",
+    )
+
+
+Moment = Annotated[datetime | None, BeforeValidator(_moment)]
+
+
 # Requests ------------------------------------------------------------------------------------
 
 
-class SequenceCreateIn(Schema):
+class BodyIn(Schema):
+    """A request body: fields it does not have are refused (a misspelt field is never lost)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str | None = Field(
+        None, description="Your application's client ID, if sent here: the token's application."
+    )
+
+
+class SequenceCreateIn(BodyIn):
     """A new sequence. Sent as a form (urlencoded or multipart) or as JSON."""
 
     model_config = ConfigDict(title="SequenceCreate")
@@ -135,7 +171,7 @@ class SequenceCreateIn(Schema):
         return list(self.tag or [])
 
 
-class SequencePatchIn(Schema):
+class SequencePatchIn(BodyIn):
     """Fields to change; those left out stay as they are. An empty link removes it."""
 
     model_config = ConfigDict(title="SequencePatch")
@@ -157,7 +193,7 @@ class SequencePatchIn(Schema):
         return self
 
 
-class ImportIn(Schema):
+class ImportIn(BodyIn):
     """What to attach to a sequence: a Mapillary sequence with its token, and/or links.
 
     The Mapillary pair may be spelled ``seq_key`` + ``token`` (API v1) or
@@ -193,12 +229,6 @@ class ImportIn(Schema):
                 "A Mapillary sequence key needs the user's Mapillary token, and the other way "
                 "round: send both (seq_key and token).",
             )
-        if not key and not self.google_street_view and not self.strava:
-            raise _invalid(
-                "incomplete",
-                "Send seq_key and token (a Mapillary sequence and the user's token), "
-                "google_street_view, or strava.",
-            )
         return self
 
     @property
@@ -224,7 +254,9 @@ class SequenceFilters(Schema):
         None, description="lon,lat: sequences passing within `radius` metres of the point."
     )
     radius: float | None = Field(
-        None, gt=0, description="Metres around `near` (default 1000, at most 100000)."
+        None,
+        gt=0,
+        description="Metres around `near` (default 1000, at most 100000); without `near`, ignored.",
     )
     transport_type: str | None = Field(
         None, description="A kind (Kayak) or a group (Water: all its kinds), any case."
@@ -237,13 +269,15 @@ class SequenceFilters(Schema):
         description="A username. Your own username lists your drafts and imports too.",
     )
     status: Literal["draft", "importing", "published", "failed"] | None = Field(
-        None, description="Only with your own username in `user`."
+        None,
+        description="Only with your own username in `user` (and a token): anyone else's "
+        "sequences are only ever published, so this answers 403 otherwise.",
     )
-    captured_after: datetime | None = Field(
-        None, description="Capture started at or after this time (ISO 8601)."
+    captured_after: Moment = Field(
+        None, description="Capture started at or after this time (RFC 3339 date-time or date)."
     )
-    captured_before: datetime | None = Field(
-        None, description="Capture ended at or before this time (ISO 8601)."
+    captured_before: Moment = Field(
+        None, description="Capture ended at or before this time (RFC 3339 date-time or date)."
     )
     q: str | None = Field(None, max_length=100, description="Text in the name or description.")
     is_pano: bool | None = Field(None, description="Only 360° (true) or only flat (false).")

@@ -49,7 +49,7 @@ from mtp.api.schemas import (
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob
-from mtp.lib.dates import in_utc
+from mtp.lib.dates import utc_or_calendar_end
 from mtp.mapillary.client import MapillaryError, check_key, check_token, get_me
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence
@@ -547,17 +547,9 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     west, south, east, north = _numbers("bbox", text, 4)
     _check_lon_lat("bbox", west, south)
     _check_lon_lat("bbox", east, north)
-    if south > north:
-        raise invalid_parameter("bbox", "south must not be above north (west,south,east,north).")
     return west, south, east, north
 
 
-def _moment(field: str, moment: datetime) -> datetime:
-    """A time filter in UTC (UTC when it has no offset); a 422 when it has no UTC value."""
-    try:
-        return in_utc(moment)
-    except ValueError as error:
-        raise invalid_parameter(field, str(error)) from None
 
 
 @router.get(
@@ -591,19 +583,25 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
             queryset = queryset.of_username(filters.user)
     if filters.status:
         if not own:
-            raise invalid_parameter("status", "only with your own username in user.")
+            # Others' drafts, imports and failures are not yours to list: a 403, as the
+            # request is well formed but asks for what this caller may not see.
+            raise ApiError(
+                403,
+                "status: only with your own username in user, and your access token.",
+                {"errors": [{"field": "status", "message": "only with your own username"}]},
+            )
         queryset = queryset.filter(status=filters.status)
     if filters.bbox:
-        queryset = queryset.in_bbox(*parse_bbox(filters.bbox))
+        west, south, east, north = parse_bbox(filters.bbox)
+        # A box whose south is above its north holds nothing (west > east crosses 180°).
+        queryset = queryset.in_bbox(west, south, east, north) if south <= north else queryset.none()
+    if filters.radius is not None and filters.radius > MAX_RADIUS_M:
+        raise invalid_parameter("radius", f"at most {MAX_RADIUS_M} metres.")
     if filters.near:
         lon, lat = _numbers("near", filters.near, 2)
         _check_lon_lat("near", lon, lat)
         radius = DEFAULT_RADIUS_M if filters.radius is None else filters.radius
-        if radius > MAX_RADIUS_M:
-            raise invalid_parameter("radius", f"at most {MAX_RADIUS_M} metres.")
         queryset = queryset.near(lon, lat, radius)
-    elif filters.radius is not None:
-        raise invalid_parameter("radius", "only with near=lon,lat.")
     if filters.transport_type:
         try:
             kind = find_transport_type(filters.transport_type, child_only=False)
@@ -618,11 +616,11 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
         queryset = queryset.with_all_tags(names)
     if filters.captured_after:
         queryset = queryset.filter(
-            captured_at_start__gte=_moment("captured_after", filters.captured_after)
+            captured_at_start__gte=utc_or_calendar_end(filters.captured_after)
         )
     if filters.captured_before:
         queryset = queryset.filter(
-            captured_at_end__lte=_moment("captured_before", filters.captured_before)
+            captured_at_end__lte=utc_or_calendar_end(filters.captured_before)
         )
     if filters.q:
         queryset = queryset.matching_text(filters.q.strip())

@@ -15,7 +15,14 @@ router = Router(tags=["users"])
 @router.get(
     "/me",
     auth=token_auth,
-    response={200: MeOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 429: ErrorOut},
+    response={
+        200: MeOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        406: ErrorOut,
+        429: ErrorOut,
+    },
     summary="The signed-in user",
 )
 def me(request: HttpRequest):

@@ -17,3 +17,12 @@ def in_utc(moment: datetime) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError:
         raise ValueError("The time is out of range once converted to UTC.") from None
+
+
+def utc_or_calendar_end(moment: datetime) -> datetime:
+    """``moment`` in UTC for a filter: one with no UTC value within years 1 to 9999 is before
+    (year 1) or after (year 9999) every moment the databases hold."""
+    try:
+        return in_utc(moment)
+    except ValueError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)

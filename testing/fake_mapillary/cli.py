@@ -34,11 +34,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KIND[:PATH[:TIMES[:AFTER]]]",
         help=f"inject a fault; KIND is one of {', '.join(FAULTS)}; TIMES may be 'all'",
     )
+    parser.add_argument(
+        "--any-token",
+        action="store_true",
+        help="take any token as some user's (for schema fuzzers that make tokens up)",
+    )
 
 
 def build(options: argparse.Namespace) -> FakeMapillary:
     """A stand-in configured from parsed command-line options (not started)."""
     fake = FakeMapillary(options.port, latency=options.latency)
+    fake.any_token = options.any_token
     for spec in options.sequence:
         key, _, rest = spec.partition("=")
         count, _, who = rest.partition("@")

@@ -9,6 +9,7 @@ It needs only the standard library, so tests, benchmarks and ``mtp fake-mapillar
 the same server.
 """
 
+import hashlib
 import json
 import math
 import socket
@@ -262,6 +263,9 @@ class FakeMapillary:
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
         self.users: dict[str, Persona] = {}
+        # When set, any token is someone's (a new user per token): for runs that send made-up
+        # tokens and must get past Mapillary's check, such as a schema fuzzer's.
+        self.any_token = False
         self.sequences: dict[str, SequenceSource] = {}
         self._generated_prefixes: dict[str, GeneratedSequence] = {}
         # What was asked, for tests: (method, path, query, Authorization header).
@@ -425,6 +429,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         scheme, _, token = authorization.partition(" ")
         user = fake.users.get(token.strip()) if scheme == "OAuth" else None
+        if user is None and scheme == "OAuth" and token.strip() and fake.any_token:
+            number = int.from_bytes(hashlib.sha256(token.strip().encode()).digest()[:6], "big")
+            user = Persona(id=str(10**14 + number), username=f"user{number}", token=token)
         if user is None:
             self._json(401, INVALID_TOKEN_BODY)
             return

@@ -45,6 +45,15 @@ def test_an_unknown_token_gets_mapillarys_code_190(fake):
     assert reply.json()["error"]["code"] == 190
 
 
+def test_with_any_token_every_token_is_its_own_user(fake):
+    fake.any_token = True
+    first = get(fake, "/me", "MLY|made-up-1", fields="id,username").json()
+    again = get(fake, "/me", "MLY|made-up-1", fields="id,username").json()
+    other = get(fake, "/me", "MLY|made-up-2", fields="id").json()
+    assert first == again and first["id"] != other["id"]
+    assert get(fake, "/me", fields="id").json() == {"id": OWNER.id}
+
+
 def test_the_recorded_sequence_lists_its_images_in_order(fake):
     reply = get(fake, "/image_ids", sequence_id=RECORDED_SEQUENCE)
     assert [item["id"] for item in reply.json()["data"]] == RECORDED_IMAGE_IDS

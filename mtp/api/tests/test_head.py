@@ -30,7 +30,8 @@ def test_head_of_someone_elses_draft_is_a_404_without_a_body(client, draft, othe
 
 def test_head_needs_the_client_id_as_get_does(client, db):
     response = client.head(f"{API}/sequences")
-    assert response.status_code == 400
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer ")
     assert response.content == b""
 
 

@@ -189,6 +189,29 @@ def test_half_a_pair_or_two_different_keys_is_a_422(
     assert fake_mapillary.count("/me") == 0
 
 
+def test_a_body_with_nothing_to_attach_answers_the_sequence_as_it_is(
+    client, owner_headers, draft, fake_mapillary
+):
+    for body in ({}, {"google_street_view": ""}, {"strava": None}):
+        response = put(client, draft, owner_headers, body)
+        assert response.status_code == 200, body
+        assert response.json()["sequence"]["status"] == "draft"
+    assert fake_mapillary.count("/me") == 0
+    assert not ImportJob.objects.exists()
+
+
+def test_a_field_the_call_does_not_have_is_a_422_naming_it(client, owner_headers, draft, app):
+    response = put(client, draft, owner_headers, {"strava": "5", "google_streetview": "x"})
+    assert response.status_code == 422
+    assert response.json()["detail"]["errors"][0]["field"] == "google_streetview"
+    assert response.json()["detail"]["errors"][0]["type"] == "extra_forbidden"
+    draft.refresh_from_db()
+    assert draft.strava == ""
+    # client_id is a field of every body: the token's application.
+    response = put(client, draft, owner_headers, {"strava": "5", "client_id": app.client_id})
+    assert response.status_code == 200
+
+
 def test_null_mapillary_fields_count_as_left_out(client, owner_headers, draft):
     # Found by the fuzz test: a null here used to be a 500.
     body = {key: None for key in (*SEED_BODY, *UPLOADER_BODY)}

@@ -1,14 +1,20 @@
 """The OpenAPI document, the docs page, and docs/API.md."""
 
+import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from django.contrib.staticfiles import finders
+from openapi_spec_validator import validate
 
 from mtp.api.tests.conftest import API
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "API.md"
+TRANSPORT_TYPES = (
+    Path(__file__).resolve().parents[2] / "sequences" / "data" / "transport-types.json"
+)
 ENDPOINTS = {
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/sequence/create"),
@@ -24,7 +30,7 @@ ENDPOINTS = {
 
 
 @pytest.fixture
-def openapi(client) -> dict:
+def openapi(client, db) -> dict:
     response = client.get(f"{API}/openapi.json")
     assert response.status_code == 200
     return response.json()
@@ -58,7 +64,8 @@ def test_bodies_are_documented_as_json_and_forms(openapi):
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     }
-    schema = body["application/json"]["schema"]
+    reference = body["application/json"]["schema"]["$ref"]
+    schema = openapi["components"]["schemas"][reference.rsplit("/", 1)[-1]]
     assert set(schema["required"]) == {"name", "transport_type"}
 
 
@@ -106,3 +113,79 @@ def test_fields_are_named_as_the_replies_name_them(openapi):
     assert "import" in sequence["properties"]
     assert "import" in sequence["required"]
     assert "import_" not in sequence["properties"]
+
+
+def test_the_document_is_valid_openapi(openapi):
+    # openapi-spec-validator: the specification's own JSON Schema, and its rules beyond it.
+    validate(openapi)
+
+
+def test_transport_types_are_the_tables_names(openapi):
+    schemas = openapi["components"]["schemas"]
+    expected = json.loads(TRANSPORT_TYPES.read_text())
+    children = sorted(child for group in expected for child in group["children"])
+    for name in ("SequenceCreate", "SequenceCreateForm"):
+        assert schemas[name]["properties"]["transport_type"]["enum"] == children
+    search = openapi["paths"]["/api/v1/sequences"]["get"]["parameters"]
+    kind = next(parameter for parameter in search if parameter["name"] == "transport_type")
+    groups = [group["name"] for group in expected]
+    assert kind["schema"]["anyOf"][0]["enum"] == sorted([*groups, *children])
+
+
+def test_create_links_to_every_operation_that_takes_a_sequence_id(openapi):
+    links = openapi["paths"]["/api/v1/sequence/create"]["post"]["responses"]["201"]["links"]
+    by_id = {
+        operation["operationId"]: (method, path)
+        for path, item in openapi["paths"].items()
+        for method, operation in item.items()
+    }
+    taking_an_id = {
+        (method, path)
+        for path, item in openapi["paths"].items()
+        if "{unique_id}" in path
+        for method in item
+    }
+    assert {by_id[link["operationId"]] for link in links.values()} == taking_an_id
+    for link in links.values():
+        assert link["parameters"] == {"unique_id": "$response.body#/unique_id"}
+
+
+def test_every_body_has_an_example_that_fits_its_schema(openapi):
+    checked = 0
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            bodies = [
+                *operation.get("requestBody", {}).get("content", {}).values(),
+                *(
+                    media
+                    for response in operation["responses"].values()
+                    for media_type, media in response.get("content", {}).items()
+                    if media_type == "application/json"
+                ),
+            ]
+            for media in bodies:
+                assert "example" in media, f"{method} {path}"
+                schema = {**media["schema"], "components": openapi["components"]}
+                jsonschema.validate(media["example"], schema)
+                checked += 1
+    assert checked > 50
+
+
+def test_the_docs_page_shows_the_examples(client, openapi, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    # Swagger UI renders the document it is given: the page loads this one, examples and all.
+    page = client.get(f"{API}/docs").content.decode()
+    assert "openapi.json" in page
+    create = openapi["paths"]["/api/v1/sequence/create"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["example"]["name"]
+
+
+def test_text_fields_refuse_nul_characters_as_the_server_does(openapi):
+    schemas = openapi["components"]["schemas"]
+    assert re.search(schemas["SequenceCreate"]["properties"]["source"]["pattern"], "a\x00") is None
+    assert re.search(schemas["SequenceCreate"]["properties"]["source"]["pattern"], "mtpdu")
+    name = schemas["SequenceCreate"]["properties"]["name"]["pattern"]
+    assert re.search(name, "   ") is None and re.search(name, " Walk ")

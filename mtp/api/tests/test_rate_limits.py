@@ -123,7 +123,7 @@ def test_the_default_limits_never_bother_the_uploader(client, owner, app, draft)
         assert response.status_code == 200
 
 
-def test_the_openapi_document_lists_the_429_of_every_operation(client):
+def test_the_openapi_document_lists_the_429_of_every_operation(client, db):
     document = client.get(f"{API}/openapi.json").json()
     for path, item in document["paths"].items():
         for method, operation in item.items():

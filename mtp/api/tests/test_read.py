@@ -37,10 +37,12 @@ def test_a_published_sequence_is_readable_by_another_user(client, other_headers,
     assert client.get(url(published), **other_headers).status_code == 200
 
 
-def test_without_client_id_or_token_the_read_is_refused(client, published):
-    response = client.get(url(published))
-    assert response.status_code == 400
-    assert "client_id" in response.json()["error"]
+def test_without_client_id_or_token_the_read_is_refused_with_a_bearer_challenge(client, published):
+    for query in ("", "?client_id=", "?client_id=%20"):
+        response = client.get(url(published) + query)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+        assert "client_id" in response.json()["error"]
 
 
 @pytest.mark.parametrize("status", ["draft", "importing", "failed"])

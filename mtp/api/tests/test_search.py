@@ -52,8 +52,10 @@ def test_status_filters_your_own_list(client, owner_headers, published, draft):
 
 def test_status_is_refused_for_someone_elses_list(client, other_headers, published):
     response = client.get(URL, {"user": "olivia", "status": "draft"}, **other_headers)
-    assert response.status_code == 422
+    assert response.status_code == 403
     assert response.json()["error"].startswith("status:")
+    # Without any user, or as an app with only its client_id, the same.
+    assert client.get(URL, {"status": "published"}, **other_headers).status_code == 403
 
 
 def test_bbox_finds_routes_with_a_point_in_the_box(search, owner):
@@ -89,13 +91,18 @@ def test_a_bbox_across_the_antimeridian(search, owner):
     assert sorted(names(search(bbox="179,-18,-179,-16"))) == ["fiji east", "fiji west"]
 
 
-@pytest.mark.parametrize(
-    "bbox", ["1,2,3", "a,b,c,d", "0,0,1,nan", "0,50,1,40", "-181,0,0,1", "0,-91,1,0"]
-)
+@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "0,0,1,nan", "-181,0,0,1", "0,-91,1,0"])
 def test_a_malformed_bbox_is_a_422_naming_it(search, bbox):
     response = search(bbox=bbox)
     assert response.status_code == 422
     assert response.json()["error"].startswith("bbox:")
+
+
+def test_a_box_whose_south_is_above_its_north_holds_nothing(search, owner):
+    make_sequence(owner, name="inside", route=[(0.5, 45.0), (0.6, 45.1)])
+    response = search(bbox="0,50,1,40")
+    assert response.status_code == 200
+    assert names(response) == []
 
 
 def test_near_finds_routes_passing_within_the_radius(search, owner):
@@ -115,7 +122,8 @@ def test_near_defaults_to_a_kilometre(search, owner):
 def test_radius_is_bounded(search):
     assert search(near="6,46", radius="100001").status_code == 422
     assert search(near="6,46", radius="0").status_code == 422
-    assert search(radius="10").status_code == 422
+    # Without near there is nothing to measure from: the radius alone changes nothing.
+    assert search(radius="10").status_code == 200
 
 
 def test_a_transport_group_includes_its_kinds(search, owner):
@@ -154,6 +162,19 @@ def test_capture_times_bound_the_search(search, owner):
     assert names(search(captured_after="2024-06-01T00:00:00Z")) == ["summer"]
     assert names(search(captured_before="2024-06-01")) == ["spring"]
     assert search(captured_after="yesterday").status_code == 422
+    # Neither a number of seconds nor a time without its offset: what the document says.
+    assert search(captured_after="1714550400").status_code == 422
+    assert search(captured_after="2024-06-01T00:00:00").status_code == 422
+
+
+def test_any_rfc_3339_offset_and_year_is_searchable(search, owner):
+    make_sequence(owner, name="spring", captured=datetime(2024, 5, 1, 9, 0, tzinfo=UTC))
+    # PostgreSQL takes offsets up to 15:59 only; RFC 3339 allows 23:59.
+    assert names(search(captured_after="2024-04-30T09:00:00-21:47")) == ["spring"]
+    assert names(search(captured_before="2024-05-02T09:00:00+23:59")) == ["spring"]
+    # Before year 1 in UTC: before every capture.
+    assert names(search(captured_after="0001-01-01T00:00:00+05:00")) == ["spring"]
+    assert names(search(captured_before="0001-01-01T00:00:00+05:00")) == []
 
 
 def test_q_searches_names_and_descriptions(search, owner):

@@ -20,7 +20,9 @@ def test_transport_types_are_groups_with_their_kinds(client, app):
 
 
 def test_transport_types_need_a_client_id(client):
-    assert client.get(f"{API}/transport-types").status_code == 400
+    response = client.get(f"{API}/transport-types")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer ")
 
 
 def test_tags_count_published_sequences_most_used_first(client, app, owner):

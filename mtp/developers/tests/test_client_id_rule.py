@@ -85,11 +85,13 @@ def test_an_access_token_in_a_form_body_is_refused_too(owner_token):
     assert refused.value.status == 401
 
 
-def test_public_reads_need_a_client_id(db):
-    request = RequestFactory().get("/api/v1/sequences")
-    with pytest.raises(ApiError) as refused:
-        authenticate(request, require_user=False)
-    assert refused.value.status == 400
+def test_public_reads_without_any_credentials_get_401_with_a_challenge(db):
+    for query in ("", "?client_id=", "?client_id=%20%20"):
+        request = RequestFactory().get(f"/api/v1/sequences{query}")
+        with pytest.raises(ApiError) as refused:
+            authenticate(request, require_user=False)
+        assert refused.value.status == 401
+        assert refused.value.headers["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_public_reads_with_an_unknown_or_inactive_client_id_get_401(app):

@@ -130,9 +130,10 @@ def test_a_bearer_token_is_enough_without_client_id(client, owner_token, walk_in
     assert response.status_code == 200
 
 
-def test_without_client_id_or_token_the_tile_is_refused_with_400(client, walk_in_trondheim):
+def test_without_client_id_or_token_the_tile_is_refused_with_401(client, walk_in_trondheim):
     response = client.get(tile_url(*home_tile(10)))
-    assert response.status_code == 400
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer ")
     assert response.json()["status"] is False
     assert "client_id" in response.json()["error"]
 

@@ -1,0 +1,453 @@
+"""The OpenAPI document, completed with what django-ninja cannot derive from the schemas.
+
+- Security: public reads take a token *or* a ``client_id`` (an API key in the query string).
+- Transport types: an enum of the names in the TransportType table.
+- Text: what the server refuses (NUL characters, blank names, malformed Mapillary keys and
+  tokens) is refused by the document too, so a client generated from it never sends it.
+- Links from create's 201 to every operation that takes a sequence id (for clients and for
+  stateful testing), and an example for every request and response body.
+"""
+
+import copy
+from typing import Any
+
+from ninja import NinjaAPI
+
+from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
+from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
+from mtp.sequences.queries import MAX_RADIUS_M, MAX_TAGS, transport_types_by_name
+
+TOKEN_SCHEME = "TokenAuth"  # noqa: S105 - the name of a security scheme
+CLIENT_ID_SCHEME = "ClientId"
+# The auth class whose operations take a token or a client_id (mtp/api/auth.py).
+TOKEN_OR_CLIENT = "TokenOrClientAuth"  # noqa: S105 - the name of an auth class
+
+# Any text without a NUL character (PostgreSQL cannot store one; the server answers 400).
+NO_NUL = "^[^\\x00]*$"
+# A name: at least one character that is not white space (names are trimmed).
+NAME = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+# A Google Street View link: https, a host name, then anything but white space (a subset of
+# what Django's URLValidator takes). Empty removes the link.
+LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+GOOGLE_STREET_VIEW = f"^(https://{LABEL}(\\.{LABEL})*\\.[A-Za-z]{{2,63}}([/?#][^\\s\\x00]*)?)?$"
+# Tags: comma-separated, each 1 to 50 letters (any case), digits and hyphens; blanks skipped.
+TAG = "\\s*([A-Za-z0-9-]{1,50})?\\s*"
+TAG_ITEM = f"^{TAG}$"
+TAGS = f"^{TAG}(,{TAG}){{0,{MAX_TAGS - 1}}}$"
+# Degrees as plain decimals: a longitude (-180 to 180) and a latitude (-90 to 90).
+LON = "-?(180(\\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\\.[0-9]+)?)"
+LAT = "-?(90(\\.0+)?|[0-8]?[0-9](\\.[0-9]+)?)"
+# A Strava activity: its number, or its URL. Empty removes the link.
+STRAVA = "^((https://(www\\.)?strava\\.com/activities/)?[0-9]{1,20}/?)?$"
+
+
+class DocumentedAPI(NinjaAPI):
+    """django-ninja's API whose OpenAPI document is completed by ``complete``."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return complete(super().get_openapi_schema(*args, **kwargs))
+
+
+def complete(document: dict[str, Any]) -> dict[str, Any]:
+    document = copy.deepcopy(dict(document))
+    kinds = transport_types_by_name().values()
+    children = sorted(kind.name for kind in kinds if kind.parent_id is not None)
+    every = sorted(kind.name for kind in kinds)
+    _security(document)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if isinstance(parameter.get("examples"), list):
+                    # A parameter's examples are a map of Example objects (a schema's, a list).
+                    parameter["example"] = parameter.pop("examples")[0]
+                if parameter["in"] == "query":
+                    _text_rules(parameter["schema"], parameter["name"], every)
+                if parameter["name"] == "radius":
+                    for branch in parameter["schema"].get("anyOf", []):
+                        if branch.get("type") == "number":
+                            branch["maximum"] = MAX_RADIUS_M
+            # mtp_api_sequences_create_sequence -> create_sequence: what a client's method is.
+            operation["operationId"] = operation["operationId"].split("_", 3)[-1]
+            body = operation.get("requestBody")
+            if body:
+                for media_type, media in body["content"].items():
+                    # The media types share one schema object: each gets its own.
+                    schema = copy.deepcopy(media["schema"])
+                    _body_rules(schema, children)
+                    if media_type != "application/json":
+                        _without_null(schema)
+                    media["schema"] = _component(document, schema, media_type)
+            _examples(path, method, operation)
+    _links(document)
+    return document
+
+
+def _component(document: dict[str, Any], schema: dict[str, Any], media_type: str) -> dict:
+    """``schema`` moved to the document's components, named by its title (and Form for forms,
+    which have no null), and a reference to it."""
+    if media_type != "application/json":
+        schema["title"] = f"{schema['title']}Form"
+    name = schema["title"]
+    document["components"]["schemas"][name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# Security ---------------------------------------------------------------------------------
+
+
+def _security(document: dict[str, Any]) -> None:
+    schemes = document["components"]["securitySchemes"]
+    schemes.pop(TOKEN_OR_CLIENT, None)
+    schemes[TOKEN_SCHEME] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A user's OAuth 2.0 access token: `Authorization: Bearer <token>`.",
+    }
+    schemes[CLIENT_ID_SCHEME] = {
+        "type": "apiKey",
+        "in": "query",
+        "name": "client_id",
+        "description": "Your application's client ID, for public reads without a token.",
+    }
+    for item in document["paths"].values():
+        for operation in item.values():
+            if operation.get("security") == [{TOKEN_SCHEME: []}]:
+                # Calls for a user take the token; a client_id, if sent too, must be its app's.
+                operation.setdefault("parameters", []).append(
+                    {
+                        "in": "query",
+                        "name": "client_id",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "Optional: if sent, the access token's application.",
+                    }
+                )
+            if operation.get("security") == [{TOKEN_OR_CLIENT: []}]:
+                operation["security"] = [{TOKEN_SCHEME: []}, {CLIENT_ID_SCHEME: []}]
+                # The API key scheme describes client_id; a parameter too would say it twice.
+                operation["parameters"] = [
+                    parameter
+                    for parameter in operation.get("parameters", [])
+                    if not (parameter["in"] == "query" and parameter["name"] == "client_id")
+                ]
+
+
+# Values -----------------------------------------------------------------------------------
+
+
+def _strings(schema: dict[str, Any]):
+    """Every plain string schema in ``schema``: itself, its anyOf branches, its items."""
+    if schema.get("type") == "string" and "format" not in schema and "enum" not in schema:
+        yield schema
+    for branch in schema.get("anyOf", []):
+        yield from _strings(branch)
+    if isinstance(schema.get("items"), dict):
+        yield from _strings(schema["items"])
+
+
+def _text_rules(
+    schema: dict[str, Any], name: str, transport_types: list[str], *, in_body: bool = False
+) -> None:
+    for branch in [schema, *schema.get("anyOf", [])]:
+        if branch.get("type") == "array" and name in ("tag", "tags"):
+            branch["maxItems"] = MAX_TAGS
+        if branch.get("type") == "integer" and name == "strava":
+            branch["minimum"] = 1
+            branch["maximum"] = 10**20 - 1
+        if branch.get("format") == "date-time" and name.startswith("captured_"):
+            # RFC 3339: a date-time with its offset, or a date.
+            del branch["format"]
+            branch["anyOf"] = [{"format": "date-time"}, {"format": "date"}]
+    for text in _strings(schema):
+        if name == "transport_type":
+            text["enum"] = transport_types
+        elif name == "name":
+            text["pattern"] = NAME
+        elif name in ("seq_key", "mapillary_sequence_key"):
+            text["pattern"] = _or_empty(KEY_PATTERN.pattern)
+        elif name in ("token", "mapillary_user_token"):
+            text["pattern"] = _or_empty(TOKEN_PATTERN.pattern)
+        elif name == "google_street_view":
+            text["pattern"] = GOOGLE_STREET_VIEW
+            text["maxLength"] = GOOGLE_STREET_VIEW_MAX_LENGTH
+        elif name == "strava":
+            text["pattern"] = STRAVA
+        elif name in ("tag", "tags"):
+            # In a body's list, a tag per item; elsewhere, tags separated by commas.
+            listed = in_body and not any(
+                text is branch for branch in [schema, *schema.get("anyOf", [])]
+            )
+            text["pattern"] = TAG_ITEM if listed else TAGS
+        elif name == "near":
+            text["pattern"] = f"^({LON},{LAT})?$"
+        elif name == "bbox":
+            text["pattern"] = f"^({LON},{LAT},{LON},{LAT})?$"
+        else:
+            text.setdefault("pattern", NO_NUL)
+
+
+def _without_null(schema: dict[str, Any], names: tuple[str, ...] | None = None) -> None:
+    """A form has no null: its fields are text (leave a field out instead)."""
+    for name, field in schema.get("properties", {}).items():
+        if names is not None and name not in names:
+            continue
+        if "anyOf" in field:
+            field["anyOf"] = [branch for branch in field["anyOf"] if branch.get("type") != "null"]
+            if len(field["anyOf"]) == 1:
+                field.update(field.pop("anyOf")[0])
+            if field.get("default", "") is None:
+                del field["default"]
+
+
+def _or_empty(pattern: str) -> str:
+    """``pattern`` (anchored with ^ and $), or the empty text, which counts as left out."""
+    return f"^({pattern.removeprefix('^').removesuffix('$')})?$"
+
+
+def _body_rules(schema: dict[str, Any], transport_types: list[str]) -> None:
+    properties = schema.get("properties", {})
+    for name, field in properties.items():
+        _text_rules(field, name, transport_types, in_body=True)
+    # A sequence always has a name: a change may leave it out, never set it to null.
+    _without_null(schema, ("name",))
+    if "tags" in properties and "tag" in properties:
+        schema["not"] = {"required": ["tags", "tag"]}
+    if "seq_key" in properties:
+        schema["allOf"] = MAPILLARY_PAIR
+
+
+def _given(*names: str) -> dict[str, Any]:
+    """One of ``names`` is sent as a non-empty text (empty and null count as left out)."""
+    return {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+            for name in names
+        ]
+    }
+
+
+# A Mapillary sequence key needs the user's Mapillary token, and the other way round; each in
+# either spelling (API v1's seq_key and token, or the uploader's longer names).
+KEYS = ("seq_key", "mapillary_sequence_key")
+TOKENS = ("token", "mapillary_user_token")
+MAPILLARY_PAIR = [
+    {"if": _given(*KEYS), "then": _given(*TOKENS)},
+    {"if": _given(*TOKENS), "then": _given(*KEYS)},
+    # One spelling of each (the server takes both when they are the same).
+    {"not": {"allOf": [_given(KEYS[0]), _given(KEYS[1])]}},
+    {"not": {"allOf": [_given(TOKENS[0]), _given(TOKENS[1])]}},
+]
+
+
+# Links ------------------------------------------------------------------------------------
+
+CREATE = ("/api/v1/sequence/create", "post")
+# The operations that take a sequence id, by the name of their link.
+SEQUENCE_LINKS = {
+    "GetSequence": ("/api/v1/sequence/{unique_id}", "get"),
+    "ListImages": ("/api/v1/sequence/{unique_id}/images", "get"),
+    "UpdateSequence": ("/api/v1/sequence/{unique_id}", "patch"),
+    "DeleteSequence": ("/api/v1/sequence/{unique_id}", "delete"),
+    "ImportSequence": ("/api/v1/sequence/import/{unique_id}", "put"),
+}
+
+
+def _links(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    create = paths.get(CREATE[0], {}).get(CREATE[1])
+    if create is None:
+        return
+    links = {}
+    for name, (path, method) in SEQUENCE_LINKS.items():
+        target = paths.get(path, {}).get(method)
+        if target is None:
+            continue
+        links[name] = {
+            "operationId": target["operationId"],
+            "parameters": {"unique_id": "$response.body#/unique_id"},
+            "description": "The sequence just created.",
+        }
+    # django-ninja keys responses by number; a document read back from JSON, by text.
+    responses = create["responses"]
+    responses[201 if 201 in responses else "201"]["links"] = links
+
+
+# Examples ---------------------------------------------------------------------------------
+
+EXAMPLE_ID = "3f1c9a52-7d4b-4e0a-9b8e-2a6c1d5e7f90"
+EXAMPLE_OWNER = {
+    "username": "olivia",
+    "display_name": "Olivia",
+    "profile_url": "https://mtp.example.org/u/olivia",
+}
+EXAMPLE_IMPORT = {
+    "status": "queued",
+    "mapillary_sequence_key": "k7Pq2sVxNw3aBc9dEf1GhJ",
+    "progress": {"done": 0, "total": 0},
+    "error": None,
+    "note": None,
+    "created_at": "2025-05-01T09:12:00Z",
+    "finished_at": None,
+}
+EXAMPLE_SEQUENCE = {
+    "unique_id": EXAMPLE_ID,
+    "name": "Lake shore walk",
+    "description": "Along the lake from the Jet d'Eau.",
+    "transport_type": "Walk",
+    "tags": ["lake", "geneva"],
+    "status": "published",
+    "image_count": 4,
+    "distance_m": 556.3,
+    "captured_at_start": "2025-05-01T09:00:00Z",
+    "captured_at_end": "2025-05-01T09:00:30Z",
+    "is_pano": False,
+    "bbox": [6.1432, 46.2044, 6.15, 46.207],
+    "mapillary_sequence_key": "k7Pq2sVxNw3aBc9dEf1GhJ",
+    "google_street_view": None,
+    "strava": None,
+    "source": "mtpdu",
+    "owner": EXAMPLE_OWNER,
+    "created_at": "2025-05-01T09:10:00Z",
+    "updated_at": "2025-05-01T09:15:00Z",
+    "published_at": "2025-05-01T09:15:00Z",
+    "url": f"https://mtp.example.org/sequence/{EXAMPLE_ID}",
+    "import": None,
+}
+EXAMPLE_DRAFT = {
+    **EXAMPLE_SEQUENCE,
+    "status": "draft",
+    "image_count": 0,
+    "distance_m": 0.0,
+    "captured_at_start": None,
+    "captured_at_end": None,
+    "bbox": None,
+    "mapillary_sequence_key": None,
+    "published_at": None,
+    "updated_at": "2025-05-01T09:10:00Z",
+}
+EXAMPLE_IMAGE = {
+    "mapillary_key": "498763468214164",
+    "position": 0,
+    "lon": 6.1432,
+    "lat": 46.2044,
+    "captured_at": "2025-05-01T09:00:00Z",
+    "compass_angle": 90.0,
+    "altitude": 370.0,
+    "is_pano": False,
+    "width": 4000,
+    "height": 3000,
+    "camera_make": "GoPro",
+    "camera_model": "HERO9 Black",
+    "thumb_256_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=256",
+    "thumb_1024_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=1024",
+    "thumb_2048_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=2048",
+    "thumb_original_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail",
+}
+NEXT = "https://mtp.example.org/api/v1/sequences?cursor=eyJrIjoxfQ"
+
+# Request bodies, by operation.
+REQUEST_EXAMPLES = {
+    CREATE: {
+        "name": "Lake shore walk",
+        "description": "Along the lake from the Jet d'Eau.",
+        "transport_type": "Walk",
+        "tag": "lake,geneva",
+        "source": "mtpdu",
+    },
+    ("/api/v1/sequence/import/{unique_id}", "put"): {
+        "seq_key": "k7Pq2sVxNw3aBc9dEf1GhJ",
+        "token": "MLY|4242|user-token",
+    },
+    ("/api/v1/sequence/{unique_id}", "patch"): {
+        "name": "Lake shore walk at dawn",
+        "tags": ["lake", "geneva", "dawn"],
+    },
+}
+
+# Replies, by operation and status (errors share one example).
+RESPONSE_EXAMPLES = {
+    ("/api/v1/me", "get", "200"): EXAMPLE_OWNER,
+    (*CREATE, "201"): {"unique_id": EXAMPLE_ID, "sequence": EXAMPLE_DRAFT},
+    ("/api/v1/sequence/import/{unique_id}", "put", "200"): {
+        "unique_id": EXAMPLE_ID,
+        "sequence": EXAMPLE_SEQUENCE,
+    },
+    ("/api/v1/sequence/import/{unique_id}", "put", "202"): {
+        "unique_id": EXAMPLE_ID,
+        "sequence": {
+            **EXAMPLE_DRAFT,
+            "status": "importing",
+            "import": EXAMPLE_IMPORT,
+        },
+        "import": EXAMPLE_IMPORT,
+    },
+    ("/api/v1/sequence/{unique_id}", "get", "200"): EXAMPLE_SEQUENCE,
+    ("/api/v1/sequence/{unique_id}", "patch", "200"): {
+        "unique_id": EXAMPLE_ID,
+        "sequence": {
+            **EXAMPLE_SEQUENCE,
+            "name": "Lake shore walk at dawn",
+            "tags": ["dawn", "geneva", "lake"],
+        },
+    },
+    ("/api/v1/sequence/{unique_id}/images", "get", "200"): {
+        "results": [EXAMPLE_IMAGE],
+        "next": None,
+    },
+    ("/api/v1/sequences", "get", "200"): {"results": [EXAMPLE_SEQUENCE], "next": NEXT},
+    ("/api/v1/transport-types", "get", "200"): [
+        {"name": "Earth", "children": [{"name": "Run"}, {"name": "Walk"}]},
+        {"name": "Water", "children": [{"name": "Kayak"}, {"name": "Paddleboard"}]},
+    ],
+    ("/api/v1/tags", "get", "200"): {
+        "results": [{"name": "lake", "count": 12}, {"name": "alps", "count": 7}],
+        "next": None,
+    },
+}
+EXAMPLE_ERROR = {
+    "error": "transport_type: Unknown transport type 'Hoverboard'.",
+    "status": False,
+    "detail": {
+        "errors": [
+            {
+                "field": "transport_type",
+                "message": "transport_type: Unknown transport type 'Hoverboard'.",
+                "type": "invalid_transport_type",
+            }
+        ]
+    },
+}
+ERROR_EXAMPLES = {
+    "400": {"error": "The request body is not valid JSON.", "status": False, "detail": {}},
+    "401": {"error": "The access token is invalid, expired or revoked.", "status": False},
+    "403": {"error": "This needs the write scope.", "status": False},
+    "404": {"error": "No sequence with this id.", "status": False},
+    "406": {
+        "error": "This resource is not available as text/html.",
+        "status": False,
+        "detail": {"available": ["application/json"]},
+    },
+    "409": {"error": "This Mapillary sequence is in another sequence.", "status": False},
+    "413": {"error": "The request body is over the limit.", "status": False},
+    "415": {"error": "Send the body as JSON or a form.", "status": False},
+    "422": EXAMPLE_ERROR,
+    "429": {"error": "Too many requests: wait 17 seconds.", "status": False},
+    "503": {"error": "Mapillary cannot be reached now.", "status": False},
+}
+
+
+def _examples(path: str, method: str, operation: dict[str, Any]) -> None:
+    body = operation.get("requestBody")
+    request_example = REQUEST_EXAMPLES.get((path, method))
+    if body and request_example is not None:
+        for media in body["content"].values():
+            media["example"] = request_example
+    for status, response in operation["responses"].items():
+        content = response.get("content", {}).get("application/json")
+        if content is None:
+            continue
+        example = RESPONSE_EXAMPLES.get((path, method, str(status)))
+        if example is None and str(status) in ERROR_EXAMPLES:
+            example = {"detail": {}, **ERROR_EXAMPLES[str(status)]}
+        if example is not None:
+            content["example"] = example
