@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from mtp.accounts import relays
 from mtp.web import views as web_views
 
 urlpatterns = [
@@ -13,5 +14,7 @@ urlpatterns = [
     path("api/v1/tiles/", include("mtp.tiles.urls")),
     path("api/v1/", include("mtp.api.urls")),
     path("accounts/", include("mtp.accounts.urls")),
+    # Strava's sign-in relay for the MTP Desktop Uploader, at the address it was always at.
+    re_path(r"^exchange_token/?$", relays.strava, name="relay-strava"),
     path("", include("mtp.web.urls")),
 ]

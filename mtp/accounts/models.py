@@ -10,6 +10,11 @@ class User(AbstractUser):
     """A person with an account. ``display_name`` is what other people see."""
 
     display_name = models.CharField(max_length=100, blank=True)
+    import_failure_emails = models.BooleanField(
+        "E-mail me when an import fails",
+        default=True,
+        help_text="With the reason and a link to try again.",
+    )
 
     class Meta:
         constraints = [

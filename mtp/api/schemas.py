@@ -10,7 +10,12 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from mtp.sequences.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from mtp.sequences.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_TAGS,
+    NAME_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+)
 from mtp.sequences.queries import find_transport_type, parse_tags
 
 STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?(\d{1,20})/?$")
@@ -97,7 +102,7 @@ Tags = Annotated[
     BeforeValidator(_tags),
     Field(
         description="Comma-separated tags ('hike,alps') or, in JSON, a list. Lowercased; "
-        "each 1 to 50 letters, digits and hyphens."
+        f"each 1 to {TAG_MAX_LENGTH} letters, digits and hyphens; at most {MAX_TAGS}."
     ),
 ]
 GoogleStreetView = Annotated[
@@ -194,13 +199,15 @@ class ImportIn(Schema):
                 "A Mapillary sequence key needs the user's Mapillary token, and the other way "
                 "round: send both (seq_key and token).",
             )
-        if not key and not self.google_street_view and not self.strava:
-            raise _invalid(
-                "incomplete",
-                "Send seq_key and token (a Mapillary sequence and the user's token), "
-                "google_street_view, or strava.",
-            )
         return self
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to attach (``{}``, or every field null or empty): the sequence stays as it is.
+
+        The MTP Desktop Uploader sends ``{}`` when Google gave it no link.
+        """
+        return not (self.mapillary_key or self.google_street_view or self.strava)
 
     @property
     def mapillary_key(self) -> str | None:
