@@ -355,9 +355,14 @@ def create_sequence(request: HttpRequest):
 
     The body may be a form (urlencoded or multipart) or JSON. A trailing slash is accepted.
     Answers 201 with the new sequence's `unique_id` at the top level and a `Location` header.
+    With an `Idempotency-Key` header, the same request again gets the first answer.
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
+    return idempotent(request, lambda: _create_sequence(request))
+
+
+def _create_sequence(request: HttpRequest) -> HttpResponse:
     payload = validate_body(request, SequenceCreateIn)
     caller = request.auth
     transport_type = transport_types_by_name()[payload.transport_type.lower()]
