@@ -73,11 +73,9 @@ def test_a_link_leaves_the_other_link_alone(client, owner_headers, draft):
         {"google_street_view": "not a url"},
         {"strava": "https://evil.example.org/activities/1"},
         {"strava": "12ab"},
-        {},
-        {"unrelated": "field"},
     ],
 )
-def test_bad_links_and_empty_bodies_are_a_422(client, owner_headers, draft, body):
+def test_bad_links_are_a_422(client, owner_headers, draft, body):
     response = put(client, draft, owner_headers, body)
     assert response.status_code == 422
     assert response.json()["status"] is False
@@ -120,3 +118,17 @@ def test_a_multipart_body_works_too(client, owner_headers, draft):
     assert response.status_code == 200
     draft.refresh_from_db()
     assert draft.google_street_view == LINK
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"unrelated": "field"}, {"google_street_view": None, "strava": ""}]
+)
+def test_a_body_with_nothing_to_attach_answers_200_and_changes_nothing(
+    client, owner_headers, draft, body
+):
+    response = put(client, draft, owner_headers, body)
+    assert response.status_code == 200
+    assert "error" not in response.json()
+    before = draft.updated_at
+    draft.refresh_from_db()
+    assert (draft.google_street_view, draft.strava, draft.updated_at) == ("", "", before)
