@@ -327,7 +327,8 @@ def owned_sequence(
     """
     queryset = Sequence.objects.filter(owner=request.auth.user)
     if lock:
-        queryset = queryset.select_for_update()
+        # The sequence's row only: not its owner's, which the owner's other requests share.
+        queryset = queryset.select_for_update(of=("self",))
     queryset = queryset.select_related("owner")
     sequence = queryset.filter(unique_id=unique_id).first()
     if sequence is None:
