@@ -100,7 +100,7 @@ def main() -> int:
             first = put(unique_id, body)
             assert first.status_code in (200, 202), first.text
             pending.append((unique_id, body))
-        say(f"set up 30 pending sequences; import limit left: {first.headers.get('RateLimit')}")
+        say("set up 30 pending sequences, each with one import call that changed something")
         calls = [pending[index % 30] for index in range(args.calls)]
         calls = [(unique_id, body if n % 3 else {}) for n, (unique_id, body) in enumerate(calls)]
         asked_before = fake.count("/me") + fake.count("/image_ids") + fake.count("/<id>")
@@ -114,6 +114,8 @@ def main() -> int:
         say(f"{len(calls)} calls that change nothing, sent at once: statuses {dict(statuses)}")
         say(f"answered 2xx: {ok}; 429: {statuses.get(429, 0)}; burst took {elapsed:.2f} s")
         say(f"requests to Mapillary during the burst: {asked}")
+        changing = put(pending[-1][0], {"google_street_view": "https://maps.app.goo.gl/new"})
+        say(f"then a call that changes something: {changing.status_code} (429: the limit is used)")
         return 0 if ok == len(calls) and asked == 0 else 1
     finally:
         os.killpg(server.pid, 15)
