@@ -18,9 +18,11 @@ Repeats: the MTP Desktop Uploader may send the same import many times (it polls)
   after it, or with ``force=True``, it refreshes the sequence's images and route from
   Mapillary. The sequence stays published while it refreshes.
 - After a failed import, the same or another key starts a new job.
-- A key is bound to one sequence: a key another sequence holds is refused
+- A key is bound to one sequence: a key another person's sequence holds is refused
   (``KeyAlreadyImported``), and a published sequence keeps the key it was imported from
-  (``KeyMismatch`` for another).
+  (``KeyMismatch`` for another). A key another sequence of the same person holds (a resumed
+  upload made a second draft) is not refused: the draft joins that sequence
+  (``merge_into``), whose import the request then answers with.
 """
 
 import logging
