@@ -178,7 +178,7 @@ class ImportIn(Schema):
     mapillary_user_token: MapillaryToken = None
     google_street_view: GoogleStreetView = None
     strava: Strava = None
-    refresh: bool = Field(
+    refresh: bool | None = Field(
         False,
         description="Fetch the Mapillary sequence again even if it was imported recently.",
     )

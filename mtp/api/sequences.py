@@ -431,7 +431,7 @@ def _import_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         "google_street_view": payload.google_street_view or None,
         "strava": payload.strava or None,
     }
-    repeated = repeated_import(sequence, key, force=payload.refresh) if key else None
+    repeated = repeated_import(sequence, key, force=bool(payload.refresh)) if key else None
     changes_links = any(
         value is not None and value != getattr(sequence, name) for name, value in links.items()
     )
@@ -454,7 +454,7 @@ def _import_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
                     mapillary_sequence_key=key,
                     token=token,
                     mapillary_user=mapillary_user,
-                    force=payload.refresh,
+                    force=bool(payload.refresh),
                 )
             except ImportRequestError as error:
                 raise ApiError(error.http_status, error.message) from None

@@ -140,7 +140,18 @@ def test_sign_in_relays_hand_the_query_string_to_the_app_unchanged(
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"google_street_view": None, "strava": None, "mapillary_sequence_key": None}],
+    [
+        {},
+        {
+            "google_street_view": None,
+            "strava": None,
+            "mapillary_sequence_key": None,
+            "mapillary_user_token": None,
+            "seq_key": None,
+            "token": None,
+            "refresh": None,
+        },
+    ],
     ids=["empty", "nulls"],
 )
 def test_an_import_without_anything_to_attach_is_done_and_changes_nothing(uploader, body):
