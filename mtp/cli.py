@@ -62,6 +62,11 @@ def _prepare_instance() -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
+def served_url(host: str, port: int) -> str:
+    """The address ``mtp serve --host host --port port`` answers at."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="mtp serve", description="Run the web server and a task worker."
@@ -84,6 +89,10 @@ def serve(argv: list[str]) -> int:
         "--no-worker", action="store_true", help="do not run a task worker alongside"
     )
     args = parser.parse_args(argv)
+    if not os.environ.get("SITE_URL"):
+        # Links in replies (Location, url, profile_url) point at this server; the web server
+        # and the worker started below inherit it.
+        os.environ["SITE_URL"] = served_url(args.host, args.port)
 
     _django_setup()
     _prepare_instance()
@@ -102,7 +111,7 @@ def serve(argv: list[str]) -> int:
     children = [subprocess.Popen(server_cmd)]
     if not args.no_worker:
         children.append(subprocess.Popen([sys.executable, "-m", "mtp.cli", "worker"]))
-    print(f"Map the Paths is serving on http://{args.host}:{args.port}/", flush=True)
+    print(f"Map the Paths is serving on {served_url(args.host, args.port)}/", flush=True)
     return _supervise(children)
 
 

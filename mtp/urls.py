@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
 
+from mtp.accounts import relays
 from mtp.api.errors import error_response
 from mtp.lib.security import OAUTH_PATHS
 from mtp.web import views as web_views
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/v1/tiles/", include("mtp.tiles.urls")),
     path("api/v1/", include("mtp.api.urls")),
     path("accounts/", include("mtp.accounts.urls")),
+    # Strava's sign-in relay for the MTP Desktop Uploader, at the address it was always at.
+    re_path(r"^exchange_token/?$", relays.strava, name="relay-strava"),
     path("", include("mtp.web.urls")),
 ]
 

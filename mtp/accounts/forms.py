@@ -48,7 +48,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "email")
+        fields = ("display_name", "email", "import_failure_emails")
         help_texts = {"display_name": "Shown to others instead of your username. Optional."}
 
     def __init__(self, *args, **kwargs):

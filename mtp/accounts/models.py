@@ -15,6 +15,11 @@ class User(AbstractUser):
     # What the username looks like (mtp.lib.lookalike): sign-up refuses a name that looks
     # like another's.
     username_skeleton = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
+    import_failure_emails = models.BooleanField(
+        "E-mail me when an import fails",
+        default=True,
+        help_text="With the reason and a link to try again.",
+    )
 
     class Meta:
         constraints = [

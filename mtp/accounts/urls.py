@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from mtp.accounts import views
+from mtp.accounts import relays, views
 
 app_name = "accounts"
 
@@ -24,4 +24,7 @@ urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("delete/", views.delete_account, name="delete"),
     path("users/<str:username>/", views.profile, name="profile"),
+    # Sign-in relays of the MTP Desktop Uploader (mtp/accounts/relays.py).
+    re_path(r"^check-mtpu-mapillary-oauth/?$", relays.mapillary, name="relay-mapillary"),
+    re_path(r"^check-mtpu-google-oauth/?$", relays.google, name="relay-google"),
 ]

@@ -60,6 +60,11 @@ def on_api_error(request: HttpRequest, error: ApiError):
     return api_error_response(request, error)
 
 
+@api.exception_handler(sequences.SequenceMoved)
+def on_sequence_moved(request: HttpRequest, moved: sequences.SequenceMoved):
+    return sequences.moved_response(request, moved)
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, error: ValidationError):
     return validation_error_response(error.errors)

@@ -15,7 +15,8 @@ from ninja import NinjaAPI
 
 from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
 from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
-from mtp.sequences.queries import MAX_RADIUS_M, MAX_TAGS, transport_types_by_name
+from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH
+from mtp.sequences.queries import MAX_RADIUS_M, transport_types_by_name
 
 TOKEN_SCHEME = "TokenAuth"  # noqa: S105 - the name of a security scheme
 CLIENT_ID_SCHEME = "ClientId"
@@ -26,12 +27,18 @@ TOKEN_OR_CLIENT = "TokenOrClientAuth"  # noqa: S105 - the name of an auth class
 NO_NUL = "^[^\\x00]*$"
 # A name: at least one character that is not white space (names are trimmed).
 NAME = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
-# A Google Street View link: https, a host name, then anything but white space (a subset of
-# what Django's URLValidator takes). Empty removes the link.
-LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-GOOGLE_STREET_VIEW = f"^(https://{LABEL}(\\.{LABEL})*\\.[A-Za-z]{{2,63}}([/?#][^\\s\\x00]*)?)?$"
-# Tags: comma-separated, each 1 to 50 letters (any case), digits and hyphens; blanks skipped.
-TAG = "\\s*([A-Za-z0-9-]{1,50})?\\s*"
+# A Google Street View link: a Google Maps link (mtp.sequences.models.google_street_view_problem:
+# maps.app.goo.gl, goo.gl/maps/, maps.google.<tld>, google.<tld>/maps), then anything but white
+# space. Empty removes the link.
+_REST = "([/?#][^\\s\\x00]*)?"
+_GOOGLE_TLD = "(com|[a-z]{2}|com?\\.[a-z]{2})"
+GOOGLE_STREET_VIEW = (
+    f"^(https://(maps\\.app\\.goo\\.gl{_REST}|goo\\.gl/maps/[^\\s\\x00]*"
+    f"|maps\\.google\\.{_GOOGLE_TLD}{_REST}|(www\\.)?google\\.{_GOOGLE_TLD}/maps{_REST}))?$"
+)
+# Tags: comma-separated, each 1 to TAG_MAX_LENGTH letters (any case), digits and hyphens;
+# blanks skipped.
+TAG = f"\\s*([A-Za-z0-9-]{{1,{TAG_MAX_LENGTH}}})?\\s*"
 TAG_ITEM = f"^{TAG}$"
 TAGS = f"^{TAG}(,{TAG}){{0,{MAX_TAGS - 1}}}$"
 # Degrees as plain decimals: a longitude (-180 to 180) and a latitude (-90 to 90).

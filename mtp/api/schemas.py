@@ -11,7 +11,9 @@ from pydantic_core import PydanticCustomError
 
 from mtp.sequences.models import (
     DESCRIPTION_MAX_LENGTH,
+    MAX_TAGS,
     NAME_MAX_LENGTH,
+    TAG_MAX_LENGTH,
     google_street_view_problem,
 )
 from mtp.sequences.queries import find_transport_type, parse_tags
@@ -100,7 +102,7 @@ Tags = Annotated[
     BeforeValidator(_tags),
     Field(
         description="Comma-separated tags ('hike,alps') or, in JSON, a list. Lowercased; "
-        "each 1 to 50 letters, digits and hyphens."
+        f"each 1 to {TAG_MAX_LENGTH} letters, digits and hyphens; at most {MAX_TAGS}."
     ),
 ]
 GoogleStreetView = Annotated[
@@ -208,7 +210,7 @@ class ImportIn(BodyIn):
     mapillary_user_token: MapillaryToken = None
     google_street_view: GoogleStreetView = None
     strava: Strava = None
-    refresh: bool = Field(
+    refresh: bool | None = Field(
         False,
         description="Fetch the Mapillary sequence again even if it was imported recently.",
     )
@@ -230,6 +232,14 @@ class ImportIn(BodyIn):
                 "round: send both (seq_key and token).",
             )
         return self
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to attach (``{}``, or every field null or empty): the sequence stays as it is.
+
+        The MTP Desktop Uploader sends ``{}`` when Google gave it no link.
+        """
+        return not (self.mapillary_key or self.google_street_view or self.strava)
 
     @property
     def mapillary_key(self) -> str | None:

@@ -5,6 +5,7 @@ Drafts, importing and failed sequences exist only for their owner: anyone else g
 """
 
 import functools
+import logging
 import math
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from ninja import Query, Router
 
 from mtp.api.auth import token_auth, token_or_client_auth
@@ -31,6 +33,7 @@ from mtp.api.formats import (
     json_response,
     negotiate,
 )
+from mtp.api.idempotency import idempotent
 from mtp.api.limits import check_import
 from mtp.api.pagination import Ordering, next_link, page
 from mtp.api.schemas import (
@@ -47,12 +50,23 @@ from mtp.api.schemas import (
     SequenceWriteOut,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
-from mtp.imports.jobs import ImportRequestError, request_import
+from mtp.imports.jobs import (
+    ImportRequestError,
+    import_refusal,
+    repeated_import,
+    request_import,
+)
 from mtp.imports.models import ImportJob
 from mtp.lib.dates import utc_or_calendar_end
-from mtp.mapillary.client import MapillaryError, check_key, check_token, get_me
+from mtp.mapillary.client import (
+    MapillaryError,
+    check_key,
+    check_sequence,
+    check_token,
+    get_me,
+)
 from mtp.mapillary.schemas import MapillaryUser
-from mtp.sequences.models import Image, Sequence
+from mtp.sequences.models import Image, Sequence, SequenceAlias
 from mtp.sequences.queries import (
     MAX_RADIUS_M,
     find_transport_type,
@@ -63,12 +77,12 @@ from mtp.sequences.queries import (
     transport_types_by_name,
 )
 
+logger = logging.getLogger(__name__)
+
 # by_alias: the document names fields as the replies do ("import", not import_).
 router = Router(tags=["sequences"], by_alias=True)
 
 DEFAULT_RADIUS_M = 1000.0
-# Seconds a client should wait when Mapillary is unreachable and said nothing about it.
-MAPILLARY_RETRY_AFTER = 60
 
 ORDERINGS = {
     "newest": Ordering("newest", "published_at", kind=datetime),
@@ -265,23 +279,66 @@ def _with_owner(queryset):
     return queryset.select_related("owner").defer(*OWNER_FIELDS_UNUSED)
 
 
+class SequenceMoved(Exception):
+    """The id is that of a sequence merged into another (``sequence``): a 308 to it."""
+
+    def __init__(self, unique_id: UUID, sequence: Sequence) -> None:
+        super().__init__(str(unique_id))
+        self.unique_id = unique_id
+        self.sequence = sequence
+
+
+def moved_response(request: HttpRequest, moved: SequenceMoved) -> HttpResponse:
+    """A 308 to the same call on the sequence the id was merged into."""
+    location = absolute(request.path.replace(str(moved.unique_id), str(moved.sequence.unique_id)))
+    if request.META.get("QUERY_STRING"):
+        location += "?" + request.META["QUERY_STRING"]
+    response = json_response({"unique_id": str(moved.sequence.unique_id)}, status=308)
+    response["Location"] = location
+    return response
+
+
+def _merged_into(queryset, unique_id: UUID):
+    """The sequence of ``queryset`` that the id was merged into, or None."""
+    return queryset.filter(aliases__unique_id=unique_id).first()
+
+
 def visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
-    """The sequence if the caller may see it (published, or theirs); 404 otherwise."""
-    viewer = request.auth.user
-    sequence = _with_owner(Sequence.objects.visible_to(viewer)).filter(unique_id=unique_id).first()
+    """The sequence if the caller may see it (published, or theirs); 404 otherwise.
+
+    An id merged into another sequence raises ``SequenceMoved``.
+    """
+    visible = _with_owner(Sequence.objects.visible_to(request.auth.user))
+    sequence = visible.filter(unique_id=unique_id).first()
     if sequence is None:
+        target = _merged_into(visible, unique_id)
+        if target is not None:
+            raise SequenceMoved(unique_id, target)
         raise ApiError(404, NOT_FOUND)
     return sequence
 
 
-def owned_sequence(request: HttpRequest, unique_id: UUID, *, lock: bool = False) -> Sequence:
-    """The caller's own sequence; 404 for anyone else's, exactly as for a missing one."""
-    queryset = Sequence.objects.filter(unique_id=unique_id, owner=request.auth.user)
+def owned_sequence(
+    request: HttpRequest, unique_id: UUID, *, lock: bool = False, follow_alias: bool = False
+) -> Sequence:
+    """The caller's own sequence; 404 for anyone else's, exactly as for a missing one.
+
+    For an id merged into another of theirs: that sequence with ``follow_alias``, else
+    ``SequenceMoved``.
+    """
+    queryset = Sequence.objects.filter(owner=request.auth.user)
     if lock:
-        queryset = queryset.select_for_update()
-    sequence = queryset.select_related("owner").first()
+        # The sequence's row only: not its owner's, which the owner's other requests share.
+        queryset = queryset.select_for_update(of=("self",))
+    queryset = queryset.select_related("owner")
+    sequence = queryset.filter(unique_id=unique_id).first()
     if sequence is None:
-        raise ApiError(404, NOT_FOUND)
+        target = _merged_into(queryset, unique_id)
+        if target is None:
+            raise ApiError(404, NOT_FOUND)
+        if not follow_alias:
+            raise SequenceMoved(unique_id, target)
+        return target
     return sequence
 
 
@@ -300,9 +357,14 @@ def create_sequence(request: HttpRequest):
 
     The body may be a form (urlencoded or multipart) or JSON. A trailing slash is accepted.
     Answers 201 with the new sequence's `unique_id` at the top level and a `Location` header.
+    With an `Idempotency-Key` header, the same request again gets the first answer.
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
+    return idempotent(request, lambda: _create_sequence(request))
+
+
+def _create_sequence(request: HttpRequest) -> HttpResponse:
     payload = validate_body(request, SequenceCreateIn)
     caller = request.auth
     transport_type = transport_types_by_name()[payload.transport_type.lower()]
@@ -334,7 +396,6 @@ def create_sequence(request: HttpRequest):
         409: ErrorOut,
         413: ErrorOut,
         415: ErrorOut,
-        503: ErrorOut,
     },
     summary="Import a Mapillary sequence, or attach links",
     openapi_extra=openapi_body(ImportIn),
@@ -343,50 +404,87 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
     """Attach data to your sequence: a Google Street View link, a Strava activity, and/or the
     Mapillary sequence to import with the user's Mapillary token.
 
-    Links alone answer 200. A Mapillary sequence answers 202 with the import's status while
-    it is queued or running in the background (200 once it has finished): call again, or read
-    the sequence, to follow it. Repeating the same call is safe: it never starts a second
-    import while one runs, and a sequence imported in the last hour is not fetched again
-    (send `"refresh": true` to fetch it again anyway).
-    A token Mapillary refuses is a 400; Mapillary unreachable is a 503 with Retry-After; a
-    Mapillary sequence already imported into another sequence is a 409.
+    Links alone answer 200; an empty body (`{}`) answers 200 with the sequence unchanged. A
+    Mapillary sequence answers 202 with the import's status while it is queued or running in
+    the background (200 once it has finished): call again, or read the sequence, to follow it.
+    Repeating the same call is safe, and a call that changes nothing is not counted against the
+    import limit: it never starts a second import while one runs, and a sequence imported in
+    the last hour is not fetched again (send `"refresh": true` to fetch it again anyway).
+    Before accepting, the server asks Mapillary whose token it is, whether the sequence exists
+    (422 if not) and whether its first image is the token owner's (403 if not); a token
+    Mapillary refuses is a 400. When Mapillary is slow or down, the import is accepted (202)
+    and the server waits it out in the background. A Mapillary sequence that another of your
+    sequences holds is joined to that one (2xx, with its `unique_id`; this id then leads to
+    it); one held by someone else's sequence is a 409.
     Only the owner may call it; for anyone else the sequence does not exist (404).
+    With an `Idempotency-Key` header, the same request again gets the first answer.
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    # Each call may ask Mapillary who a token belongs to. The uploader polls every 5 minutes.
-    check_import(request)
-    owned_sequence(request, unique_id)
+    return idempotent(request, lambda: _import_sequence(request, unique_id))
+
+
+def _import_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    sequence = owned_sequence(request, unique_id, follow_alias=True)
     payload = validate_body(request, ImportIn)
-    mapillary_user = None
-    if payload.mapillary_key:
-        mapillary_user = _mapillary_user(payload.mapillary_key, payload.mapillary_token)
+    key, token = payload.mapillary_key, payload.mapillary_token
+    links = {
+        "google_street_view": payload.google_street_view or None,
+        "strava": payload.strava or None,
+    }
+    repeated = repeated_import(sequence, key, force=bool(payload.refresh)) if key else None
+    changes_links = any(
+        value is not None and value != getattr(sequence, name) for name, value in links.items()
+    )
+    if not changes_links and (not key or repeated is not None):
+        # Nothing to change: the uploader sends every pending call on each list load.
+        return import_response(sequence, repeated)
+    refusal = import_refusal(sequence, key) if key else None
+    if refusal is not None:
+        raise ApiError(refusal.http_status, refusal.message)
+    # Each call that changes something may ask Mapillary: limited per user.
+    check_import(request)
+    mapillary_user = _check_mapillary(key, token) if key and repeated is None else None
     with transaction.atomic():
-        sequence = owned_sequence(request, unique_id, lock=True)
-        changed = _apply_links(sequence, payload.google_street_view, payload.strava)
-        if changed:
-            sequence.save(update_fields=[*changed, "updated_at"])
+        sequence = owned_sequence(request, unique_id, lock=True, follow_alias=True)
         job = None
-        if mapillary_user is not None:
+        if key:
             try:
                 job, _created = request_import(
                     sequence,
-                    mapillary_sequence_key=payload.mapillary_key,
-                    token=payload.mapillary_token,
+                    mapillary_sequence_key=key,
+                    token=token,
                     mapillary_user=mapillary_user,
-                    force=payload.refresh,
+                    force=bool(payload.refresh),
                 )
             except ImportRequestError as error:
                 raise ApiError(error.http_status, error.message) from None
-    sequence = visible_sequence(request, unique_id)
+            if job.sequence_id != sequence.pk:
+                # Joined to the user's sequence that holds the key: the links go there.
+                sequence = Sequence.objects.select_for_update().get(pk=job.sequence_id)
+        changed = _apply_links(sequence, links["google_street_view"], links["strava"])
+        if changed:
+            sequence.save(update_fields=[*changed, "updated_at"])
+    return import_response(sequence, job)
+
+
+def import_response(sequence: Sequence, job: ImportJob | None) -> HttpResponse:
+    """The answer to an import call: 202 while the import runs, else 200."""
+    sequence = _with_owner(Sequence.objects).get(pk=sequence.pk)
     if job is None:
         return write_response(sequence, status=200)
     status = 202 if job.is_active else 200
     return write_response(sequence, status=status, **{"import": import_data(job)})
 
 
-def _mapillary_user(key: str, token: str) -> MapillaryUser:
-    """Who Mapillary says the token belongs to; the API error to answer with otherwise."""
+# Seconds each request to Mapillary may take while the client waits.
+MAPILLARY_CHECK_TIMEOUT = 10
+
+
+def _check_mapillary(key: str, token: str) -> MapillaryUser | None:
+    """Who Mapillary says the token belongs to, once the sequence is known to exist and be
+    theirs; None when Mapillary did not answer in time (the worker asks again). The API error
+    to answer with when Mapillary says no."""
     try:
         check_key(key)
     except MapillaryError as error:
@@ -396,20 +494,34 @@ def _mapillary_user(key: str, token: str) -> MapillaryUser:
     except MapillaryError as error:
         raise invalid_parameter("token", error.message) from None
     try:
-        # A client is waiting on this answer: no retries (they may wait out a long Retry-After);
-        # a transient failure is a 503 with Retry-After and the client calls again.
-        return get_me(token, retries=0)
+        user = get_me(token, retries=0, timeout=MAPILLARY_CHECK_TIMEOUT)
+    except MapillaryError as error:
+        if error.permanent:
+            detail = {"mapillary": {"status": error.status, "code": error.code}}
+            raise ApiError(400, error.message, detail) from None
+        # Not a 503: clients retry those at once. The worker waits Mapillary out instead.
+        logger.info("import accepted while Mapillary is unavailable: %s", error.message)
+        return None
+    try:
+        found = check_sequence(token, key, timeout=MAPILLARY_CHECK_TIMEOUT)
     except MapillaryError as error:
         detail = {"mapillary": {"status": error.status, "code": error.code}}
-        if error.permanent:
-            raise ApiError(400, error.message, detail) from None
-        wait = math.ceil(error.retry_after) if error.retry_after else MAPILLARY_RETRY_AFTER
+        raise ApiError(422, error.message, detail) from None
+    if found.exists is False:
         raise ApiError(
-            503,
-            error.message,
-            detail,
-            headers={"Retry-After": str(wait)},
-        ) from None
+            422,
+            f"Mapillary has no images for sequence {key}. If it was uploaded recently, send "
+            "this again once Mapillary has processed it.",
+        )
+    if found.creator is not None and found.creator.id != user.id:
+        uploader = found.creator.username or "another Mapillary user"
+        raise ApiError(
+            403,
+            f"Mapillary sequence {key} was uploaded by {uploader}, not by "
+            f"{user.username or 'the owner of this token'}. You can import only your own "
+            "sequences.",
+        )
+    return user
 
 
 def _apply_links(
@@ -470,8 +582,12 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     media_type = negotiate(request, JSON_OR_GEOJSON)
     require_scope(request, READ)
     viewer = request.auth.user
-    sequence = Sequence.objects.visible_to(viewer).filter(unique_id=unique_id).only("id").first()
+    visible = Sequence.objects.visible_to(viewer)
+    sequence = visible.filter(unique_id=unique_id).only("id").first()
     if sequence is None:
+        target = _merged_into(visible.only("unique_id"), unique_id)
+        if target is not None:
+            raise SequenceMoved(unique_id, target)
         raise ApiError(404, NOT_FOUND)
     images = Image.objects.filter(sequence_id=sequence.pk).select_related(
         "camera_make", "camera_model"
@@ -548,8 +664,6 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     _check_lon_lat("bbox", west, south)
     _check_lon_lat("bbox", east, north)
     return west, south, east, north
-
-
 
 
 @router.get(
@@ -692,6 +806,9 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
         tags_field = "tags" if "tags" in sent else "tag" if "tag" in sent else None
         if tags_field is not None:
             set_sequence_tags(sequence.pk, list(getattr(payload, tags_field) or []))
+        if tags_field or set(changed) & {"name", "description", "transport_type"}:
+            sequence.edited_at = timezone.now()
+            changed.append("edited_at")
         if changed or tags_field:
             # Only the fields changed: an import may be writing the route at the same time.
             sequence.save(update_fields=[*changed, "updated_at"])
@@ -706,9 +823,16 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
     summary="Delete a sequence",
 )
 def delete_sequence(request: HttpRequest, unique_id: UUID):
-    """Delete your sequence with its images and import history. Answers 204."""
+    """Delete your sequence with its images and import history. Answers 204.
+
+    The id of a sequence merged into another: only that id is forgotten, the other stays.
+    """
     require_scope(request, WRITE)
     with transaction.atomic():
-        sequence = owned_sequence(request, unique_id, lock=True)
+        try:
+            sequence = owned_sequence(request, unique_id, lock=True)
+        except SequenceMoved as moved:
+            SequenceAlias.objects.filter(unique_id=unique_id, sequence=moved.sequence).delete()
+            return HttpResponse(status=204)
         sequence.delete()
     return HttpResponse(status=204)

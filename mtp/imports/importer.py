@@ -33,7 +33,7 @@ from mtp.imports.models import ImportJob
 from mtp.imports.tokens import TokenUnavailable, decrypt_token
 from mtp.lib.dbavailability import is_database_unavailable, is_storage_full
 from mtp.lib.geodesy import geodesic_m, path_length_m
-from mtp.mapillary.client import MapillaryError, get_image_ids, iter_image_batches
+from mtp.mapillary.client import MapillaryError, get_image_ids, get_me, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
 from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
 from mtp.webhooks.events import import_ended
@@ -280,6 +280,17 @@ def _fail_for_lack_of_storage(
 def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Progress) -> None:
     token = decrypt_token(job.token_ciphertext)
     key = job.mapillary_sequence_key
+    if not job.mapillary_user_id:
+        # Mapillary did not answer while the import was asked for: ask now, waiting it out.
+        user = get_me(token)
+        job.mapillary_user_id, job.mapillary_username = user.id, (user.username or "")[:100]
+        if not renew(
+            job.pk,
+            worker_id,
+            mapillary_user_id=job.mapillary_user_id,
+            mapillary_username=job.mapillary_username,
+        ):
+            raise LeaseLost
     ids = list(dict.fromkeys(get_image_ids(token, key)))
     if not ids:
         raise ImportRefused(

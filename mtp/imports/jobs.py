@@ -18,9 +18,11 @@ Repeats: the MTP Desktop Uploader may send the same import many times (it polls)
   after it, or with ``force=True``, it refreshes the sequence's images and route from
   Mapillary. The sequence stays published while it refreshes.
 - After a failed import, the same or another key starts a new job.
-- A key is bound to one sequence: a key another sequence holds is refused
+- A key is bound to one sequence: a key another person's sequence holds is refused
   (``KeyAlreadyImported``), and a published sequence keeps the key it was imported from
-  (``KeyMismatch`` for another).
+  (``KeyMismatch`` for another). A key another sequence of the same person holds (a resumed
+  upload made a second draft) is not refused: the draft joins that sequence
+  (``merge_into``), whose import the request then answers with.
 """
 
 import logging
@@ -37,10 +39,11 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.models import DBTaskResult
 
 from mtp.imports.models import ImportJob
+from mtp.imports.notify import send_failure_email
 from mtp.imports.tokens import encrypt_token
 from mtp.mapillary.client import MapillaryError, check_key, check_token
 from mtp.mapillary.schemas import MapillaryUser
-from mtp.sequences.models import Image, Sequence
+from mtp.sequences.models import Image, Sequence, SequenceAlias, merge_into
 from mtp.webhooks.events import import_ended
 
 logger = logging.getLogger(__name__)
@@ -105,14 +108,15 @@ def request_import(
     *,
     mapillary_sequence_key: str,
     token: str,
-    mapillary_user: MapillaryUser,
+    mapillary_user: MapillaryUser | None,
     force: bool = False,
 ) -> tuple[ImportJob, bool]:
     """Start importing a Mapillary sequence into ``sequence``; return the job and whether it is new.
 
     The caller has checked that the user owns ``sequence`` and asked Mapillary whose token it
-    is (``mapillary_user``, from ``get_me``). Idempotent: see the module docstring for what a
-    repeated request does. Raises an ``ImportRequestError`` when the import cannot start.
+    is (``mapillary_user``, from ``get_me``; None when Mapillary did not answer, and the worker
+    asks). Idempotent: see the module docstring for what a repeated request does. Raises an
+    ``ImportRequestError`` when the import cannot start.
     """
     key = (mapillary_sequence_key or "").strip()
     try:
@@ -124,18 +128,14 @@ def request_import(
         with transaction.atomic():
             job, created = _request_import(sequence, key, token, mapillary_user, force)
     except IntegrityError:
-        # A concurrent request got there first: answer as if it had come before this one.
-        if Sequence.objects.filter(mapillary_sequence_key=key).exclude(pk=sequence.pk).exists():
-            raise _key_taken(key) from None
-        active = ImportJob.objects.filter(sequence=sequence, status__in=ImportJob.ACTIVE).first()
-        if active is None:
-            raise
-        if active.mapillary_sequence_key != key:
-            raise _in_progress(active) from None
-        job, created = active, False
-    fresh = Sequence.objects.only("status", "mapillary_sequence_key").get(pk=sequence.pk)
-    sequence.status = fresh.status
-    sequence.mapillary_sequence_key = fresh.mapillary_sequence_key
+        # A concurrent request got there first (it took the key, or started an import of
+        # this sequence): decide again, as if it had come before this one.
+        with transaction.atomic():
+            job, created = _request_import(sequence, key, token, mapillary_user, force)
+    if job.sequence_id == sequence.pk:
+        fresh = Sequence.objects.only("status", "mapillary_sequence_key").get(pk=sequence.pk)
+        sequence.status = fresh.status
+        sequence.mapillary_sequence_key = fresh.mapillary_sequence_key
     if created:
         logger.info(
             "import %s queued: Mapillary sequence %s into sequence %s",
@@ -159,44 +159,77 @@ def _in_progress(job: ImportJob) -> ImportInProgress:
     )
 
 
+def repeated_import(sequence: Sequence, key: str, *, force: bool = False) -> ImportJob | None:
+    """The job a request to import ``key`` into ``sequence`` would answer with, changing
+    nothing: the import of that key queued or running, or (unless ``force``) its successful
+    import within the cooldown. None when the request would start something, or fail."""
+    active = ImportJob.objects.filter(sequence=sequence, status__in=ImportJob.ACTIVE).first()
+    if active is not None:
+        return active if active.mapillary_sequence_key == key else None
+    if force or sequence.status != Sequence.Status.PUBLISHED:
+        return None
+    if sequence.mapillary_sequence_key != key:
+        return None
+    return (
+        ImportJob.objects.filter(
+            sequence=sequence,
+            mapillary_sequence_key=key,
+            status=ImportJob.Status.SUCCEEDED,
+            finished_at__gte=timezone.now() - timedelta(seconds=settings.IMPORT_REFRESH_COOLDOWN),
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def import_refusal(sequence: Sequence, key: str) -> ImportRequestError | None:
+    """Why importing ``key`` into ``sequence`` cannot start (unless ``repeated_import`` finds
+    it already done), as far as this database tells; None when it may."""
+    active = ImportJob.objects.filter(sequence=sequence, status__in=ImportJob.ACTIVE).first()
+    if active is not None and active.mapillary_sequence_key != key:
+        return _in_progress(active)
+    held = sequence.mapillary_sequence_key
+    if sequence.status == Sequence.Status.PUBLISHED and held and held != key:
+        return KeyMismatch(
+            f"This sequence was imported from Mapillary sequence {held}; "
+            "create a new sequence for another one."
+        )
+    holders = Sequence.objects.filter(mapillary_sequence_key=key).exclude(pk=sequence.pk)
+    if holders.exclude(owner_id=sequence.owner_id).exists():
+        return _key_taken(key)
+    return None
+
+
 def _request_import(
-    sequence: Sequence, key: str, token: str, mapillary_user: MapillaryUser, force: bool
+    sequence: Sequence, key: str, token: str, mapillary_user: MapillaryUser | None, force: bool
 ) -> tuple[ImportJob, bool]:
     # Lock the sequence: concurrent requests for it queue up here (SQLite's IMMEDIATE
     # transactions already serialise writers).
-    locked = Sequence.objects.select_for_update().get(pk=sequence.pk)
-    active = ImportJob.objects.filter(sequence=locked, status__in=ImportJob.ACTIVE).first()
-    if active is not None:
-        if active.mapillary_sequence_key == key:
-            return active, False
-        raise _in_progress(active)
-    if Sequence.objects.filter(mapillary_sequence_key=key).exclude(pk=locked.pk).exists():
-        raise _key_taken(key)
+    locked = Sequence.objects.select_for_update().filter(pk=sequence.pk).first()
+    if locked is None:
+        # Merged into another sequence (or deleted) by a request that came just before.
+        alias = SequenceAlias.objects.filter(unique_id=sequence.unique_id).first()
+        if alias is None:
+            raise ImportRequestError("This sequence no longer exists.")
+        return _request_import(alias.sequence, key, token, mapillary_user, force)
+    repeated = repeated_import(locked, key, force=force)
+    if repeated is not None:
+        return repeated, False
+    refusal = import_refusal(locked, key)
+    if refusal is not None:
+        raise refusal
     published = locked.status == Sequence.Status.PUBLISHED
-    if published and locked.mapillary_sequence_key and locked.mapillary_sequence_key != key:
-        raise KeyMismatch(
-            f"This sequence was imported from Mapillary sequence {locked.mapillary_sequence_key}; "
-            "create a new sequence for another one."
-        )
-    if published and not force:
-        recent = (
-            ImportJob.objects.filter(
-                sequence=locked,
-                mapillary_sequence_key=key,
-                status=ImportJob.Status.SUCCEEDED,
-                finished_at__gte=timezone.now()
-                - timedelta(seconds=settings.IMPORT_REFRESH_COOLDOWN),
-            )
-            .order_by("-finished_at")
-            .first()
-        )
-        if recent is not None:
-            return recent, False
+    holder = Sequence.objects.filter(mapillary_sequence_key=key).exclude(pk=locked.pk).first()
+    if holder is not None:
+        # The same person's other draft of this Mapillary sequence (a resumed upload, a
+        # retry): this one joins it, which keeps its images and import.
+        return _join(locked, holder, key, token, mapillary_user, force)
     job = ImportJob.objects.create(
         sequence=locked,
         mapillary_sequence_key=key,
-        mapillary_user_id=mapillary_user.id,
-        mapillary_username=(mapillary_user.username or "")[:100],
+        # Unknown when Mapillary did not answer in time: the worker asks it first.
+        mapillary_user_id=mapillary_user.id if mapillary_user else "",
+        mapillary_username=((mapillary_user.username if mapillary_user else "") or "")[:100],
         token_ciphertext=encrypt_token(token),
     )
     locked.mapillary_sequence_key = key
@@ -207,6 +240,32 @@ def _request_import(
     locked.save(update_fields=update_fields)
     enqueue(job)
     return job, True
+
+
+def _join(
+    duplicate: Sequence,
+    holder: Sequence,
+    key: str,
+    token: str,
+    mapillary_user: MapillaryUser | None,
+    force: bool,
+) -> tuple[ImportJob, bool]:
+    """Merge ``duplicate`` (locked, never published, not importing) into ``holder``, the
+    same owner's sequence holding ``key``; then import into ``holder`` as asked.
+
+    Locks are taken in one order, the duplicate first: a holder is importing or published
+    with the key, so it is never itself a duplicate, and two requests cannot wait on each
+    other.
+    """
+    holder = Sequence.objects.select_for_update().get(pk=holder.pk)
+    merge_into(duplicate, holder)
+    logger.info(
+        "sequence %s joined sequence %s (Mapillary sequence %s)",
+        duplicate.unique_id,
+        holder.unique_id,
+        key,
+    )
+    return _request_import(holder, key, token, mapillary_user, force)
 
 
 def enqueue(job: ImportJob) -> None:
@@ -324,6 +383,8 @@ def fail(job: ImportJob, worker_id: str, message: str, *, added: set[str] = froz
                 sequence.mapillary_sequence_key = None
             sequence.save(update_fields=["status", "mapillary_sequence_key", "updated_at"])
         import_ended(job)
+        # Once the failure is recorded, and only then: one e-mail per failed job.
+        transaction.on_commit(lambda: send_failure_email(job.pk))
     return True
 
 

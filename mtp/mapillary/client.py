@@ -267,12 +267,18 @@ def _get(
     parse: Callable[[bytes], T],
     cancel: threading.Event | None = None,
     retries: int | None = None,
+    timeout: float | None = None,
 ) -> T:
-    """GET ``path`` with retries; return the reply parsed by ``parse``."""
+    """GET ``path`` with retries; return the reply parsed by ``parse``.
+
+    ``timeout`` (seconds) may shorten ``MAPILLARY_TIMEOUT`` for a caller that someone waits on.
+    """
     check_token(token)
     url = f"{settings.MAPILLARY_API_URL}/{path}"
     headers = {"Authorization": f"OAuth {token}"}
     limit = float(settings.MAPILLARY_TIMEOUT)
+    if timeout is not None:
+        limit = min(limit, timeout)
     timeout = httpx.Timeout(limit, connect=min(10.0, limit))
     tries = (settings.MAPILLARY_RETRIES if retries is None else retries) + 1
     for attempt in range(tries):
@@ -333,11 +339,13 @@ def _get(
     )
 
 
-def get_me(token: str, *, retries: int | None = None) -> MapillaryUser:
+def get_me(
+    token: str, *, retries: int | None = None, timeout: float | None = None
+) -> MapillaryUser:
     """The Mapillary user the token belongs to.
 
-    ``retries`` overrides ``MAPILLARY_RETRIES``: a web request waiting on the answer may
-    prefer to give up sooner than a background job.
+    ``retries`` overrides ``MAPILLARY_RETRIES`` and ``timeout`` shortens ``MAPILLARY_TIMEOUT``:
+    a web request waiting on the answer may prefer to give up sooner than a background job.
     """
     return _get(
         token,
@@ -346,10 +354,13 @@ def get_me(token: str, *, retries: int | None = None) -> MapillaryUser:
         what="user for this token",
         parse=MapillaryUser.model_validate_json,
         retries=retries,
+        timeout=timeout,
     )
 
 
-def get_image_ids(token: str, sequence_key: str) -> list[str]:
+def get_image_ids(
+    token: str, sequence_key: str, *, retries: int | None = None, timeout: float | None = None
+) -> list[str]:
     """The ids of a sequence's images, in capture order."""
     check_key(sequence_key)
     reply = _get(
@@ -358,11 +369,20 @@ def get_image_ids(token: str, sequence_key: str) -> list[str]:
         {"sequence_id": sequence_key},
         what=f"sequence {sequence_key}",
         parse=ImageIdsReply.model_validate_json,
+        retries=retries,
+        timeout=timeout,
     )
     return [item.id for item in reply.data]
 
 
-def get_image(token: str, image_id: str, fields: Sequence[str] = IMPORT_FIELDS) -> ImageDetails:
+def get_image(
+    token: str,
+    image_id: str,
+    fields: Sequence[str] = IMPORT_FIELDS,
+    *,
+    retries: int | None = None,
+    timeout: float | None = None,
+) -> ImageDetails:
     """One image's details: one request per image, kept for comparison and small needs."""
     check_key(image_id, "image id")
     return _get(
@@ -371,6 +391,8 @@ def get_image(token: str, image_id: str, fields: Sequence[str] = IMPORT_FIELDS) 
         {"fields": ",".join(fields)},
         what=f"image {image_id}",
         parse=ImageDetails.model_validate_json,
+        retries=retries,
+        timeout=timeout,
     )
 
 
@@ -444,3 +466,34 @@ def get_images(
         )
         for image in batch.images
     ]
+
+
+@dataclass(frozen=True)
+class SequenceCheck:
+    """What a quick look at a Mapillary sequence found (see ``check_sequence``).
+
+    ``exists``: whether Mapillary lists images for it; ``creator``: who uploaded its first
+    image. None for what is not known (Mapillary did not say, or did not answer in time).
+    """
+
+    exists: bool | None = None
+    creator: MapillaryUser | None = None
+
+
+def check_sequence(token: str, sequence_key: str, *, timeout: float) -> SequenceCheck:
+    """Whether the sequence exists, and who uploaded its first image, as far as is quickly known.
+
+    Two bounded requests, not retried (someone waits on the answer): the sequence's
+    ``image_ids`` and its first image's ``creator``. A permanent failure raises
+    ``MapillaryError``; a transient one leaves what it would have told unknown.
+    """
+    try:
+        ids = get_image_ids(token, sequence_key, retries=0, timeout=timeout)
+        if not ids:
+            return SequenceCheck(exists=False)
+        first = get_image(token, ids[0], ("id", "creator"), retries=0, timeout=timeout)
+    except MapillaryError as error:
+        if error.permanent:
+            raise
+        return SequenceCheck()
+    return SequenceCheck(exists=True, creator=first.creator)

@@ -23,7 +23,6 @@ from django.urls import reverse
 from mtp.lib.geodesy import path_length_m
 from mtp.sequences.queries import SequenceQuerySet
 
-TAG_PATTERN = re.compile(r"^[a-z0-9-]{1,50}$")
 # Google's hosts that serve Google Maps (a Street View share link is a Google Maps link).
 GOOGLE_HOST = re.compile(r"(?:www\.|maps\.)?google\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
 
@@ -48,8 +47,15 @@ def google_street_view_problem(url: str) -> str | None:
     )
 
 
+# The limits on what a person types, here only: the API and the website both use them.
+# Generous enough for what apps let people type (the MTP Desktop Uploader sets none).
 NAME_MAX_LENGTH = 100
-DESCRIPTION_MAX_LENGTH = 5000
+DESCRIPTION_MAX_LENGTH = 50_000
+TAG_MAX_LENGTH = 100
+MAX_TAGS = 100
+TAG_REGEX = rf"^[a-z0-9-]{{1,{TAG_MAX_LENGTH}}}$"
+TAG_PATTERN = re.compile(TAG_REGEX)
+TAG_RULE = f"a tag is 1 to {TAG_MAX_LENGTH} letters, digits and hyphens"
 
 
 class TransportType(models.Model):
@@ -90,22 +96,20 @@ class TransportType(models.Model):
 def validate_tag_name(value: str) -> None:
     if not TAG_PATTERN.match(value):
         raise ValidationError(
-            "A tag is 1 to 50 characters of lowercase letters, digits and hyphens.",
+            f"A tag is 1 to {TAG_MAX_LENGTH} lowercase letters, digits and hyphens.",
             code="invalid_tag",
         )
 
 
 class Tag(models.Model):
-    """A free label on sequences: lowercase ``[a-z0-9-]``, 1 to 50 characters."""
+    """A free label on sequences: lowercase ``[a-z0-9-]``, 1 to ``TAG_MAX_LENGTH`` characters."""
 
-    name = models.CharField(max_length=50, unique=True, validators=[validate_tag_name])
+    name = models.CharField(max_length=TAG_MAX_LENGTH, unique=True, validators=[validate_tag_name])
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(name__regex=r"^[a-z0-9-]{1,50}$"), name="tag_name_format"
-            )
+            models.CheckConstraint(condition=Q(name__regex=TAG_REGEX), name="tag_name_format")
         ]
 
     def __str__(self) -> str:
@@ -197,6 +201,9 @@ class Sequence(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # When the owner last changed the name, description, transport type or tags after
+    # creating it (an edit, not what the app sent): decides whose fields a merge keeps.
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = SequenceQuerySet.as_manager()
 
@@ -341,3 +348,58 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return self.mapillary_key
+
+
+class SequenceAlias(models.Model):
+    """The id of a sequence merged into another (two drafts of one Mapillary sequence):
+    requests for it are sent to ``sequence``."""
+
+    unique_id = models.UUIDField(unique=True, editable=False)
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.unique_id} -> {self.sequence_id}"
+
+
+def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
+    """Fold ``duplicate`` (a draft of the same owner) into ``survivor``, which keeps its id,
+    images and imports; ``duplicate``'s id becomes an alias of it.
+
+    The person's fields (name, description, transport type, tags) come from the one they
+    edited last; one never edited after creation holds only what the app sent, so an edited
+    one wins over it, and between two unedited ones the later sent wins. What the winner
+    lacks (description, tags, links) is taken from the other, so nothing typed is lost.
+    Call it in a transaction, with both rows locked.
+    """
+    from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence
+
+    def rank(sequence: Sequence) -> tuple:
+        return (sequence.edited_at is not None, sequence.edited_at or sequence.created_at)
+
+    winner, other = (
+        (duplicate, survivor) if rank(duplicate) > rank(survivor) else (survivor, duplicate)
+    )
+    tags = tag_names_by_sequence([winner.pk, other.pk])
+    survivor.name = winner.name
+    survivor.transport_type_id = winner.transport_type_id
+    survivor.description = winner.description or other.description
+    survivor.google_street_view = winner.google_street_view or other.google_street_view
+    survivor.strava = winner.strava or other.strava
+    edits = [moment for moment in (duplicate.edited_at, survivor.edited_at) if moment]
+    survivor.edited_at = max(edits) if edits else None
+    survivor.save(
+        update_fields=[
+            "name",
+            "transport_type",
+            "description",
+            "google_street_view",
+            "strava",
+            "edited_at",
+            "updated_at",
+        ]
+    )
+    set_sequence_tags(survivor.pk, tags[winner.pk] or tags[other.pk])
+    SequenceAlias.objects.filter(sequence=duplicate).update(sequence=survivor)
+    SequenceAlias.objects.create(unique_id=duplicate.unique_id, sequence=survivor)
+    duplicate.delete()

@@ -15,7 +15,6 @@ from django.db.models.sql import InsertQuery
 
 from mtp.lib.geodesy import bbox_around
 
-MAX_TAGS = 30
 # The longest search radius around a point, in metres.
 MAX_RADIUS_M = 100_000
 
@@ -110,7 +109,7 @@ def parse_tags(value: str | list[str] | None) -> list[str]:
 
     Raises ValidationError naming each invalid tag and the reason.
     """
-    from mtp.sequences.models import TAG_PATTERN
+    from mtp.sequences.models import MAX_TAGS, TAG_PATTERN, TAG_RULE
 
     if value is None:
         return []
@@ -134,7 +133,7 @@ def parse_tags(value: str | list[str] | None) -> list[str]:
         # No params: with them, Django formats the message with %, which the user's text
         # may contain.
         raise ValidationError(
-            f"Invalid tag {listed}: a tag is 1 to 50 characters of letters, digits and hyphens.",
+            f"Invalid tag {listed}: {TAG_RULE}.",
             code="invalid_tag",
         )
     if len(names) > MAX_TAGS:

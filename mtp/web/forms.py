@@ -7,9 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mtp.mapillary.client import MapillaryError, check_key, check_token
-from mtp.sequences.models import Sequence, TransportType, validate_tag_name
-
-MAX_TAGS = 30
+from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH, Sequence, TransportType
+from mtp.sequences.queries import parse_tags
 
 
 def transport_type_choices(*, with_groups: bool) -> list:
@@ -32,31 +31,8 @@ def transport_type_choices(*, with_groups: bool) -> list:
 
 
 def parse_tag_list(text: str) -> list[str]:
-    """Tag names from comma-separated text: trimmed, lowercased, without repeats.
-
-    Raises ValidationError naming each tag that is not 1 to 50 of ``a-z``, ``0-9`` and ``-``.
-    """
-    names: list[str] = []
-    invalid: list[str] = []
-    for part in text.split(","):
-        name = part.strip().lower()
-        if not name:
-            continue
-        try:
-            validate_tag_name(name)
-        except ValidationError:
-            invalid.append(part.strip())
-            continue
-        if name not in names:
-            names.append(name)
-    if invalid:
-        listed = ", ".join(f"“{name}”" for name in invalid)
-        raise ValidationError(
-            f"Not a valid tag: {listed}. A tag is 1 to 50 letters, digits and hyphens."
-        )
-    if len(names) > MAX_TAGS:
-        raise ValidationError(f"At most {MAX_TAGS} tags.")
-    return names
+    """Tag names from comma-separated text, by the API's own rules (``parse_tags``)."""
+    return parse_tags(text)
 
 
 class ExploreForm(forms.Form):
@@ -139,7 +115,8 @@ class SequenceForm(forms.ModelForm):
     tags = forms.CharField(
         label="Tags",
         required=False,
-        max_length=2000,
+        # Every tag at its longest, with a comma and a space between.
+        max_length=MAX_TAGS * (TAG_MAX_LENGTH + 2),
         help_text="Comma-separated, such as: river, autumn, city-walk.",
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )

@@ -4,6 +4,7 @@ Pages that change data are plain forms with CSRF, acting on the models for their
 anyone else's sequence is a 404, exactly like one that does not exist.
 """
 
+import functools
 import logging
 import math
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,9 +15,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -151,14 +153,53 @@ def explore_results(request: HttpRequest) -> HttpResponse:
 # -- a sequence's page ------------------------------------------------------------------------
 
 
+class Merged(Exception):
+    """The id is that of a sequence merged into another: the page redirects there."""
+
+    def __init__(self, request: HttpRequest, sequence: Sequence) -> None:
+        super().__init__(str(sequence.unique_id))
+        match = request.resolver_match
+        url = reverse(
+            f"web:{match.url_name}", kwargs={**match.kwargs, "unique_id": sequence.unique_id}
+        )
+        query = request.META.get("QUERY_STRING")
+        self.response = redirect(f"{url}?{query}" if query else url, permanent=True)
+
+
+def _sequence_or_merged(request: HttpRequest, queryset, unique_id: UUID) -> Sequence:
+    """The sequence of ``queryset`` with this id; ``Merged`` when the id was merged into one
+    of them; 404 otherwise."""
+    sequence = queryset.filter(unique_id=unique_id).first()
+    if sequence is not None:
+        return sequence
+    target = queryset.filter(aliases__unique_id=unique_id).first()
+    if target is None:
+        raise Http404("No sequence with this id.")
+    raise Merged(request, target)
+
+
 def _visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
     """A published sequence, or the viewer's own in any state; 404 otherwise."""
-    return get_object_or_404(
+    return _sequence_or_merged(
+        request,
         Sequence.objects.visible_to(request.user).select_related(
             "owner", "transport_type__parent", "camera_make", "camera_model"
         ),
-        unique_id=unique_id,
+        unique_id,
     )
+
+
+def follows_merges(view):
+    """Pages of a sequence answer for a merged id with a redirect to the sequence it joined."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Merged as merged:
+            return merged.response
+
+    return wrapper
 
 
 def _download(sequence: Sequence, kind: str) -> HttpResponse:
@@ -228,6 +269,7 @@ def explore_hash(box: list[float] | None) -> str:
     return f"map={zoom}/{(south + north) / 2:.5f}/{(west + east) / 2:.5f}"
 
 
+@follows_merges
 def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     """A sequence's page; with ``?format=geojson`` or ``?format=gpx``, its route to download."""
     sequence = _visible_sequence(request, unique_id)
@@ -259,8 +301,10 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
 
 
 def _own_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
-    return get_object_or_404(
-        Sequence.objects.select_related("transport_type"), unique_id=unique_id, owner=request.user
+    return _sequence_or_merged(
+        request,
+        Sequence.objects.select_related("transport_type").filter(owner=request.user),
+        unique_id,
     )
 
 
@@ -358,6 +402,7 @@ def _uuids(values: list[str]) -> list[UUID]:
     return found
 
 
+@follows_merges
 @login_required
 @require_http_methods(["GET", "POST"])
 def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
@@ -367,6 +412,9 @@ def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         with transaction.atomic():
             # Only the owner's own fields: an import may be writing the route at this moment.
             fields = [name for name in form.changed_data if name != "tags"]
+            if {"name", "description", "transport_type", "tags"} & set(form.changed_data):
+                sequence.edited_at = timezone.now()
+                fields.append("edited_at")
             if fields:
                 sequence.save(update_fields=[*fields, "updated_at"])
             if "tags" in form.changed_data:
@@ -376,6 +424,7 @@ def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     return render(request, "web/sequence_edit.html", {"sequence": sequence, "form": form})
 
 
+@follows_merges
 @login_required
 @require_http_methods(["GET", "POST"])
 def sequence_delete(request: HttpRequest, unique_id: UUID) -> HttpResponse:
@@ -388,6 +437,7 @@ def sequence_delete(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     return render(request, "web/sequence_delete.html", {"sequence": sequence})
 
 
+@follows_merges
 @sensitive_post_parameters("mapillary_token")
 @login_required
 @require_http_methods(["GET", "POST"])

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 
@@ -122,3 +124,20 @@ def test_changing_the_password_needs_the_old_one(client, owner):
     )
     owner.refresh_from_db()
     assert owner.check_password("correct horse battery")
+
+
+def test_failure_e_mails_are_on_by_default_and_turned_off_with_a_checkbox(client, owner):
+    client.force_login(owner)
+    page = client.get("/accounts/settings/").content.decode()
+    assert "E-mail me when an import fails" in page
+    assert re.search(
+        r'<input type="checkbox" name="profile-import_failure_emails"[^>]* checked>', page
+    )
+    profile = {"save_profile": "1", "profile-display_name": "", "profile-email": owner.email}
+    assert client.post("/accounts/settings/", profile).status_code == 302
+    owner.refresh_from_db()
+    assert owner.import_failure_emails is False
+    ticked = {**profile, "profile-import_failure_emails": "on"}
+    assert client.post("/accounts/settings/", ticked).status_code == 302
+    owner.refresh_from_db()
+    assert owner.import_failure_emails is True

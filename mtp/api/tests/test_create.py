@@ -8,7 +8,7 @@ import pytest
 from conftest import bearer, issue_token
 from mtp.api.schemas import SequenceWriteOut
 from mtp.api.tests.conftest import API
-from mtp.sequences.models import Sequence, Tag
+from mtp.sequences.models import DESCRIPTION_MAX_LENGTH, TAG_MAX_LENGTH, Sequence, Tag
 
 URL = f"{API}/sequence/create"
 UPLOADER_FORM = {
@@ -101,7 +101,9 @@ def test_a_group_is_not_a_transport_type(client, owner_headers):
     assert "group" in response.json()["error"]
 
 
-@pytest.mark.parametrize("bad_tag", ["two words", "emoji-☀", "x" * 51, "under_score"])
+@pytest.mark.parametrize(
+    "bad_tag", ["two words", "emoji-☀", "x" * (TAG_MAX_LENGTH + 1), "under_score"]
+)
 def test_an_invalid_tag_is_refused_with_the_reason(client, owner_headers, bad_tag):
     response = client.post(URL, {**UPLOADER_FORM, "tag": f"fine,{bad_tag}"}, **owner_headers)
     assert response.status_code == 422
@@ -113,7 +115,12 @@ def test_an_invalid_tag_is_refused_with_the_reason(client, owner_headers, bad_ta
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("name", ""), ("name", "   "), ("name", "n" * 101), ("description", "d" * 5001)],
+    [
+        ("name", ""),
+        ("name", "   "),
+        ("name", "n" * 101),
+        ("description", "d" * (DESCRIPTION_MAX_LENGTH + 1)),
+    ],
 )
 def test_names_and_descriptions_out_of_bounds_are_refused(client, owner_headers, field, value):
     response = client.post(URL, {**UPLOADER_FORM, field: value}, **owner_headers)

@@ -96,49 +96,64 @@ def test_a_token_mapillary_refuses_is_a_400_and_nothing_changes(
     assert (draft.status, draft.strava) == ("draft", "")
 
 
-def test_mapillary_down_is_a_503_with_retry_after(
-    client, owner_headers, draft, fake_mapillary, settings
+@pytest.mark.parametrize(
+    "fault", ["server_error", "rate_limit", "timeout"], ids=["down", "limited", "slow"]
+)
+def test_mapillary_failing_during_the_call_accepts_the_import_for_the_worker_to_wait_out(
+    client, owner_headers, draft, fake_mapillary, settings, fault
 ):
-    settings.MAPILLARY_RETRIES = 1
-    fake_mapillary.inject("server_error", "/me", times=None)
+    # Not a 503: clients such as the uploader resend those at once, three times.
+    settings.MAPILLARY_TIMEOUT = 0.5
+    delay = 1.0 if fault == "timeout" else 0.0
+    fake_mapillary.inject(fault, "/me", times=1, retry_after=600, delay=delay)
     response = put(client, draft, owner_headers, SEED_BODY)
-    assert response.status_code == 503
-    assert int(response["Retry-After"]) > 0
-    assert "error" in response.json()
-    assert not ImportJob.objects.exists()
+    assert response.status_code == 202
+    assert "error" not in response.json()
+    assert fake_mapillary.count("/me") == 1
+    job = ImportJob.objects.get(sequence=draft)
+    assert (job.status, job.mapillary_user_id) == ("queued", "")
+    # The worker asks Mapillary who the token is, then imports.
+    from mtp.imports.importer import run_job
+
+    assert run_job(job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert (job.mapillary_user_id, job.mapillary_username) == (OWNER.id, OWNER.username)
     draft.refresh_from_db()
-    assert draft.status == "draft"
+    assert (draft.status, draft.image_count) == ("published", 8)
 
 
-def test_mapillarys_own_retry_after_is_passed_on(
-    client, owner_headers, draft, fake_mapillary, settings
-):
-    fake_mapillary.inject("rate_limit", "/me", times=None, retry_after=120)
-    response = put(client, draft, owner_headers, SEED_BODY)
-    assert response.status_code == 503
-    assert response["Retry-After"] == "120"
-
-
-def test_a_client_waiting_on_mapillary_is_answered_at_once_not_after_retries(
+def test_a_sequence_mapillary_does_not_list_is_a_422_and_nothing_starts(
     client, owner_headers, draft, fake_mapillary
 ):
-    fake_mapillary.inject("rate_limit", "/me", times=1, retry_after=600)
-    response = put(client, draft, owner_headers, SEED_BODY)
-    assert response.status_code == 503
-    assert response["Retry-After"] == "600"
-    assert fake_mapillary.count("/me") == 1
-    # The client calls again later, as the uploader does, and the import starts.
-    assert put(client, draft, owner_headers, SEED_BODY).status_code == 202
+    response = put(client, draft, owner_headers, {**SEED_BODY, "seq_key": "nosuchsequence"})
+    assert response.status_code == 422
+    assert "Mapillary has no images for sequence nosuchsequence" in response.json()["error"]
+    assert not ImportJob.objects.exists()
+    draft.refresh_from_db()
+    assert (draft.status, draft.mapillary_sequence_key) == ("draft", None)
 
 
-def test_a_key_imported_into_another_sequence_is_a_409(
-    client, owner, owner_headers, draft, fake_mapillary
+def test_someone_elses_mapillary_sequence_is_a_403_before_anything_starts(
+    client, owner_headers, draft, fake_mapillary
 ):
-    make_sequence(owner, name="Imported before", mapillary_sequence_key=RECORDED_SEQUENCE)
+    fake_mapillary.add_sequence("strangers-walk", 5, owner=STRANGER)
+    response = put(client, draft, owner_headers, {**SEED_BODY, "seq_key": "strangers-walk"})
+    assert response.status_code == 403
+    assert "uploaded by someone_else, not by vorpalblade" in response.json()["error"]
+    assert not ImportJob.objects.exists()
+    # One look at the sequence and at its first image, besides /me.
+    assert (fake_mapillary.count("/image_ids"), fake_mapillary.count("/<id>")) == (1, 1)
+
+
+def test_a_key_imported_into_another_users_sequence_is_a_409_without_asking_mapillary(
+    client, other_user, owner_headers, draft, fake_mapillary
+):
+    make_sequence(other_user, name="Imported before", mapillary_sequence_key=RECORDED_SEQUENCE)
     response = put(client, draft, owner_headers, SEED_BODY)
     assert response.status_code == 409
     assert RECORDED_SEQUENCE in response.json()["error"]
     assert not ImportJob.objects.exists()
+    assert fake_mapillary.count("/me") == 0
 
 
 def test_another_key_while_an_import_runs_is_a_409(client, owner_headers, draft, fake_mapillary):

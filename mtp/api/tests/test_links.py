@@ -138,3 +138,17 @@ def test_a_multipart_body_works_too(client, owner_headers, draft):
     assert response.status_code == 200
     draft.refresh_from_db()
     assert draft.google_street_view == LINK
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"unrelated": "field"}, {"google_street_view": None, "strava": ""}]
+)
+def test_a_body_with_nothing_to_attach_answers_200_and_changes_nothing(
+    client, owner_headers, draft, body
+):
+    response = put(client, draft, owner_headers, body)
+    assert response.status_code == 200
+    assert "error" not in response.json()
+    before = draft.updated_at
+    draft.refresh_from_db()
+    assert (draft.google_street_view, draft.strava, draft.updated_at) == ("", "", before)

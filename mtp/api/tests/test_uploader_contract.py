@@ -97,7 +97,8 @@ def test_the_whole_upload_street_view_then_mapillary_polled_then_strava(
     assert sequence.mapillary_sequence_key == RECORDED_SEQUENCE
     assert (sequence.google_street_view, sequence.strava) == ("https://maps.app.goo.gl/x", "99")
     assert ImportJob.objects.filter(sequence=sequence).count() == 1
-    assert fake_mapillary.count("/me") == 3
+    # Only the first call asked Mapillary: the repeats change nothing.
+    assert fake_mapillary.count("/me") == 1
 
 
 def test_a_refused_mapillary_token_carries_an_error_key(uploader, fake_mapillary):

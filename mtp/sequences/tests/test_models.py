@@ -9,7 +9,16 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from mtp.imports.models import ImportJob
-from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence, Tag, TransportType
+from mtp.sequences.models import (
+    DESCRIPTION_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    CameraMake,
+    CameraModel,
+    Image,
+    Sequence,
+    Tag,
+    TransportType,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,9 +96,10 @@ def test_validation_refuses_a_parent_transport_type_and_blank_names(owner):
     assert "transport_type" in raised.value.message_dict
 
 
-def test_validation_refuses_a_description_over_5000_characters(owner, walk):
+def test_validation_refuses_a_description_over_the_limit(owner, walk):
+    long = "x" * (DESCRIPTION_MAX_LENGTH + 1)
     with pytest.raises(ValidationError) as raised:
-        Sequence(owner=owner, name="Long", description="x" * 5001, transport_type=walk).full_clean()
+        Sequence(owner=owner, name="Long", description=long, transport_type=walk).full_clean()
     assert "description" in raised.value.message_dict
 
 
@@ -118,7 +128,9 @@ def test_set_route_with_one_point_has_a_box_but_no_line(sequence):
     assert sequence.captured_at_start is None
 
 
-@pytest.mark.parametrize("name", ["Walk", "two words", "ünï", "", "x" * 51, "under_score"])
+@pytest.mark.parametrize(
+    "name", ["Walk", "two words", "ünï", "", "x" * (TAG_MAX_LENGTH + 1), "under_score"]
+)
 def test_tags_outside_the_lowercase_alphabet_are_refused_by_the_database(name):
     with refused_by_the_database(), transaction.atomic():
         Tag.objects.create(name=name)

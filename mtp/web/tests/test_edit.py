@@ -65,7 +65,7 @@ def test_the_owner_changes_name_type_tags_and_links(owner_client, owner):
     ("changes", "message"),
     [
         ({"name": "   "}, "This field is required."),
-        ({"tags": "ok, not ok!"}, "Not a valid tag: “not ok!”"),
+        ({"tags": "ok, not ok!"}, "Invalid tag &#x27;not ok!&#x27;"),
         ({"google_street_view": "http://maps.example.org/x"}, "as an https URL"),
         ({"google_street_view": "https://evil.example.org/maps"}, "is a Google Maps link"),
         ({"transport_type": "group"}, "Select a valid choice."),

@@ -133,7 +133,7 @@ def test_text_and_tag_filters_tell_the_map_which_routes_match(client, owner):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"tag": "no spaces!"}, "Not a valid tag"),
+        ({"tag": "no spaces!"}, "Invalid tag"),
         ({"start": "2024-06-01", "end": "2024-05-01"}, "before the start date"),
         ({"start": "yesterday"}, "Enter a valid date"),
         ({"bbox": "1,2,three,4"}, "map area is not valid"),

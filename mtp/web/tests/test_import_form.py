@@ -75,9 +75,9 @@ def test_mapillary_not_answering_asks_to_try_again_later(fake_mapillary, owner_c
 
 @pytest.mark.django_db
 def test_a_key_another_sequence_holds_is_refused_with_the_reason(
-    fake_mapillary, owner_client, owner
+    fake_mapillary, owner_client, owner, other_user
 ):
-    publish(owner, "Already imported", mapillary_sequence_key=RECORDED_SEQUENCE)
+    publish(other_user, "Already imported", mapillary_sequence_key=RECORDED_SEQUENCE)
     sequence = failed_import(owner)
     response = owner_client.post(
         import_url(sequence),
