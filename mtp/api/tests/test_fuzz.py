@@ -29,8 +29,10 @@ PHASES = "examples,coverage,fuzzing,stateful"
 
 def schemathesis_config(token: str, client_id: str) -> str:
     """The run's schemathesis.toml: credentials for the document's two security schemes, and
-    one allowance: a page cursor is opaque (only the server's own `next` links hold valid
-    ones), so a made-up cursor that fits the document is still refused with 400."""
+    two allowances for what the document cannot know: a page cursor is opaque (only the
+    server's own `next` links hold valid ones), so a made-up cursor that fits the document is
+    still refused with 400; and an import names a Mapillary sequence, which Mapillary is asked
+    about before the import is accepted, so a made-up key is refused with 422."""
     return (
         "[auth.openapi.TokenAuth]\n"
         f'bearer = "{token}"\n'
@@ -40,6 +42,10 @@ def schemathesis_config(token: str, client_id: str) -> str:
         'include-path-regex = "^/api/v1/(sequences|tags|sequence/[^/]+/images)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
+        "[[operations]]\n"
+        'include-path-regex = "^/api/v1/sequence/import/"\n'
+        "[operations.checks.positive_data_acceptance]\n"
+        'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
     )
 
 
