@@ -116,20 +116,24 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
 fi
 
 # The website's front-end packages, installed when package-lock.json changed since the last
-# install, then the files the site serves copied where Django's static files finder sees them.
+# install, then the files the site serves copied where Django's static files finder sees them:
+# one line per package, "<folder under vendor/> <files under node_modules/>".
 vendor=mtp/web/static/vendor
+vendor_files="
+maplibre-gl maplibre-gl/dist/maplibre-gl.mjs maplibre-gl/dist/maplibre-gl-worker.mjs maplibre-gl/dist/maplibre-gl.css maplibre-gl/LICENSE.txt
+pannellum pannellum/build/pannellum.js pannellum/build/pannellum.css pannellum/COPYING
+"
 npm_stamp=node_modules/.mtp-installed
-npm_digest=$(sha256sum package.json package-lock.json | sha256sum | cut -d' ' -f1)
+npm_digest=$( (sha256sum package.json package-lock.json; echo "$vendor_files") | sha256sum | cut -d' ' -f1)
 if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_digest" ] \
-   || [ ! -f "$vendor/maplibre-gl/maplibre-gl.mjs" ]; then
+   || [ ! -f "$vendor/maplibre-gl/maplibre-gl.mjs" ] || [ ! -f "$vendor/pannellum/pannellum.js" ]; then
   say "installing the front-end packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
-  rm -rf "$vendor/maplibre-gl"
-  mkdir -p "$vendor/maplibre-gl"
-  cp node_modules/maplibre-gl/dist/maplibre-gl.mjs \
-     node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs \
-     node_modules/maplibre-gl/dist/maplibre-gl.css \
-     node_modules/maplibre-gl/LICENSE.txt \
-     "$vendor/maplibre-gl/"
+  echo "$vendor_files" | while read -r folder files; do
+    [ -n "$folder" ] || continue
+    rm -rf "${vendor:?}/$folder"
+    mkdir -p "$vendor/$folder"
+    for file in $files; do cp "node_modules/$file" "$vendor/$folder/"; done
+  done
   echo "$npm_digest" > "$npm_stamp"
 fi
