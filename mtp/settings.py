@@ -179,6 +179,8 @@ MTP_API_RATE_TOKEN = env_int("MTP_API_RATE_TOKEN", 600, minimum=0)
 MTP_API_RATE_ADDRESS = env_int("MTP_API_RATE_ADDRESS", 600, minimum=0)
 MTP_API_RATE_TILES = env_int("MTP_API_RATE_TILES", 3000, minimum=0)
 MTP_API_RATE_IMPORT = env_int("MTP_API_RATE_IMPORT", 30, minimum=0)
+# Photos (/api/v1/images/<key>/thumbnail) per address: a sequence page shows a strip of them.
+MTP_API_RATE_PHOTOS = env_int("MTP_API_RATE_PHOTOS", 3000, minimum=0)
 # Tokens refused (401) per address, after which its requests with a token get 429s.
 MTP_API_RATE_BAD_TOKEN = env_int("MTP_API_RATE_BAD_TOKEN", 30, minimum=0)
 
@@ -190,6 +192,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded and kept files (kept copies of photos): under the data folder by default; an
+# S3-compatible object store when several machines serve (docs/DEPLOY.md).
+MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -335,6 +340,13 @@ MAPILLARY_CONCURRENCY = env_int("MAPILLARY_CONCURRENCY", 4, minimum=1, maximum=5
 # import rides out Mapillary down for a minute or two (mtp/imports/tests/test_faults.py).
 MAPILLARY_RETRIES = env_int("MAPILLARY_RETRIES", 10, minimum=0, maximum=20)
 MAPILLARY_BACKOFF = env_float("MAPILLARY_BACKOFF", 0.5, minimum=0)
+# The instance's own Mapillary application token (MLY|<app id>|<client secret>), kept on the
+# server and sent only in a header: photo links are resolved with it (mtp/sequences/photos.py).
+MAPILLARY_CLIENT_TOKEN = env_str("MAPILLARY_CLIENT_TOKEN", "")
+# Kept copies (256 px) of every published photo, in the default storage: on or off, and how
+# many photos one worker fetches at once (mtp/sequences/keeper.py).
+MTP_KEEP_PHOTOS = env_bool("MTP_KEEP_PHOTOS", True)
+MTP_KEEP_PHOTOS_CONCURRENCY = env_int("MTP_KEEP_PHOTOS_CONCURRENCY", 4, minimum=1, maximum=32)
 # A worker holds a lease on the import it runs; another worker takes over once it expires.
 IMPORT_LEASE_SECONDS = env_int("MTP_IMPORT_LEASE_SECONDS", 60, minimum=2)
 # A repeated import of an already imported key within this many seconds changes nothing.

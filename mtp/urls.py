@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from mtp.api import images
 from mtp.web import views as web_views
 
 urlpatterns = [
@@ -11,6 +12,9 @@ urlpatterns = [
     path("developers/", include("mtp.developers.urls")),
     path("developers/", include("mtp.webhooks.urls")),
     path("api/v1/tiles/", include("mtp.tiles.urls")),
+    # Any text as the key: the view answers the API's 404 rather than the URL resolver's page.
+    path("api/v1/images/<str:mapillary_key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
+    re_path(r"^api/v1/images/(?P<rest>.*)$", images.not_found),
     path("api/v1/", include("mtp.api.urls")),
     path("accounts/", include("mtp.accounts.urls")),
     path("", include("mtp.web.urls")),

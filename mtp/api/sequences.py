@@ -52,6 +52,7 @@ from mtp.imports.models import ImportJob
 from mtp.mapillary.client import MapillaryError, check_key, check_token, get_me
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence
+from mtp.sequences.photos import photo_urls
 from mtp.sequences.queries import (
     MAX_RADIUS_M,
     find_transport_type,
@@ -469,14 +470,17 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     media_type = negotiate(request, JSON_OR_GEOJSON)
     require_scope(request, READ)
     viewer = request.auth.user
-    sequence = Sequence.objects.visible_to(viewer).filter(unique_id=unique_id).only("id").first()
+    sequence = (
+        Sequence.objects.visible_to(viewer).filter(unique_id=unique_id).only("id", "status").first()
+    )
     if sequence is None:
         raise ApiError(404, NOT_FOUND)
     images = Image.objects.filter(sequence_id=sequence.pk).select_related(
         "camera_make", "camera_model"
     )
     rows, cursor = page(images, IMAGE_ORDERING, limit=params.limit, cursor=params.cursor)
-    results = [image_data(image) for image in rows]
+    private = not sequence.is_public
+    results = [image_data(image, private=private) for image in rows]
     link = next_link(request, cursor)
     if media_type == GEOJSON:
         body = {
@@ -500,7 +504,10 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     return response
 
 
-def image_data(image: Image) -> dict[str, Any]:
+def image_data(image: Image, *, private: bool = False) -> dict[str, Any]:
+    """The JSON of an image. Its photo links are this server's own, stable ones
+    (mtp.sequences.photos); ``private``: of a sequence that is not public, signed for its owner.
+    """
     return {
         "mapillary_key": image.mapillary_key,
         "position": image.position,
@@ -514,10 +521,7 @@ def image_data(image: Image) -> dict[str, Any]:
         "height": image.height,
         "camera_make": image.camera_make.name if image.camera_make else None,
         "camera_model": image.camera_model.name if image.camera_model else None,
-        "thumb_256_url": image.thumb_256_url,
-        "thumb_1024_url": image.thumb_1024_url,
-        "thumb_2048_url": image.thumb_2048_url,
-        "thumb_original_url": image.thumb_original_url,
+        **photo_urls(image.mapillary_key, private=private),
     }
 
 

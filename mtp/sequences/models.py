@@ -168,6 +168,10 @@ class Sequence(models.Model):
     camera_model = models.ForeignKey(
         CameraModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The photo shown for the sequence, picked by its owner; none: the first photo.
+    cover = models.ForeignKey(
+        "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -294,10 +298,15 @@ class Image(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     altitude = models.FloatField(null=True, blank=True)
+    # Mapillary's links as the import got them: signed, and expiring. Never handed out: the
+    # API and the pages give mtp.sequences.photos's stable links instead.
     thumb_256_url = models.URLField(max_length=2000, blank=True)
     thumb_1024_url = models.URLField(max_length=2000, blank=True)
     thumb_2048_url = models.URLField(max_length=2000, blank=True)
     thumb_original_url = models.URLField(max_length=2000, blank=True)
+    # A small copy (256 px) in the default storage, kept after publication
+    # (mtp.sequences.keeper): served when Mapillary cannot give the photo.
+    kept_copy = models.FileField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["sequence_id", "position"]

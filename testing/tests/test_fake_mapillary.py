@@ -65,7 +65,7 @@ def test_one_image_without_fields_is_only_its_id(fake):
     reply = get(fake, f"/{RECORDED_IMAGE_IDS[0]}", fields="thumb_256_url")
     thumb = reply.json()["thumb_256_url"]
     assert thumb.startswith(fake.url)
-    assert httpx.get(thumb).headers["content-type"] == "image/gif"
+    assert httpx.get(thumb).headers["content-type"] == "image/jpeg"
 
 
 def test_a_generated_sequence_of_any_length_has_unique_stable_ids(fake):
