@@ -1,0 +1,152 @@
+"""A sequence's photos in a real browser: step through them, open a panorama and turn it.
+
+The photos come from the Mapillary stand-in, a real HTTP server answering real JPEGs at signed
+links that expire, through the site's own stable links. Screenshots are kept in
+``test-output/browser/test_photo_viewer/``.
+"""
+
+import pytest
+from django.contrib.gis.geos import Point
+from playwright.sync_api import expect
+
+from mtp.web.tests.conftest import publish
+
+WAIT_MS = 20_000
+
+
+def photographed(owner, fake_mapillary, name: str, count: int, *, pano: bool = False):
+    """A published sequence whose photos are the stand-in's, going east with headings."""
+    served = fake_mapillary.add_sequence(f"{name.lower().replace(' ', '')}seq", count, pano=pano)
+    sequence = publish(owner, name, photos=count, start=(4.89, 52.37), is_pano=pano)
+    for image, key in zip(sequence.images.order_by("position"), served.all_ids(), strict=True):
+        image.mapillary_key = key
+        image.is_pano = pano
+        image.compass_angle = (90 + 10 * image.position) % 360
+        image.point = Point(4.89 + 0.0002 * image.position, 52.37, srid=4326)
+        image.save()
+    return sequence
+
+
+def shown_key(page) -> str:
+    return page.locator("#viewer").get_attribute("data-shown") or ""
+
+
+def wait_for_photo(page, key: str) -> None:
+    page.wait_for_function(
+        """(key) => {
+          const viewer = document.getElementById("viewer");
+          const image = document.getElementById("photo-image");
+          return viewer.dataset.shown === key && image && image.complete && image.naturalWidth > 0;
+        }""",
+        arg=key,
+        timeout=WAIT_MS,
+    )
+
+
+def open_page(page, log, fake_mapillary, path: str) -> None:
+    log.allowed.append(fake_mapillary.url)
+    page.goto(f"{log.base_url}{path}")
+    page.wait_for_function(
+        "() => document.getElementById('viewer') && document.getElementById('viewer').mtpViewer",
+        timeout=WAIT_MS,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
+    browsing, fake_mapillary, owner
+):
+    page, log = browsing
+    sequence = photographed(owner, fake_mapillary, "Canal walk", 8)
+    keys = list(sequence.images.order_by("position").values_list("mapillary_key", flat=True))
+    open_page(page, log, fake_mapillary, sequence.get_absolute_url())
+    wait_for_photo(page, keys[0])
+    expect(page.locator("#photo-caption")).to_contain_text("Photo 1 of 8")
+    alt = page.locator("#photo-image").get_attribute("alt")
+    assert "Canal walk: photo 1 of 8" in alt and "52.37000° N" in alt and "taken 3 May 2024" in alt
+    log.screenshot(page, "first-photo", full_page=True)
+
+    page.locator("body").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_photo(page, keys[1])
+    page.keyboard.press("ArrowRight")
+    wait_for_photo(page, keys[2])
+    page.keyboard.press("ArrowLeft")
+    wait_for_photo(page, keys[1])
+    expect(page.locator("#photo-caption")).to_contain_text("Photo 2 of 8")
+    assert page.url.endswith(f"?photo={keys[1]}")
+    assert page.locator("#photo-strip a[aria-current='true']").get_attribute("data-key") == keys[1]
+    # The camera on the map follows the photo and turns with its heading.
+    page.wait_for_function(
+        "() => document.querySelector('.camera-marker') !== null", timeout=WAIT_MS
+    )
+    log.screenshot(page, "second-photo-and-camera")
+
+    # The strip jumps; the next photos were fetched ahead.
+    page.locator(f"#photo-strip a[data-key='{keys[5]}']").click()
+    wait_for_photo(page, keys[5])
+    fetched = page.evaluate("() => [...document.getElementById('viewer').mtpViewer.images.keys()]")
+    assert keys[6] in fetched and keys[7] in fetched
+
+    # The address opens the same photo, in a new page.
+    address = page.url
+    page.goto(address)
+    wait_for_photo(page, keys[5])
+    expect(page.locator("#photo-caption")).to_contain_text("Photo 6 of 8")
+
+    # Clicking a photo point on the map goes there.
+    page.wait_for_function(
+        "() => { const map = document.getElementById('map').mtpMap; return map && map.loaded(); }",
+        timeout=WAIT_MS,
+    )
+    point = page.evaluate(
+        f"""() => {{
+          const map = document.getElementById("map").mtpMap;
+          const at = map.project([{4.89 + 0.0002 * 3}, 52.37]);
+          const box = document.getElementById("map").getBoundingClientRect();
+          return [box.left + at.x, box.top + at.y];
+        }}"""
+    )
+    page.mouse.click(*point)
+    wait_for_photo(page, keys[3])
+
+    log.check_accessibility(page, "viewer")
+    assert log.inaccessible == {}
+    assert log.errors == [] and log.violations == []
+    assert log.blocked == []
+    assert fake_mapillary.refused["expired"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_panorama_opens_and_turns_when_dragged(browsing, fake_mapillary, owner):
+    page, log = browsing
+    sequence = photographed(owner, fake_mapillary, "Round the lake", 3, pano=True)
+    open_page(page, log, fake_mapillary, sequence.get_absolute_url())
+    page.wait_for_function(
+        "() => document.querySelector('#pano[data-ready]') !== null", timeout=WAIT_MS
+    )
+    holder = page.locator("#pano")
+    assert "360° panorama" in holder.get_attribute("aria-label")
+    before = page.evaluate("() => document.getElementById('pano').mtpPano.getYaw()")
+    box = holder.bounding_box()
+    middle_x, middle_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(middle_x, middle_y)
+    page.mouse.down()
+    page.mouse.move(middle_x - 200, middle_y, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    after = page.evaluate("() => document.getElementById('pano').mtpPano.getYaw()")
+    assert abs(after - before) > 10
+    log.screenshot(page, "panorama-turned")
+
+    # The next panorama keeps looking the same way on the ground.
+    page.locator("#photo-next").click()
+    page.wait_for_function(
+        "(first) => { const pano = document.querySelector('#pano[data-ready]');"
+        " return pano && document.getElementById('viewer').dataset.shown !== first; }",
+        arg=shown_key(page),
+        timeout=WAIT_MS,
+    )
+    log.check_accessibility(page, "panorama")
+    assert log.inaccessible == {}
+    assert log.errors == [] and log.violations == []
