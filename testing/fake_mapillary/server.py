@@ -557,7 +557,9 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.photos_served[size] += 1
         body = jpeg(image_id, size, bool(image.get("is_pano")))
-        self._send(200, body, content_type="image/jpeg")
+        # As the CDN: any page may read the photo's pixels (a panorama viewer's WebGL texture).
+        cors = {"Access-Control-Allow-Origin": "*"}
+        self._send(200, body, content_type="image/jpeg", headers=cors)
 
     def _fault(self, fault: Fault) -> bool:
         """Answer with ``fault``; True when the request is fully handled."""
