@@ -54,9 +54,7 @@ def test_the_page_opens_on_the_first_photo_with_its_place_and_time(client, owner
 
 
 @pytest.mark.django_db
-def test_the_address_opens_its_photo_and_an_unknown_one_opens_the_first(
-    client, owner, with_photos
-):
+def test_the_address_opens_its_photo_and_an_unknown_one_opens_the_first(client, owner, with_photos):
     sequence = publish(owner, photos=5)
     keys = keys_of(sequence)
     html = page_of(client, f"{sequence.get_absolute_url()}?photo={keys[3]}")

@@ -156,6 +156,8 @@ export class Viewer {
   async show(position, { initial = false } = {}) {
     position = Math.max(0, Math.min(this.photos.length - 1, position));
     const changed = position !== this.position || initial;
+    // Where the panorama on screen looks, to look the same way from the next one.
+    const heading = this.pano ? this.heading() : null;
     this.position = position;
     const request = ++this.shown;
     const key = this.photos[position][0];
@@ -198,7 +200,7 @@ export class Viewer {
     frame.classList.toggle("failed", !ok);
 
     if (this.isPano(position) && ok) {
-      await this.showPano(entry.image, position, request);
+      await this.showPano(entry.image, position, request, heading);
     } else {
       this.closePano();
       const image = entry.image;
@@ -230,7 +232,7 @@ export class Viewer {
     return parts;
   }
 
-  async showPano(image, position, request) {
+  async showPano(image, position, request, heading) {
     let pannellum;
     try {
       pannellum = await loadPannellum(this.config);
@@ -240,7 +242,6 @@ export class Viewer {
     }
     if (request !== this.shown) return;
     // Keep looking the same way on the ground from one panorama to the next.
-    const heading = this.pano ? this.heading() : null;
     const angle = this.photos[position][3];
     const yaw = heading != null && angle != null ? ((heading - angle + 540) % 360) - 180 : 0;
     this.closePano();
@@ -271,11 +272,14 @@ export class Viewer {
       strings: { loadingLabel: "Loading the panorama…" },
     });
     const pano = this.pano;
-    pano.on("load", () => {
+    const ready = () => {
       // The photo does not change: stop uploading it to the GPU on every frame.
       pano.setUpdate(false);
       holder.dataset.ready = "true";
-    });
+    };
+    // A photo already fetched loads at once, within the constructor.
+    if (pano.isLoaded()) ready();
+    else pano.on("load", ready);
     const follow = () => {
       if (this.pano === pano) this.notify();
     };

@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from mtp.web.tests.conftest import publish
 
 WAIT_MS = 20_000
+# Each sequence's photo keys, in order, read before the browser starts.
+KEYS: dict[int, list[str]] = {}
 
 
 def photographed(owner, fake_mapillary, name: str, count: int, *, pano: bool = False):
@@ -24,7 +26,19 @@ def photographed(owner, fake_mapillary, name: str, count: int, *, pano: bool = F
         image.compass_angle = (90 + 10 * image.position) % 360
         image.point = Point(4.89 + 0.0002 * image.position, 52.37, srid=4326)
         image.save()
+    KEYS[sequence.pk] = served.all_ids()
     return sequence
+
+
+# Before the browser starts: its event loop makes the database calls of this thread fail.
+@pytest.fixture
+def canal(seeded, owner, fake_mapillary):
+    return photographed(owner, fake_mapillary, "Canal walk", 8)
+
+
+@pytest.fixture
+def lake(seeded, owner, fake_mapillary):
+    return photographed(owner, fake_mapillary, "Round the lake", 3, pano=True)
 
 
 def shown_key(page) -> str:
@@ -32,6 +46,19 @@ def shown_key(page) -> str:
 
 
 def wait_for_photo(page, key: str) -> None:
+    try:
+        _wait_for_photo(page, key)
+    except Exception:
+        state = page.evaluate(
+            """() => ({shown: document.getElementById("viewer").dataset.shown,
+              status: document.getElementById("photo-status").textContent,
+              src: (document.getElementById("photo-image") || {}).src,
+              url: location.href})"""
+        )
+        raise AssertionError(f"photo {key} not shown: {state}") from None
+
+
+def _wait_for_photo(page, key: str) -> None:
     page.wait_for_function(
         """(key) => {
           const viewer = document.getElementById("viewer");
@@ -54,11 +81,11 @@ def open_page(page, log, fake_mapillary, path: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
-    browsing, fake_mapillary, owner
+    canal, browsing, fake_mapillary
 ):
     page, log = browsing
-    sequence = photographed(owner, fake_mapillary, "Canal walk", 8)
-    keys = list(sequence.images.order_by("position").values_list("mapillary_key", flat=True))
+    sequence = canal
+    keys = KEYS[sequence.pk]
     open_page(page, log, fake_mapillary, sequence.get_absolute_url())
     wait_for_photo(page, keys[0])
     expect(page.locator("#photo-caption")).to_contain_text("Photo 1 of 8")
@@ -99,6 +126,7 @@ def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
         "() => { const map = document.getElementById('map').mtpMap; return map && map.loaded(); }",
         timeout=WAIT_MS,
     )
+    page.locator("#map").scroll_into_view_if_needed()
     point = page.evaluate(
         f"""() => {{
           const map = document.getElementById("map").mtpMap;
@@ -118,9 +146,9 @@ def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_panorama_opens_and_turns_when_dragged(browsing, fake_mapillary, owner):
+def test_a_panorama_opens_and_turns_when_dragged(lake, browsing, fake_mapillary):
     page, log = browsing
-    sequence = photographed(owner, fake_mapillary, "Round the lake", 3, pano=True)
+    sequence = lake
     open_page(page, log, fake_mapillary, sequence.get_absolute_url())
     page.wait_for_function(
         "() => document.querySelector('#pano[data-ready]') !== null", timeout=WAIT_MS
@@ -140,13 +168,18 @@ def test_a_panorama_opens_and_turns_when_dragged(browsing, fake_mapillary, owner
     log.screenshot(page, "panorama-turned")
 
     # The next panorama keeps looking the same way on the ground.
+    first = shown_key(page)
+    heading = page.evaluate("() => document.getElementById('viewer').mtpViewer.heading()")
     page.locator("#photo-next").click()
     page.wait_for_function(
-        "(first) => { const pano = document.querySelector('#pano[data-ready]');"
-        " return pano && document.getElementById('viewer').dataset.shown !== first; }",
-        arg=shown_key(page),
+        "(first) => document.querySelector('#pano[data-ready]') !== null"
+        " && document.getElementById('viewer').dataset.shown !== first",
+        arg=first,
         timeout=WAIT_MS,
     )
+    turned = page.evaluate("() => document.getElementById('viewer').mtpViewer.heading()")
+    assert turned == pytest.approx(heading, abs=1)
+    expect(page.locator("#photo-caption")).to_contain_text("Photo 2 of 3")
     log.check_accessibility(page, "panorama")
     assert log.inaccessible == {}
     assert log.errors == [] and log.violations == []
