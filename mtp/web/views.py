@@ -308,6 +308,7 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
         },
         "viewer_config": {
             "photoUrl": photo_path_prefix(),
+            "viewer": static("mtp/viewer.js"),
             "pannellum": static("vendor/pannellum/pannellum.js"),
             "pannellumCss": static("vendor/pannellum/pannellum.css"),
             "name": sequence.name,

@@ -6,6 +6,8 @@
 const ROUTE_COLOR = "#c2185b";
 const HIGHLIGHT_COLOR = "#f2a900";
 const PHOTO_COLOR = "#0b5f86";
+// How long a sequence's map waits for its first photo to be painted before loading anyway.
+const MAP_WAIT_MS = 1500;
 
 function readJson(id, root = document) {
   const element = root.querySelector(`#${id}`);
@@ -421,8 +423,9 @@ function cameraElement() {
 }
 
 async function loadViewer(root, photos) {
-  const { Viewer, nearestPhoto, reducedMotion } = await import("./viewer.js");
-  const viewer = new Viewer(root, readJson("viewer-config"), photos);
+  const config = readJson("viewer-config");
+  const { Viewer, nearestPhoto, reducedMotion } = await import(config.viewer);
+  const viewer = new Viewer(root, config, photos);
   root.mtpViewer = viewer; // for anyone scripting the page (the browser tests do)
   return { viewer, nearestPhoto, reducedMotion };
 }
@@ -488,6 +491,13 @@ async function initSequence(container) {
   // The photos first: they do not wait for the map library, and work without a map.
   const root = document.getElementById("viewer");
   const viewing = root && data.photos.length ? await loadViewer(root, data.photos) : null;
+  if (viewing) {
+    // The map library is large to compile: the photo is painted first, then the map comes.
+    const painted = viewing.viewer.firstShown.then(
+      () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))),
+    );
+    await Promise.race([painted, new Promise((resolve) => setTimeout(resolve, MAP_WAIT_MS))]);
+  }
   const options = {};
   if (data.bbox) {
     const [west, south, east, north] = data.bbox;

@@ -77,6 +77,10 @@ export class Viewer {
     const current = new URLSearchParams(window.location.search).get("photo");
     this.position = this.index.has(current) ? this.index.get(current) : 0;
     this.bind();
+    // Settles once the first photo is on screen (or could not be loaded).
+    this.firstShown = new Promise((resolve) => {
+      root.addEventListener("photoshown", resolve, { once: true });
+    });
     this.show(this.position, { initial: true });
   }
 
@@ -163,7 +167,7 @@ export class Viewer {
     const key = this.photos[position][0];
     if (changed && !initial) this.updateAddress(key);
     this.updateControls();
-    this.updateStrip();
+    if (!initial) this.updateStrip(); // the page rendered the same strip
     this.caption.replaceChildren(...this.captionParts(position));
     this.notify();
 

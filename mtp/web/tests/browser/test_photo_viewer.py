@@ -5,11 +5,19 @@ links that expire, through the site's own stable links. Screenshots are kept in
 ``test-output/browser/test_photo_viewer/``.
 """
 
+import time
+
+import httpx
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
+from mtp.sequences import photos
 from mtp.web.tests.conftest import publish
+from testing.fake_mapillary.photos import jpeg
+from testing.processes import free_port
 
 WAIT_MS = 20_000
 # Each sequence's photo keys, in order, read before the browser starts.
@@ -182,4 +190,81 @@ def test_a_panorama_opens_and_turns_when_dragged(lake, browsing, fake_mapillary)
     expect(page.locator("#photo-caption")).to_contain_text("Photo 2 of 3")
     log.check_accessibility(page, "panorama")
     assert log.inaccessible == {}
+    assert log.errors == [] and log.violations == []
+
+
+# The photo and every thumbnail of the strip are on screen (none broken).
+PHOTOS_LOADED = """() => [document.getElementById("photo-image"),
+                  ...document.querySelectorAll("#photo-strip img")]
+          .every((image) => image && image.complete && image.naturalWidth > 0)"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_links_fetched_after_the_mapillary_links_expired_still_give_the_photos(
+    canal, browsing, browser, fake_mapillary, monkeypatch
+):
+    page, log = browsing
+    # Mapillary's links last 3 seconds, and are used until 1 second before they expire.
+    monkeypatch.setattr(photos, "EXPIRY_MARGIN", 1)
+    fake_mapillary.link_ttl = 3
+    keys = KEYS[canal.pk]
+    open_page(page, log, fake_mapillary, canal.get_absolute_url())
+    wait_for_photo(page, keys[0])
+    page.wait_for_function(PHOTOS_LOADED, timeout=WAIT_MS)
+    first_links = [
+        request[1] for request in fake_mapillary.requests if request[1].startswith("/thumbs/")
+    ]
+    resolved = fake_mapillary.count("/images")
+    time.sleep(3.5)
+    # The links the page was sent to have expired: Mapillary's CDN refuses them now.
+    expired = fake_mapillary.signed_thumb_url(keys[0], "1024", now=time.time() - 4)
+    assert httpx.get(expired).status_code == 403
+
+    # A new visitor (no browser cache) gets the photos through the same stable links.
+    again = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        second = again.new_page()
+        second.route("**/*", lambda route, request: route.continue_())
+        second.goto(f"{log.base_url}{canal.get_absolute_url()}?photo={keys[1]}")
+        second.wait_for_function(PHOTOS_LOADED, timeout=WAIT_MS)
+        second.keyboard.press("ArrowRight")
+        wait_for_photo(second, keys[2])
+        log.screenshot(second, "after-expiry")
+    finally:
+        again.close()
+    assert first_links
+    assert fake_mapillary.count("/images") > resolved  # fresh links were asked for
+    assert fake_mapillary.refused["expired"] == 1  # only this test's own request above
+    assert fake_mapillary.photos_served["1024"] >= 3
+
+
+@pytest.fixture
+def kept(canal, settings):
+    """The canal's photos kept as small copies in the storage, as after publication."""
+    for image in canal.images.all():
+        name = default_storage.save(
+            f"photos/{image.mapillary_key}.jpg",
+            ContentFile(jpeg(image.mapillary_key, "256", False)),
+        )
+        image.kept_copy = name
+        image.save(update_fields=["kept_copy"])
+    return canal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_mapillary_down_the_kept_copies_show(kept, browsing, fake_mapillary, settings):
+    page, log = browsing
+    keys = KEYS[kept.pk]
+    # Nothing answers at Mapillary's address any more.
+    settings.MAPILLARY_API_URL = f"http://127.0.0.1:{free_port()}"
+    settings.MAPILLARY_TIMEOUT = 1
+    page.goto(f"{log.base_url}{kept.get_absolute_url()}")
+    page.wait_for_function("() => document.getElementById('viewer').mtpViewer", timeout=WAIT_MS)
+    wait_for_photo(page, keys[0])
+    page.wait_for_function(PHOTOS_LOADED, timeout=WAIT_MS)
+    assert page.evaluate("() => document.getElementById('photo-image').naturalWidth") == 256
+    page.locator("#photo-next").click()
+    wait_for_photo(page, keys[1])
+    log.screenshot(page, "kept-copies")
+    assert fake_mapillary.count("/thumbs") == 0
     assert log.errors == [] and log.violations == []
