@@ -306,7 +306,7 @@ class Image(models.Model):
     thumb_original_url = models.URLField(max_length=2000, blank=True)
     # A small copy (256 px) in the default storage, kept after publication
     # (mtp.sequences.keeper): served when Mapillary cannot give the photo.
-    kept_copy = models.FileField(max_length=200, blank=True)
+    kept_copy = models.FileField(max_length=200, blank=True, db_default="")
 
     class Meta:
         ordering = ["sequence_id", "position"]

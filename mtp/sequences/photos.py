@@ -30,10 +30,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 from django.utils.crypto import salted_hmac
 
 from mtp.mapillary.client import KEY_PATTERN, MapillaryError, get_images
+from mtp.sequences.models import Image
 
 logger = logging.getLogger(__name__)
 
@@ -344,3 +346,29 @@ def token_refusal() -> dict | None:
 
 def forget_token_refusal() -> None:
     cache.delete(TOKEN_REFUSED_KEY)
+
+
+# Covers ----------------------------------------------------------------------------------------
+
+
+def cover_keys(sequences: Iterable) -> dict[int, str]:
+    """The Mapillary key of each sequence's cover photo, in one query: the photo its owner
+    picked, else its first. Sequences without photos are left out."""
+    picked = {s.pk: s.cover_id for s in sequences if s.cover_id is not None}
+    first = [s.pk for s in sequences if s.cover_id is None]
+    condition = Q(pk__in=picked.values()) | Q(sequence_id__in=first, position=0)
+    if not picked and not first:
+        return {}
+    keys: dict[int, str] = {}
+    rows = Image.objects.filter(condition).values_list("sequence_id", "pk", "mapillary_key")
+    for sequence_id, image_id, mapillary_key in rows:
+        if picked.get(sequence_id, image_id) == image_id:
+            keys[sequence_id] = mapillary_key
+    return keys
+
+
+def cover_data(mapillary_key: str | None, *, private: bool = False) -> dict[str, str] | None:
+    """The JSON of a sequence's cover: the photo's key and its stable links."""
+    if mapillary_key is None:
+        return None
+    return {"mapillary_key": mapillary_key, **photo_urls(mapillary_key, private=private)}
