@@ -270,12 +270,13 @@ def _remember(resolved: dict[str, Links], now: float) -> None:
         cache.set_many(values, timeout=timeout)
 
 
-def resolve(keys: Iterable[str], *, retries: int = 1) -> dict[str, Links]:
+def resolve(keys: Iterable[str], *, retries: int | None = 1) -> dict[str, Links]:
     """Usable links of many photos, asking Mapillary only for those not known yet.
 
     Asks in batches of ``MAPILLARY_BATCH_SIZE`` ids (``ceil(n / batch size)`` calls for ``n``
     unknown photos). Raises ``PhotoUnavailable`` when Mapillary cannot be asked (no client
     token, the token refused, Mapillary unreachable): callers fall back to kept copies.
+    ``retries``: of each Graph API call (None: ``MAPILLARY_RETRIES``, for background work).
     """
     now = time.time()
     wanted = list(dict.fromkeys(key for key in keys if is_valid_key(key)))
@@ -296,7 +297,7 @@ def resolve(keys: Iterable[str], *, retries: int = 1) -> dict[str, Links]:
     return result
 
 
-def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int) -> dict[str, Links]:
+def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int | None) -> dict[str, Links]:
     token = settings.MAPILLARY_CLIENT_TOKEN
     if not token:
         raise PhotoUnavailable(NOT_CONFIGURED)
