@@ -9,6 +9,7 @@ class SequencesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
+        from mtp.sequences import checks  # noqa: F401 (registers the checks)
         from mtp.sequences.keeper import forget_copies
         from mtp.sequences.models import Sequence
 

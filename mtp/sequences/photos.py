@@ -312,6 +312,8 @@ def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int | None) -> d
         raise PhotoUnavailable(
             "Mapillary did not answer; photos are not available right now.", retry_after=wait
         ) from None
+    # Mapillary accepts the token (again): the deploy check no longer warns.
+    forget_token_refusal()
     resolved = {}
     for image in images:
         details = {field: getattr(image, field) for field in FIELDS.values()}
