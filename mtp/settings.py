@@ -295,9 +295,10 @@ SILENCED_SYSTEM_CHECKS = [
 API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0)
 
 # Background work: Django's Tasks API, jobs kept in the same database.
-# Imports and webhook deliveries each have a queue: a worker may take only one of them
+# Imports, webhook deliveries and kept copies of photos each have a queue: a worker may take
+# only some of them
 # (``mtp worker --queues``).
-TASK_QUEUES = ["imports", "webhooks"]
+TASK_QUEUES = ["imports", "webhooks", "photos"]
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

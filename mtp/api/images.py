@@ -2,8 +2,9 @@
 that never goes stale.
 
 The answer is a 302 to a freshly signed Mapillary link (``mtp.sequences.photos``), or the
-photo's kept copy (``mtp.sequences.keeper``) when Mapillary cannot give one: it is
-unreachable, refuses the instance's token, or has dropped the photo.
+photo's kept copy (``mtp.sequences.keeper``): always for ``size=256`` once there is one (it is
+that very photo), and for other sizes when Mapillary cannot give the photo (it is
+unreachable, refuses the instance's token, or has dropped the photo).
 
 Photos are read by ``<img>`` tags, which send no token and no ``client_id``: photos of
 published sequences need neither, and are rate limited per address (``MTP_API_RATE_PHOTOS``).
@@ -24,6 +25,7 @@ from mtp.api.auth import authenticate_token, bearer_token
 from mtp.api.errors import ApiError, api_error_response, error_response, invalid_parameter
 from mtp.api.limits import bad_token_refusal, count_bad_token, count_request, photos_policy, refusal
 from mtp.lib.ratelimit import apply_headers
+from mtp.sequences.keeper import SIZE as KEPT_SIZE
 from mtp.sequences.models import Image, Sequence
 from mtp.sequences.photos import (
     DEFAULT_SIZE,
@@ -77,7 +79,9 @@ def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
     if not public and not _is_owner(request, mapillary_key, owner_id):
         raise ApiError(404, NOT_FOUND)
     cache_scope = "public" if public else "private"
-
+    if size == KEPT_SIZE and kept_copy:
+        # The kept copy is this very photo: no need for Mapillary.
+        return _kept_copy(kept_copy, cache_scope)
     try:
         links = cached(mapillary_key)
         if links is None:

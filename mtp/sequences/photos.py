@@ -30,10 +30,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 from django.utils.crypto import salted_hmac
 
 from mtp.mapillary.client import KEY_PATTERN, MapillaryError, get_images
+from mtp.sequences.models import Image
 
 logger = logging.getLogger(__name__)
 
@@ -268,12 +270,13 @@ def _remember(resolved: dict[str, Links], now: float) -> None:
         cache.set_many(values, timeout=timeout)
 
 
-def resolve(keys: Iterable[str], *, retries: int = 1) -> dict[str, Links]:
+def resolve(keys: Iterable[str], *, retries: int | None = 1) -> dict[str, Links]:
     """Usable links of many photos, asking Mapillary only for those not known yet.
 
     Asks in batches of ``MAPILLARY_BATCH_SIZE`` ids (``ceil(n / batch size)`` calls for ``n``
     unknown photos). Raises ``PhotoUnavailable`` when Mapillary cannot be asked (no client
     token, the token refused, Mapillary unreachable): callers fall back to kept copies.
+    ``retries``: of each Graph API call (None: ``MAPILLARY_RETRIES``, for background work).
     """
     now = time.time()
     wanted = list(dict.fromkeys(key for key in keys if is_valid_key(key)))
@@ -294,7 +297,7 @@ def resolve(keys: Iterable[str], *, retries: int = 1) -> dict[str, Links]:
     return result
 
 
-def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int) -> dict[str, Links]:
+def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int | None) -> dict[str, Links]:
     token = settings.MAPILLARY_CLIENT_TOKEN
     if not token:
         raise PhotoUnavailable(NOT_CONFIGURED)
@@ -309,6 +312,8 @@ def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int) -> dict[str
         raise PhotoUnavailable(
             "Mapillary did not answer; photos are not available right now.", retry_after=wait
         ) from None
+    # Mapillary accepts the token (again): the deploy check no longer warns.
+    forget_token_refusal()
     resolved = {}
     for image in images:
         details = {field: getattr(image, field) for field in FIELDS.values()}
@@ -344,3 +349,29 @@ def token_refusal() -> dict | None:
 
 def forget_token_refusal() -> None:
     cache.delete(TOKEN_REFUSED_KEY)
+
+
+# Covers ----------------------------------------------------------------------------------------
+
+
+def cover_keys(sequences: Iterable) -> dict[int, str]:
+    """The Mapillary key of each sequence's cover photo, in one query: the photo its owner
+    picked, else its first. Sequences without photos are left out."""
+    picked = {s.pk: s.cover_id for s in sequences if s.cover_id is not None}
+    first = [s.pk for s in sequences if s.cover_id is None]
+    condition = Q(pk__in=picked.values()) | Q(sequence_id__in=first, position=0)
+    if not picked and not first:
+        return {}
+    keys: dict[int, str] = {}
+    rows = Image.objects.filter(condition).values_list("sequence_id", "pk", "mapillary_key")
+    for sequence_id, image_id, mapillary_key in rows:
+        if picked.get(sequence_id, image_id) == image_id:
+            keys[sequence_id] = mapillary_key
+    return keys
+
+
+def cover_data(mapillary_key: str | None, *, private: bool = False) -> dict[str, str] | None:
+    """The JSON of a sequence's cover: the photo's key and its stable links."""
+    if mapillary_key is None:
+        return None
+    return {"mapillary_key": mapillary_key, **photo_urls(mapillary_key, private=private)}

@@ -1,6 +1,7 @@
 """GET /api/v1/images/<mapillary_key>/thumbnail, and the image objects' stable photo links."""
 
 import io
+import json
 import logging
 import math
 import time
@@ -269,3 +270,65 @@ def test_photos_are_rate_limited_per_address(client, owner, fake_mapillary, sett
     statuses = [client.get(photo(keys[0])).status_code for _ in range(25)]
     assert statuses.count(302) >= 3
     assert statuses[-1] == 429
+
+
+# Covers ---------------------------------------------------------------------------------------
+
+
+def patch(client, sequence, headers, body):
+    return client.patch(
+        f"{API}/sequence/{sequence.unique_id}",
+        json.dumps(body),
+        content_type="application/json",
+        **headers,
+    )
+
+
+def test_the_cover_is_the_first_photo_until_the_owner_picks_one(client, app, owner, owner_headers):
+    sequence = make_sequence(owner)
+    keys = list(Image.objects.filter(sequence=sequence).values_list("mapillary_key", flat=True))
+    read = client.get(f"{API}/sequence/{sequence.unique_id}", {"client_id": app.client_id})
+    assert read.json()["cover"] == {
+        "mapillary_key": keys[0],
+        **{f"thumb_{size}_url": photos.photo_url(keys[0], size) for size in photos.SIZES},
+    }
+    reply = patch(client, sequence, owner_headers, {"cover": keys[2]})
+    assert reply.status_code == 200
+    assert reply.json()["sequence"]["cover"]["mapillary_key"] == keys[2]
+    read = client.get(f"{API}/sequence/{sequence.unique_id}", {"client_id": app.client_id})
+    assert read.json()["cover"]["thumb_1024_url"] == photos.photo_url(keys[2])
+    # Back to the first photo.
+    reply = patch(client, sequence, owner_headers, {"cover": None})
+    assert reply.status_code == 200, reply.json()
+    assert reply.json()["sequence"]["cover"]["mapillary_key"] == keys[0]
+
+
+def test_search_results_carry_each_sequences_cover(client, app, owner, owner_headers):
+    first = make_sequence(owner, name="First")
+    second = make_sequence(owner, name="Second")
+    no_photos = make_sequence(owner, name="Bare", images=False)
+    picked = Image.objects.get(sequence=second, position=3)
+    patch(client, second, owner_headers, {"cover": picked.mapillary_key})
+    reply = client.get(f"{API}/sequences", {"client_id": app.client_id})
+    covers = {item["name"]: item["cover"] for item in reply.json()["results"]}
+    assert covers["First"]["mapillary_key"] == f"{first.pk}-0"
+    assert covers["Second"]["mapillary_key"] == picked.mapillary_key
+    assert covers["Bare"] is None
+    assert no_photos.pk
+
+
+def test_a_cover_from_elsewhere_is_refused(client, owner, other_user, owner_headers):
+    sequence = make_sequence(owner)
+    elsewhere = make_sequence(other_user, name="Someone else's")
+    for cover in [f"{elsewhere.pk}-0", "no-such-photo", "x" * 101]:
+        reply = patch(client, sequence, owner_headers, {"cover": cover})
+        assert reply.status_code == 422
+        assert reply.json()["detail"]["errors"][0]["field"] == "cover"
+    sequence.refresh_from_db()
+    assert sequence.cover_id is None
+
+
+def test_a_draft_cover_is_signed_for_its_owner(client, owner, owner_headers):
+    sequence = make_sequence(owner, status="importing")
+    reply = client.get(f"{API}/sequence/{sequence.unique_id}", **owner_headers)
+    assert "&signature=" in reply.json()["cover"]["thumb_256_url"]
