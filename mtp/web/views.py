@@ -13,8 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -30,7 +29,7 @@ from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob
 from mtp.mapillary.client import MapillaryError, get_me
 from mtp.sequences.models import Image, Sequence
-from mtp.sequences.photos import photo_path_prefix, photo_url, photos_available
+from mtp.sequences.photos import cover_keys, photo_path_prefix, photo_url, photos_available
 from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
@@ -93,16 +92,6 @@ def explore_queryset(filters: dict):
     )
 
 
-def with_cover(queryset):
-    """Each sequence with its cover photo's key and kept copy: the photo its owner picked, or
-    its first one."""
-    first = Image.objects.filter(sequence=OuterRef("pk")).order_by("position", "id")
-    return queryset.annotate(
-        cover_key=Coalesce("cover__mapillary_key", Subquery(first.values("mapillary_key")[:1])),
-        cover_kept=Coalesce("cover__kept_copy", Subquery(first.values("kept_copy")[:1])),
-    )
-
-
 def _page_number(request: HttpRequest) -> int:
     try:
         return max(1, int(request.GET.get("page", "1")))
@@ -116,15 +105,15 @@ def _results_context(request: HttpRequest) -> dict:
         return {"form": form, "page": None, "map_matches": None}
     filters = form.cleaned_data if form.is_bound else {}
     queryset = explore_queryset(filters)
-    paginator = Paginator(with_cover(queryset), RESULTS_PER_PAGE)
+    paginator = Paginator(queryset, RESULTS_PER_PAGE)
     page = paginator.get_page(_page_number(request))
     tags = tag_names_by_sequence([sequence.pk for sequence in page])
-    can_resolve = photos_available()
+    # Covers only where this server can give photos (not a fresh instance without a token).
+    covers = cover_keys(page) if photos_available() else {}
     for sequence in page:
         sequence.tag_names = tags.get(sequence.pk, [])
-        sequence.cover_url = ""
-        if sequence.cover_key and (can_resolve or sequence.cover_kept):
-            sequence.cover_url = photo_url(sequence.cover_key, "256")
+        cover = covers.get(sequence.pk)
+        sequence.cover_url = photo_url(cover, "256") if cover else ""
     map_matches = None
     if filters.get("q") or filters.get("tag"):
         # The tiles carry no text or tags: the map shows these matches only.
