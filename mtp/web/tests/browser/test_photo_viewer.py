@@ -9,7 +9,6 @@ import time
 
 import httpx
 import pytest
-from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from playwright.sync_api import expect
@@ -25,14 +24,14 @@ KEYS: dict[int, list[str]] = {}
 
 
 def photographed(owner, fake_mapillary, name: str, count: int, *, pano: bool = False):
-    """A published sequence whose photos are the stand-in's, going east with headings."""
+    """A published sequence whose photos are the stand-in's, going north-east, each looking
+    10 degrees further round than the one before."""
     served = fake_mapillary.add_sequence(f"{name.lower().replace(' ', '')}seq", count, pano=pano)
     sequence = publish(owner, name, photos=count, start=(4.89, 52.37), is_pano=pano)
     for image, key in zip(sequence.images.order_by("position"), served.all_ids(), strict=True):
         image.mapillary_key = key
         image.is_pano = pano
         image.compass_angle = (90 + 10 * image.position) % 360
-        image.point = Point(4.89 + 0.0002 * image.position, 52.37, srid=4326)
         image.save()
     KEYS[sequence.pk] = served.all_ids()
     return sequence
@@ -92,6 +91,7 @@ def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
     canal, browsing, fake_mapillary
 ):
     page, log = browsing
+    log.prefix = "steps"
     sequence = canal
     keys = KEYS[sequence.pk]
     open_page(page, log, fake_mapillary, sequence.get_absolute_url())
@@ -115,7 +115,7 @@ def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
     page.wait_for_function(
         "() => document.querySelector('.camera-marker') !== null", timeout=WAIT_MS
     )
-    log.screenshot(page, "second-photo-and-camera")
+    log.screenshot(page, "second-photo-and-camera", full_page=True)
 
     # The strip jumps; the next photos were fetched ahead.
     page.locator(f"#photo-strip a[data-key='{keys[5]}']").click()
@@ -138,7 +138,7 @@ def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
     point = page.evaluate(
         f"""() => {{
           const map = document.getElementById("map").mtpMap;
-          const at = map.project([{4.89 + 0.0002 * 3}, 52.37]);
+          const at = map.project([{4.89 + 0.001 * 3}, {52.37 + 0.0005 * 3}]);
           const box = document.getElementById("map").getBoundingClientRect();
           return [box.left + at.x, box.top + at.y];
         }}"""
@@ -156,6 +156,7 @@ def test_step_through_a_sequence_with_the_keys_and_the_address_opens_the_photo(
 @pytest.mark.django_db(transaction=True)
 def test_a_panorama_opens_and_turns_when_dragged(lake, browsing, fake_mapillary):
     page, log = browsing
+    log.prefix = "panorama"
     sequence = lake
     open_page(page, log, fake_mapillary, sequence.get_absolute_url())
     page.wait_for_function(
@@ -204,6 +205,7 @@ def test_links_fetched_after_the_mapillary_links_expired_still_give_the_photos(
     canal, browsing, browser, fake_mapillary, monkeypatch
 ):
     page, log = browsing
+    log.prefix = "expiry"
     # Mapillary's links last 3 seconds, and are used until 1 second before they expire.
     monkeypatch.setattr(photos, "EXPIRY_MARGIN", 1)
     fake_mapillary.link_ttl = 3
@@ -254,6 +256,7 @@ def kept(canal, settings):
 @pytest.mark.django_db(transaction=True)
 def test_with_mapillary_down_the_kept_copies_show(kept, browsing, fake_mapillary, settings):
     page, log = browsing
+    log.prefix = "kept"
     keys = KEYS[kept.pk]
     # Nothing answers at Mapillary's address any more.
     settings.MAPILLARY_API_URL = f"http://127.0.0.1:{free_port()}"
@@ -267,4 +270,48 @@ def test_with_mapillary_down_the_kept_copies_show(kept, browsing, fake_mapillary
     wait_for_photo(page, keys[1])
     log.screenshot(page, "kept-copies")
     assert fake_mapillary.count("/thumbs") == 0
+    assert log.errors == [] and log.violations == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_explore_shows_covers_and_a_photo_when_a_photo_point_is_hovered(
+    canal, browsing, fake_mapillary
+):
+    page, log = browsing
+    log.prefix = "explore"
+    log.allowed.append(fake_mapillary.url)
+    keys = KEYS[canal.pk]
+    page.goto(f"{log.base_url}/#map=17/52.37/4.8907")
+    cover = page.locator(f".result[data-id='{canal.unique_id}'] img.cover")
+    expect(cover).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_function(
+        "() => { const image = document.querySelector('.result img.cover');"
+        " return image && image.complete && image.naturalWidth > 0; }",
+        timeout=WAIT_MS,
+    )
+    assert f"/images/{keys[0]}/thumbnail?size=256" in cover.get_attribute("src")
+    point = page.wait_for_function(
+        """() => {
+          const map = document.getElementById("map").mtpMap;
+          if (!map || !map.getLayer("photos")) return null;
+          const found = map.queryRenderedFeatures({layers: ["photos"]});
+          if (!found.length) return null;
+          const at = map.project(found[0].geometry.coordinates);
+          const box = document.getElementById("map").getBoundingClientRect();
+          return [box.left + at.x, box.top + at.y, found[0].properties.id];
+        }""",
+        timeout=WAIT_MS,
+    ).json_value()
+    page.mouse.move(point[0], point[1])
+    preview = page.locator(".photo-preview img")
+    expect(preview).to_be_visible(timeout=WAIT_MS)
+    assert f"/images/{point[2]}/thumbnail?size=256" in preview.get_attribute("src")
+    page.wait_for_function(
+        "() => { const image = document.querySelector('.photo-preview img');"
+        " return image && image.complete && image.naturalWidth > 0; }",
+        timeout=WAIT_MS,
+    )
+    log.screenshot(page, "explore-cover-and-preview")
+    log.check_accessibility(page, "explore")
+    assert log.inaccessible == {}
     assert log.errors == [] and log.violations == []
