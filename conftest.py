@@ -13,7 +13,6 @@ from mtp.accounts.models import User
 from mtp.api.auth import forget_applications
 from mtp.api.limits import forget_refused
 from mtp.lib import ratelimit
-from mtp.sequences import photos
 from mtp.tiles import cache as tile_cache
 
 pytest_plugins = ["testing.fake_mapillary.fixtures", "testing.redis"]
@@ -37,8 +36,6 @@ def _static_files_without_collectstatic(settings):
     forget_refused()
     # Nor tiles kept from another test's data.
     tile_cache.tiles.forget()
-    # Nor photo links another test resolved.
-    photos.local_links.forget()
     # Same algorithm and "pbkdf2_sha256$" prefix as production, fewer iterations.
     settings.PASSWORD_HASHERS = ["testing.hashers.QuickPBKDF2PasswordHasher"]
 

@@ -199,6 +199,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Kept copies of photos in an S3-compatible bucket instead (django-storages, the "s3" extra):
+# every machine of an instance then serves the same copies.
+MTP_S3_BUCKET = env_str("MTP_S3_BUCKET", "")
+if MTP_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MTP_S3_BUCKET,
+            "endpoint_url": env_str("MTP_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("MTP_S3_REGION", "") or None,
+            "access_key": env_str("MTP_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("MTP_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("MTP_S3_PREFIX", ""),
+            # Copies are read by this server only, never linked to.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
 # Tests and DEBUG serve static files straight from the apps, without collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 if DEBUG:

@@ -15,10 +15,12 @@ not exist. Like the tiles, this is a plain Django view, not an API operation: it
 dozens of times per page.
 """
 
+import functools
 import time
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from mtp.api.auth import authenticate_token, bearer_token
@@ -29,11 +31,12 @@ from mtp.sequences.keeper import SIZE as KEPT_SIZE
 from mtp.sequences.models import Image, Sequence
 from mtp.sequences.photos import (
     DEFAULT_SIZE,
+    FIELDS,
     SIZES,
     PhotoUnavailable,
-    cached,
     is_valid_key,
     resolve,
+    stored_links,
     valid_signature,
 )
 
@@ -67,25 +70,21 @@ def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
         raise invalid_parameter("size", f"choose one of {', '.join(SIZES)}.")
     if not is_valid_key(mapillary_key):
         raise ApiError(404, NOT_FOUND)
-    row = (
-        Image.objects.filter(mapillary_key=mapillary_key)
-        .values_list("sequence_id", "position", "kept_copy", "sequence__status", "sequence__owner")
-        .first()
-    )
+    row = _photo_row(mapillary_key)
     if row is None:
         raise ApiError(404, NOT_FOUND)
-    sequence_id, position, kept_copy, status, owner_id = row
-    public = status == Sequence.Status.PUBLISHED
-    if not public and not _is_owner(request, mapillary_key, owner_id):
+    kept_copy = row["kept_copy"]
+    public = row["status"] == Sequence.Status.PUBLISHED
+    if not public and not _is_owner(request, mapillary_key, row["owner_id"]):
         raise ApiError(404, NOT_FOUND)
     cache_scope = "public" if public else "private"
     if size == KEPT_SIZE and kept_copy:
         # The kept copy is this very photo: no need for Mapillary.
         return _kept_copy(kept_copy, cache_scope)
     try:
-        links = cached(mapillary_key)
+        links = stored_links(row)
         if links is None:
-            links = _resolve_around(mapillary_key, sequence_id, position)
+            links = _resolve_around(mapillary_key, row["sequence_id"], row["position"])
     except PhotoUnavailable as unavailable:
         if kept_copy:
             return _kept_copy(kept_copy, cache_scope)
@@ -100,6 +99,39 @@ def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
     left = links.usable_until - time.time()
     response["Cache-Control"] = f"{cache_scope}, max-age={max(0, min(MAX_AGE, int(left)))}"
     return response
+
+
+_COLUMNS = (
+    "sequence_id",
+    "position",
+    "kept_copy",
+    "links_until",
+    *FIELDS.values(),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _photo_sql() -> str:
+    """One indexed lookup of a photo with what the endpoint needs of its sequence: written
+    out, as the endpoint is read dozens of times per page and the ORM cost more than the query."""
+    image, sequence = Image._meta, Sequence._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"i.{quote(Image._meta.get_field(name).column)}" for name in _COLUMNS)
+    # Only names from the models go into the statement; the key is a parameter.
+    return (
+        f"SELECT {columns}, s.{quote('status')}, s.{quote('owner_id')}"  # noqa: S608
+        f" FROM {quote(image.db_table)} i JOIN {quote(sequence.db_table)} s ON s.id = i.sequence_id"
+        f" WHERE i.{quote('mapillary_key')} = %s"
+    )
+
+
+def _photo_row(mapillary_key: str) -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_photo_sql(), [mapillary_key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([*_COLUMNS, "status", "owner_id"], row, strict=True))
 
 
 def _is_owner(request: HttpRequest, mapillary_key: str, owner_id: int) -> bool:

@@ -298,12 +298,16 @@ class Image(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     altitude = models.FloatField(null=True, blank=True)
-    # Mapillary's links as the import got them: signed, and expiring. Never handed out: the
-    # API and the pages give mtp.sequences.photos's stable links instead.
+    # Mapillary's links, signed and expiring: as the import got them, then as last resolved.
+    # Never given out in JSON: the API and the pages give mtp.sequences.photos's stable links,
+    # which redirect to these while they are usable.
     thumb_256_url = models.URLField(max_length=2000, blank=True)
     thumb_1024_url = models.URLField(max_length=2000, blank=True)
     thumb_2048_url = models.URLField(max_length=2000, blank=True)
     thumb_original_url = models.URLField(max_length=2000, blank=True)
+    # Until when (Unix time) the links above may be handed to a browser: shortly before the
+    # first expires. None: not known, ask Mapillary (mtp.sequences.photos).
+    links_until = models.FloatField(null=True, blank=True)
     # A small copy (256 px) in the default storage, kept after publication
     # (mtp.sequences.keeper): served when Mapillary cannot give the photo.
     kept_copy = models.FileField(max_length=200, blank=True, db_default="")

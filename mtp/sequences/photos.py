@@ -8,8 +8,9 @@ kept copy (``mtp.sequences.keeper``).
 
 Fresh links are resolved in batches (``resolve``): one Graph API call ``/images?image_ids=``
 for up to ``MAPILLARY_BATCH_SIZE`` photos, with the instance's own application token
-(``MAPILLARY_CLIENT_TOKEN``), all four sizes at once. They are kept in Django's cache, and in
-each process's memory, until ``EXPIRY_MARGIN`` seconds before they expire.
+(``MAPILLARY_CLIENT_TOKEN``), all four sizes at once. They are kept on the Image rows
+(``thumb_*_url``, and ``links_until``: ``EXPIRY_MARGIN`` seconds before the first expires), so
+the endpoint finds a photo's row and its link in one query, on every process and machine.
 
 Photos of sequences that are not public (drafts, imports, failed imports) are private like
 the sequence. Their links carry an expiry and a signature (``private=True``), made with a key
@@ -21,11 +22,10 @@ more, and the same all day long, so browsers can cache the photo.
 import functools
 import hmac
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -52,8 +52,8 @@ EXPIRY_MARGIN = 600
 UNKNOWN_EXPIRY_SECONDS = 3600
 # How long to remember that Mapillary did not return a photo (deleted or hidden).
 MISSING_SECONDS = 300
-# Photos each process remembers links for.
-LOCAL_ENTRIES = 20_000
+# Keys looked up or written in one query.
+STORED_CHUNK = 500
 
 PRIVATE_LINK_DAYS = 7
 DAY = 86_400
@@ -197,101 +197,48 @@ def links_from(details: dict[str, str | None], now: float) -> Links:
     return Links(urls=urls, usable_until=expires - EXPIRY_MARGIN)
 
 
-class _LocalLinks:
-    """Links this process resolved or read from the cache, least recently used out first."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.entries: OrderedDict[str, Links] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str, now: float) -> Links | None:
-        with self.lock:
-            links = self.entries.get(key)
-            if links is None:
-                return None
-            if links.usable_until <= now:
-                del self.entries[key]
-                return None
-            self.entries.move_to_end(key)
-            return links
-
-    def put(self, key: str, links: Links) -> None:
-        with self.lock:
-            self.entries[key] = links
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.limit:
-                self.entries.popitem(last=False)
-
-    def forget(self) -> None:
-        with self.lock:
-            self.entries.clear()
+def stored_links(row: dict[str, Any], now: float | None = None) -> Links | None:
+    """The links kept on an Image row (its ``thumb_*_url`` and ``links_until``), if usable."""
+    until = row.get("links_until")
+    if until is None or until <= (time.time() if now is None else now):
+        return None
+    urls = {size: row[field] for size, field in FIELDS.items() if row.get(field)}
+    return Links(urls=urls, usable_until=until)
 
 
-local_links = _LocalLinks(LOCAL_ENTRIES)
+def _stored(keys: list[str], now: float) -> dict[str, Links]:
+    rows = Image.objects.filter(mapillary_key__in=keys, links_until__gt=now).values(
+        "mapillary_key", "links_until", *FIELDS.values()
+    )
+    return {row["mapillary_key"]: stored_links(row, now) for row in rows}
 
 
-def _cache_key(mapillary_key: str) -> str:
-    return f"photo-links:{mapillary_key}"
-
-
-def cached(mapillary_key: str, now: float | None = None) -> Links | None:
-    """The photo's usable links from this process's memory or the cache, without asking."""
-    now = time.time() if now is None else now
-    links = local_links.get(mapillary_key, now)
-    if links is not None:
-        return links
-    return _from_cache([mapillary_key], now).get(mapillary_key)
-
-
-def _from_cache(keys: list[str], now: float) -> dict[str, Links]:
-    found = {}
-    stored = cache.get_many([_cache_key(key) for key in keys])
-    for key in keys:
-        value = stored.get(_cache_key(key))
-        if not isinstance(value, dict):
-            continue
-        links = Links(urls=value.get("urls") or {}, usable_until=float(value.get("until", 0)))
-        if links.usable_until > now:
-            local_links.put(key, links)
-            found[key] = links
-    return found
-
-
-def _remember(resolved: dict[str, Links], now: float) -> None:
-    by_timeout: dict[int, dict[str, dict]] = {}
-    for key, links in resolved.items():
-        local_links.put(key, links)
-        timeout = int(links.usable_until - now)
-        if timeout > 0:
-            value = {"urls": links.urls, "until": links.usable_until}
-            by_timeout.setdefault(timeout, {})[_cache_key(key)] = value
-    for timeout, values in by_timeout.items():
-        cache.set_many(values, timeout=timeout)
+def _remember(resolved: dict[str, Links]) -> None:
+    """Keep fresh links on their Image rows, for every process and machine to use."""
+    rows = list(Image.objects.filter(mapillary_key__in=list(resolved)).only("pk", "mapillary_key"))
+    for row in rows:
+        links = resolved[row.mapillary_key]
+        for size, field in FIELDS.items():
+            setattr(row, field, links.urls.get(size, ""))
+        row.links_until = links.usable_until
+    Image.objects.bulk_update(rows, ["links_until", *FIELDS.values()], batch_size=500)
 
 
 def resolve(keys: Iterable[str], *, retries: int | None = 1) -> dict[str, Links]:
     """Usable links of many photos, asking Mapillary only for those not known yet.
 
     Asks in batches of ``MAPILLARY_BATCH_SIZE`` ids (``ceil(n / batch size)`` calls for ``n``
-    unknown photos). Raises ``PhotoUnavailable`` when Mapillary cannot be asked (no client
-    token, the token refused, Mapillary unreachable): callers fall back to kept copies.
+    unknown photos). Fresh links are kept on the Image rows until shortly before they expire.
+    Raises ``PhotoUnavailable`` when Mapillary cannot be asked (no client token, the token
+    refused, Mapillary unreachable): callers fall back to kept copies.
     ``retries``: of each Graph API call (None: ``MAPILLARY_RETRIES``, for background work).
     """
     now = time.time()
     wanted = list(dict.fromkeys(key for key in keys if is_valid_key(key)))
     result: dict[str, Links] = {}
-    unknown = []
-    for key in wanted:
-        links = local_links.get(key, now)
-        if links is None:
-            unknown.append(key)
-        else:
-            result[key] = links
-    if unknown:
-        from_cache = _from_cache(unknown, now)
-        result.update(from_cache)
-        unknown = [key for key in unknown if key not in from_cache]
+    for start in range(0, len(wanted), STORED_CHUNK):
+        result.update(_stored(wanted[start : start + STORED_CHUNK], now))
+    unknown = [key for key in wanted if key not in result]
     if unknown:
         result.update(_ask_mapillary(unknown, now, retries=retries))
     return result
@@ -321,7 +268,8 @@ def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int | None) -> d
     for key in keys:
         if key not in resolved:
             resolved[key] = Links(urls={}, usable_until=now + MISSING_SECONDS)
-    _remember(resolved, now)
+    for start in range(0, len(keys), STORED_CHUNK):
+        _remember({key: resolved[key] for key in keys[start : start + STORED_CHUNK]})
     return resolved
 
 

@@ -123,8 +123,7 @@ def test_resolving_many_photos_costs_one_call_per_batch(owner, fake_mapillary, s
     links = photos.resolve(keys)
     assert set(links) == set(keys)
     assert fake_mapillary.count("/images") == 3
-    photos.local_links.forget()
-    # Known links are read from the cache, without asking again.
+    # Known links are read from the images' rows, without asking again.
     assert photos.resolve(keys) == links
     assert fake_mapillary.count("/images") == 3
 

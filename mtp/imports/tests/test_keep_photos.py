@@ -5,7 +5,6 @@ import math
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
@@ -15,7 +14,7 @@ from PIL import Image as Picture
 from mtp.imports.importer import run_job
 from mtp.imports.jobs import request_import
 from mtp.mapillary.schemas import MapillaryUser
-from mtp.sequences import keeper, photos
+from mtp.sequences import keeper
 from mtp.sequences.models import Image, KeepPhotosJob
 from testing.fake_mapillary import OWNER
 
@@ -182,8 +181,7 @@ def test_kept_copies_show_when_mapillary_is_gone(publish, fake_mapillary, draft,
     assert (small.status_code, small.content) == (200, copy)
     fake_mapillary.inject("server_error", "/images", times=None)
     # Later, the links known before have expired.
-    photos.local_links.forget()
-    cache.clear()
+    Image.objects.update(links_until=None)
     reply = Client().get(f"/api/v1/images/{first.mapillary_key}/thumbnail?size=1024")
     assert reply.status_code == 200
     assert reply["Content-Type"] == "image/jpeg"
