@@ -2,7 +2,7 @@
 
 Usage (from the project root, after ``scripts/setup.sh --browser``):
 
-    .venv/bin/python bench/photos/run.py [--runs 15] [--steps 60] [--latency 0.05]
+    .venv/bin/python bench/viewer/run.py [--runs 15] [--steps 60] [--latency 0.05]
 
 It starts the Mapillary stand-in in this process with ``--latency`` seconds added to every
 answer (its Graph API and its photo links alike), an instance of its own (SpatiaLite in
