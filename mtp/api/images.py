@@ -155,7 +155,8 @@ def _resolve_around(mapillary_key: str, sequence_id: int, position: int):
         .order_by("position")
         .values_list("mapillary_key", flat=True)[: settings.MAPILLARY_BATCH_SIZE - 1]
     )
-    links = resolve([mapillary_key, *following], retries=1)
+    # A browser is waiting: one try; on failure the kept copy, or a 503 with Retry-After.
+    links = resolve([mapillary_key, *following], retries=0)
     return links[mapillary_key]
 
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sequences', '0006_keep_photos_job'),
+        ("sequences", "0006_keep_photos_job"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='image',
-            name='links_until',
+            model_name="image",
+            name="links_until",
             field=models.FloatField(blank=True, null=True),
         ),
     ]
