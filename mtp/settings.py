@@ -181,6 +181,8 @@ MTP_API_RATE_TOKEN = env_int("MTP_API_RATE_TOKEN", 600, minimum=0)
 MTP_API_RATE_ADDRESS = env_int("MTP_API_RATE_ADDRESS", 600, minimum=0)
 MTP_API_RATE_TILES = env_int("MTP_API_RATE_TILES", 3000, minimum=0)
 MTP_API_RATE_IMPORT = env_int("MTP_API_RATE_IMPORT", 30, minimum=0)
+# Photos (/api/v1/images/<key>/thumbnail) per address: a sequence page shows a strip of them.
+MTP_API_RATE_PHOTOS = env_int("MTP_API_RATE_PHOTOS", 3000, minimum=0)
 # Tokens refused (401) per address, after which its requests with a token get 429s.
 MTP_API_RATE_BAD_TOKEN = env_int("MTP_API_RATE_BAD_TOKEN", 30, minimum=0)
 
@@ -192,10 +194,32 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded and kept files (kept copies of photos): under the data folder by default; an
+# S3-compatible object store when several machines serve (docs/DEPLOY.md).
+MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Kept copies of photos in an S3-compatible bucket instead (django-storages, the "s3" extra):
+# every machine of an instance then serves the same copies.
+MTP_S3_BUCKET = env_str("MTP_S3_BUCKET", "")
+if MTP_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MTP_S3_BUCKET,
+            "endpoint_url": env_str("MTP_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("MTP_S3_REGION", "") or None,
+            "access_key": env_str("MTP_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("MTP_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("MTP_S3_PREFIX", ""),
+            # Copies are read by this server only, never linked to.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
 # Tests and DEBUG serve static files straight from the apps, without collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 if DEBUG:
@@ -292,9 +316,10 @@ SILENCED_SYSTEM_CHECKS = [
 API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0)
 
 # Background work: Django's Tasks API, jobs kept in the same database.
-# Imports and webhook deliveries each have a queue: a worker may take only one of them
+# Imports, webhook deliveries and kept copies of photos each have a queue: a worker may take
+# only some of them
 # (``mtp worker --queues``).
-TASK_QUEUES = ["imports", "webhooks"]
+TASK_QUEUES = ["imports", "webhooks", "photos"]
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -337,6 +362,13 @@ MAPILLARY_CONCURRENCY = env_int("MAPILLARY_CONCURRENCY", 4, minimum=1, maximum=5
 # import rides out Mapillary down for a minute or two (mtp/imports/tests/test_faults.py).
 MAPILLARY_RETRIES = env_int("MAPILLARY_RETRIES", 10, minimum=0, maximum=20)
 MAPILLARY_BACKOFF = env_float("MAPILLARY_BACKOFF", 0.5, minimum=0)
+# The instance's own Mapillary application token (MLY|<app id>|<client secret>), kept on the
+# server and sent only in a header: photo links are resolved with it (mtp/sequences/photos.py).
+MAPILLARY_CLIENT_TOKEN = env_str("MAPILLARY_CLIENT_TOKEN", "")
+# Kept copies (256 px) of every published photo, in the default storage: on or off, and how
+# many photos one worker fetches at once (mtp/sequences/keeper.py).
+MTP_KEEP_PHOTOS = env_bool("MTP_KEEP_PHOTOS", True)
+MTP_KEEP_PHOTOS_CONCURRENCY = env_int("MTP_KEEP_PHOTOS_CONCURRENCY", 4, minimum=1, maximum=32)
 # A worker holds a lease on the import it runs; another worker takes over once it expires.
 IMPORT_LEASE_SECONDS = env_int("MTP_IMPORT_LEASE_SECONDS", 60, minimum=2)
 # A repeated import of an already imported key within this many seconds changes nothing.

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views import defaults
 
 from mtp.accounts import relays
+from mtp.api import images
 from mtp.api.errors import error_response
 from mtp.lib.security import OAUTH_PATHS
 from mtp.web import views as web_views
@@ -17,6 +18,9 @@ urlpatterns = [
     path("developers/", include("mtp.developers.urls")),
     path("developers/", include("mtp.webhooks.urls")),
     path("api/v1/tiles/", include("mtp.tiles.urls")),
+    # Any text as the key: the view answers the API's 404 rather than the URL resolver's page.
+    path("api/v1/images/<str:mapillary_key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
+    re_path(r"^api/v1/images/(?P<rest>.*)$", images.not_found),
     path("api/v1/", include("mtp.api.urls")),
     path("accounts/", include("mtp.accounts.urls")),
     # Strava's sign-in relay for the MTP Desktop Uploader, at the address it was always at.

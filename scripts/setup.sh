@@ -122,6 +122,7 @@ fi
 # One line per package: the package, then the files of it the site serves.
 vendor_files=(
   "maplibre-gl dist/maplibre-gl.mjs dist/maplibre-gl-worker.mjs dist/maplibre-gl.css LICENSE.txt"
+  "pannellum build/pannellum.js build/pannellum.css COPYING"
 )
 vendor=mtp/web/static/vendor
 npm_stamp=node_modules/.mtp-installed

@@ -40,6 +40,11 @@ def tiles_policy() -> Policy:
     return Policy("tiles", settings.MTP_API_RATE_TILES, settings.MTP_API_RATE_WINDOW, batch=20)
 
 
+def photos_policy() -> Policy:
+    # A sequence page shows a strip of photos: counted in batches like tiles.
+    return Policy("photos", settings.MTP_API_RATE_PHOTOS, settings.MTP_API_RATE_WINDOW, batch=20)
+
+
 def bad_token_policy() -> Policy:
     return Policy("api-bad-token", settings.MTP_API_RATE_BAD_TOKEN, settings.MTP_API_RATE_WINDOW)
 

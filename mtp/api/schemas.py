@@ -185,6 +185,10 @@ class SequencePatchIn(BodyIn):
     tag: Tags = Field(None, description="Same as tags.")
     google_street_view: GoogleStreetView = None
     strava: Strava = None
+    cover: Annotated[str, BeforeValidator(_text), Field(max_length=KEY_MAX_LENGTH)] | None = Field(
+        None,
+        description="The mapillary_key of the photo to show for the sequence; null for the first.",
+    )
 
     @model_validator(mode="after")
     def _one_spelling_of_tags(self) -> "SequencePatchIn":
@@ -350,6 +354,14 @@ class ImportOut(StrictOut):
     finished_at: datetime | None
 
 
+class CoverOut(StrictOut):
+    mapillary_key: str
+    thumb_256_url: str
+    thumb_1024_url: str
+    thumb_2048_url: str
+    thumb_original_url: str
+
+
 class SequenceOut(StrictOut):
     unique_id: str
     name: str
@@ -372,6 +384,9 @@ class SequenceOut(StrictOut):
     updated_at: datetime
     published_at: datetime | None
     url: str = Field(description="The sequence's page on the site.")
+    cover: CoverOut | None = Field(
+        description="The photo shown for the sequence: its owner's pick, else the first photo."
+    )
     import_: ImportOut | None = Field(
         alias="import",
         description="The latest import, shown to the owner only.",

@@ -67,6 +67,7 @@ from mtp.mapillary.client import (
 )
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence, SequenceAlias
+from mtp.sequences.photos import cover_data, cover_keys, photo_urls
 from mtp.sequences.queries import (
     MAX_RADIUS_M,
     find_transport_type,
@@ -161,9 +162,13 @@ def import_data(job: ImportJob | None) -> dict[str, Any] | None:
 
 
 def sequence_data(
-    sequence: Sequence, *, tags: list[str], latest_import: ImportJob | None = None
+    sequence: Sequence,
+    *,
+    tags: list[str],
+    latest_import: ImportJob | None = None,
+    cover_key: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON of a sequence."""
+    """The JSON of a sequence. ``cover_key``: its cover photo's (``cover_keys``)."""
     owner = sequence.owner
     transport_type = transport_types_by_id().get(sequence.transport_type_id)
     has_box = sequence.bbox_west is not None
@@ -195,6 +200,7 @@ def sequence_data(
         "updated_at": sequence.updated_at,
         "published_at": sequence.published_at,
         "url": sequence_url("web:sequence", sequence.unique_id),
+        "cover": cover_data(cover_key, private=not sequence.is_public),
         "import": import_data(latest_import),
     }
 
@@ -257,6 +263,7 @@ def write_response(sequence: Sequence, *, status: int, **extra: Any) -> HttpResp
         sequence,
         tags=tag_names_by_sequence([sequence.pk])[sequence.pk],
         latest_import=latest_imports([sequence.pk]).get(sequence.pk),
+        cover_key=cover_keys([sequence]).get(sequence.pk),
     )
     return json_response(
         {"unique_id": str(sequence.unique_id), "sequence": data, **extra}, status=status
@@ -561,7 +568,9 @@ def get_sequence(request: HttpRequest, unique_id: UUID):
     is_owner = request.auth.user is not None and sequence.owner_id == request.auth.user.pk
     latest = latest_imports([sequence.pk]).get(sequence.pk) if is_owner else None
     tags = tag_names_by_sequence([sequence.pk])[sequence.pk]
-    data = sequence_data(sequence, tags=tags, latest_import=latest)
+    data = sequence_data(
+        sequence, tags=tags, latest_import=latest, cover_key=cover_keys([sequence]).get(sequence.pk)
+    )
     if media_type == GEOJSON:
         return json_response(feature(sequence, data), media_type=GEOJSON, vary=True)
     return json_response(data, vary=True)
@@ -583,7 +592,7 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     require_scope(request, READ)
     viewer = request.auth.user
     visible = Sequence.objects.visible_to(viewer)
-    sequence = visible.filter(unique_id=unique_id).only("id").first()
+    sequence = visible.filter(unique_id=unique_id).only("id", "status").first()
     if sequence is None:
         target = _merged_into(visible.only("unique_id"), unique_id)
         if target is not None:
@@ -593,7 +602,8 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
         "camera_make", "camera_model"
     )
     rows, cursor = page(images, IMAGE_ORDERING, limit=params.limit, cursor=params.cursor)
-    results = [image_data(image) for image in rows]
+    private = not sequence.is_public
+    results = [image_data(image, private=private) for image in rows]
     link = next_link(request, cursor)
     if media_type == GEOJSON:
         body = {
@@ -617,7 +627,10 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     return response
 
 
-def image_data(image: Image) -> dict[str, Any]:
+def image_data(image: Image, *, private: bool = False) -> dict[str, Any]:
+    """The JSON of an image. Its photo links are this server's own, stable ones
+    (mtp.sequences.photos); ``private``: of a sequence that is not public, signed for its owner.
+    """
     return {
         "mapillary_key": image.mapillary_key,
         "position": image.position,
@@ -631,10 +644,7 @@ def image_data(image: Image) -> dict[str, Any]:
         "height": image.height,
         "camera_make": image.camera_make.name if image.camera_make else None,
         "camera_model": image.camera_model.name if image.camera_model else None,
-        "thumb_256_url": image.thumb_256_url,
-        "thumb_1024_url": image.thumb_1024_url,
-        "thumb_2048_url": image.thumb_2048_url,
-        "thumb_original_url": image.thumb_original_url,
+        **photo_urls(image.mapillary_key, private=private),
     }
 
 
@@ -747,9 +757,13 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     ids = [row.pk for row in rows]
     tags = tag_names_by_sequence(ids)
     latest = latest_imports(ids) if own else {}
+    covers = cover_keys(rows)
     link = next_link(request, cursor)
     items = [
-        sequence_data(row, tags=tags[row.pk], latest_import=latest.get(row.pk)) for row in rows
+        sequence_data(
+            row, tags=tags[row.pk], latest_import=latest.get(row.pk), cover_key=covers.get(row.pk)
+        )
+        for row in rows
     ]
     if media_type == GEOJSON:
         body = {
@@ -776,9 +790,11 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     openapi_extra=openapi_body(SequencePatchIn),
 )
 def update_sequence(request: HttpRequest, unique_id: UUID):
-    """Change the name, description, transport type, tags or links of your sequence.
+    """Change the name, description, transport type, tags, links or cover photo of your sequence.
 
     Fields left out stay as they are; `tags` replaces all tags; an empty link removes it.
+    `cover` is the `mapillary_key` of one of the sequence's photos; null or empty goes back to
+    the first photo.
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
@@ -803,6 +819,11 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
             (payload.google_street_view or "") if "google_street_view" in sent else None,
             (payload.strava or "") if "strava" in sent else None,
         )
+        if "cover" in sent:
+            cover_id = _cover_id(sequence, payload.cover)
+            if cover_id != sequence.cover_id:
+                sequence.cover_id = cover_id
+                changed.append("cover")
         tags_field = "tags" if "tags" in sent else "tag" if "tag" in sent else None
         if tags_field is not None:
             set_sequence_tags(sequence.pk, list(getattr(payload, tags_field) or []))
@@ -814,6 +835,20 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
             sequence.save(update_fields=[*changed, "updated_at"])
     sequence = visible_sequence(request, unique_id)
     return write_response(sequence, status=200)
+
+
+def _cover_id(sequence: Sequence, mapillary_key: str | None) -> int | None:
+    """The id of the sequence's photo ``mapillary_key``; None for none (the first photo)."""
+    if not mapillary_key:
+        return None
+    image_id = (
+        Image.objects.filter(sequence_id=sequence.pk, mapillary_key=mapillary_key)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if image_id is None:
+        raise invalid_parameter("cover", "give the mapillary_key of one of this sequence's photos.")
+    return image_id
 
 
 @router.delete(

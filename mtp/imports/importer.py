@@ -35,6 +35,7 @@ from mtp.lib.dbavailability import is_database_unavailable, is_storage_full
 from mtp.lib.geodesy import geodesic_m, path_length_m
 from mtp.mapillary.client import MapillaryError, get_image_ids, get_me, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
+from mtp.sequences import keeper
 from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
 from mtp.webhooks.events import import_ended
 
@@ -581,6 +582,8 @@ def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
         sequence.published_at = sequence.published_at or timezone.now()
         sequence.save(update_fields=SEQUENCE_FIELDS)
         import_ended(job)
+        # Copies of the photos are kept in the background, once this has committed.
+        keeper.request(sequence)
 
 
 def _renumber(job: ImportJob, progress: Progress, order: list[int]) -> None:

@@ -5,7 +5,10 @@ Django's SecurityMiddleware and XFrameOptionsMiddleware already send ``X-Content
 nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Options: DENY``
 (see SECURE_* and X_FRAME_OPTIONS in settings). ContentSecurityPolicyMiddleware adds the CSP:
 
-- Site pages (HTML): nothing inline, nothing from another site but the base map's tiles.
+- Site pages (HTML): nothing inline, nothing from another site but the base map's tiles and
+  the photos: the photo links are this site's, but answer with a redirect to Mapillary's CDN
+  (``*.fbcdn.net``; the stand-in's own address when ``MAPILLARY_API_URL`` points elsewhere),
+  and a browser checks the redirect's target against ``img-src`` too.
   ``form-action 'self'``: every form posts to this site. The OAuth consent pages answer their
   form with a redirect to the application (``app.mtp.desktop://app#access_token=...``), and
   browsers may check ``form-action`` against that redirect too (Chromium does), so those
@@ -35,6 +38,9 @@ HEADER = "Content-Security-Policy"
 DEFAULT_BASEMAP = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ADMIN_ORIGINS = "https://cdn.jsdelivr.net"
 ADMIN_TILES = "https://tile.openstreetmap.org"
+# Where Mapillary's signed photo links point (scontent-<place>.xx.fbcdn.net and the like).
+MAPILLARY_API = "https://graph.mapillary.com"
+MAPILLARY_PHOTOS = "https://*.fbcdn.net"
 
 NOT_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
@@ -55,6 +61,12 @@ def _join(*parts: str) -> str:
     return " ".join(part for part in parts if part)
 
 
+def photo_origin() -> str:
+    """Where the photo links redirect to: Mapillary's CDN, or the stand-in serving as it."""
+    api = getattr(settings, "MAPILLARY_API_URL", MAPILLARY_API).rstrip("/")
+    return MAPILLARY_PHOTOS if api == MAPILLARY_API else _origin(api)
+
+
 def page_policy() -> str:
     """The policy of the site's pages."""
     basemap = _origin(getattr(settings, "MTP_BASEMAP_TILE_URL", DEFAULT_BASEMAP))
@@ -63,7 +75,7 @@ def page_policy() -> str:
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            _join("img-src 'self' data:", basemap),
+            _join("img-src 'self' data:", basemap, photo_origin()),
             _join("connect-src 'self'", basemap),
             "worker-src 'self'",
             "font-src 'self'",

@@ -397,7 +397,11 @@ def get_image(
 
 
 def _fetch_batch(
-    token: str, ids: list[str], fields: Sequence[str], cancel: threading.Event
+    token: str,
+    ids: list[str],
+    fields: Sequence[str],
+    cancel: threading.Event,
+    retries: int | None = None,
 ) -> ImageBatch:
     reply = _get(
         token,
@@ -406,6 +410,7 @@ def _fetch_batch(
         what=f"{len(ids)} images",
         parse=parse_images,
         cancel=cancel,
+        retries=retries,
     )
     found = {image.id: image for image in reply.data}
     return ImageBatch(requested=ids, images=[found[i] for i in ids if i in found])
@@ -418,11 +423,13 @@ def iter_image_batches(
     *,
     batch_size: int | None = None,
     concurrency: int | None = None,
+    retries: int | None = None,
 ) -> Iterator[ImageBatch]:
     """Details of many images, fetched in batches, ``concurrency`` requests at a time.
 
     Batches come out in order. At most about twice ``concurrency`` batches are held at once,
     so memory stays flat however long the sequence. The first failure stops the rest.
+    ``retries`` overrides ``MAPILLARY_RETRIES`` (a web request cannot wait minutes).
     """
     check_token(token)
     for image_id in ids:
@@ -435,14 +442,14 @@ def iter_image_batches(
     pending: deque[Future[ImageBatch]] = deque()
     try:
         for chunk in chunks:
-            pending.append(pool.submit(_fetch_batch, token, chunk, fields, cancel))
+            pending.append(pool.submit(_fetch_batch, token, chunk, fields, cancel, retries))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             batch = pending.popleft().result()
             chunk = next(chunks, None)
             if chunk is not None:
-                pending.append(pool.submit(_fetch_batch, token, chunk, fields, cancel))
+                pending.append(pool.submit(_fetch_batch, token, chunk, fields, cancel, retries))
             yield replace(batch, next_ready=bool(pending) and pending[0].done())
     finally:
         # On failure, or when the caller stops early, drop what is still queued.
@@ -457,12 +464,13 @@ def get_images(
     *,
     batch_size: int | None = None,
     concurrency: int | None = None,
+    retries: int | None = None,
 ) -> list[ImageDetails]:
     """Details of many images in the order of ``ids``, without those Mapillary did not return."""
     return [
         image
         for batch in iter_image_batches(
-            token, ids, fields, batch_size=batch_size, concurrency=concurrency
+            token, ids, fields, batch_size=batch_size, concurrency=concurrency, retries=retries
         )
         for image in batch.images
     ]

@@ -1,6 +1,14 @@
 from django.contrib.gis import admin
 
-from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence, Tag, TransportType
+from mtp.sequences.models import (
+    CameraMake,
+    CameraModel,
+    Image,
+    KeepPhotosJob,
+    Sequence,
+    Tag,
+    TransportType,
+)
 
 
 @admin.register(TransportType)
@@ -44,3 +52,33 @@ class ImageAdmin(admin.GISModelAdmin):
     search_fields = ("mapillary_key", "sequence__unique_id")
     raw_id_fields = ("sequence", "camera_make", "camera_model")
     list_select_related = ("sequence",)
+
+
+@admin.register(KeepPhotosJob)
+class KeepPhotosJobAdmin(admin.ModelAdmin):
+    """Jobs keeping copies of photos, to look at: workers own their state."""
+
+    list_display = ("sequence", "status", "kept", "missing", "attempts", "next_attempt_at")
+    list_filter = ("status",)
+    search_fields = ("sequence__unique_id",)
+    list_select_related = ("sequence",)
+    fields = (
+        "sequence",
+        "status",
+        "kept",
+        "missing",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "locked_until",
+        "task_id",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

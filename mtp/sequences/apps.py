@@ -5,3 +5,12 @@ class SequencesConfig(AppConfig):
     name = "mtp.sequences"
     label = "sequences"
     verbose_name = "Sequences"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from mtp.sequences import checks  # noqa: F401 (registers the checks)
+        from mtp.sequences.keeper import forget_copies
+        from mtp.sequences.models import Sequence
+
+        post_delete.connect(forget_copies, sender=Sequence, dispatch_uid="forget-kept-copies")

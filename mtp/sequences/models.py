@@ -197,6 +197,10 @@ class Sequence(models.Model):
     camera_model = models.ForeignKey(
         CameraModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The photo shown for the sequence, picked by its owner; none: the first photo.
+    cover = models.ForeignKey(
+        "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -327,10 +331,19 @@ class Image(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     altitude = models.FloatField(null=True, blank=True)
+    # Mapillary's links, signed and expiring: as the import got them, then as last resolved.
+    # Never given out in JSON: the API and the pages give mtp.sequences.photos's stable links,
+    # which redirect to these while they are usable.
     thumb_256_url = models.URLField(max_length=2000, blank=True)
     thumb_1024_url = models.URLField(max_length=2000, blank=True)
     thumb_2048_url = models.URLField(max_length=2000, blank=True)
     thumb_original_url = models.URLField(max_length=2000, blank=True)
+    # Until when (Unix time) the links above may be handed to a browser: shortly before the
+    # first expires. None: not known, ask Mapillary (mtp.sequences.photos).
+    links_until = models.FloatField(null=True, blank=True)
+    # A small copy (256 px) in the default storage, kept after publication
+    # (mtp.sequences.keeper): served when Mapillary cannot give the photo.
+    kept_copy = models.FileField(max_length=200, blank=True, db_default="")
 
     class Meta:
         ordering = ["sequence_id", "position"]
@@ -403,3 +416,48 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
     SequenceAlias.objects.filter(sequence=duplicate).update(sequence=survivor)
     SequenceAlias.objects.create(unique_id=duplicate.unique_id, sequence=survivor)
     duplicate.delete()
+
+
+class KeepPhotosJob(models.Model):
+    """Keeping a small copy of every photo of a published sequence (mtp.sequences.keeper).
+
+    One row per sequence, queued again whenever the sequence is published again. A worker
+    holds a lease (``lock``, ``locked_until``) while it copies; a worker that dies leaves a
+    lease that runs out, and the job is queued again. Photos already kept are not fetched again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"
+
+    sequence = models.OneToOneField(Sequence, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    kept = models.PositiveIntegerField(default=0, help_text="Photos kept so far.")
+    missing = models.PositiveIntegerField(
+        default=0, help_text="Photos Mapillary did not give in the last run."
+    )
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lock = models.CharField(max_length=32, blank=True, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The queued task (django-tasks-db), to tell a live task from a lost one.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="keepphotos_status_next")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "done", "failed"]),
+                name="keepphotosjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"keep photos of {self.sequence_id} ({self.status})"

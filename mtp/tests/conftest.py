@@ -48,6 +48,7 @@ def olivia(owner, app, other_user, settings) -> dict:
     settings.MTP_API_RATE_TOKEN = 0
     settings.MTP_API_RATE_ADDRESS = 0
     settings.MTP_API_RATE_TILES = 0
+    settings.MTP_API_RATE_PHOTOS = 0
     settings.OAUTH_RATE_LIMIT = 100_000
     settings.LOGIN_FAILURE_LIMIT = 100_000
     draft = make_sequence(
@@ -129,6 +130,8 @@ def parameter_values(olivia: dict) -> dict[str, list]:
         "x": ["0"],
         "y": ["0"],
         "rest": ["anything"],
+        # A photo of her sequence being imported.
+        "mapillary_key": [f"{importing.pk}-0"],
         # A password reset link for Olivia, with a made-up token and with the form's own.
         "uidb64": [urlsafe_base64_encode(force_bytes(draft.owner.pk))],
         "token": ["made-up-token", "set-password"],

@@ -45,6 +45,7 @@ def production_env(tmp_path, **extra: str) -> dict[str, str]:
         ALLOWED_HOSTS="mtp.example.org",
         SITE_URL="https://mtp.example.org",
         SECRET_KEY="k" * 20 + "production-secret-with-enough-variety-0123456789",
+        MAPILLARY_CLIENT_TOKEN="MLY|1234567890|0123456789abcdef0123456789abcdef",
         **extra,
     )
 
@@ -65,6 +66,15 @@ def test_check_deploy_warns_when_no_mail_server_is_set(tmp_path):
     result = run_mtp("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
     assert "mtp.W001" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_without_a_mapillary_client_token(tmp_path):
+    env = production_env(tmp_path, EMAIL_HOST="smtp.example.org")
+    env.pop("MAPILLARY_CLIENT_TOKEN")
+    result = run_mtp("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "mtp.photos.W001" in result.stdout + result.stderr
+    assert "MAPILLARY_CLIENT_TOKEN is not set" in result.stdout + result.stderr
 
 
 def test_other_names_pass_through_to_django_management_commands(tmp_path):

@@ -27,7 +27,9 @@ def example_lines() -> list[tuple[str, str, bool]]:
     for line in (DEPLOY / "mtp.env.example").read_text().splitlines():
         match = ASSIGNMENT.match(line)
         if match:
-            found.append((match.group(1), match.group(2), line.startswith("#")))
+            # Quotes are the shell's and systemd's, not the value's.
+            value = match.group(2).strip("'")
+            found.append((match.group(1), value, line.startswith("#")))
     return found
 
 

@@ -53,6 +53,8 @@ ROUTES = {
     "developers/authorized/<int:pk>/revoke/",
     r"api/v1/tiles/^(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.mvt$",
     "api/v1/tiles/^(?P<rest>.*)$",
+    "api/v1/images/<str:mapillary_key>/thumbnail",
+    "^api/v1/images/(?P<rest>.*)$",
     "api/v1/",
     "api/v1/openapi.json",
     "api/v1/openapi.json/",

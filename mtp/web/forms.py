@@ -7,8 +7,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mtp.mapillary.client import MapillaryError, check_key, check_token
-from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH, Sequence, TransportType
+from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH, Image, Sequence, TransportType
 from mtp.sequences.queries import parse_tags
+
+# Photos offered as the cover on the edit page: evenly spread over the sequence, plus the
+# current cover and the one the owner came to pick (``?cover=<key>`` from the sequence page).
+COVER_CHOICES = 12
 
 
 def transport_type_choices(*, with_groups: bool) -> list:
@@ -121,6 +125,13 @@ class SequenceForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
 
+    cover = forms.ChoiceField(
+        label="Cover photo",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Shown for the sequence on the explore page; none: its first photo.",
+    )
+
     class Meta:
         model = Sequence
         fields = ("name", "description", "transport_type", "tags", "google_street_view", "strava")
@@ -134,7 +145,7 @@ class SequenceForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, picked: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["transport_type"]
         field.queryset = TransportType.objects.filter(parent__isnull=False)
@@ -146,6 +157,42 @@ class SequenceForm(forms.ModelForm):
         ]
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
+        self.cover_photos = self._cover_photos(picked) if self.instance.pk else []
+        if self.cover_photos:
+            self.fields["cover"].choices = [
+                (image.mapillary_key, f"Photo {image.position + 1}") for image in self.cover_photos
+            ]
+            current = self.instance.cover
+            offered = any(image.mapillary_key == picked for image in self.cover_photos)
+            if picked and offered and not self.is_bound:
+                self.initial["cover"] = picked  # preselected: the owner came to pick it
+            elif current is not None:
+                self.initial["cover"] = current.mapillary_key
+        else:
+            del self.fields["cover"]
+
+    def _cover_photos(self, picked: str) -> list[Image]:
+        """The photos offered as the cover, in order: a spread, the current one, the picked one."""
+        images = Image.objects.filter(sequence=self.instance).only("mapillary_key", "position")
+        total = self.instance.image_count or images.count()
+        if not total:
+            return []
+        step = max(1, math.ceil(total / COVER_CHOICES))
+        positions = set(range(0, total, step))
+        chosen = {image.pk: image for image in images.filter(position__in=positions)}
+        wanted = [self.instance.cover_id] if self.instance.cover_id else []
+        extra = images.filter(pk__in=wanted)
+        if picked:
+            extra = extra | images.filter(mapillary_key=picked)
+        for image in extra:
+            chosen[image.pk] = image
+        return sorted(chosen.values(), key=lambda image: image.position)
+
+    def clean_cover(self) -> Image | None:
+        key = self.cleaned_data.get("cover")
+        if not key:
+            return self.instance.cover
+        return next(image for image in self.cover_photos if image.mapillary_key == key)
 
     def clean_tags(self) -> list[str]:
         return parse_tag_list(self.cleaned_data["tags"])

@@ -17,6 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -30,6 +31,7 @@ from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob
 from mtp.mapillary.client import MapillaryError, get_me
 from mtp.sequences.models import Image, Sequence
+from mtp.sequences.photos import cover_keys, photo_path_prefix, photo_url, photos_available
 from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
@@ -39,8 +41,8 @@ logger = logging.getLogger(__name__)
 RESULTS_PER_PAGE = 20
 # Filters the tiles cannot apply themselves (text, tags) are drawn from this many matches.
 MAP_MATCHES_LIMIT = 1000
-# Photo points drawn on a sequence's map; longer sequences show every n-th photo.
-MAP_POINTS_LIMIT = 2000
+# Thumbnails either side of the current photo in the sequence page's strip.
+STRIP_SIDE = 5
 # Someone is waiting on the page: one retry when Mapillary fails, then say so.
 MAPILLARY_RETRIES = 1
 
@@ -109,8 +111,12 @@ def _results_context(request: HttpRequest) -> dict:
     paginator = Paginator(queryset, RESULTS_PER_PAGE)
     page = paginator.get_page(_page_number(request))
     tags = tag_names_by_sequence([sequence.pk for sequence in page])
+    # Covers only where this server can give photos (not a fresh instance without a token).
+    covers = cover_keys(page) if photos_available() else {}
     for sequence in page:
         sequence.tag_names = tags.get(sequence.pk, [])
+        cover = covers.get(sequence.pk)
+        sequence.cover_url = photo_url(cover, "256") if cover else ""
     map_matches = None
     if filters.get("q") or filters.get("tag"):
         # The tiles carry no text or tags: the map shows these matches only.
@@ -140,6 +146,7 @@ def home(request: HttpRequest) -> HttpResponse:
         extent=published_extent(),
         transportTypes={group: [name for name, _ in options] for group, options in groups},
         resultsUrl=reverse("web:explore-results"),
+        photoUrl=photo_path_prefix() if photos_available() else "",
     )
     return render(request, "web/home.html", context)
 
@@ -223,30 +230,122 @@ def _download(sequence: Sequence, kind: str) -> HttpResponse:
 
 
 def _route_data(sequence: Sequence) -> dict:
-    """The route and photo points for the page's map (GeoJSON coordinates, lon/lat)."""
+    """The route and every photo for the page's map and viewer (GeoJSON order, lon/lat).
+
+    Each photo is ``[key, lon, lat, compass angle or None, Unix time or None, 1 if 360°]``:
+    compact, because a long sequence has thousands.
+    """
     images = Image.objects.filter(sequence=sequence).order_by("position", "id")
-    total = sequence.image_count or images.count()
-    step = max(1, math.ceil(total / MAP_POINTS_LIMIT))
-    points = []
-    for index, (key, point, captured_at) in enumerate(
-        images.values_list("mapillary_key", "point", "captured_at").iterator(chunk_size=2000)
-    ):
-        if index % step:
-            continue
-        points.append(
-            {
-                "key": key,
-                "n": index + 1,
-                "lon": round(point.x, 7),
-                "lat": round(point.y, 7),
-                "at": captured_at.strftime("%Y-%m-%d %H:%M:%S UTC") if captured_at else None,
-            }
+    photos = []
+    rows = images.values_list("mapillary_key", "point", "compass_angle", "captured_at", "is_pano")
+    for key, point, angle, captured_at, is_pano in rows.iterator(chunk_size=2000):
+        photos.append(
+            [
+                key,
+                round(point.x, 7),
+                round(point.y, 7),
+                round(angle, 1) if angle is not None else None,
+                int(captured_at.timestamp()) if captured_at else None,
+                int(is_pano),
+            ]
         )
     route = [list(coords) for coords in sequence.geometry] if sequence.geometry else []
     box = None
     if sequence.bbox_west is not None:
         box = [sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north]
-    return {"route": route, "points": points, "bbox": box, "total": total}
+    return {"route": route, "photos": photos, "bbox": box, "total": len(photos)}
+
+
+def _photo_at(photos: list[list], key: str | None) -> int:
+    """The place of the photo ``key`` (the address's ``?photo=``) in the list; 0 if absent."""
+    if key:
+        for index, photo in enumerate(photos):
+            if photo[0] == key:
+                return index
+    return 0
+
+
+def _photo_alt(sequence: Sequence, photo: list, number: int, total: int) -> str:
+    """A photo's text alternative: which one, where and when it was taken."""
+    _key, lon, lat, angle, at, is_pano = photo
+    parts = [f"{sequence.name}: photo {number} of {total}"]
+    if is_pano:
+        parts[0] += ", a 360° panorama"
+    parts.append(
+        f"at {abs(lat):.5f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.5f}° {'E' if lon >= 0 else 'W'}"
+    )
+    if angle is not None and not is_pano:
+        parts.append(f"looking {compass_point(angle)}")
+    if at is not None:
+        when = datetime.fromtimestamp(at, tz=UTC)
+        parts.append(f"taken {when.day} {when:%B %Y, %H:%M} UTC")
+    return ", ".join(parts)
+
+
+COMPASS_POINTS = (
+    "north",
+    "north-east",
+    "east",
+    "south-east",
+    "south",
+    "south-west",
+    "west",
+    "north-west",
+)
+
+
+def compass_point(angle: float) -> str:
+    """The nearest of the eight compass points to ``angle`` (degrees clockwise from north)."""
+    return COMPASS_POINTS[round(angle / 45) % 8]
+
+
+def photos_shown(sequence: Sequence) -> bool:
+    """Whether the sequence's photos can be shown: Mapillary can give them, or copies were kept.
+    Otherwise pages say so rather than show broken images."""
+    return photos_available() or sequence.images.exclude(kept_copy="").exists()
+
+
+def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]) -> dict:
+    """What the page's photo viewer starts with, rendered so it works before (and without) the
+    script: the current photo, its neighbours' addresses, a strip of thumbnails around it."""
+    if not photos:
+        return {"viewer": None}
+    if not photos_shown(sequence):
+        return {"viewer": None, "photos_unavailable": True}
+    index = _photo_at(photos, request.GET.get("photo"))
+    total = len(photos)
+
+    def item(position: int) -> dict:
+        photo = photos[position]
+        return {
+            "key": photo[0],
+            "number": position + 1,
+            "is_pano": bool(photo[5]),
+            "alt": _photo_alt(sequence, photo, position + 1, total),
+            "captured_at": datetime.fromtimestamp(photo[4], tz=UTC) if photo[4] else None,
+            "thumb": photo_url(photo[0], "256"),
+            "large": photo_url(photo[0], "2048" if photo[5] else "1024"),
+        }
+
+    low = max(0, min(index - STRIP_SIDE, total - 2 * STRIP_SIDE - 1))
+    strip = [item(position) for position in range(low, min(total, low + 2 * STRIP_SIDE + 1))]
+    return {
+        "viewer": {
+            "photo": item(index),
+            "previous": photos[index - 1][0] if index > 0 else None,
+            "next": photos[index + 1][0] if index + 1 < total else None,
+            "strip": strip,
+            "total": total,
+        },
+        "viewer_config": {
+            "photoUrl": photo_path_prefix(),
+            "viewer": static("mtp/viewer.js"),
+            "pannellum": static("vendor/pannellum/pannellum.js"),
+            "pannellumCss": static("vendor/pannellum/pannellum.css"),
+            "name": sequence.name,
+            "stripSide": STRIP_SIDE,
+        },
+    }
 
 
 def strava_url(value: str) -> str:
@@ -277,7 +376,7 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         return _download(sequence, request.GET["format"])
     is_owner = sequence.owner_id == request.user.pk
     route = _route_data(sequence)
-    first_image = route["points"][0]["key"] if route["points"] else None
+    first_image = route["photos"][0][0] if route["photos"] else None
     latest_job = None
     if is_owner:
         latest_job = ImportJob.objects.filter(sequence=sequence).defer("token_ciphertext").first()
@@ -290,9 +389,10 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
             f"https://www.mapillary.com/app/?pKey={first_image}&focus=photo" if first_image else ""
         ),
         "strava_url": strava_url(sequence.strava) if sequence.strava else "",
-        "has_route": bool(route["points"] or route["route"]),
+        "has_route": bool(route["photos"] or route["route"]),
         "explore_hash": explore_hash(route["bbox"]),
         "map_config": map_config(request, sequence=route, name=sequence.name),
+        **_viewer_context(request, sequence, route["photos"]),
     }
     return render(request, "web/sequence.html", context)
 
@@ -407,7 +507,9 @@ def _uuids(values: list[str]) -> list[UUID]:
 @require_http_methods(["GET", "POST"])
 def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     sequence = _own_sequence(request, unique_id)
-    form = SequenceForm(request.POST or None, instance=sequence)
+    # The photo the owner chose on the sequence page, offered (and picked) as the cover.
+    picked = (request.POST or request.GET).get("cover", "")[:100]
+    form = SequenceForm(request.POST or None, instance=sequence, picked=picked)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             # Only the owner's own fields: an import may be writing the route at this moment.
@@ -415,13 +517,22 @@ def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
             if {"name", "description", "transport_type", "tags"} & set(form.changed_data):
                 sequence.edited_at = timezone.now()
                 fields.append("edited_at")
+            if "cover" in fields:
+                sequence.cover = form.cleaned_data["cover"]
             if fields:
                 sequence.save(update_fields=[*fields, "updated_at"])
             if "tags" in form.changed_data:
                 set_sequence_tags(sequence.pk, form.cleaned_data["tags"])
         messages.success(request, f"“{sequence.name}” is saved.")
         return redirect(sequence.get_absolute_url())
-    return render(request, "web/sequence_edit.html", {"sequence": sequence, "form": form})
+    covers = []
+    if "cover" in form.fields and not photos_shown(sequence):
+        del form.fields["cover"]
+    if "cover" in form.fields:
+        thumbs = [photo_url(image.mapillary_key, "256") for image in form.cover_photos]
+        covers = list(zip(form["cover"], thumbs, strict=True))
+    context = {"sequence": sequence, "form": form, "covers": covers}
+    return render(request, "web/sequence_edit.html", context)
 
 
 @follows_merges

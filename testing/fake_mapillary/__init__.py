@@ -1,6 +1,7 @@
 """A local stand-in for the Mapillary Graph API v4 (see ``server``), for tests and offline demos."""
 
 from testing.fake_mapillary.server import (
+    APPLICATION_TOKEN,
     FAULTS,
     OWNER,
     RECORDED_SEQUENCE,
@@ -24,6 +25,7 @@ RECORDED_IMAGE_IDS = [
 ]
 
 __all__ = [
+    "APPLICATION_TOKEN",
     "FAULTS",
     "OWNER",
     "RECORDED_IMAGE_IDS",

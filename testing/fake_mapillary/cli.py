@@ -5,7 +5,9 @@ import argparse
 import sys
 
 from testing.fake_mapillary.server import (
+    APPLICATION_TOKEN,
     FAULTS,
+    LINK_TTL_SECONDS,
     OWNER,
     RECORDED_SEQUENCE,
     STRANGER,
@@ -19,6 +21,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds added to every request (e.g. 0.05)"
+    )
+    parser.add_argument(
+        "--link-ttl",
+        type=float,
+        default=LINK_TTL_SECONDS,
+        help="seconds a signed photo link lasts before it answers 403 (default: 3 days)",
+    )
+    parser.add_argument(
+        "--pano",
+        action="append",
+        default=[],
+        metavar="KEY=COUNT",
+        help="serve a generated sequence of COUNT 360-degree panoramas",
     )
     parser.add_argument(
         "--sequence",
@@ -43,8 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build(options: argparse.Namespace) -> FakeMapillary:
     """A stand-in configured from parsed command-line options (not started)."""
-    fake = FakeMapillary(options.port, latency=options.latency)
+    fake = FakeMapillary(options.port, latency=options.latency, link_ttl=options.link_ttl)
     fake.any_token = options.any_token
+    for spec in options.pano:
+        key, _, count = spec.partition("=")
+        if not key or not count.isdigit():
+            raise SystemExit(f"fake-mapillary: --pano {spec!r}: use KEY=COUNT")
+        fake.add_sequence(key, int(count), pano=True)
     for spec in options.sequence:
         key, _, rest = spec.partition("=")
         count, _, who = rest.partition("@")
@@ -73,6 +93,8 @@ def describe(fake: FakeMapillary) -> str:
         f"  MAPILLARY_API_URL={fake.url}",
         f"  token of {OWNER.username} (id {OWNER.id}): {OWNER.token}",
         f"  token of {STRANGER.username} (id {STRANGER.id}): {STRANGER.token}",
+        f"  MAPILLARY_CLIENT_TOKEN={APPLICATION_TOKEN}",
+        f"  photo links last {fake.link_ttl:g} s",
         "  sequences:",
     ]
     for key, sequence in fake.sequences.items():

@@ -5,11 +5,18 @@ the recorded real responses in ``recorded/`` plus generated sequences of any len
 injects faults per request: latency, 429 with ``Retry-After``, error code 4, 500, timeouts,
 truncated JSON, broken connections and an invalid token.
 
-It needs only the standard library, so tests, benchmarks and ``mtp fake-mapillary`` all run
-the same server.
+Photos, as Mapillary's CDN serves them: every ``thumb_*_url`` it hands out is signed, with an
+expiry ``oe=`` (hexadecimal Unix time) ``link_ttl`` seconds ahead; the link answers real JPEG
+bytes (2:1 for panoramas, ``photos.py``) until then, and 403 after, or when its signature is
+wrong. Image reads also accept the application token ``APPLICATION_TOKEN``
+(``MLY|<app id>|<secret>``), which ``/me`` refuses, as Mapillary does. ``photos_served`` and
+``refused`` count what it served and refused.
+
+Tests, benchmarks and ``mtp fake-mapillary`` all run the same server.
 """
 
 import hashlib
+import hmac
 import json
 import math
 import socket
@@ -22,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from testing.fake_mapillary.photos import jpeg
 
 RECORDED = Path(__file__).resolve().parent / "recorded"
 RECORDED_SEQUENCE = "7nfcwfvjdtphz7yj6zat6a"
@@ -37,10 +46,22 @@ SERVER_ERROR_BODY = {
         "fbtrace_id": "AFakeTraceForTests",
     }
 }
-# A thumbnail: the smallest GIF (1 by 1 pixel), so pages that show thumbnails work offline.
-PIXEL = bytes.fromhex(
-    "47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b"
-)
+# An instance's application token (client token), made up: good for image reads, not /me.
+APPLICATION_TOKEN = "MLY|9001|fake-client-secret-0123"  # noqa: S105
+# How long signed photo links last by default, in seconds (Mapillary's last days).
+LINK_TTL_SECONDS = 3 * 86_400
+THUMB_SIZES = ("256", "1024", "2048", "original")
+# What Graph API answers a client token on /me (a user's token is needed there).
+APPLICATION_ON_ME_BODY = {
+    "error": {
+        "message": (
+            "An active access token must be used to query information about the current user."
+        ),
+        "type": "OAuthException",
+        "code": 2500,
+        "fbtrace_id": "AFakeTraceForTests",
+    }
+}
 
 
 @dataclass(frozen=True)
@@ -162,7 +183,7 @@ class RecordedSequence(SequenceSource):
             image = json.loads((RECORDED / f"{image_id}.json").read_text())
             image.pop("comment", None)
             for size in ("256", "1024", "2048", "original"):
-                image[f"thumb_{size}_url"] = f"{base_url}/thumbs/{image_id}/{size}.gif"
+                image[f"thumb_{size}_url"] = f"{base_url}/thumbs/{image_id}/{size}.jpg"
             self._images[image_id] = image
 
     def all_ids(self) -> list[str]:
@@ -245,7 +266,7 @@ class GeneratedSequence(SequenceSource):
             "merge_cc": 4.546427159383e18,
             "quality_score": 0.8,
             **{
-                f"thumb_{size}_url": f"{self.base_url}/thumbs/{image_id}/{size}.gif"
+                f"thumb_{size}_url": f"{self.base_url}/thumbs/{image_id}/{size}.jpg"
                 for size in ("256", "1024", "2048", "original")
             },
         }
@@ -258,8 +279,18 @@ class FakeMapillary:
     ``RECORDED_SEQUENCE`` belongs to ``OWNER``. ``add_sequence`` makes more.
     """
 
-    def __init__(self, port: int = 0, *, latency: float = 0.0) -> None:
+    def __init__(
+        self, port: int = 0, *, latency: float = 0.0, link_ttl: float = LINK_TTL_SECONDS
+    ) -> None:
         self.latency = latency
+        # Seconds a signed photo link lasts; tests shorten it to see links expire.
+        self.link_ttl = link_ttl
+        self.applications = {APPLICATION_TOKEN}
+        self._link_secret = hashlib.sha256(str(id(self)).encode()).digest()
+        # Photos served, by size; requests refused, by reason ("expired", "bad_signature",
+        # "application_on_me", "invalid_token").
+        self.photos_served: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
         self.users: dict[str, Persona] = {}
@@ -312,8 +343,27 @@ class FakeMapillary:
         with self.lock:
             self.faults.clear()
 
+    def link_signature(self, image_id: str, size: str, expires: int) -> str:
+        message = f"{image_id}/{size}/{expires:x}".encode()
+        return hmac.new(self._link_secret, message, hashlib.sha256).hexdigest()[:24]
+
+    def signed_thumb_url(self, image_id: str, size: str, now: float | None = None) -> str:
+        """A CDN link to the photo, valid ``link_ttl`` seconds from now."""
+        expires = int((time.time() if now is None else now) + self.link_ttl)
+        signature = self.link_signature(image_id, size, expires)
+        return f"{self.url}/thumbs/{image_id}/{size}.jpg?oe={expires:x}&oh={signature}"
+
+    def sign_thumbs(self, image: dict[str, Any]) -> dict[str, Any]:
+        """The image with each of its thumbnail links signed afresh."""
+        now = time.time()
+        for size in THUMB_SIZES:
+            if image.get(f"thumb_{size}_url"):
+                image[f"thumb_{size}_url"] = self.signed_thumb_url(image["id"], size, now)
+        return image
+
     def count(self, path: str) -> int:
-        """How many requests reached ``path`` (``/images``, ``/image_ids``, ``/me``, ``/<id>``)."""
+        """How many requests reached ``path`` (``/images``, ``/image_ids``, ``/me``, ``/<id>``,
+        ``/thumbs``)."""
         with self.lock:
             return self.counts[path]
 
@@ -350,12 +400,13 @@ class FakeMapillary:
     def find_image(self, image_id: str) -> dict[str, Any] | None:
         generated = self._generated_prefixes.get(image_id[:9])
         if generated is not None:
-            return generated.image(image_id)
+            image = generated.image(image_id)
+            return self.sign_thumbs(image) if image is not None else None
         for sequence in self.sequences.values():
             if not isinstance(sequence, GeneratedSequence):
                 image = sequence.image(image_id)
                 if image is not None:
-                    return image
+                    return self.sign_thumbs(image)
         return None
 
     def find_object(self, object_id: str) -> dict[str, Any] | None:
@@ -415,30 +466,45 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         authorization = self.headers.get("Authorization", "")
         fake = self.fake
+        if path.startswith("/thumbs/"):
+            # The CDN: no token, no faults (stop the stand-in to take it away).
+            with fake.lock:
+                fake.requests.append(("GET", path, query, ""))
+                fake.counts["/thumbs"] += 1
+            if fake.latency:
+                time.sleep(fake.latency)
+            self._photo(path, query)
+            return
         route = path if path in ("/me", "/image_ids", "/images") else "/<id>"
         with fake.lock:
             fake.requests.append(("GET", path, query, authorization))
             fake.counts[route] += 1
             fault = next((f for f in fake.faults if f.take(path)), None)
-        if path.startswith("/thumbs/"):
-            self._send(200, PIXEL, content_type="image/gif")
-            return
         if fake.latency:
             time.sleep(fake.latency)
         if fault is not None and self._fault(fault):
             return
         scheme, _, token = authorization.partition(" ")
-        user = fake.users.get(token.strip()) if scheme == "OAuth" else None
-        if user is None and scheme == "OAuth" and token.strip() and fake.any_token:
-            number = int.from_bytes(hashlib.sha256(token.strip().encode()).digest()[:6], "big")
+        token = token.strip()
+        user = fake.users.get(token) if scheme == "OAuth" else None
+        application = scheme == "OAuth" and token in fake.applications
+        if application and path == "/me":
+            with fake.lock:
+                fake.refused["application_on_me"] += 1
+            self._json(400, APPLICATION_ON_ME_BODY)
+            return
+        if user is None and not application and scheme == "OAuth" and token and fake.any_token:
+            number = int.from_bytes(hashlib.sha256(token.encode()).digest()[:6], "big")
             user = Persona(id=str(10**14 + number), username=f"user{number}", token=token)
-        if user is None:
+        if user is None and not application:
+            with fake.lock:
+                fake.refused["invalid_token"] += 1
             self._json(401, INVALID_TOKEN_BODY)
             return
         fields = None
         if query.get("fields"):
             fields = [name.strip() for name in query["fields"][-1].split(",") if name.strip()]
-        if path == "/me":
+        if path == "/me" and user is not None:
             self._json(200, select(user.as_creator(), fields))
         elif path == "/image_ids":
             key = (query.get("sequence_id") or [""])[-1]
@@ -465,6 +531,41 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             else:
                 self._json(200, select(entity, fields))
+
+    def _photo(self, path: str, query: dict[str, list[str]]) -> None:
+        """A photo at a signed link: its JPEG, or 403 once expired or when the signature is off."""
+        fake = self.fake
+        parts = path.split("/")  # "", "thumbs", image id, "<size>.jpg"
+        image_id = parts[2] if len(parts) == 4 else ""
+        size = parts[3].removesuffix(".jpg") if len(parts) == 4 else ""
+        expires_text = (query.get("oe") or [""])[-1]
+        signature = (query.get("oh") or [""])[-1]
+        try:
+            expires = int(expires_text, 16)
+        except ValueError:
+            expires = -1
+        reason = None
+        if size not in THUMB_SIZES or expires < 0:
+            reason = "bad_signature"
+        elif not hmac.compare_digest(fake.link_signature(image_id, size, expires), signature):
+            reason = "bad_signature"
+        elif expires <= time.time():
+            reason = "expired"
+        image = fake.find_image(image_id) if reason is None else None
+        if reason is None and image is None:
+            reason = "missing"
+        if reason is not None:
+            with fake.lock:
+                fake.refused[reason] += 1
+            message = b"URL signature expired" if reason == "expired" else b"Bad URL hash"
+            self._send(403 if reason != "missing" else 404, message, content_type="text/plain")
+            return
+        with fake.lock:
+            fake.photos_served[size] += 1
+        body = jpeg(image_id, size, bool(image.get("is_pano")))
+        # As the CDN: any page may read the photo's pixels (a panorama viewer's WebGL texture).
+        cors = {"Access-Control-Allow-Origin": "*"}
+        self._send(200, body, content_type="image/jpeg", headers=cors)
 
     def _fault(self, fault: Fault) -> bool:
         """Answer with ``fault``; True when the request is fully handled."""

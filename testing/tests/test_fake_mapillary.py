@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from testing.fake_mapillary import (
+    APPLICATION_TOKEN,
     OWNER,
     RECORDED_IMAGE_IDS,
     RECORDED_SEQUENCE,
@@ -74,7 +75,7 @@ def test_one_image_without_fields_is_only_its_id(fake):
     reply = get(fake, f"/{RECORDED_IMAGE_IDS[0]}", fields="thumb_256_url")
     thumb = reply.json()["thumb_256_url"]
     assert thumb.startswith(fake.url)
-    assert httpx.get(thumb).headers["content-type"] == "image/gif"
+    assert httpx.get(thumb).headers["content-type"] == "image/jpeg"
 
 
 def test_a_generated_sequence_of_any_length_has_unique_stable_ids(fake):
@@ -138,3 +139,35 @@ def test_latency_applies_to_every_request_and_requests_run_side_by_side(fake):
         replies = list(pool.map(lambda _: client.get(f"{fake.url}/me", headers=headers), range(4)))
     assert all(reply.status_code == 200 for reply in replies)
     assert fake.peak_in_flight > 1
+
+
+# Photos --------------------------------------------------------------------------------------
+
+
+def test_the_application_token_reads_images_but_not_me(fake):
+    fake.add_sequence("app-read", 2)
+    ids = ",".join(fake.sequences["app-read"].all_ids())
+    reply = get(fake, "/images", APPLICATION_TOKEN, image_ids=ids, fields="thumb_256_url")
+    assert reply.status_code == 200
+    assert len(reply.json()["data"]) == 2
+    me = get(fake, "/me", APPLICATION_TOKEN)
+    assert me.status_code == 400
+    assert me.json()["error"]["code"] == 2500
+    assert fake.refused["application_on_me"] == 1
+
+
+def test_photo_links_are_signed_and_answer_a_jpeg_until_they_expire(fake):
+    fake.add_sequence("signed", 1, pano=True)
+    image_id = fake.sequences["signed"].image_id(0)
+    link = get(fake, f"/{image_id}", fields="thumb_1024_url").json()["thumb_1024_url"]
+    assert "oe=" in link and "oh=" in link
+    photo = httpx.get(link)
+    assert (photo.status_code, photo.headers["content-type"]) == (200, "image/jpeg")
+    assert photo.content.startswith(b"\xff\xd8")
+    assert httpx.get(link.replace("oh=", "oh=0")).status_code == 403
+    assert httpx.get(link.replace("/1024.jpg", "/2048.jpg")).status_code == 403
+    assert fake.refused["bad_signature"] == 2
+    fake.link_ttl = -10
+    expired = get(fake, f"/{image_id}", fields="thumb_256_url").json()["thumb_256_url"]
+    assert httpx.get(expired).status_code == 403
+    assert (fake.photos_served["1024"], fake.refused["expired"]) == (1, 1)

@@ -140,9 +140,7 @@ def test_a_multipart_body_works_too(client, owner_headers, draft):
     assert draft.google_street_view == LINK
 
 
-@pytest.mark.parametrize(
-    "body", [{}, {"google_street_view": None, "strava": ""}]
-)
+@pytest.mark.parametrize("body", [{}, {"google_street_view": None, "strava": ""}])
 def test_a_body_with_nothing_to_attach_answers_200_and_changes_nothing(
     client, owner_headers, draft, body
 ):

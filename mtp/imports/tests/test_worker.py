@@ -129,7 +129,8 @@ def final_state(sequence_id: int) -> dict:
     images = [
         (image.mapillary_key, image.position, image.point.coords, image.captured_at)
         + (image.compass_angle, image.is_pano, image.width, image.height, image.altitude)
-        + (image.camera_make_id, image.camera_model_id, image.thumb_1024_url)
+        # Mapillary's links are signed afresh on every request: whether there is one.
+        + (image.camera_make_id, image.camera_model_id, bool(image.thumb_1024_url))
         for image in Image.objects.filter(sequence=sequence).order_by("position")
     ]
     return {

@@ -24,18 +24,20 @@ def test_every_page_has_a_strict_policy_and_the_usual_headers(client, owner, pat
 
 def test_the_page_policy_lets_the_map_fetch_the_base_map_and_nothing_else(settings):
     settings.MTP_BASEMAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings.MAPILLARY_API_URL = "https://graph.mapillary.com"
     policy = dict(part.split(" ", 1) for part in page_policy().split("; "))
-    assert policy["img-src"] == "'self' data: https://tiles.example.org"
+    assert policy["img-src"] == "'self' data: https://tiles.example.org https://*.fbcdn.net"
     assert policy["connect-src"] == "'self' https://tiles.example.org"
     assert policy["script-src"] == "'self'"
     assert policy["style-src"] == "'self'"
     assert policy["default-src"] == "'self'"
 
 
-def test_without_a_base_map_the_pages_load_only_from_this_site(settings):
+def test_without_a_base_map_the_pages_load_only_from_this_site_and_the_photos(settings):
     settings.MTP_BASEMAP_TILE_URL = ""
+    settings.MAPILLARY_API_URL = "https://graph.mapillary.com"
     policy = dict(part.split(" ", 1) for part in page_policy().split("; "))
-    assert policy["img-src"] == "'self' data:"
+    assert policy["img-src"] == "'self' data: https://*.fbcdn.net"
     assert policy["connect-src"] == "'self'"
 
 
@@ -112,3 +114,10 @@ def test_pages_shown_to_a_signed_in_person_are_never_stored(owner, path):
 
 def test_pages_shown_to_nobody_in_particular_may_be_cached(client, owner):
     assert "Cache-Control" not in client.get("/accounts/users/olivia/")
+
+
+def test_photos_redirect_to_the_mapillary_stand_in_when_the_api_points_at_it(settings):
+    settings.MAPILLARY_API_URL = "http://127.0.0.1:8765"
+    policy = dict(part.split(" ", 1) for part in page_policy().split("; "))
+    assert policy["img-src"].endswith(" http://127.0.0.1:8765")
+    assert "fbcdn" not in policy["img-src"]

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -81,19 +82,13 @@ def test_the_map_gets_the_route_and_every_photo_in_order(client, owner):
     assert data["route"] == [
         [pytest.approx(2.0 + 0.001 * i), pytest.approx(48.0 + 0.0005 * i)] for i in range(4)
     ]
-    assert [point["n"] for point in data["points"]] == [1, 2, 3, 4]
-    assert data["points"][0]["at"] == "2024-05-03 07:30:00 UTC"
+    keys = list(sequence.images.order_by("position").values_list("mapillary_key", flat=True))
+    assert [photo[0] for photo in data["photos"]] == keys
+    key, lon, lat, angle, at, pano = data["photos"][0]
+    assert (lon, lat, pano) == (pytest.approx(2.0), pytest.approx(48.0), 0)
+    assert at == int(datetime(2024, 5, 3, 7, 30, tzinfo=UTC).timestamp())
     assert data["bbox"] == pytest.approx([2.0, 48.0, 2.003, 48.0015])
     assert data["total"] == 4
-
-
-@pytest.mark.django_db
-def test_a_long_sequence_sends_every_nth_photo_to_the_map(client, owner, monkeypatch):
-    monkeypatch.setattr(views, "MAP_POINTS_LIMIT", 5)
-    sequence = publish(owner, photos=12)
-    data = map_data(page_of(client, sequence))
-    assert [point["n"] for point in data["points"]] == [1, 4, 7, 10]
-    assert len(data["route"]) == 12
 
 
 @pytest.mark.django_db

@@ -1,5 +1,5 @@
-"""``mtp worker``: run background tasks from the database queue, and recover lost imports and
-webhook deliveries.
+"""``mtp worker``: run background tasks from the database queue, and recover lost imports,
+webhook deliveries and jobs keeping copies of photos.
 
 The worker outlives its database: when the database stops answering (a PostgreSQL restart,
 a failover, a network cut), django-tasks-db's loop raises; the worker logs it, waits, and
@@ -21,6 +21,7 @@ from django.db import DatabaseError, connections
 
 from mtp.imports.jobs import recover_stale_jobs
 from mtp.lib.dbavailability import is_database_unavailable
+from mtp.sequences.keeper import recover_stale_jobs as recover_stale_keeping
 from mtp.webhooks.delivery import recover_stale_deliveries
 
 logger = logging.getLogger("mtp.imports.worker")
@@ -35,11 +36,11 @@ HEALTHY_SECONDS = 60.0
 
 
 def recover_periodically(stop: threading.Event, every: float) -> None:
-    """Queue again the imports and webhook deliveries of workers that died, every ``every``
-    seconds until ``stop``."""
+    """Queue again the imports, webhook deliveries and photo keeping of workers that died,
+    every ``every`` seconds until ``stop``."""
     try:
         while not stop.wait(every):
-            for recover in (recover_stale_jobs, recover_stale_deliveries):
+            for recover in (recover_stale_jobs, recover_stale_deliveries, recover_stale_keeping):
                 try:
                     recover()
                 except DatabaseError as error:
@@ -86,7 +87,7 @@ def queue_names(value: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Run the background task worker (imports, webhooks)."
+    help = "Run the background task worker (imports, webhooks, kept copies of photos)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -111,6 +112,9 @@ class Command(BaseCommand):
         recovered = until_the_database_answers(recover_stale_deliveries)
         if recovered:
             logger.info("queued again %s webhook deliveries whose worker had stopped", recovered)
+        recovered = until_the_database_answers(recover_stale_keeping)
+        if recovered:
+            logger.info("queued again %s photo keeping jobs whose worker had stopped", recovered)
         stop = threading.Event()
         if not options["batch"]:
             every = max(1.0, settings.IMPORT_LEASE_SECONDS / 3)

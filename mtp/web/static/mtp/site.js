@@ -6,6 +6,8 @@
 const ROUTE_COLOR = "#c2185b";
 const HIGHLIGHT_COLOR = "#f2a900";
 const PHOTO_COLOR = "#0b5f86";
+// How long a sequence's map waits for its first photo to be painted before loading anyway.
+const MAP_WAIT_MS = 1500;
 
 function readJson(id, root = document) {
   const element = root.querySelector(`#${id}`);
@@ -189,6 +191,32 @@ function exploreLayers(filter) {
   ];
 }
 
+// Hovering a photo point (zoom 14 and closer) shows the photo.
+function previewPhotos(map, maplibregl, photoUrl) {
+  const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "photo-preview", offset: 8 });
+  let shown = null;
+  map.on("mousemove", "photos", (event) => {
+    const feature = event.features && event.features[0];
+    if (!feature || feature.properties.id === shown) return;
+    shown = feature.properties.id;
+    const image = document.createElement("img");
+    image.src = `${photoUrl}${encodeURIComponent(shown)}/thumbnail?size=256`;
+    image.alt = "The photo taken here";
+    image.width = 192;
+    image.height = 144;
+    const content = document.createElement("div");
+    content.append(image);
+    image.addEventListener("error", () => content.replaceChildren("No preview of this photo."), { once: true });
+    popup.setLngLat(feature.geometry.coordinates).setDOMContent(content).addTo(map);
+    map.getCanvas().style.cursor = "pointer";
+  });
+  map.on("mouseleave", "photos", () => {
+    shown = null;
+    popup.remove();
+    map.getCanvas().style.cursor = "";
+  });
+}
+
 async function initExplore(container) {
   const config = readJson("map-config");
   const form = document.getElementById("filters");
@@ -223,6 +251,15 @@ async function initExplore(container) {
   };
 
   const bindList = () => {
+    // A photo Mapillary no longer has, and this server kept no copy of: no broken image.
+    for (const cover of results.querySelectorAll("img.cover")) {
+      const drop = () => {
+        cover.closest(".result").classList.remove("with-cover");
+        cover.remove();
+      };
+      if (cover.complete && cover.naturalWidth === 0) drop();
+      else cover.addEventListener("error", drop, { once: true });
+    }
     for (const item of results.querySelectorAll(".result")) {
       const id = item.dataset.id;
       item.addEventListener("mouseenter", () => highlight(id));
@@ -292,6 +329,8 @@ async function initExplore(container) {
   refresh(new URLSearchParams(window.location.search).get("page") || undefined);
   map.on("moveend", refreshSoon);
 
+  if (config.photoUrl) previewPhotos(map, maplibregl, config.photoUrl);
+
   const clickable = ["routes", "routes-dots"];
   map.on("mouseenter", clickable, () => {
     map.getCanvas().style.cursor = "pointer";
@@ -327,10 +366,10 @@ function sequenceSources(data) {
       type: "geojson",
       data: {
         type: "FeatureCollection",
-        features: data.points.map((point) => ({
+        features: data.photos.map(([key, lon, lat, , at], index) => ({
           type: "Feature",
-          properties: { key: point.key, n: point.n, at: point.at || "" },
-          geometry: { type: "Point", coordinates: [point.lon, point.lat] },
+          properties: { key, n: index + 1, at: at || 0 },
+          geometry: { type: "Point", coordinates: [lon, lat] },
         })),
       },
     },
@@ -371,24 +410,57 @@ function sequenceLayers(data) {
   return layers;
 }
 
-async function initSequence(container) {
-  const config = readJson("map-config");
-  const data = config.sequence;
-  const options = {};
-  if (data.bbox) {
-    const [west, south, east, north] = data.bbox;
-    const pad = 0.0005; // a single photo still gets a street-level view
-    options.bounds = [west - pad, south - pad, east + pad, north + pad];
-    options.fitBoundsOptions = { padding: 40, maxZoom: 18 };
-  }
-  const style = pageStyle(config, sequenceSources(data), sequenceLayers(data));
-  const { map, maplibregl } = await createMap(container, config, style, options);
-  map.on("mouseenter", "photos", () => {
-    map.getCanvas().style.cursor = "pointer";
+// The current photo's camera on the map: a dot with a cone pointing where it looks.
+function cameraElement() {
+  const element = document.createElement("div");
+  element.className = "camera-marker";
+  element.setAttribute("aria-hidden", "true");
+  element.innerHTML =
+    '<svg viewBox="0 0 48 48" width="48" height="48" focusable="false">' +
+    '<path class="camera-cone" d="M24 24 L12 2 A24 24 0 0 1 36 2 Z"/>' +
+    '<circle cx="24" cy="24" r="7" class="camera-dot"/></svg>';
+  return element;
+}
+
+async function loadViewer(root, photos) {
+  const config = readJson("viewer-config");
+  const { Viewer, nearestPhoto, reducedMotion } = await import(config.viewer);
+  const viewer = new Viewer(root, config, photos);
+  root.mtpViewer = viewer; // for anyone scripting the page (the browser tests do)
+  return { viewer, nearestPhoto, reducedMotion };
+}
+
+function followViewer(map, maplibregl, viewing, photos) {
+  const { viewer, nearestPhoto, reducedMotion } = viewing;
+  const cone = cameraElement();
+  const marker = new maplibregl.Marker({ element: cone, rotationAlignment: "map", pitchAlignment: "map" })
+    .setLngLat([photos[0][1], photos[0][2]])
+    .addTo(map);
+  viewer.onChange((position, heading) => {
+    const [, lon, lat] = photos[position];
+    marker.setLngLat([lon, lat]);
+    cone.classList.toggle("no-heading", heading == null);
+    if (heading != null) marker.setRotation(heading);
+    const bounds = map.getBounds();
+    if (!bounds.contains([lon, lat])) {
+      if (reducedMotion()) map.jumpTo({ center: [lon, lat] });
+      else map.easeTo({ center: [lon, lat], duration: 300 });
+    }
   });
-  map.on("mouseleave", "photos", () => {
-    map.getCanvas().style.cursor = "";
+  const clickable = map.getLayer("route") ? ["photos", "route"] : ["photos"];
+  map.on("click", clickable, (event) => {
+    const photo = event.features && event.features.find((feature) => feature.layer.id === "photos");
+    if (photo) {
+      viewer.go(photo.properties.key);
+      return;
+    }
+    const nearest = nearestPhoto(photos, event.lngLat.lng, event.lngLat.lat);
+    if (nearest >= 0) viewer.show(nearest);
   });
+  return clickable;
+}
+
+function photoPopup(map, maplibregl, data) {
   map.on("click", "photos", (event) => {
     const feature = event.features && event.features[0];
     if (!feature) return;
@@ -398,10 +470,10 @@ async function initSequence(container) {
     title.textContent = `Photo ${n} of ${data.total}`;
     content.append(title);
     if (at) {
-      const when = document.createElement("div");
-      when.className = "meta";
-      when.textContent = at;
-      content.append(when);
+      const time = document.createElement("div");
+      time.className = "meta";
+      time.textContent = new Date(at * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC");
+      content.append(time);
     }
     const mapillary = `https://www.mapillary.com/app/?pKey=${encodeURIComponent(key)}&focus=photo`;
     content.append(link(mapillary, "Open on Mapillary"));
@@ -409,6 +481,40 @@ async function initSequence(container) {
       .setLngLat(feature.geometry.coordinates)
       .setDOMContent(content)
       .addTo(map);
+  });
+  return ["photos"];
+}
+
+async function initSequence(container) {
+  const config = readJson("map-config");
+  const data = config.sequence;
+  // The photos first: they do not wait for the map library, and work without a map.
+  const root = document.getElementById("viewer");
+  const viewing = root && data.photos.length ? await loadViewer(root, data.photos) : null;
+  if (viewing) {
+    // The map library is large to compile: the photo is painted first, then the map comes.
+    const painted = viewing.viewer.firstShown.then(
+      () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))),
+    );
+    await Promise.race([painted, new Promise((resolve) => setTimeout(resolve, MAP_WAIT_MS))]);
+  }
+  const options = {};
+  if (data.bbox) {
+    const [west, south, east, north] = data.bbox;
+    const pad = 0.0005; // a single photo still gets a street-level view
+    options.bounds = [west - pad, south - pad, east + pad, north + pad];
+    options.fitBoundsOptions = { padding: 40, maxZoom: 18 };
+  }
+  const style = pageStyle(config, sequenceSources(data), sequenceLayers(data));
+  const { map, maplibregl } = await createMap(container, config, style, options);
+  const clickable = viewing
+    ? followViewer(map, maplibregl, viewing, data.photos)
+    : photoPopup(map, maplibregl, data);
+  map.on("mouseenter", clickable, () => {
+    map.getCanvas().style.cursor = "pointer";
+  });
+  map.on("mouseleave", clickable, () => {
+    map.getCanvas().style.cursor = "";
   });
 }
 

@@ -27,6 +27,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Pages reach the Mapillary stand-in on another port of 127.0.0.1 (photo links redirect
+    # there); Chromium's local network access checks would ask the user first, as the pages
+    # the tests fulfil have no address of their own. Mapillary's CDN is not a local address.
+    "--disable-features=LocalNetworkAccessChecks",
 ]
 SCREENSHOTS = settings.BASE_DIR.parent / "test-output" / "browser"
 VENDOR = settings.BASE_DIR / "web" / "static" / "vendor" / "maplibre-gl" / "maplibre-gl.mjs"
@@ -72,11 +76,16 @@ class Browsing:
     errors: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     inaccessible: dict[str, list] = field(default_factory=dict)
+    # Other origins a test lets the browser reach (the Mapillary stand-in's photo links).
+    allowed: list[str] = field(default_factory=list)
     shots: int = 0
+    # Starts the screenshots' names, for a module whose tests each take some.
+    prefix: str = ""
 
     def screenshot(self, page, name: str, *, full_page: bool = False) -> Path:
         self.shots += 1
-        path = self.folder / f"{self.shots:02}-{name}.png"
+        prefix = f"{self.prefix}-" if self.prefix else ""
+        path = self.folder / f"{prefix}{self.shots:02}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
@@ -87,6 +96,10 @@ class Browsing:
         found = page.evaluate(AXE_RUN)
         if found:
             self.inaccessible[name] = found
+
+
+# Screenshot folders emptied in this run.
+_cleared: set[Path] = set()
 
 
 @pytest.fixture
@@ -127,8 +140,11 @@ def browsing(request, live_site, browser) -> Iterator[tuple[object, Browsing]]:
     """A page in a fresh browser context, guarded as the module docstring says. Screenshots
     go to a folder per test module: ``test-output/browser/<module>/``."""
     folder = SCREENSHOTS / request.module.__name__.rsplit(".", 1)[-1]
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    if folder not in _cleared:
+        # Emptied once per run: the module's other tests keep their screenshots.
+        shutil.rmtree(folder, ignore_errors=True)
+        _cleared.add(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     log = Browsing(base_url=live_site, folder=folder)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_site))
     # Reduced motion: no transition is caught half-way when a page is checked for contrast.
@@ -137,7 +153,7 @@ def browsing(request, live_site, browser) -> Iterator[tuple[object, Browsing]]:
     )
 
     def route(route, request) -> None:
-        if not request.url.startswith(origin + "/"):
+        if not any(request.url.startswith(f"{allowed}/") for allowed in [origin, *log.allowed]):
             log.blocked.append(request.url)
             route.abort()
             return

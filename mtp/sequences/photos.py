@@ -1,0 +1,325 @@
+"""Photos: the instance's own stable links to every image, and what those links resolve to.
+
+Mapillary's CDN links are signed and expire (``oe=``, a hexadecimal Unix time; afterwards the
+CDN answers 403), so they are never handed out. Every image link the API and the pages give
+is this instance's own (``photo_url``): ``/api/v1/images/<mapillary_key>/thumbnail?size=1024``.
+That endpoint answers with a redirect to a freshly signed Mapillary link, or with the photo's
+kept copy (``mtp.sequences.keeper``).
+
+Fresh links are resolved in batches (``resolve``): one Graph API call ``/images?image_ids=``
+for up to ``MAPILLARY_BATCH_SIZE`` photos, with the instance's own application token
+(``MAPILLARY_CLIENT_TOKEN``), all four sizes at once. They are kept on the Image rows
+(``thumb_*_url``, and ``links_until``: ``EXPIRY_MARGIN`` seconds before the first expires), so
+the endpoint finds a photo's row and its link in one query, on every process and machine.
+
+Photos of sequences that are not public (drafts, imports, failed imports) are private like
+the sequence. Their links carry an expiry and a signature (``private=True``), made with a key
+derived from ``SECRET_KEY`` for that one photo, so that an ``<img>`` tag on the owner's pages
+(which sends no token) can show them: such a link is valid ``PRIVATE_LINK_DAYS`` to one day
+more, and the same all day long, so browsers can cache the photo.
+"""
+
+import functools
+import hmac
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.urls import get_script_prefix, reverse
+from django.utils.crypto import salted_hmac
+
+from mtp.mapillary.client import KEY_PATTERN, MapillaryError, get_images
+from mtp.sequences.models import Image
+
+logger = logging.getLogger(__name__)
+
+SIZES = ("256", "1024", "2048", "original")
+DEFAULT_SIZE = "1024"
+# The image object's field for each size.
+FIELDS = {size: f"thumb_{size}_url" for size in SIZES}
+THUMB_FIELDS = ("id", *FIELDS.values())
+
+# A signed link is used until this many seconds before it expires, so it never runs out
+# between the redirect and the browser's request.
+EXPIRY_MARGIN = 600
+# How long a link without a readable ``oe=`` is kept.
+UNKNOWN_EXPIRY_SECONDS = 3600
+# How long to remember that Mapillary did not return a photo (deleted or hidden).
+MISSING_SECONDS = 300
+# Keys looked up or written in one query.
+STORED_CHUNK = 500
+
+PRIVATE_LINK_DAYS = 7
+DAY = 86_400
+_SIGNATURE_SALT = "mtp.sequences.photos.private-link"
+
+# The cache entry that tells operators (``mtp check --deploy``) Mapillary refused the token.
+TOKEN_REFUSED_KEY = "photos:token-refused"  # noqa: S105 (a cache key)
+TOKEN_REFUSED_SECONDS = 7 * DAY
+
+NOT_CONFIGURED = (
+    "Photos are not available: this server has no Mapillary client token (MAPILLARY_CLIENT_TOKEN)."
+)
+
+
+def photos_available() -> bool:
+    """Whether this instance can resolve photos at all (it has a Mapillary client token)."""
+    return bool(settings.MAPILLARY_CLIENT_TOKEN)
+
+
+def is_valid_key(mapillary_key: str) -> bool:
+    return isinstance(mapillary_key, str) and bool(KEY_PATTERN.match(mapillary_key))
+
+
+# Stable links ----------------------------------------------------------------------------------
+
+_PLACEHOLDER = "0"
+
+
+@functools.lru_cache(maxsize=8)
+def _url_template(site_url: str, prefix: str) -> tuple[str, str]:
+    path = reverse("photo-thumbnail", kwargs={"mapillary_key": _PLACEHOLDER})
+    head, _, tail = path.rpartition(f"/{_PLACEHOLDER}/")
+    return f"{site_url}{head}/", f"/{tail}"
+
+
+def photo_path_prefix() -> str:
+    """The start of every photo link, up to the key (for pages that build links themselves)."""
+    return _url_template(settings.SITE_URL, get_script_prefix())[0]
+
+
+def photo_url(
+    mapillary_key: str, size: str = DEFAULT_SIZE, *, private: bool = False, now: float | None = None
+) -> str:
+    """The stable absolute URL of an image's photo at ``size`` (one of ``SIZES``).
+
+    ``private``: for a photo of a sequence that is not public, a link signed for its owner.
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}")
+    head, tail = _url_template(settings.SITE_URL, get_script_prefix())
+    url = f"{head}{mapillary_key}{tail}?size={size}"
+    if private:
+        expires = private_link_expiry(now)
+        url += f"&expires={expires}&signature={link_signature(mapillary_key, expires)}"
+    return url
+
+
+def photo_urls(mapillary_key: str, *, private: bool = False) -> dict[str, str]:
+    """The image object's four links: ``thumb_256_url`` ... ``thumb_original_url``."""
+    now = time.time()
+    return {
+        field: photo_url(mapillary_key, size, private=private, now=now)
+        for size, field in FIELDS.items()
+    }
+
+
+def private_link_expiry(now: float | None = None) -> int:
+    """When a private link made now expires: the end of the day ``PRIVATE_LINK_DAYS`` ahead."""
+    today = int(now if now is not None else time.time()) // DAY
+    return (today + PRIVATE_LINK_DAYS + 1) * DAY
+
+
+def link_signature(mapillary_key: str, expires: int) -> str:
+    return salted_hmac(
+        _SIGNATURE_SALT, f"{mapillary_key}:{expires}", algorithm="sha256"
+    ).hexdigest()[:32]
+
+
+def valid_signature(mapillary_key: str, expires: str, signature: str) -> bool:
+    """Whether a private link's ``expires`` and ``signature`` are this server's and still valid.
+
+    Signatures made with a key in ``SECRET_KEY_FALLBACKS`` are accepted too.
+    """
+    if not expires.isdigit() or len(expires) > 12 or int(expires) < time.time():
+        return False
+    message = f"{mapillary_key}:{expires}"
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        expected = salted_hmac(_SIGNATURE_SALT, message, secret=secret, algorithm="sha256")
+        if hmac.compare_digest(expected.hexdigest()[:32], signature):
+            return True
+    return False
+
+
+# Resolving fresh links -------------------------------------------------------------------------
+
+
+class PhotoUnavailable(Exception):
+    """Mapillary could not be asked for a photo's link; ``str()`` is fit for the user.
+
+    ``retry_after``: seconds after which asking again may help, when it may.
+    """
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Links:
+    """A photo's signed Mapillary links by size, usable until ``usable_until`` (Unix time).
+
+    Empty ``urls``: Mapillary did not return the photo (deleted or hidden).
+    """
+
+    urls: dict[str, str]
+    usable_until: float
+
+    @property
+    def missing(self) -> bool:
+        return not self.urls
+
+
+def link_expiry(url: str) -> float | None:
+    """The Unix time a signed Mapillary link expires (its ``oe=``, hexadecimal), or None."""
+    values = parse_qs(urlsplit(url).query).get("oe")
+    if not values:
+        return None
+    try:
+        return float(int(values[-1], 16))
+    except ValueError:
+        return None
+
+
+def links_from(details: dict[str, str | None], now: float) -> Links:
+    """The links of one image of a Graph API reply, usable until the first expires."""
+    urls = {size: details[field] for size, field in FIELDS.items() if details.get(field)}
+    expiries = [link_expiry(url) for url in urls.values()]
+    known = [moment for moment in expiries if moment is not None]
+    expires = min(known) if known else now + UNKNOWN_EXPIRY_SECONDS + EXPIRY_MARGIN
+    return Links(urls=urls, usable_until=expires - EXPIRY_MARGIN)
+
+
+def stored_links(row: dict[str, Any], now: float | None = None) -> Links | None:
+    """The links kept on an Image row (its ``thumb_*_url`` and ``links_until``), if usable."""
+    until = row.get("links_until")
+    if until is None or until <= (time.time() if now is None else now):
+        return None
+    urls = {size: row[field] for size, field in FIELDS.items() if row.get(field)}
+    return Links(urls=urls, usable_until=until)
+
+
+def _stored(keys: list[str], now: float) -> dict[str, Links]:
+    rows = Image.objects.filter(mapillary_key__in=keys, links_until__gt=now).values(
+        "mapillary_key", "links_until", *FIELDS.values()
+    )
+    return {row["mapillary_key"]: stored_links(row, now) for row in rows}
+
+
+def _remember(resolved: dict[str, Links]) -> None:
+    """Keep fresh links on their Image rows, for every process and machine to use."""
+    rows = list(Image.objects.filter(mapillary_key__in=list(resolved)).only("pk", "mapillary_key"))
+    for row in rows:
+        links = resolved[row.mapillary_key]
+        for size, field in FIELDS.items():
+            setattr(row, field, links.urls.get(size, ""))
+        row.links_until = links.usable_until
+    Image.objects.bulk_update(rows, ["links_until", *FIELDS.values()], batch_size=500)
+
+
+def resolve(keys: Iterable[str], *, retries: int | None = 1) -> dict[str, Links]:
+    """Usable links of many photos, asking Mapillary only for those not known yet.
+
+    Asks in batches of ``MAPILLARY_BATCH_SIZE`` ids (``ceil(n / batch size)`` calls for ``n``
+    unknown photos). Fresh links are kept on the Image rows until shortly before they expire.
+    Raises ``PhotoUnavailable`` when Mapillary cannot be asked (no client token, the token
+    refused, Mapillary unreachable): callers fall back to kept copies.
+    ``retries``: of each Graph API call (None: ``MAPILLARY_RETRIES``, for background work).
+    """
+    now = time.time()
+    wanted = list(dict.fromkeys(key for key in keys if is_valid_key(key)))
+    result: dict[str, Links] = {}
+    for start in range(0, len(wanted), STORED_CHUNK):
+        result.update(_stored(wanted[start : start + STORED_CHUNK], now))
+    unknown = [key for key in wanted if key not in result]
+    if unknown:
+        result.update(_ask_mapillary(unknown, now, retries=retries))
+    return result
+
+
+def _ask_mapillary(keys: Sequence[str], now: float, *, retries: int | None) -> dict[str, Links]:
+    token = settings.MAPILLARY_CLIENT_TOKEN
+    if not token:
+        raise PhotoUnavailable(NOT_CONFIGURED)
+    try:
+        images = get_images(token, keys, THUMB_FIELDS, retries=retries)
+    except MapillaryError as error:
+        if error.permanent and (error.status in (401, 403) or error.code in (190, 200)):
+            token_refused(error)
+            raise PhotoUnavailable("Photos are not available right now.") from None
+        logger.warning("photos: Mapillary did not give links for %d photos: %s", len(keys), error)
+        wait = int(error.retry_after) if error.retry_after else 60
+        raise PhotoUnavailable(
+            "Mapillary did not answer; photos are not available right now.", retry_after=wait
+        ) from None
+    # Mapillary accepts the token (again): the deploy check no longer warns.
+    forget_token_refusal()
+    resolved = {}
+    for image in images:
+        details = {field: getattr(image, field) for field in FIELDS.values()}
+        resolved[image.id] = links_from(details, now)
+    for key in keys:
+        if key not in resolved:
+            resolved[key] = Links(urls={}, usable_until=now + MISSING_SECONDS)
+    for start in range(0, len(keys), STORED_CHUNK):
+        _remember({key: resolved[key] for key in keys[start : start + STORED_CHUNK]})
+    return resolved
+
+
+def token_refused(error: MapillaryError) -> None:
+    """Tell operators, in the log and in ``mtp check --deploy``, that the token was refused."""
+    logger.error(
+        "MAPILLARY_CLIENT_TOKEN was refused by Mapillary (HTTP %s, code %s): photo links "
+        "cannot be resolved, pages fall back to kept copies. Check the client token of the "
+        "instance's Mapillary application (MLY|<app id>|<client secret>).",
+        error.status,
+        error.code,
+    )
+    cache.set(
+        TOKEN_REFUSED_KEY,
+        {"at": time.time(), "status": error.status, "code": error.code},
+        timeout=TOKEN_REFUSED_SECONDS,
+    )
+
+
+def token_refusal() -> dict | None:
+    """When and how Mapillary last refused the client token (within a week), or None."""
+    value = cache.get(TOKEN_REFUSED_KEY)
+    return value if isinstance(value, dict) else None
+
+
+def forget_token_refusal() -> None:
+    cache.delete(TOKEN_REFUSED_KEY)
+
+
+# Covers ----------------------------------------------------------------------------------------
+
+
+def cover_keys(sequences: Iterable) -> dict[int, str]:
+    """The Mapillary key of each sequence's cover photo, in one query: the photo its owner
+    picked, else its first. Sequences without photos are left out."""
+    picked = {s.pk: s.cover_id for s in sequences if s.cover_id is not None}
+    first = [s.pk for s in sequences if s.cover_id is None]
+    condition = Q(pk__in=picked.values()) | Q(sequence_id__in=first, position=0)
+    if not picked and not first:
+        return {}
+    keys: dict[int, str] = {}
+    rows = Image.objects.filter(condition).values_list("sequence_id", "pk", "mapillary_key")
+    for sequence_id, image_id, mapillary_key in rows:
+        if picked.get(sequence_id, image_id) == image_id:
+            keys[sequence_id] = mapillary_key
+    return keys
+
+
+def cover_data(mapillary_key: str | None, *, private: bool = False) -> dict[str, str] | None:
+    """The JSON of a sequence's cover: the photo's key and its stable links."""
+    if mapillary_key is None:
+        return None
+    return {"mapillary_key": mapillary_key, **photo_urls(mapillary_key, private=private)}
