@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.csrf import csrf_exempt
 
 from mtp.api.auth import authenticate_token, bearer_token
 from mtp.api.errors import ApiError, api_error_response, error_response, invalid_parameter
@@ -47,6 +48,11 @@ MAX_AGE = 3600
 KEPT_COPY_MAX_AGE = 300
 
 
+def invalid_size() -> ApiError:
+    return invalid_parameter("size", f"choose one of {', '.join(SIZES)}.")
+
+
+@csrf_exempt  # it changes nothing: any other method is a 405, not a CSRF 403
 def thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
     """The photo: a redirect to Mapillary's CDN, or the kept copy's bytes."""
     if request.method not in ("GET", "HEAD"):
@@ -67,7 +73,7 @@ def thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
 def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
     size = request.GET.get("size", DEFAULT_SIZE)
     if size not in SIZES:
-        raise invalid_parameter("size", f"choose one of {', '.join(SIZES)}.")
+        raise invalid_size()
     if not is_valid_key(mapillary_key):
         raise ApiError(404, NOT_FOUND)
     row = _photo_row(mapillary_key)

@@ -6,6 +6,8 @@
   tokens) is refused by the document too, so a client generated from it never sends it.
 - Links from create's 201 to every operation that takes a sequence id (for clients and for
   stateful testing), and an example for every request and response body.
+- The photo endpoint (``mtp.api.images``), a plain Django view, described by hand: its key,
+  its sizes, every answer it gives, and a link to it from a page of images.
 """
 
 import copy
@@ -13,9 +15,11 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from mtp.api.images import NOT_FOUND, invalid_size
 from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
 from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH
+from mtp.sequences.photos import DEFAULT_SIZE, SIZES
 from mtp.sequences.queries import MAX_RADIUS_M, transport_types_by_name
 
 TOKEN_SCHEME = "TokenAuth"  # noqa: S105 - the name of a security scheme
@@ -86,6 +90,9 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                     media["schema"] = _component(document, schema, media_type)
             _examples(path, method, operation)
     _links(document)
+    # Written out whole (its operationId, rules and examples included).
+    document["paths"][PHOTO[0]] = {PHOTO[1]: _photo_operation()}
+    _photo_link(document)
     return document
 
 
@@ -279,6 +286,159 @@ def _links(document: dict[str, Any]) -> None:
     responses[201 if 201 in responses else "201"]["links"] = links
 
 
+# The photo endpoint ---------------------------------------------------------------------------
+
+PHOTO = ("/api/v1/images/{mapillary_key}/thumbnail", "get")
+IMAGES = ("/api/v1/sequence/{unique_id}/images", "get")
+PHOTO_KEY = "148137757289079"
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
+RETRY_AFTER = {
+    "description": "Seconds to wait before asking again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+CACHE_CONTROL = {
+    "description": "`public` for published photos, `private` for the owner's.",
+    "schema": {"type": "string"},
+}
+
+
+def _photo_error(description: str, example: dict[str, Any], **headers: dict) -> dict:
+    response = {
+        "description": description,
+        "content": {"application/json": {"schema": ERROR_SCHEMA, "example": example}},
+    }
+    if headers:
+        response["headers"] = {name.replace("_", "-"): value for name, value in headers.items()}
+    return response
+
+
+def _photo_operation() -> dict[str, Any]:
+    """``GET /api/v1/images/{mapillary_key}/thumbnail`` (``mtp.api.images.thumbnail``).
+
+    Security: none for photos of published sequences (``<img>`` tags send nothing). A photo of
+    a sequence that is not published answers only its owner: by the signed link the image
+    objects give the owner (``expires`` and ``signature``), the owner's browser session (a
+    cookie of this site, not a scheme for API clients), or the owner's access token; the token
+    is listed as the other way in.
+    """
+    size_error = invalid_size()
+    return {
+        "operationId": "get_photo",
+        "tags": ["images"],
+        "summary": "A photo",
+        "description": (
+            "The photo of an image, at one of four sizes: a `302` to a link on Mapillary's "
+            "CDN freshly signed for this server, or `200` with this server's kept JPEG copy "
+            "(always for `size=256` once there is one; for other sizes when Mapillary cannot "
+            "give the photo). The image objects' `thumb_*_url` fields are such links, ready "
+            "for an `<img>` tag.\n\n"
+            "Photos of published sequences need neither a token nor a `client_id`, and are "
+            "rate limited per address. A photo of a sequence that is not published answers "
+            "only its owner: the signed link given to the owner (`expires` and `signature`, "
+            "valid for a week), the owner's browser session on this site, or the owner's "
+            "access token; anyone else gets the 404 of a photo that does not exist."
+        ),
+        "security": [{}, {TOKEN_SCHEME: []}],
+        "parameters": [
+            {
+                "in": "path",
+                "name": "mapillary_key",
+                "required": True,
+                "description": "The image's Mapillary key.",
+                "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
+                "example": PHOTO_KEY,
+            },
+            {
+                "in": "query",
+                "name": "size",
+                "required": False,
+                "description": "Pixels on the longer side, or the original photo.",
+                "schema": {"type": "string", "enum": list(SIZES), "default": DEFAULT_SIZE},
+            },
+            {
+                "in": "query",
+                "name": "expires",
+                "required": False,
+                "description": "A signed link's expiry (with `signature`): as given, for "
+                "the owner's photos of a sequence that is not published. Ignored otherwise.",
+                "schema": {"type": "string"},
+            },
+            {
+                "in": "query",
+                "name": "signature",
+                "required": False,
+                "description": "A signed link's signature (with `expires`), as given.",
+                "schema": {"type": "string"},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "This server's kept copy of the photo.",
+                "headers": {"Cache-Control": CACHE_CONTROL},
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            "302": {
+                "description": "The photo on Mapillary's CDN, by a freshly signed link. "
+                "`Cache-Control` never outlives that link.",
+                "headers": {
+                    "Location": {
+                        "description": "The signed link to the photo (a JPEG).",
+                        "required": True,
+                        "schema": {"type": "string", "format": "uri"},
+                    },
+                    "Cache-Control": CACHE_CONTROL,
+                },
+            },
+            "401": _photo_error(
+                "A token was sent for a photo that is not public, and it is not live.",
+                {**ERROR_EXAMPLES["401"], "detail": {}},
+            ),
+            "404": _photo_error(
+                "No photo with this key (or not yours), or Mapillary no longer has it and "
+                "this server kept no copy.",
+                {"error": NOT_FOUND, "status": False, "detail": {}},
+            ),
+            "422": _photo_error(
+                "`size` is not one of the four.",
+                {"error": size_error.message, "status": False, "detail": size_error.detail},
+            ),
+            "429": _photo_error(
+                "Too many photos from this address.",
+                {
+                    "error": "Too many requests: slow down. Try again in 17 seconds.",
+                    "status": False,
+                    "detail": {"policy": "photos", "limit": 3000, "window": 60, "retry_after": 17},
+                },
+                Retry_After=RETRY_AFTER,
+            ),
+            "503": _photo_error(
+                "Mapillary cannot give the photo now and no copy was kept, or this server has "
+                "no Mapillary client token.",
+                {**ERROR_EXAMPLES["503"], "detail": {}},
+                Retry_After={**RETRY_AFTER, "required": True},
+            ),
+        },
+    }
+
+
+def _photo_link(document: dict[str, Any]) -> None:
+    """A page of images links to the photo of its first image: a link passes values from the
+    response body only, and the key is one. It suits published sequences; a photo of a sequence
+    that is not published also needs the owner's token (or the signed ``thumb_*_url`` as given,
+    whose ``expires`` and ``signature`` are inside a URL, out of a link's reach)."""
+    images = document["paths"].get(IMAGES[0], {}).get(IMAGES[1])
+    if images is None:
+        return
+    responses = images["responses"]
+    responses[200 if 200 in responses else "200"]["links"] = {
+        "GetPhoto": {
+            "operationId": "get_photo",
+            "parameters": {"mapillary_key": "$response.body#/results/0/mapillary_key"},
+            "description": "The photo of the page's first image.",
+        }
+    }
+
+
 # Examples ---------------------------------------------------------------------------------
 
 EXAMPLE_ID = "3f1c9a52-7d4b-4e0a-9b8e-2a6c1d5e7f90"
@@ -322,6 +482,7 @@ EXAMPLE_SEQUENCE = {
 }
 EXAMPLE_DRAFT = {
     **EXAMPLE_SEQUENCE,
+    "cover": None,
     "status": "draft",
     "image_count": 0,
     "distance_m": 0.0,
@@ -348,7 +509,11 @@ EXAMPLE_IMAGE = {
     "thumb_256_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=256",
     "thumb_1024_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=1024",
     "thumb_2048_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=2048",
-    "thumb_original_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail",
+    "thumb_original_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=original",
+}
+EXAMPLE_SEQUENCE["cover"] = {
+    "mapillary_key": EXAMPLE_IMAGE["mapillary_key"],
+    **{name: link for name, link in EXAMPLE_IMAGE.items() if name.startswith("thumb_")},
 }
 NEXT = "https://mtp.example.org/api/v1/sequences?cursor=eyJrIjoxfQ"
 

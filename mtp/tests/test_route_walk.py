@@ -110,7 +110,8 @@ def test_every_api_operation_is_among_the_routes(client, db):
     document = client.get("/api/v1/openapi.json").json()
     patterns = {route.pattern for route in routes()}
     for path in document["paths"]:
-        assert path.removeprefix("/").replace("{unique_id}", "<uuidstr:unique_id>") in patterns
+        route = path.removeprefix("/").replace("{unique_id}", "<uuidstr:unique_id>")
+        assert route.replace("{mapillary_key}", "<str:mapillary_key>") in patterns
 
 
 def assert_nothing_of_olivias(response, secrets_: list[str], where: str) -> None:

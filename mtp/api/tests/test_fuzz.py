@@ -7,21 +7,33 @@ the application's client_id, and checks every reply: no 5xx, statuses, content t
 as documented, valid data accepted, invalid data refused, authentication enforced, a deleted
 sequence gone. Any failure fails the test with schemathesis' report.
 
+The photo endpoint is in the run too: the document's example key is an image of a published
+sequence whose photos the Mapillary stand-in serves, so its sizes answer with a 302 to the
+stand-in's signed links (not followed: the redirect is the answer the document describes) and
+a 200 with the kept copy, besides the 404s and 422s of made-up keys and sizes.
+
 The run is seeded and deterministic, so CI runs the same cases every time; MTP_FUZZ_EXAMPLES
 raises the number of cases per operation for a longer hunt. The Mapillary stand-in takes every
 token as some user's, so imports get past Mapillary's check; rate limits are off.
 """
 
+import io
 import os
 import re
 import subprocess
 import sys
 
 import pytest
+from django.contrib.gis.geos import Point
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image as Picture
 
 from conftest import issue_token
-from mtp.api.openapi import SEQUENCE_LINKS
+from mtp.api.openapi import PHOTO_KEY, SEQUENCE_LINKS
 from mtp.api.tests.conftest import make_sequence
+from mtp.sequences.models import Image
+from testing.fake_mapillary import RECORDED_SEQUENCE
 
 EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "25"))
 PHASES = "examples,coverage,fuzzing,stateful"
@@ -49,6 +61,35 @@ def schemathesis_config(token: str, client_id: str) -> str:
     )
 
 
+def jpeg() -> bytes:
+    data = io.BytesIO()
+    Picture.new("RGB", (256, 192), (90, 140, 200)).save(data, "JPEG")
+    return data.getvalue()
+
+
+def with_recorded_photos(owner, fake_mapillary) -> str:
+    """A published sequence of the stand-in's recorded images (the document's example key is
+    one), that one with a kept copy; the copy's name."""
+    keys = fake_mapillary.sequences[RECORDED_SEQUENCE].all_ids()
+    assert PHOTO_KEY in keys
+    sequence = make_sequence(
+        owner, name="Recorded", route=[(6.0 + n / 1000, 46.0) for n in range(len(keys))]
+    )
+    Image.objects.filter(sequence=sequence).delete()
+    kept_copy = default_storage.save(f"photos/fuzz/{PHOTO_KEY}.jpg", ContentFile(jpeg()))
+    Image.objects.bulk_create(
+        Image(
+            sequence=sequence,
+            mapillary_key=key,
+            position=index,
+            point=Point(6.0 + index / 1000, 46.0, srid=4326),
+            kept_copy=kept_copy if key == PHOTO_KEY else "",
+        )
+        for index, key in enumerate(keys)
+    )
+    return kept_copy
+
+
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
     live_server, seeded, owner, app, settings, fake_mapillary, tmp_path
@@ -60,6 +101,7 @@ def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
     fake_mapillary.any_token = True
     make_sequence(owner, tags=("lake", "geneva"))
     make_sequence(owner, name="Draft", status="draft", route=[], images=False)
+    kept_copy = with_recorded_photos(owner, fake_mapillary)
     token = issue_token(owner, app)
     config = tmp_path / "schemathesis.toml"
     config.write_text(schemathesis_config(token, app.client_id))
@@ -93,6 +135,7 @@ def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
         timeout=900,
         cwd=tmp_path,
     )
+    default_storage.delete(kept_copy)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report
     # Every phase ran, and the stateful one followed create's links to the other operations.

@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
 
 from mtp.api.tests.conftest import API
+from mtp.sequences.photos import DEFAULT_SIZE, SIZES, is_valid_key
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "API.md"
 TRANSPORT_TYPES = (
@@ -26,6 +27,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/sequences"),
     ("GET", "/api/v1/transport-types"),
     ("GET", "/api/v1/tags"),
+    ("GET", "/api/v1/images/{mapillary_key}/thumbnail"),
 }
 
 
@@ -189,3 +191,45 @@ def test_text_fields_refuse_nul_characters_as_the_server_does(openapi):
     assert re.search(schemas["SequenceCreate"]["properties"]["source"]["pattern"], "mtpdu")
     name = schemas["SequenceCreate"]["properties"]["name"]["pattern"]
     assert re.search(name, "   ") is None and re.search(name, " Walk ")
+
+
+def test_the_photo_endpoint_is_documented_as_the_server_answers(openapi):
+    operation = openapi["paths"]["/api/v1/images/{mapillary_key}/thumbnail"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    key = parameters["mapillary_key"]
+    assert key["in"] == "path" and key["required"]
+    pattern = re.compile(key["schema"]["pattern"])
+    assert pattern.search(key["example"]) and is_valid_key(key["example"])
+    for made_up in ("", "a/b", "a b", "k" * 101, "x\x00"):
+        assert not pattern.search(made_up) and not is_valid_key(made_up)
+    assert parameters["size"]["schema"]["enum"] == list(SIZES)
+    assert parameters["size"]["schema"]["default"] == DEFAULT_SIZE
+    # Published photos need nothing; a draft's owner may send the token.
+    assert operation["security"] == [{}, {"TokenAuth": []}]
+    responses = operation["responses"]
+    assert set(responses) == {"200", "302", "401", "404", "422", "429", "503"}
+    assert responses["302"]["headers"]["Location"]["required"]
+    assert "content" not in responses["302"]
+    assert set(responses["200"]["content"]) == {"image/jpeg"}
+    assert responses["503"]["headers"]["Retry-After"]["required"]
+    for status in ("401", "404", "422", "429", "503"):
+        content = responses[status]["content"]["application/json"]
+        assert content["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def test_the_documented_422_is_the_servers(client, openapi):
+    operation = openapi["paths"]["/api/v1/images/{mapillary_key}/thumbnail"]["get"]
+    documented = operation["responses"]["422"]["content"]["application/json"]["example"]
+    response = client.get(f"{API}/images/148137757289079/thumbnail?size=512")
+    assert response.status_code == 422
+    assert response.json() == documented
+
+
+def test_a_page_of_images_links_to_its_first_photo(openapi):
+    images = openapi["paths"]["/api/v1/sequence/{unique_id}/images"]["get"]
+    link = images["responses"]["200"]["links"]["GetPhoto"]
+    assert (
+        link["operationId"]
+        == openapi["paths"]["/api/v1/images/{mapillary_key}/thumbnail"]["get"]["operationId"]
+    )
+    assert link["parameters"] == {"mapillary_key": "$response.body#/results/0/mapillary_key"}
