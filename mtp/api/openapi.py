@@ -425,7 +425,8 @@ def _photo_link(document: dict[str, Any]) -> None:
     """A page of images links to the photo of its first image: a link passes values from the
     response body only, and the key is one. It suits published sequences; a photo of a sequence
     that is not published also needs the owner's token (or the signed ``thumb_*_url`` as given,
-    whose ``expires`` and ``signature`` are inside a URL, out of a link's reach)."""
+    whose ``expires`` and ``signature`` are inside a URL, out of a link's reach). An empty
+    page has no first image: there the link does not apply (schemathesis notes it, and moves on)."""
     images = document["paths"].get(IMAGES[0], {}).get(IMAGES[1])
     if images is None:
         return

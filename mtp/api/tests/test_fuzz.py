@@ -43,8 +43,9 @@ def schemathesis_config(token: str, client_id: str) -> str:
     """The run's schemathesis.toml: credentials for the document's two security schemes, and
     two allowances for what the document cannot know: a page cursor is opaque (only the
     server's own `next` links hold valid ones), so a made-up cursor that fits the document is
-    still refused with 400; and an import names a Mapillary sequence, which Mapillary is asked
-    about before the import is accepted, so a made-up key is refused with 422."""
+    still refused with 400; an import names a Mapillary sequence, which Mapillary is asked
+    about before the import is accepted, so a made-up key is refused with 422; and a change's
+    ``cover`` names one of the sequence's own photos, so a made-up key is refused with 422."""
     return (
         "[auth.openapi.TokenAuth]\n"
         f'bearer = "{token}"\n'
@@ -56,6 +57,11 @@ def schemathesis_config(token: str, client_id: str) -> str:
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"
         'include-path-regex = "^/api/v1/sequence/import/"\n'
+        "[operations.checks.positive_data_acceptance]\n"
+        'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
+        "[[operations]]\n"
+        'include-path = "/api/v1/sequence/{unique_id}"\n'
+        'include-method = "PATCH"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
     )
