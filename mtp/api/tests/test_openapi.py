@@ -20,6 +20,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/sequences"),
     ("GET", "/api/v1/transport-types"),
     ("GET", "/api/v1/tags"),
+    ("GET", "/api/v1/leaderboard"),
 }
 
 
