@@ -13,7 +13,7 @@ Two ways to count:
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -206,3 +206,12 @@ def standing_of(user, criteria: Criteria) -> Standing | None:
         cursor.execute(sql, [*params, user.pk])
         rows = cursor.fetchall()
     return _standings(rows, criteria.metric)[0] if rows else None
+
+
+def photo_count(criteria: Criteria) -> int:
+    """How many published photos count under ``criteria`` (its area and window, if any)."""
+    if criteria.area is None:
+        return sum(row["value"] or 0 for row in totals(replace(criteria, metric="images")))
+    images = _sequence_filters(Image.objects.all(), criteria, prefix="sequence__")
+    images = _window(images, "captured_at", criteria)
+    return images.filter(point__intersects=criteria.area).count()
