@@ -37,3 +37,23 @@ def test_an_unknown_or_inactive_user_has_no_profile(client, owner):
     owner.is_active = False
     owner.save()
     assert client.get("/accounts/users/olivia/").status_code == 404
+
+
+def test_a_profile_shows_the_persons_ranks(client, owner, other_user):
+    make_sequence(owner, "Coast path", "published", distance_m=1500, image_count=40)
+    make_sequence(other_user, "Long ride", "published", distance_m=9000, image_count=10)
+    make_sequence(other_user, "Short ride", "published", distance_m=100, image_count=10)
+    page = client.get("/accounts/users/olivia/").content.decode()
+    assert '#1</span> <span class="label"><a href="/leaderboard/?metric=images">by photos' in page
+    assert (
+        '#2</span> <span class="label"><a href="/leaderboard/?metric=distance">by distance' in page
+    )
+    assert (
+        '#2</span> <span class="label"><a href="/leaderboard/?metric=sequences">by sequences'
+        in page
+    )
+
+
+def test_someone_with_nothing_published_has_no_ranks(client, owner):
+    make_sequence(owner, "Secret draft")
+    assert "<h2>Ranks</h2>" not in client.get("/accounts/users/olivia/").content.decode()
