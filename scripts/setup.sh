@@ -121,7 +121,8 @@ vendor=mtp/web/static/vendor
 npm_stamp=node_modules/.mtp-installed
 npm_digest=$(sha256sum package.json package-lock.json | sha256sum | cut -d' ' -f1)
 if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_digest" ] \
-   || [ ! -f "$vendor/maplibre-gl/maplibre-gl.mjs" ]; then
+   || [ ! -f "$vendor/maplibre-gl/maplibre-gl.mjs" ] \
+   || [ ! -f "$vendor/mapbox-gl-draw/mapbox-gl-draw.js" ]; then
   say "installing the front-end packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   rm -rf "$vendor/maplibre-gl"
@@ -131,5 +132,12 @@ if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_digest" ] \
      node_modules/maplibre-gl/dist/maplibre-gl.css \
      node_modules/maplibre-gl/LICENSE.txt \
      "$vendor/maplibre-gl/"
+  # The polygon drawing tool of the challenge form (it works on MapLibre maps).
+  rm -rf "$vendor/mapbox-gl-draw"
+  mkdir -p "$vendor/mapbox-gl-draw"
+  cp node_modules/@mapbox/mapbox-gl-draw/dist/mapbox-gl-draw.js \
+     node_modules/@mapbox/mapbox-gl-draw/dist/mapbox-gl-draw.css \
+     node_modules/@mapbox/mapbox-gl-draw/LICENSE \
+     "$vendor/mapbox-gl-draw/"
   echo "$npm_digest" > "$npm_stamp"
 fi

@@ -96,6 +96,8 @@ ROUTES = {
     "explore/results",
     "sequences/<uuid:unique_id>/",
     "leaderboard/",
+    "challenges/",
+    "challenges/new/",
     "challenges/<uuid:unique_id>/",
     "my/",
     "my/progress.json",

@@ -65,3 +65,91 @@ def test_a_running_challenge_says_how_long_is_left(client, owner):
 @pytest.mark.django_db
 def test_an_unknown_challenge_is_a_404(client):
     assert client.get("/challenges/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_list_shows_running_upcoming_and_past_challenges(client, owner):
+    now = timezone.now()
+    make_challenge(owner, "Running", start=now - timedelta(days=1), end=now + timedelta(days=1))
+    make_challenge(owner, "Coming", start=now + timedelta(days=1), end=now + timedelta(days=2))
+    make_challenge(owner, "Finished")
+    html = client.get("/challenges/").content.decode()
+    running, rest = html.split("<h2>Coming up</h2>")
+    coming, over = rest.split("<h2>Over</h2>")
+    assert "Running" in running and "Coming" in coming and "Finished" in over
+    assert "New challenge" not in html
+
+
+@pytest.mark.django_db
+def test_explore_lists_running_challenges_in_the_map_area(client, owner):
+    now = timezone.now()
+    make_challenge(owner, "City sprint", start=now - timedelta(days=1), end=now + timedelta(days=1))
+    make_challenge(owner, "Long over")
+    html = client.get("/").content.decode()
+    assert "Challenges near you" in html and "City sprint" in html and "Long over" not in html
+    elsewhere = client.get("/", {"bbox": "10,40,11,41"}).content.decode()
+    assert "City sprint" not in elsewhere
+
+
+def area_text(ring=LONDON) -> str:
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def new_challenge(client, **fields):
+    data = {
+        "name": "Map the river",
+        "description": "",
+        "area": area_text(),
+        "transport_types": ["Water", "Walk"],
+        "camera_makes": "GoPro, gopro, Insta360",
+        "start": "2024-05-01T00:00",
+        "end": "2024-06-01T00:00",
+        **fields,
+    }
+    return client.post("/challenges/new/", data)
+
+
+@pytest.mark.django_db
+def test_creating_a_challenge_from_the_form_without_javascript(client, owner, settings):
+    settings.MTP_CHALLENGE_CREATORS = "everyone"
+    client.force_login(owner)
+    assert "New challenge" in client.get("/challenges/").content.decode()
+    page = client.get("/challenges/new/").content.decode()
+    assert 'id="draw-map"' in page and "mapbox-gl-draw.js" in page
+    response = new_challenge(client)
+    challenge = Challenge.objects.get()
+    assert response.status_code == 302 and response["Location"] == challenge.get_absolute_url()
+    assert challenge.owner == owner
+    assert challenge.camera_makes == ["GoPro", "Insta360"]
+    assert sorted(kind.name for kind in challenge.transport_types.all()) == ["Walk", "Water"]
+    assert challenge.start == datetime(2024, 5, 1, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"area": "not json"}, "not GeoJSON"),
+        ({"area": area_text(LONDON[:-1])}, "not closed"),
+        ({"end": "2024-04-01T00:00"}, "end must be after"),
+    ],
+)
+def test_a_bad_challenge_form_says_what_is_wrong(client, owner, settings, fields, message):
+    settings.MTP_CHALLENGE_CREATORS = "everyone"
+    client.force_login(owner)
+    response = new_challenge(client, **fields)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Challenge.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_staff_may_create_challenges_by_default(client, owner):
+    client.force_login(owner)
+    assert client.get("/challenges/new/").status_code == 403
+    assert new_challenge(client).status_code == 403
+    owner.is_staff = True
+    owner.save()
+    assert new_challenge(client).status_code == 302
+    assert client.logout() is None
+    assert client.get("/challenges/new/").status_code == 302
