@@ -160,7 +160,7 @@ def complete() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM sequences_image")
-            return cursor.fetchone()[0] == SEQUENCES * PHOTOS_PER_SEQUENCE
+            return cursor.fetchone()[0] >= SEQUENCES * PHOTOS_PER_SEQUENCE
     except DatabaseError:
         return False
 
@@ -306,6 +306,7 @@ def main() -> None:
         "(target: within 60 s)"
     )
     challenge.delete()
+    newcomer.delete()
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import Intersection, Length
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import Count, F, FloatField, QuerySet, Sum, Value
+from django.db import connections, transaction
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
@@ -111,12 +111,13 @@ def _window(queryset: QuerySet, field: str, criteria: Criteria) -> QuerySet:
     return queryset
 
 
-def totals(criteria: Criteria) -> QuerySet:
-    """Rows of ``user_id`` and ``value``: each person's total, unordered, zeros included."""
+def totals(criteria: Criteria) -> list[QuerySet]:
+    """Querysets of rows of ``user_id`` and ``value`` whose values, added up per person, are
+    each person's total (people with nothing may be missing or have zero)."""
     if criteria.metric not in METRICS:
         raise ValueError(f"unknown metric {criteria.metric!r}")
+    sequences = _sequence_filters(Sequence.objects.all(), criteria)
     if criteria.area is None:
-        sequences = _sequence_filters(Sequence.objects.all(), criteria)
         sequences = _window(sequences, "captured_at_start", criteria)
         if criteria.bbox is not None:
             sequences = sequences.in_bbox(*criteria.bbox)
@@ -125,25 +126,69 @@ def totals(criteria: Criteria) -> QuerySet:
             "distance": Sum("distance_m"),
             "sequences": Count("id"),
         }[criteria.metric]
-        return sequences.order_by().values(user_id=F("owner_id")).annotate(value=value)
+        return [sequences.order_by().values(user_id=F("owner_id")).annotate(value=value)]
     area = criteria.area
     if criteria.metric == "distance":
         # The length of each route inside the area, on the ellipsoid, for the routes whose
         # capture started within the window.
-        sequences = _sequence_filters(Sequence.objects.all(), criteria)
         sequences = _window(sequences, "captured_at_start", criteria)
         sequences = sequences.filter(geometry__intersects=area)
         inside = Length(Intersection("geometry", Value(area)))
-        return (
+        return [
             sequences.order_by()
             .values(user_id=F("owner_id"))
             .annotate(value=Coalesce(Sum(inside), Value(0.0), output_field=FloatField()))
+        ]
+    # Photos (or sequences with photos) inside the area within the window. A sequence whose
+    # whole route lies inside and whose whole capture lies within counts all its photos
+    # (every photo is a corner of the route): its total is read, not its photos. Only the
+    # photos of sequences crossing the area's edge or the window's are looked at one by one.
+    whole = Q(geometry__within=area)
+    if criteria.captured_from is not None:
+        whole &= Q(captured_at_start__gte=criteria.captured_from)
+    if criteria.captured_until is not None:
+        whole &= Q(captured_at_end__lt=criteria.captured_until)
+    value = Sum("image_count") if criteria.metric == "images" else Count("id")
+    inside = sequences.filter(whole).order_by().values(user_id=F("owner_id")).annotate(value=value)
+    west, south, east, north = area.extent
+    crossing = sequences.filter(
+        Q(geometry__intersects=area)
+        # One photo, no route: its box is its point.
+        | Q(
+            geometry__isnull=True,
+            bbox_west__gte=west,
+            bbox_east__lte=east,
+            bbox_south__gte=south,
+            bbox_north__lte=north,
         )
-    images = _sequence_filters(Image.objects.all(), criteria, prefix="sequence__")
-    images = _window(images, "captured_at", criteria)
-    images = images.filter(point__intersects=area)
+    ).exclude(whole)
+    images = Image.objects.filter(sequence__in=crossing.values("pk"))
+    images = _window(images, "captured_at", criteria).filter(point__intersects=area)
     value = Count("id") if criteria.metric == "images" else Count("sequence_id", distinct=True)
-    return images.order_by().values(user_id=F("sequence__owner_id")).annotate(value=value)
+    edge = images.order_by().values(user_id=F("sequence__owner_id")).annotate(value=value)
+    return [inside, edge]
+
+
+def _totals_sql(criteria: Criteria) -> tuple[str, list] | None:
+    """SQL of each person's (user_id, value), and its parameters; None when nothing matches."""
+    parts = []
+    for queryset in totals(criteria):
+        try:
+            parts.append(queryset.query.get_compiler(using=queryset.db).as_sql())
+        except EmptyResultSet:
+            continue
+    if not parts:
+        return None
+    if len(parts) == 1:
+        sql, params = parts[0]
+        return sql, list(params)
+    union = " UNION ALL ".join(
+        f"SELECT user_id, value FROM ({sql}) AS part{index}"  # noqa: S608
+        for index, (sql, _) in enumerate(parts)
+    )
+    params = [param for _, part_params in parts for param in part_params]
+    sql = f"SELECT user_id, SUM(value) AS value FROM ({union}) AS parts GROUP BY user_id"  # noqa: S608
+    return sql, params
 
 
 def _ranked_sql(criteria: Criteria) -> tuple[str, list] | None:
@@ -151,11 +196,10 @@ def _ranked_sql(criteria: Criteria) -> tuple[str, list] | None:
 
     None when nothing can match (a filter on an empty list).
     """
-    queryset = totals(criteria)
-    try:
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    except EmptyResultSet:
+    query = _totals_sql(criteria)
+    if query is None:
         return None
+    sql, params = query
     # Distances rank to the decimetre they are shown with: sums of the same routes added in
     # another order differ in the last bits, and must still tie.
     value = "ROUND(value * 10) / 10.0" if criteria.metric == "distance" else "value"
@@ -163,7 +207,18 @@ def _ranked_sql(criteria: Criteria) -> tuple[str, list] | None:
         f"SELECT user_id, {value} AS value, RANK() OVER (ORDER BY {value} DESC) AS place "  # noqa: S608
         f"FROM ({sql}) AS totals WHERE value > 0"
     )
-    return ranked, list(params)
+    return ranked, params
+
+
+def _run(sql: str, params: list) -> list[tuple]:
+    connection = connections[Sequence.objects.db]
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # An area holding 100,000 photos looks costly to the planner, which then compiles
+            # the query (JIT) for longer than it takes to run.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _standings(rows: list[tuple], metric: str) -> list[Standing]:
@@ -189,10 +244,7 @@ def standings(
         params += [after[0], after[0], after[1]]
     sql += " ORDER BY place, user_id LIMIT %s"
     params.append(limit)
-    with connections[Sequence.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return _standings(rows, criteria.metric)
+    return _standings(_run(sql, params), criteria.metric)
 
 
 def standing_of(user, criteria: Criteria) -> Standing | None:
@@ -202,16 +254,15 @@ def standing_of(user, criteria: Criteria) -> Standing | None:
         return None
     ranked, params = query
     sql = f"SELECT user_id, value, place FROM ({ranked}) AS ranked WHERE user_id = %s"  # noqa: S608
-    with connections[Sequence.objects.db].cursor() as cursor:
-        cursor.execute(sql, [*params, user.pk])
-        rows = cursor.fetchall()
+    rows = _run(sql, [*params, user.pk])
     return _standings(rows, criteria.metric)[0] if rows else None
 
 
 def photo_count(criteria: Criteria) -> int:
     """How many published photos count under ``criteria`` (its area and window, if any)."""
-    if criteria.area is None:
-        return sum(row["value"] or 0 for row in totals(replace(criteria, metric="images")))
-    images = _sequence_filters(Image.objects.all(), criteria, prefix="sequence__")
-    images = _window(images, "captured_at", criteria)
-    return images.filter(point__intersects=criteria.area).count()
+    query = _totals_sql(replace(criteria, metric="images"))
+    if query is None:
+        return 0
+    sql, params = query
+    rows = _run(f"SELECT COALESCE(SUM(value), 0) FROM ({sql}) AS totals", params)  # noqa: S608
+    return int(rows[0][0])

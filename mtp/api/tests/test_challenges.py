@@ -260,3 +260,19 @@ def test_the_camera_makes_of_a_challenge_narrow_its_leaderboard(client, app, pos
     make_sequence(owner, route=inside(6.14, 5), captured=datetime(2024, 5, 2, tzinfo=UTC))
     response = client.get(f"{URL}/{created['unique_id']}/leaderboard", {"client_id": app.client_id})
     assert [row["value"] for row in response.json()["results"]] == [3]
+
+
+def test_a_sequence_captured_across_the_end_of_the_window_counts_its_photos_before_it(
+    client, app, challenge, owner
+):
+    # Photos 10 s apart from 10 s before the end: only the first is within the window.
+    make_sequence(owner, route=inside(6.14, 4), captured=END - timedelta(seconds=10))
+    response = client.get(
+        f"{URL}/{challenge['unique_id']}/leaderboard", {"client_id": app.client_id}
+    )
+    assert [row["value"] for row in response.json()["results"]] == [1]
+    response = client.get(
+        f"{URL}/{challenge['unique_id']}/leaderboard",
+        {"client_id": app.client_id, "metric": "sequences"},
+    )
+    assert [row["value"] for row in response.json()["results"]] == [1]
