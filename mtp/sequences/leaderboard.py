@@ -130,14 +130,18 @@ def totals(criteria: Criteria) -> list[QuerySet]:
     area = criteria.area
     if criteria.metric == "distance":
         # The length of each route inside the area, on the ellipsoid, for the routes whose
-        # capture started within the window.
+        # capture started within the window: a route wholly inside counts its own length,
+        # only those crossing the edge are cut (ST_Intersection is the costly part).
         sequences = _window(sequences, "captured_at_start", criteria)
-        sequences = sequences.filter(geometry__intersects=area)
+        within = Q(geometry__within=area)
+        whole = sequences.filter(within).order_by().values(user_id=F("owner_id"))
+        cut = sequences.filter(geometry__intersects=area).exclude(within).order_by()
         inside = Length(Intersection("geometry", Value(area)))
         return [
-            sequences.order_by()
-            .values(user_id=F("owner_id"))
-            .annotate(value=Coalesce(Sum(inside), Value(0.0), output_field=FloatField()))
+            whole.annotate(value=Sum("distance_m")),
+            cut.values(user_id=F("owner_id")).annotate(
+                value=Coalesce(Sum(inside), Value(0.0), output_field=FloatField())
+            ),
         ]
     # Photos (or sequences with photos) inside the area within the window. A sequence whose
     # whole route lies inside and whose whole capture lies within counts all its photos
