@@ -260,7 +260,12 @@ def main() -> None:
         {"metric": "distance", "transport_type": "Walk"},
         {"metric": "images", "camera_make": "gopro"},
         {"metric": "images", "bbox": "5,45,11,48"},
-        {"metric": "sequences", "period": "week", "camera_make": "Insta360", "bbox": "-10,35,30,60"},
+        {
+            "metric": "sequences",
+            "period": "week",
+            "camera_make": "Insta360",
+            "bbox": "-10,35,30,60",
+        },
     ]
     worst = 0.0
     say("GET /api/v1/leaderboard (target: p99 < 100 ms)")

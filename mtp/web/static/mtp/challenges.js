@@ -122,7 +122,7 @@ async function drawArea(container) {
   map.on("draw.create", update);
   map.on("draw.update", update);
   map.on("draw.delete", update);
-  setStatus(status, "Click on the map to place the corners of the area; click the first corner to finish.");
+  setStatus(status, "Click on the map to place the corners of the area; click the first corner or press Enter to finish.");
 }
 
 const shown = document.getElementById("challenge-map");
