@@ -122,7 +122,7 @@ npm_stamp=node_modules/.mtp-installed
 npm_digest=$(sha256sum package.json package-lock.json | sha256sum | cut -d' ' -f1)
 if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_digest" ] \
    || [ ! -f "$vendor/maplibre-gl/maplibre-gl.mjs" ] \
-   || [ ! -f "$vendor/mapbox-gl-draw/mapbox-gl-draw.js" ]; then
+   || [ ! -f "$vendor/mapbox-gl-draw/mapbox-gl-draw.js.map" ]; then
   say "installing the front-end packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   rm -rf "$vendor/maplibre-gl"
@@ -132,10 +132,12 @@ if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_digest" ] \
      node_modules/maplibre-gl/dist/maplibre-gl.css \
      node_modules/maplibre-gl/LICENSE.txt \
      "$vendor/maplibre-gl/"
-  # The polygon drawing tool of the challenge form (it works on MapLibre maps).
+  # The polygon drawing tool of the challenge form (it works on MapLibre maps), with the
+  # source map its last line names (the hashed static files refuse a missing reference).
   rm -rf "$vendor/mapbox-gl-draw"
   mkdir -p "$vendor/mapbox-gl-draw"
   cp node_modules/@mapbox/mapbox-gl-draw/dist/mapbox-gl-draw.js \
+     node_modules/@mapbox/mapbox-gl-draw/dist/mapbox-gl-draw.js.map \
      node_modules/@mapbox/mapbox-gl-draw/dist/mapbox-gl-draw.css \
      node_modules/@mapbox/mapbox-gl-draw/LICENSE \
      "$vendor/mapbox-gl-draw/"
