@@ -26,6 +26,13 @@ ENDPOINTS = {
     ("GET", "/api/v1/sequences"),
     ("GET", "/api/v1/transport-types"),
     ("GET", "/api/v1/tags"),
+    ("GET", "/api/v1/leaderboard"),
+    ("POST", "/api/v1/challenges"),
+    ("GET", "/api/v1/challenges"),
+    ("GET", "/api/v1/challenges/{unique_id}"),
+    ("PATCH", "/api/v1/challenges/{unique_id}"),
+    ("DELETE", "/api/v1/challenges/{unique_id}"),
+    ("GET", "/api/v1/challenges/{unique_id}/leaderboard"),
 }
 
 
