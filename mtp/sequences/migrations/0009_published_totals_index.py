@@ -5,16 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sequences', '0008_image_links_until'),
+        ("sequences", "0008_image_links_until"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.OAUTH2_PROVIDER_APPLICATION_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='sequence',
-            index=models.Index(condition=models.Q(('status', 'published')), fields=['owner'], include=('id', 'image_count', 'distance_m', 'captured_at_start', 'transport_type', 'camera_make'), name='sequence_published_totals'),
+            model_name="sequence",
+            index=models.Index(
+                condition=models.Q(("status", "published")),
+                fields=["owner"],
+                include=(
+                    "id",
+                    "image_count",
+                    "distance_m",
+                    "captured_at_start",
+                    "transport_type",
+                    "camera_make",
+                ),
+                name="sequence_published_totals",
+            ),
         ),
     ]
