@@ -41,6 +41,8 @@ router = Router(tags=["challenges"])
 
 ORDERING = Ordering("newest", "created_at", kind=datetime)
 NOT_FOUND = "No challenge with this id."
+# A change may leave these out, never set them to null.
+NOT_NULL = ("name", "area", "start", "end", "transport_types", "camera_makes")
 OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
 WRITE_ERRORS = {**OWNER_ERRORS, 413: ErrorOut, 415: ErrorOut}
 GEOJSON_DOC = {
@@ -350,7 +352,7 @@ def update_challenge(request: HttpRequest, unique_id: UUID):
         challenge = owned_challenge(request, unique_id)
         payload = validate_body(request, ChallengePatchIn)
         sent = payload.model_fields_set
-        for field in ("name", "area", "start", "end", "transport_types", "camera_makes"):
+        for field in NOT_NULL:
             if field in sent and getattr(payload, field) is None:
                 raise invalid_parameter(field, "must not be null.")
         if "name" in sent:
