@@ -30,7 +30,7 @@ from mtp.api.leaderboards import (
     leaderboard_response,
 )
 from mtp.api.pagination import Ordering, next_link, page
-from mtp.api.schemas import Description, ErrorOut, Name, StrictOut
+from mtp.api.schemas import BodyIn, Description, ErrorOut, Name, StrictOut
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
 from mtp.challenges.areas import parse_area
@@ -41,6 +41,8 @@ router = Router(tags=["challenges"])
 
 ORDERING = Ordering("newest", "created_at", kind=datetime)
 NOT_FOUND = "No challenge with this id."
+# An area is GeoJSON in a JSON object: a form cannot carry it.
+JSON_BODY = ("application/json",)
 # A change may leave these out, never set them to null.
 NOT_NULL = ("name", "area", "start", "end", "transport_types", "camera_makes")
 OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
@@ -115,10 +117,10 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-class ChallengeCreateIn(StrictOut):
+class ChallengeCreateIn(BodyIn):
     """A new challenge, as JSON."""
 
-    model_config = ConfigDict(title="ChallengeCreate", extra="ignore")
+    model_config = ConfigDict(title="ChallengeCreate")
 
     name: Name
     description: Description | None = ""
@@ -135,10 +137,10 @@ class ChallengeCreateIn(StrictOut):
         return self
 
 
-class ChallengePatchIn(StrictOut):
+class ChallengePatchIn(BodyIn):
     """Fields to change; those left out stay as they are."""
 
-    model_config = ConfigDict(title="ChallengePatch", extra="ignore")
+    model_config = ConfigDict(title="ChallengePatch")
 
     name: Name | None = None
     description: Description | None = None
@@ -247,7 +249,7 @@ def write_response(challenge: Challenge, *, status: int) -> HttpResponse:
     auth=token_auth,
     response={201: ChallengeWriteOut, **ERRORS, 413: ErrorOut, 415: ErrorOut},
     summary="Create a challenge",
-    openapi_extra=openapi_body(ChallengeCreateIn),
+    openapi_extra=openapi_body(ChallengeCreateIn, accepted=JSON_BODY),
 )
 def create_challenge(request: HttpRequest):
     """Create a capture challenge: an area, a time window, ways of travel and cameras.
@@ -258,7 +260,7 @@ def create_challenge(request: HttpRequest):
     require_scope(request, WRITE)
     if not may_create_challenges(request.auth.user):
         raise ApiError(403, "On this server only staff members may create challenges.")
-    payload = validate_body(request, ChallengeCreateIn)
+    payload = validate_body(request, ChallengeCreateIn, JSON_BODY)
     area = area_of(payload.area)
     challenge = Challenge(
         owner=request.auth.user,
@@ -342,7 +344,7 @@ def get_challenge(request: HttpRequest, unique_id: UUID):
     auth=token_auth,
     response={200: ChallengeWriteOut, **WRITE_ERRORS},
     summary="Change a challenge",
-    openapi_extra=openapi_body(ChallengePatchIn),
+    openapi_extra=openapi_body(ChallengePatchIn, accepted=JSON_BODY),
 )
 def update_challenge(request: HttpRequest, unique_id: UUID):
     """Change your challenge; fields left out stay as they are."""
@@ -350,7 +352,7 @@ def update_challenge(request: HttpRequest, unique_id: UUID):
     require_scope(request, WRITE)
     with transaction.atomic():
         challenge = owned_challenge(request, unique_id)
-        payload = validate_body(request, ChallengePatchIn)
+        payload = validate_body(request, ChallengePatchIn, JSON_BODY)
         sent = payload.model_fields_set
         for field in NOT_NULL:
             if field in sent and getattr(payload, field) is None:

@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 
 from mtp.api.challenges import NOT_NULL
 from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
+from mtp.challenges.areas import WGS84_CRS
 from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH
 from mtp.sequences.queries import MAX_RADIUS_M, transport_types_by_name
@@ -239,13 +240,19 @@ def _body_rules(schema: dict[str, Any], transport_types: list[str], every: list[
 
 
 # A challenge's area (mtp.challenges.areas.parse_area): rings of at least 4 positions of 2 or 3
-# numbers. What a schema cannot say (closed rings, a valid shape, the size limit) the server
-# answers with 422.
+# numbers, no member but its type, coordinates and a crs naming WGS 84. What a schema cannot say
+# (closed rings, a valid shape, the size limit) the server answers with 422.
 _POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}}
 _RING = {"type": "array", "minItems": 4, "items": _POSITION}
 _POLYGON = {"type": "array", "minItems": 1, "items": _RING}
 AREA = {
     "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"enum": ["Polygon", "MultiPolygon"]},
+        "coordinates": {"type": "array"},
+        "crs": {"enum": WGS84_CRS},
+    },
+    "additionalProperties": False,
     "anyOf": [
         {"properties": {"type": {"enum": ["Polygon"]}, "coordinates": _POLYGON}},
         {

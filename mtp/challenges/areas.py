@@ -11,12 +11,16 @@ from mtp.lib.geodesy import polygon_area_m2
 
 # Corners of all rings together: enough for a city's outline drawn or traced.
 MAX_POSITIONS = 10_000
-WGS84_NAMES = {
+WGS84_NAMES = (
     "urn:ogc:def:crs:OGC:1.3:CRS84",
     "urn:ogc:def:crs:OGC::CRS84",
     "urn:ogc:def:crs:EPSG::4326",
     "EPSG:4326",
-}
+)
+# The only crs member taken (the old GeoJSON's named CRS), naming WGS 84.
+WGS84_CRS = [{"type": "name", "properties": {"name": name}} for name in WGS84_NAMES]
+# The members an area may have: anything else is refused, never silently dropped.
+MEMBERS = ("type", "coordinates", "crs")
 
 
 def _invalid(message: str) -> ValidationError:
@@ -56,11 +60,14 @@ def parse_area(data: Any) -> MultiPolygon:
     """The area as a MultiPolygon (SRID 4326), or ValidationError saying what is wrong."""
     if not isinstance(data, dict):
         raise _invalid("The area must be a GeoJSON Polygon or MultiPolygon object.")
-    crs = data.get("crs")
-    if crs is not None:
-        name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
-        if name not in WGS84_NAMES:
-            raise _invalid("The area must be in WGS 84 longitude, latitude (RFC 7946): no crs.")
+    unknown = sorted(str(name) for name in data if name not in MEMBERS)
+    if unknown:
+        raise _invalid(
+            f"The area has members it may not have: {', '.join(unknown)} "
+            f"(only {', '.join(MEMBERS)})."
+        )
+    if "crs" in data and data["crs"] not in WGS84_CRS:
+        raise _invalid("The area must be in WGS 84 longitude, latitude (RFC 7946): no crs.")
     kind = data.get("type")
     coordinates = data.get("coordinates")
     if kind == "Polygon":

@@ -276,3 +276,27 @@ def test_a_sequence_captured_across_the_end_of_the_window_counts_its_photos_befo
         {"client_id": app.client_id, "metric": "sequences"},
     )
     assert [row["value"] for row in response.json()["results"]] == [1]
+
+
+@pytest.mark.parametrize(
+    "extra", [{"unknown": "field"}, {"area": {"type": "Polygon", "coordinates": [GENEVA], "x": 1}}]
+)
+def test_unknown_fields_are_refused_not_dropped(post, creators, extra):
+    response = post(body(**extra))
+    assert response.status_code == 422, response.content
+    assert not Challenge.objects.exists()
+
+
+def test_a_challenge_is_sent_as_json_not_a_form(client, owner_token, creators, challenge):
+    fields = {"name": "Map old Geneva", "start": START.isoformat(), "end": END.isoformat()}
+    response = client.post(URL, fields, **bearer(owner_token))
+    assert response.status_code == 415, response.content
+    assert response.json()["detail"]["accepted"] == ["application/json"]
+    response = client.patch(
+        f"{URL}/{challenge['unique_id']}",
+        "name=Renamed",
+        content_type="application/x-www-form-urlencoded",
+        **bearer(owner_token),
+    )
+    assert response.status_code == 415, response.content
+    assert Challenge.objects.get().name == "Map old Geneva"

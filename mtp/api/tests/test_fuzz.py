@@ -29,21 +29,30 @@ PHASES = "examples,coverage,fuzzing,stateful"
 
 def schemathesis_config(token: str, client_id: str) -> str:
     """The run's schemathesis.toml: credentials for the document's two security schemes, and
-    two allowances for what the document cannot know: a page cursor is opaque (only the
+    three allowances for what the document cannot know: a page cursor is opaque (only the
     server's own `next` links hold valid ones), so a made-up cursor that fits the document is
-    still refused with 400; and an import names a Mapillary sequence, which Mapillary is asked
-    about before the import is accepted, so a made-up key is refused with 422."""
+    still refused with 400; an import names a Mapillary sequence, which Mapillary is asked
+    about before the import is accepted, so a made-up key is refused with 422; and a
+    challenge's area must be a closed, valid shape no larger than the instance allows, ending
+    after it starts (a change: after the start it keeps), which JSON Schema cannot say, so a
+    made-up area or window is refused with 422."""
     return (
         "[auth.openapi.TokenAuth]\n"
         f'bearer = "{token}"\n'
         "[auth.openapi.ClientId]\n"
         f'api_key = "{client_id}"\n'
         "[[operations]]\n"
-        'include-path-regex = "^/api/v1/(sequences|tags|sequence/[^/]+/images)$"\n'
+        'include-path-regex = "^/api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
+        '|challenges|challenges/[^/]+/leaderboard)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"
         'include-path-regex = "^/api/v1/sequence/import/"\n'
+        "[operations.checks.positive_data_acceptance]\n"
+        'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
+        "[[operations]]\n"
+        'include-path-regex = "^/api/v1/challenges(/[^/]+)?$"\n'
+        'include-method-regex = "^(POST|PATCH)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
     )
@@ -57,6 +66,8 @@ def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
     settings.MTP_API_RATE_ADDRESS = 0
     settings.MTP_API_RATE_IMPORT = 0
     settings.MTP_API_RATE_BAD_TOKEN = 0
+    # The stateful phase creates challenges, then follows their links.
+    settings.MTP_CHALLENGE_CREATORS = "everyone"
     fake_mapillary.any_token = True
     make_sequence(owner, tags=("lake", "geneva"))
     make_sequence(owner, name="Draft", status="draft", route=[], images=False)

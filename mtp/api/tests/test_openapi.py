@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
 
 from mtp.api.tests.conftest import API
+from mtp.challenges.areas import MEMBERS
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "API.md"
 TRANSPORT_TYPES = (
@@ -241,6 +242,7 @@ def test_challenge_bodies_refuse_what_the_server_refuses(openapi):
     assert re.search(create["camera_makes"]["items"]["pattern"], "Go\x00Pro") is None
     assert re.search(create["name"]["pattern"], "  ") is None
     area = {**create["area"], "components": openapi["components"]}
+    assert set(area["properties"]) == set(MEMBERS) and area["additionalProperties"] is False
     square = [[6.1, 46.1], [6.2, 46.1], [6.2, 46.2], [6.1, 46.1]]
     jsonschema.validate({"type": "Polygon", "coordinates": [square]}, area)
     jsonschema.validate({"type": "MultiPolygon", "coordinates": [[square]]}, area)
@@ -250,6 +252,7 @@ def test_challenge_bodies_refuse_what_the_server_refuses(openapi):
         {"type": "Polygon", "coordinates": [square[:3]]},
         {"type": "Polygon", "coordinates": [[["6.1", 46.1], *square[1:]]]},
         {"type": "Polygon"},
+        {"type": "Polygon", "coordinates": [square], "bbox": [6.1, 46.1, 6.2, 46.2]},
     ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(wrong, area)

@@ -59,6 +59,9 @@ def test_a_multipolygon_and_a_hole_are_kept():
             "WGS 84",
         ),
         (polygon([[-10, 40], [10, 40], [10, 55], [-10, 55], [-10, 40]]), "at most"),
+        # A misspelt or foreign member is refused, never silently dropped.
+        ({**polygon(GENEVA), "bbox": [6.13, 46.19, 6.16, 46.21]}, "may not have: bbox"),
+        ({**polygon(GENEVA), "crs": {"properties": {"name": "EPSG:4326"}}}, "WGS 84"),
     ],
 )
 def test_bad_areas_are_refused_with_the_reason(data, reason):
@@ -68,3 +71,10 @@ def test_bad_areas_are_refused_with_the_reason(data, reason):
 def test_the_size_limit_is_a_setting(settings):
     settings.MTP_CHALLENGE_MAX_AREA_KM2 = 1
     assert "at most 1 km²" in refusal(polygon(GENEVA))
+
+
+def test_a_crs_naming_wgs_84_is_taken():
+    area = parse_area(
+        {**polygon(GENEVA), "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}}
+    )
+    assert area.srid == 4326
