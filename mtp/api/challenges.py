@@ -30,7 +30,7 @@ from mtp.api.leaderboards import (
     leaderboard_response,
 )
 from mtp.api.pagination import Ordering, next_link, page
-from mtp.api.schemas import BodyIn, Description, ErrorOut, Name, StrictOut
+from mtp.api.schemas import RFC3339_DATE_TIME, BodyIn, Description, ErrorOut, Name, StrictOut
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
 from mtp.challenges.areas import parse_area
@@ -111,6 +111,18 @@ Area = Annotated[
 ]
 
 
+def _date_time(value: Any) -> Any:
+    # Without this, pydantic also takes a number of seconds or a time without its offset.
+    if value is None or (isinstance(value, str) and RFC3339_DATE_TIME.match(value)):
+        return value
+    raise _invalid(
+        "invalid_moment", "Give a date-time with its offset, such as 2025-05-01T00:00:00Z."
+    )
+
+
+DateTime = Annotated[datetime, BeforeValidator(_date_time)]
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -127,8 +139,8 @@ class ChallengeCreateIn(BodyIn):
     area: Area
     transport_types: TransportTypes = []
     camera_makes: CameraMakes = []
-    start: datetime = Field(description="When photos start to count (ISO 8601; UTC if no zone).")
-    end: datetime = Field(description="When they stop counting; after start.")
+    start: DateTime = Field(description="When photos start to count (RFC 3339, with its offset).")
+    end: DateTime = Field(description="When they stop counting; after start.")
 
     @model_validator(mode="after")
     def _window(self) -> "ChallengeCreateIn":
@@ -147,8 +159,8 @@ class ChallengePatchIn(BodyIn):
     area: Area | None = None
     transport_types: TransportTypes | None = None
     camera_makes: CameraMakes | None = None
-    start: datetime | None = None
-    end: datetime | None = None
+    start: DateTime | None = None
+    end: DateTime | None = None
 
 
 class ChallengeOwnerOut(StrictOut):

@@ -122,6 +122,9 @@ def test_creating_needs_a_token(client, app, creators):
         ({"end": (START - timedelta(days=1)).isoformat()}, "after start"),
         ({"name": ""}, "name"),
         ({"start": "yesterday"}, "start"),
+        ({"start": 0}, "start"),
+        ({"start": "1714521600"}, "start"),
+        ({"end": "2024-06-01T00:00:00"}, "end"),
     ],
 )
 def test_bad_challenges_are_refused_with_what_is_wrong(post, creators, fields, reason):

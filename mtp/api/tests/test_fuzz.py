@@ -44,6 +44,7 @@ def schemathesis_config(token: str, client_id: str) -> str:
         "[[operations]]\n"
         'include-path-regex = "^/api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
         '|challenges|challenges/[^/]+/leaderboard)$"\n'
+        'include-method-regex = "^GET$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"
