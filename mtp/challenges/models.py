@@ -28,7 +28,10 @@ class ChallengeQuerySet(models.QuerySet):
         return self.filter(start__lte=at, end__gt=at)
 
     def in_bbox(self, west: float, south: float, east: float, north: float) -> "ChallengeQuerySet":
-        """Challenges whose area's box meets the box (west > east crosses the 180th meridian)."""
+        """Challenges whose area's box meets the box (west > east crosses the 180th meridian);
+        a box whose south is above its north holds nothing."""
+        if south > north:
+            return self.none()
         boxes = (
             [(west, south, east, north)]
             if west <= east
