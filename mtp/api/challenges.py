@@ -356,7 +356,7 @@ def get_challenge(request: HttpRequest, unique_id: UUID):
     auth=token_auth,
     response={200: ChallengeWriteOut, **WRITE_ERRORS},
     summary="Change a challenge",
-    openapi_extra=openapi_body(ChallengePatchIn, accepted=JSON_BODY),
+    openapi_extra=openapi_body(ChallengePatchIn, required=False, accepted=JSON_BODY),
 )
 def update_challenge(request: HttpRequest, unique_id: UUID):
     """Change your challenge; fields left out stay as they are."""

@@ -303,3 +303,11 @@ def test_a_challenge_is_sent_as_json_not_a_form(client, owner_token, creators, c
     )
     assert response.status_code == 415, response.content
     assert Challenge.objects.get().name == "Map old Geneva"
+
+
+def test_a_change_without_a_body_changes_nothing(client, owner_token, challenge):
+    # The document says the body of a change may be left out.
+    response = client.patch(f"{URL}/{challenge['unique_id']}", **bearer(owner_token))
+    assert response.status_code == 200, response.content
+    changed = response.json()["challenge"]
+    assert {**changed, "updated_at": None} == {**challenge, "updated_at": None}

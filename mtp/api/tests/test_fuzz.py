@@ -2,8 +2,9 @@
 
 Schemathesis (``st run --checks all``) runs every phase, the document's examples, coverage of
 its boundaries, fuzzing with valid and invalid data, and stateful sequences that follow the
-document's links (create, then read, images, patch, import, delete), with a user's token and
-the application's client_id, and checks every reply: no 5xx, statuses, content types and bodies
+document's links (create, then read, images, patch, import, delete; create a challenge, then
+read, patch, delete and its leaderboard), with a user's token and the application's client_id,
+and checks every reply: no 5xx, statuses, content types and bodies
 as documented, valid data accepted, invalid data refused, authentication enforced, a deleted
 sequence gone. Any failure fails the test with schemathesis' report.
 
@@ -20,8 +21,9 @@ import sys
 import pytest
 
 from conftest import issue_token
-from mtp.api.openapi import SEQUENCE_LINKS
+from mtp.api.openapi import CHALLENGE_LINKS, SEQUENCE_LINKS
 from mtp.api.tests.conftest import make_sequence
+from mtp.challenges.models import Challenge
 
 EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "25"))
 PHASES = "examples,coverage,fuzzing,stateful"
@@ -42,9 +44,8 @@ def schemathesis_config(token: str, client_id: str) -> str:
         "[auth.openapi.ClientId]\n"
         f'api_key = "{client_id}"\n'
         "[[operations]]\n"
-        'include-path-regex = "^/api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
+        'include-name-regex = "^GET /api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
         '|challenges|challenges/[^/]+/leaderboard)$"\n'
-        'include-method-regex = "^GET$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"
@@ -52,8 +53,7 @@ def schemathesis_config(token: str, client_id: str) -> str:
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
         "[[operations]]\n"
-        'include-path-regex = "^/api/v1/challenges(/[^/]+)?$"\n'
-        'include-method-regex = "^(POST|PATCH)$"\n'
+        'include-name-regex = "^(POST|PATCH) /api/v1/challenges(/[^/]+)?$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
     )
@@ -111,4 +111,6 @@ def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert re.search(rf"✅\s+{phase}", report), report
     covered = re.search(r"API Links:\s+(\d+) covered", report)
-    assert covered and int(covered.group(1)) >= len(SEQUENCE_LINKS), report
+    assert covered and int(covered.group(1)) >= len(SEQUENCE_LINKS) + len(CHALLENGE_LINKS), report
+    # Challenges were created (so their links could be followed), as the run's user.
+    assert Challenge.objects.filter(owner=owner).exists(), report
