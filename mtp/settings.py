@@ -5,6 +5,7 @@ from pathlib import Path
 from mtp.lib.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "mtp.accounts",
     "mtp.developers",
     "mtp.sequences",
+    "mtp.challenges",
     "mtp.imports",
     "mtp.api",
     "mtp.tiles",
@@ -327,6 +329,11 @@ TASKS = {
         "QUEUES": ["default", *TASK_QUEUES],
     }
 }
+
+# Who may create capture challenges: "staff" (the default) or "everyone" signed in; and the
+# largest area a challenge may cover, in square kilometres.
+MTP_CHALLENGE_CREATORS = env_choice("MTP_CHALLENGE_CREATORS", "staff", ("staff", "everyone"))
+MTP_CHALLENGE_MAX_AREA_KM2 = env_float("MTP_CHALLENGE_MAX_AREA_KM2", 5000.0, minimum=0.001)
 
 # Web origins whose pages may call the API (CORS, mtp/lib/cors.py): * for any, empty for none.
 MTP_CORS_ORIGINS = env_origins("MTP_CORS_ORIGINS", ["*"])

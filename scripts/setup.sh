@@ -123,6 +123,9 @@ fi
 vendor_files=(
   "maplibre-gl dist/maplibre-gl.mjs dist/maplibre-gl-worker.mjs dist/maplibre-gl.css LICENSE.txt"
   "pannellum build/pannellum.js build/pannellum.css COPYING"
+  # The polygon drawing tool of the challenge form (it works on MapLibre maps), with the
+  # source map its last line names (the hashed static files refuse a missing reference).
+  "@mapbox/mapbox-gl-draw dist/mapbox-gl-draw.js dist/mapbox-gl-draw.js.map dist/mapbox-gl-draw.css LICENSE"
 )
 vendor=mtp/web/static/vendor
 npm_stamp=node_modules/.mtp-installed

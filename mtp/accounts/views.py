@@ -28,6 +28,7 @@ from mtp.developers.models import (
 )
 from mtp.lib.http import client_ip
 from mtp.lib.ratelimit import apply_headers
+from mtp.sequences.leaderboard import Criteria, standing_of
 from mtp.sequences.models import Sequence
 
 logger = logging.getLogger(__name__)
@@ -261,8 +262,17 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         distance_m=Sum("distance_m", filter=published, default=0),
         images=Sum("image_count", filter=published, default=0),
     )
+    # Places on the leaderboard of all time, by each measure.
+    ranks = [
+        (label, metric, standing_of(person, Criteria(metric=metric)))
+        for metric, label in (
+            ("images", "photos"),
+            ("distance", "distance"),
+            ("sequences", "sequences"),
+        )
+    ]
     return render(
         request,
         "accounts/profile.html",
-        {"person": person, "sequences": sequences, "totals": totals},
+        {"person": person, "sequences": sequences, "totals": totals, "ranks": ranks},
     )

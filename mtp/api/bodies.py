@@ -95,25 +95,26 @@ def _has_lone_surrogate(data: Any) -> bool:
     return False
 
 
-def read_body(request: HttpRequest) -> dict[str, Any]:
-    """The body as a dict. Form fields sent more than once become lists."""
+def read_body(request: HttpRequest, accepted: tuple[str, ...] = BODY_TYPES) -> dict[str, Any]:
+    """The body as a dict, sent as one of ``accepted``. Form fields sent more than once become
+    lists."""
     content_type = request.content_type or ""
     has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
-    if content_type in FORM_TYPES:
+    if content_type in FORM_TYPES and content_type in accepted:
         return {
             key: values[0] if len(values) == 1 else values for key, values in form_fields(request)
         }
     if not has_body:
         return {}
-    if content_type == "application/json":
+    if content_type == "application/json" and content_type in accepted:
         data = parse_json(request.body)
         if not isinstance(data, dict):
             raise ApiError(400, "The JSON body must be an object.")
         return data
     raise ApiError(
         415,
-        f"Send the body as one of {', '.join(BODY_TYPES)} (not {content_type or 'untyped'}).",
-        {"accepted": list(BODY_TYPES)},
+        f"Send the body as one of {', '.join(accepted)} (not {content_type or 'untyped'}).",
+        {"accepted": list(accepted)},
     )
 
 
@@ -131,9 +132,11 @@ def form_fields(request: HttpRequest):
     return fields.lists()
 
 
-def validate_body(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:
+def validate_body(
+    request: HttpRequest, schema: type[SchemaT], accepted: tuple[str, ...] = BODY_TYPES
+) -> SchemaT:
     """The body read and validated against ``schema``; a 422 listing every problem otherwise."""
-    data = read_body(request)
+    data = read_body(request, accepted)
     try:
         return schema.model_validate(data)
     except pydantic.ValidationError as error:
@@ -148,11 +151,16 @@ def validate_body(request: HttpRequest, schema: type[SchemaT]) -> SchemaT:
 
 
 # The request body of an endpoint that takes JSON or a form, for the OpenAPI document.
-def openapi_body(schema: type[pydantic.BaseModel], *, required: bool = True) -> dict[str, Any]:
+def openapi_body(
+    schema: type[pydantic.BaseModel],
+    *,
+    required: bool = True,
+    accepted: tuple[str, ...] = BODY_TYPES,
+) -> dict[str, Any]:
     reference = schema.model_json_schema(ref_template="#/components/schemas/{model}")
     return {
         "requestBody": {
             "required": required,
-            "content": {media_type: {"schema": reference} for media_type in BODY_TYPES},
+            "content": {media_type: {"schema": reference} for media_type in accepted},
         }
     }

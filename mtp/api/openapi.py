@@ -4,8 +4,9 @@
 - Transport types: an enum of the names in the TransportType table.
 - Text: what the server refuses (NUL characters, blank names, malformed Mapillary keys and
   tokens) is refused by the document too, so a client generated from it never sends it.
-- Links from create's 201 to every operation that takes a sequence id (for clients and for
-  stateful testing), and an example for every request and response body.
+- A challenge's area: a GeoJSON Polygon or MultiPolygon, as far as a schema can say it.
+- Links from each create's 201 to every operation that takes the created object's id (for
+  clients and for stateful testing), and an example for every request and response body.
 - The photo endpoint (``mtp.api.images``), a plain Django view, described by hand: its key,
   its sizes, every answer it gives, and a link to it from a page of images.
 """
@@ -15,8 +16,10 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from mtp.api.challenges import NOT_NULL
 from mtp.api.images import NOT_FOUND, invalid_size
 from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
+from mtp.challenges.areas import WGS84_CRS
 from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH
 from mtp.sequences.photos import DEFAULT_SIZE, SIZES
@@ -84,7 +87,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                 for media_type, media in body["content"].items():
                     # The media types share one schema object: each gets its own.
                     schema = copy.deepcopy(media["schema"])
-                    _body_rules(schema, children)
+                    _body_rules(schema, children, every)
                     if media_type != "application/json":
                         _without_null(schema)
                     media["schema"] = _component(document, schema, media_type)
@@ -160,7 +163,12 @@ def _strings(schema: dict[str, Any]):
 
 
 def _text_rules(
-    schema: dict[str, Any], name: str, transport_types: list[str], *, in_body: bool = False
+    schema: dict[str, Any],
+    name: str,
+    transport_types: list[str],
+    *,
+    in_body: bool = False,
+    every: list[str] | None = None,
 ) -> None:
     for branch in [schema, *schema.get("anyOf", [])]:
         if branch.get("type") == "array" and name in ("tag", "tags"):
@@ -175,6 +183,9 @@ def _text_rules(
     for text in _strings(schema):
         if name == "transport_type":
             text["enum"] = transport_types
+        elif name == "transport_types":
+            # A challenge's ways of travel: kinds or groups.
+            text["enum"] = every or transport_types
         elif name == "name":
             text["pattern"] = NAME
         elif name in ("seq_key", "mapillary_sequence_key"):
@@ -218,16 +229,47 @@ def _or_empty(pattern: str) -> str:
     return f"^({pattern.removeprefix('^').removesuffix('$')})?$"
 
 
-def _body_rules(schema: dict[str, Any], transport_types: list[str]) -> None:
+def _body_rules(schema: dict[str, Any], transport_types: list[str], every: list[str]) -> None:
     properties = schema.get("properties", {})
     for name, field in properties.items():
-        _text_rules(field, name, transport_types, in_body=True)
-    # A sequence always has a name: a change may leave it out, never set it to null.
-    _without_null(schema, ("name",))
+        _text_rules(field, name, transport_types, in_body=True, every=every)
+        if name == "area":
+            for branch in [field, *field.get("anyOf", [])]:
+                if branch.get("type") == "object":
+                    branch.update(copy.deepcopy(AREA))
+    # A sequence or challenge always has a name (and a challenge its area, window and lists):
+    # a change may leave them out, never set them to null.
+    _without_null(schema, NOT_NULL)
     if "tags" in properties and "tag" in properties:
         schema["not"] = {"required": ["tags", "tag"]}
     if "seq_key" in properties:
         schema["allOf"] = MAPILLARY_PAIR
+
+
+# A challenge's area (mtp.challenges.areas.parse_area): rings of at least 4 positions of 2 or 3
+# numbers, no member but its type, coordinates and a crs naming WGS 84. What a schema cannot say
+# (closed rings, a valid shape, the size limit) the server answers with 422.
+_POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}}
+_RING = {"type": "array", "minItems": 4, "items": _POSITION}
+_POLYGON = {"type": "array", "minItems": 1, "items": _RING}
+AREA = {
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"enum": ["Polygon", "MultiPolygon"]},
+        "coordinates": {"type": "array"},
+        "crs": {"enum": WGS84_CRS},
+    },
+    "additionalProperties": False,
+    "anyOf": [
+        {"properties": {"type": {"enum": ["Polygon"]}, "coordinates": _POLYGON}},
+        {
+            "properties": {
+                "type": {"enum": ["MultiPolygon"]},
+                "coordinates": {"type": "array", "minItems": 1, "items": _POLYGON},
+            }
+        },
+    ],
+}
 
 
 def _given(*names: str) -> dict[str, Any]:
@@ -264,26 +306,41 @@ SEQUENCE_LINKS = {
     "DeleteSequence": ("/api/v1/sequence/{unique_id}", "delete"),
     "ImportSequence": ("/api/v1/sequence/import/{unique_id}", "put"),
 }
+CREATE_CHALLENGE = ("/api/v1/challenges", "post")
+CHALLENGE = "/api/v1/challenges/{unique_id}"
+# The operations that take a challenge id, by the name of their link.
+CHALLENGE_LINKS = {
+    "GetChallenge": (CHALLENGE, "get"),
+    "UpdateChallenge": (CHALLENGE, "patch"),
+    "DeleteChallenge": (CHALLENGE, "delete"),
+    "ChallengeLeaderboard": (f"{CHALLENGE}/leaderboard", "get"),
+}
+# Each create, the links from its 201, and what the links lead to.
+LINKS = [
+    (CREATE, SEQUENCE_LINKS, "The sequence just created."),
+    (CREATE_CHALLENGE, CHALLENGE_LINKS, "The challenge just created."),
+]
 
 
 def _links(document: dict[str, Any]) -> None:
     paths = document["paths"]
-    create = paths.get(CREATE[0], {}).get(CREATE[1])
-    if create is None:
-        return
-    links = {}
-    for name, (path, method) in SEQUENCE_LINKS.items():
-        target = paths.get(path, {}).get(method)
-        if target is None:
+    for (create_path, create_method), targets, description in LINKS:
+        create = paths.get(create_path, {}).get(create_method)
+        if create is None:
             continue
-        links[name] = {
-            "operationId": target["operationId"],
-            "parameters": {"unique_id": "$response.body#/unique_id"},
-            "description": "The sequence just created.",
-        }
-    # django-ninja keys responses by number; a document read back from JSON, by text.
-    responses = create["responses"]
-    responses[201 if 201 in responses else "201"]["links"] = links
+        links = {}
+        for name, (path, method) in targets.items():
+            target = paths.get(path, {}).get(method)
+            if target is None:
+                continue
+            links[name] = {
+                "operationId": target["operationId"],
+                "parameters": {"unique_id": "$response.body#/unique_id"},
+                "description": description,
+            }
+        # django-ninja keys responses by number; a document read back from JSON, by text.
+        responses = create["responses"]
+        responses[201 if 201 in responses else "201"]["links"] = links
 
 
 # The photo endpoint ---------------------------------------------------------------------------
@@ -457,6 +514,36 @@ EXAMPLE_IMPORT = {
     "created_at": "2025-05-01T09:12:00Z",
     "finished_at": None,
 }
+EXAMPLE_IMAGE = {
+    "mapillary_key": "498763468214164",
+    "position": 0,
+    "lon": 6.1432,
+    "lat": 46.2044,
+    "captured_at": "2025-05-01T09:00:00Z",
+    "compass_angle": 90.0,
+    "altitude": 370.0,
+    "is_pano": False,
+    "width": 4000,
+    "height": 3000,
+    "camera_make": "GoPro",
+    "camera_model": "HERO9 Black",
+    "thumb_256_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=256",
+    "thumb_1024_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=1024",
+    "thumb_2048_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=2048",
+    "thumb_original_url": (
+        "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=original"
+    ),
+}
+EXAMPLE_COVER = {
+    name: EXAMPLE_IMAGE[name]
+    for name in (
+        "mapillary_key",
+        "thumb_256_url",
+        "thumb_1024_url",
+        "thumb_2048_url",
+        "thumb_original_url",
+    )
+}
 EXAMPLE_SEQUENCE = {
     "unique_id": EXAMPLE_ID,
     "name": "Lake shore walk",
@@ -480,6 +567,7 @@ EXAMPLE_SEQUENCE = {
     "published_at": "2025-05-01T09:15:00Z",
     "url": f"https://mtp.example.org/sequence/{EXAMPLE_ID}",
     "import": None,
+    "cover": EXAMPLE_COVER,
 }
 EXAMPLE_DRAFT = {
     **EXAMPLE_SEQUENCE,
@@ -494,29 +582,46 @@ EXAMPLE_DRAFT = {
     "published_at": None,
     "updated_at": "2025-05-01T09:10:00Z",
 }
-EXAMPLE_IMAGE = {
-    "mapillary_key": "498763468214164",
-    "position": 0,
-    "lon": 6.1432,
-    "lat": 46.2044,
-    "captured_at": "2025-05-01T09:00:00Z",
-    "compass_angle": 90.0,
-    "altitude": 370.0,
-    "is_pano": False,
-    "width": 4000,
-    "height": 3000,
-    "camera_make": "GoPro",
-    "camera_model": "HERO9 Black",
-    "thumb_256_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=256",
-    "thumb_1024_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=1024",
-    "thumb_2048_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=2048",
-    "thumb_original_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=original",
-}
-EXAMPLE_SEQUENCE["cover"] = {
-    "mapillary_key": EXAMPLE_IMAGE["mapillary_key"],
-    **{name: link for name, link in EXAMPLE_IMAGE.items() if name.startswith("thumb_")},
-}
 NEXT = "https://mtp.example.org/api/v1/sequences?cursor=eyJrIjoxfQ"
+EXAMPLE_CHALLENGE_ID = "8b2e4f61-0c3d-4a9e-b5f7-1d2c3e4f5a6b"
+EXAMPLE_AREA = {
+    "type": "Polygon",
+    "coordinates": [[[6.10, 46.19], [6.18, 46.19], [6.18, 46.23], [6.10, 46.23], [6.10, 46.19]]],
+}
+EXAMPLE_CHALLENGE = {
+    "unique_id": EXAMPLE_CHALLENGE_ID,
+    "name": "Geneva lake shore in May",
+    "description": "Walk or paddle the shore; every photo in the area counts.",
+    "owner": {
+        "username": "olivia",
+        "name": "Olivia",
+        "profile_url": "https://mtp.example.org/u/olivia",
+    },
+    "transport_types": ["Kayak", "Walk"],
+    "camera_makes": ["GoPro"],
+    "start": "2025-05-01T00:00:00Z",
+    "end": "2025-06-01T00:00:00Z",
+    "is_active": True,
+    "bbox": [6.10, 46.19, 6.18, 46.23],
+    "url": f"https://mtp.example.org/challenges/{EXAMPLE_CHALLENGE_ID}",
+    "created_at": "2025-04-20T08:00:00Z",
+    "updated_at": "2025-04-20T08:00:00Z",
+}
+EXAMPLE_LEADERBOARD = {
+    "results": [
+        {"rank": 1, "user": EXAMPLE_CHALLENGE["owner"], "value": 1204},
+        {
+            "rank": 2,
+            "user": {
+                "username": "noah",
+                "name": "Noah",
+                "profile_url": "https://mtp.example.org/u/noah",
+            },
+            "value": 388,
+        },
+    ],
+    "next": "https://mtp.example.org/api/v1/leaderboard?cursor=WyJyYW5rIiwyLDE3XQ",
+}
 
 # Request bodies, by operation.
 REQUEST_EXAMPLES = {
@@ -535,6 +640,16 @@ REQUEST_EXAMPLES = {
         "name": "Lake shore walk at dawn",
         "tags": ["lake", "geneva", "dawn"],
     },
+    CREATE_CHALLENGE: {
+        "name": "Geneva lake shore in May",
+        "description": "Walk or paddle the shore; every photo in the area counts.",
+        "area": EXAMPLE_AREA,
+        "transport_types": ["Walk", "Kayak"],
+        "camera_makes": ["GoPro"],
+        "start": "2025-05-01T00:00:00Z",
+        "end": "2025-06-01T00:00:00Z",
+    },
+    (CHALLENGE, "patch"): {"end": "2025-06-15T00:00:00Z", "camera_makes": []},
 }
 
 # Replies, by operation and status (errors share one example).
@@ -572,6 +687,26 @@ RESPONSE_EXAMPLES = {
         {"name": "Earth", "children": [{"name": "Run"}, {"name": "Walk"}]},
         {"name": "Water", "children": [{"name": "Kayak"}, {"name": "Paddleboard"}]},
     ],
+    ("/api/v1/leaderboard", "get", "200"): EXAMPLE_LEADERBOARD,
+    (*CREATE_CHALLENGE, "201"): {
+        "unique_id": EXAMPLE_CHALLENGE_ID,
+        "challenge": EXAMPLE_CHALLENGE,
+    },
+    ("/api/v1/challenges", "get", "200"): {"results": [EXAMPLE_CHALLENGE], "next": None},
+    (CHALLENGE, "get", "200"): EXAMPLE_CHALLENGE,
+    (CHALLENGE, "patch", "200"): {
+        "unique_id": EXAMPLE_CHALLENGE_ID,
+        "challenge": {
+            **EXAMPLE_CHALLENGE,
+            "end": "2025-06-15T00:00:00Z",
+            "camera_makes": [],
+            "updated_at": "2025-05-02T10:30:00Z",
+        },
+    },
+    (f"{CHALLENGE}/leaderboard", "get", "200"): {
+        **EXAMPLE_LEADERBOARD,
+        "next": None,
+    },
     ("/api/v1/tags", "get", "200"): {
         "results": [{"name": "lake", "count": 12}, {"name": "alps", "count": 7}],
         "next": None,

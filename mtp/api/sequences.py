@@ -718,7 +718,7 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     if filters.bbox:
         west, south, east, north = parse_bbox(filters.bbox)
         # A box whose south is above its north holds nothing (west > east crosses 180°).
-        queryset = queryset.in_bbox(west, south, east, north) if south <= north else queryset.none()
+        queryset = queryset.in_bbox(west, south, east, north)
     if filters.radius is not None and filters.radius > MAX_RADIUS_M:
         raise invalid_parameter("radius", f"at most {MAX_RADIUS_M} metres.")
     if filters.near:

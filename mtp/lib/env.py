@@ -20,6 +20,16 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (any case), or ``default`` when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+    return raw
+
+
 def env_bool(name: str, default: bool) -> bool:
     """A yes/no variable: 1/true/yes/on or 0/false/no/off (any case)."""
     raw = os.environ.get(name)

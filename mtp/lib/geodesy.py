@@ -45,3 +45,11 @@ def bbox_around(lon: float, lat: float, radius_m: float) -> tuple[float, float, 
         min(180.0, lon + dlon),
         min(90.0, lat + dlat),
     )
+
+
+def polygon_area_m2(ring: list[tuple[float, float]]) -> float:
+    """Geodesic area in square metres of the polygon bounded by the (lon, lat) ring."""
+    lons = [point[0] for point in ring]
+    lats = [point[1] for point in ring]
+    area, _ = _WGS84.polygon_area_perimeter(lons, lats)
+    return abs(area)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mtp.web import views
+from mtp.web import challenges, leaderboards, views
 
 app_name = "web"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("explore/results", views.explore_results, name="explore-results"),
     path("sequences/<uuid:unique_id>/", views.sequence_detail, name="sequence"),
+    path("leaderboard/", leaderboards.leaderboard, name="leaderboard"),
+    path("challenges/", challenges.challenge_list, name="challenges"),
+    path("challenges/new/", challenges.challenge_new, name="challenge-new"),
+    path("challenges/<uuid:unique_id>/", challenges.challenge_detail, name="challenge"),
     path("my/", views.my_sequences, name="my"),
     path("my/progress.json", views.my_progress, name="my-progress"),
     path("my/sequences/<uuid:unique_id>/edit/", views.sequence_edit, name="edit"),

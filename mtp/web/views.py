@@ -33,6 +33,7 @@ from mtp.mapillary.client import MapillaryError, get_me
 from mtp.sequences.models import Image, Sequence
 from mtp.sequences.photos import cover_keys, photo_path_prefix, photo_url, photos_available
 from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
+from mtp.web.challenges import challenges_near
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
 
@@ -140,6 +141,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context["more_filters"] = form.is_bound and any(
         form.data.get(name) for name in ("type", "tag", "start", "end")
     )
+    box = form.cleaned_data.get("bbox") if form.is_bound and not form.errors else None
+    context["challenges_near"] = challenges_near(box)
     groups = transport_type_choices(with_groups=False)
     context["map_config"] = map_config(
         request,

@@ -45,3 +45,23 @@ def test_a_profile_is_found_whatever_the_case_of_the_username(client, owner):
         response = client.get(f"/accounts/users/{spelling}/")
         assert response.status_code == 200
         assert "Coast path" in response.content.decode()
+
+
+def test_a_profile_shows_the_persons_ranks(client, owner, other_user):
+    make_sequence(owner, "Coast path", "published", distance_m=1500, image_count=40)
+    make_sequence(other_user, "Long ride", "published", distance_m=9000, image_count=10)
+    make_sequence(other_user, "Short ride", "published", distance_m=100, image_count=10)
+    page = client.get("/accounts/users/olivia/").content.decode()
+    assert '#1</span> <span class="label"><a href="/leaderboard/?metric=images">by photos' in page
+    assert (
+        '#2</span> <span class="label"><a href="/leaderboard/?metric=distance">by distance' in page
+    )
+    assert (
+        '#2</span> <span class="label"><a href="/leaderboard/?metric=sequences">by sequences'
+        in page
+    )
+
+
+def test_someone_with_nothing_published_has_no_ranks(client, owner):
+    make_sequence(owner, "Secret draft")
+    assert "<h2>Ranks</h2>" not in client.get("/accounts/users/olivia/").content.decode()

@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
 
 from mtp.api.tests.conftest import API
+from mtp.challenges.areas import MEMBERS
 from mtp.sequences.photos import DEFAULT_SIZE, SIZES, is_valid_key
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "API.md"
@@ -28,6 +29,13 @@ ENDPOINTS = {
     ("GET", "/api/v1/transport-types"),
     ("GET", "/api/v1/tags"),
     ("GET", "/api/v1/images/{mapillary_key}/thumbnail"),
+    ("GET", "/api/v1/leaderboard"),
+    ("POST", "/api/v1/challenges"),
+    ("GET", "/api/v1/challenges"),
+    ("GET", "/api/v1/challenges/{unique_id}"),
+    ("PATCH", "/api/v1/challenges/{unique_id}"),
+    ("DELETE", "/api/v1/challenges/{unique_id}"),
+    ("GET", "/api/v1/challenges/{unique_id}/leaderboard"),
 }
 
 
@@ -134,22 +142,53 @@ def test_transport_types_are_the_tables_names(openapi):
     assert kind["schema"]["anyOf"][0]["enum"] == sorted([*groups, *children])
 
 
-def test_create_links_to_every_operation_that_takes_a_sequence_id(openapi):
-    links = openapi["paths"]["/api/v1/sequence/create"]["post"]["responses"]["201"]["links"]
+def links_and_targets(document: dict, create: str, prefixes: tuple[str, ...]):
+    """What create's 201 links to, and the operations under ``prefixes`` taking an id."""
+    links = document["paths"][create]["post"]["responses"]["201"]["links"]
     by_id = {
         operation["operationId"]: (method, path)
-        for path, item in openapi["paths"].items()
+        for path, item in document["paths"].items()
         for method, operation in item.items()
     }
     taking_an_id = {
+        (method, path)
+        for path, item in document["paths"].items()
+        if "{unique_id}" in path and path.startswith(prefixes)
+        for method in item
+    }
+    for link in links.values():
+        assert link["parameters"] == {"unique_id": "$response.body#/unique_id"}
+    return {by_id[link["operationId"]] for link in links.values()}, taking_an_id
+
+
+def test_create_links_to_every_operation_that_takes_a_sequence_id(openapi):
+    linked, taking_an_id = links_and_targets(
+        openapi, "/api/v1/sequence/create", ("/api/v1/sequence/",)
+    )
+    assert len(taking_an_id) == 5
+    assert linked == taking_an_id
+
+
+def test_create_challenge_links_to_every_operation_that_takes_a_challenge_id(openapi):
+    linked, taking_an_id = links_and_targets(
+        openapi, "/api/v1/challenges", ("/api/v1/challenges/",)
+    )
+    assert taking_an_id == {
+        ("get", "/api/v1/challenges/{unique_id}"),
+        ("patch", "/api/v1/challenges/{unique_id}"),
+        ("delete", "/api/v1/challenges/{unique_id}"),
+        ("get", "/api/v1/challenges/{unique_id}/leaderboard"),
+    }
+    assert linked == taking_an_id
+    # Every operation taking an id is one create's link target.
+    every = {
         (method, path)
         for path, item in openapi["paths"].items()
         if "{unique_id}" in path
         for method in item
     }
-    assert {by_id[link["operationId"]] for link in links.values()} == taking_an_id
-    for link in links.values():
-        assert link["parameters"] == {"unique_id": "$response.body#/unique_id"}
+    sequences, _ = links_and_targets(openapi, "/api/v1/sequence/create", ("/api/v1/sequence/",))
+    assert sequences | linked == every
 
 
 def test_every_body_has_an_example_that_fits_its_schema(openapi):
@@ -233,3 +272,52 @@ def test_a_page_of_images_links_to_its_first_photo(openapi):
         == openapi["paths"]["/api/v1/images/{mapillary_key}/thumbnail"]["get"]["operationId"]
     )
     assert link["parameters"] == {"mapillary_key": "$response.body#/results/0/mapillary_key"}
+
+
+def test_challenge_bodies_refuse_what_the_server_refuses(openapi):
+    schemas = openapi["components"]["schemas"]
+    expected = json.loads(TRANSPORT_TYPES.read_text())
+    every = sorted(
+        [group["name"] for group in expected]
+        + [child for group in expected for child in group["children"]]
+    )
+    create = schemas["ChallengeCreate"]["properties"]
+    assert create["transport_types"]["items"]["enum"] == every
+    assert re.search(create["camera_makes"]["items"]["pattern"], "Go\x00Pro") is None
+    assert re.search(create["name"]["pattern"], "  ") is None
+    area = {**create["area"], "components": openapi["components"]}
+    assert set(area["properties"]) == set(MEMBERS) and area["additionalProperties"] is False
+    square = [[6.1, 46.1], [6.2, 46.1], [6.2, 46.2], [6.1, 46.1]]
+    jsonschema.validate({"type": "Polygon", "coordinates": [square]}, area)
+    jsonschema.validate({"type": "MultiPolygon", "coordinates": [[square]]}, area)
+    for wrong in (
+        {"type": "Point", "coordinates": [6.1, 46.1]},
+        {"type": "Polygon", "coordinates": []},
+        {"type": "Polygon", "coordinates": [square[:3]]},
+        {"type": "Polygon", "coordinates": [[["6.1", 46.1], *square[1:]]]},
+        {"type": "Polygon"},
+        {"type": "Polygon", "coordinates": [square], "bbox": [6.1, 46.1, 6.2, 46.2]},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, area)
+    # A change leaves a field out rather than setting it to null (the server answers 422).
+    patch = schemas["ChallengePatch"]["properties"]
+    for name in ("name", "area", "start", "end", "transport_types", "camera_makes"):
+        assert "anyOf" not in patch[name] or {"type": "null"} not in patch[name]["anyOf"], name
+    assert {"type": "null"} in patch["description"]["anyOf"]
+
+
+def test_leaderboard_parameters_are_the_servers_choices(openapi):
+    for path in ("/api/v1/leaderboard", "/api/v1/challenges/{unique_id}/leaderboard"):
+        parameters = {
+            parameter["name"]: parameter["schema"]
+            for parameter in openapi["paths"][path]["get"]["parameters"]
+        }
+        assert parameters["metric"]["enum"] == ["images", "distance", "sequences"]
+        assert parameters["limit"]["maximum"] == 100
+    parameters = {
+        parameter["name"]: parameter["schema"]
+        for parameter in openapi["paths"]["/api/v1/leaderboard"]["get"]["parameters"]
+    }
+    assert parameters["period"]["enum"] == ["all", "year", "month", "week"]
+    assert "Water" in parameters["transport_type"]["anyOf"][0]["enum"]

@@ -1,0 +1,154 @@
+"""Leaderboards: people ranked by the photos, distance or sequences they published."""
+
+import base64
+import binascii
+import json
+from datetime import timedelta
+from typing import Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from mtp.api.auth import token_or_client_auth
+from mtp.api.errors import ApiError, invalid_parameter
+from mtp.api.formats import JSON_ONLY, json_response, negotiate
+from mtp.api.pagination import next_link
+from mtp.api.schemas import StrictOut
+from mtp.api.scopes import READ, require_scope
+from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
+from mtp.sequences.leaderboard import (
+    PERIOD_DAYS,
+    Criteria,
+    Standing,
+    camera_make_ids,
+    standings,
+    transport_type_ids,
+)
+from mtp.sequences.queries import find_transport_type
+
+router = Router(tags=["leaderboards"])
+
+Metric = Literal["images", "distance", "sequences"]
+Period = Literal["all", "year", "month", "week"]
+
+METRIC_DESCRIPTION = "images (photos), distance (metres of route) or sequences (how many)."
+
+
+class LeaderboardPage(Schema):
+    limit: int = Field(50, ge=1, le=100, description="Page size, at most 100.")
+    cursor: str | None = Field(None, description="The `next` link's cursor, as given.")
+
+
+class LeaderboardFilters(LeaderboardPage):
+    metric: Metric = Field("images", description=METRIC_DESCRIPTION)
+    period: Period = Field(
+        "all", description="Photos captured in the last 365 (year), 30 (month) or 7 (week) days."
+    )
+    transport_type: str | None = Field(
+        None, description="A kind (Kayak) or a group (Water: all its kinds), any case."
+    )
+    camera_make: str | None = Field(None, max_length=100, description="A camera make, any case.")
+    bbox: str | None = Field(
+        None,
+        description="west,south,east,north in degrees: sequences whose route crosses the box.",
+        examples=["6.0,45.8,7.5,46.6"],
+    )
+
+
+class RankedUserOut(StrictOut):
+    username: str
+    name: str
+    profile_url: str
+
+
+class StandingOut(StrictOut):
+    rank: int = Field(description="1 for the first; people with the same value share a rank.")
+    user: RankedUserOut
+    value: int | float = Field(description="Photos, metres or sequences, by the metric.")
+
+
+class LeaderboardOut(StrictOut):
+    results: list[StandingOut]
+    next: str | None
+
+
+# Cursors ---------------------------------------------------------------------------------------
+
+
+def encode_cursor(standing: Standing) -> str:
+    payload = json.dumps(["rank", standing.rank, standing.user.pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, rank, user_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        for number in (rank, user_id):
+            if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < 2**63:
+                raise ValueError("not a number")
+        if name != "rank":
+            raise ValueError("another list")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(
+            400, "The cursor is not valid: use the next link of the page before, unchanged."
+        ) from None
+    return rank, user_id
+
+
+def leaderboard_response(
+    request: HttpRequest, criteria: Criteria, *, limit: int, cursor: str | None
+):
+    """A page of standings as JSON, with the link to the next one."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = standings(criteria, limit=limit + 1, after=after)
+    following = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    link = next_link(request, following)
+    body = {"results": [row.to_dict() for row in rows[:limit]], "next": link}
+    response = json_response(body)
+    if link:
+        response["Link"] = f'<{link}>; rel="next"'
+    return response
+
+
+# The global leaderboard -----------------------------------------------------------------------
+
+
+def filter_criteria(filters: LeaderboardFilters) -> Criteria:
+    """The criteria the query asks for; a 422 naming the parameter when one is not valid."""
+    kinds = None
+    if filters.transport_type:
+        try:
+            kind = find_transport_type(filters.transport_type, child_only=False)
+        except DjangoValidationError as error:
+            raise invalid_parameter("transport_type", error.messages[0]) from None
+        kinds = transport_type_ids([kind])
+    makes = camera_make_ids([filters.camera_make]) if filters.camera_make else None
+    days = PERIOD_DAYS[filters.period]
+    return Criteria(
+        metric=filters.metric,
+        transport_type_ids=kinds,
+        camera_make_ids=makes,
+        captured_from=timezone.now() - timedelta(days=days) if days else None,
+        bbox=parse_bbox(filters.bbox) if filters.bbox else None,
+    )
+
+
+@router.get(
+    "/leaderboard",
+    auth=token_or_client_auth,
+    response={200: LeaderboardOut, **ERRORS},
+    summary="Who mapped the most",
+    openapi_extra={"parameters": [CLIENT_ID_PARAMETER]},
+)
+def leaderboard(request: HttpRequest, filters: Query[LeaderboardFilters]):
+    """People ranked by their published sequences: photos, distance or sequences.
+
+    Ties share a rank (1, 1, 3). Every filter narrows the sequences that count.
+    """
+    negotiate(request, JSON_ONLY)
+    require_scope(request, READ)
+    criteria = filter_criteria(filters)
+    return leaderboard_response(request, criteria, limit=filters.limit, cursor=filters.cursor)

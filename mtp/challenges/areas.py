@@ -1,0 +1,117 @@
+"""A challenge's area: a GeoJSON Polygon or MultiPolygon in WGS 84, checked before it is kept."""
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.core.exceptions import ValidationError
+
+from mtp.lib.geodesy import polygon_area_m2
+
+# Corners of all rings together: enough for a city's outline drawn or traced.
+MAX_POSITIONS = 10_000
+WGS84_NAMES = (
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "urn:ogc:def:crs:EPSG::4326",
+    "EPSG:4326",
+)
+# The only crs member taken (the old GeoJSON's named CRS), naming WGS 84.
+WGS84_CRS = [{"type": "name", "properties": {"name": name}} for name in WGS84_NAMES]
+# The members an area may have: anything else is refused, never silently dropped.
+MEMBERS = ("type", "coordinates", "crs")
+
+
+def _invalid(message: str) -> ValidationError:
+    # No params: Django would format the message with %.
+    return ValidationError(message, code="invalid_area")
+
+
+def _ring(ring: Any, where: str) -> list[tuple[float, float]]:
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise _invalid(f"{where} needs at least 4 positions, the last the same as the first.")
+    points = []
+    for position in ring:
+        if (
+            not isinstance(position, list)
+            or len(position) not in (2, 3)
+            or not all(
+                isinstance(number, int | float) and not isinstance(number, bool)
+                for number in position
+            )
+        ):
+            raise _invalid(f"{where}: each position is [longitude, latitude] in degrees.")
+        lon, lat = float(position[0]), float(position[1])
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise _invalid(f"{where}: coordinates must be finite numbers.")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise _invalid(
+                f"{where}: [{position[0]}, {position[1]}] is not WGS 84 longitude, latitude "
+                "(longitudes -180 to 180, latitudes -90 to 90, in that order)."
+            )
+        points.append((lon, lat))
+    if points[0] != points[-1]:
+        raise _invalid(f"{where} is not closed: its last position must repeat the first.")
+    return points
+
+
+def parse_area(data: Any) -> MultiPolygon:
+    """The area as a MultiPolygon (SRID 4326), or ValidationError saying what is wrong."""
+    if not isinstance(data, dict):
+        raise _invalid("The area must be a GeoJSON Polygon or MultiPolygon object.")
+    unknown = sorted(str(name) for name in data if name not in MEMBERS)
+    if unknown:
+        raise _invalid(
+            f"The area has members it may not have: {', '.join(unknown)} "
+            f"(only {', '.join(MEMBERS)})."
+        )
+    if "crs" in data and data["crs"] not in WGS84_CRS:
+        raise _invalid("The area must be in WGS 84 longitude, latitude (RFC 7946): no crs.")
+    kind = data.get("type")
+    coordinates = data.get("coordinates")
+    if kind == "Polygon":
+        polygons = [coordinates]
+    elif kind == "MultiPolygon":
+        polygons = coordinates if isinstance(coordinates, list) else None
+    else:
+        raise _invalid("The area must be a GeoJSON Polygon or MultiPolygon.")
+    if not polygons or not all(isinstance(rings, list) and rings for rings in polygons):
+        raise _invalid("The area is empty: give at least one ring of positions.")
+    count = sum(len(ring) for rings in polygons for ring in rings if isinstance(ring, list))
+    if count > MAX_POSITIONS:
+        raise _invalid(f"The area has {count} positions; at most {MAX_POSITIONS}.")
+    parts = []
+    total_m2 = 0.0
+    for p, rings in enumerate(polygons, start=1):
+        checked = [
+            _ring(ring, f"Polygon {p}, ring {r}" if len(polygons) > 1 else f"Ring {r}")
+            for r, ring in enumerate(rings, start=1)
+        ]
+        polygon = Polygon(*checked, srid=4326)
+        parts.append(polygon)
+        outer = polygon_area_m2(checked[0])
+        holes = sum(polygon_area_m2(ring) for ring in checked[1:])
+        total_m2 += outer - holes
+    if any(part.area == 0 for part in parts) or total_m2 <= 0:
+        raise _invalid("The area is empty: a ring encloses nothing.")
+    area = MultiPolygon(*parts, srid=4326)
+    if not area.valid:
+        raise _invalid(f"The area is not a valid shape: {area.valid_reason}.")
+    limit_km2 = settings.MTP_CHALLENGE_MAX_AREA_KM2
+    if total_m2 / 1e6 > limit_km2:
+        raise _invalid(
+            f"The area is {total_m2 / 1e6:,.0f} km²; "
+            f"a challenge covers at most {limit_km2:,.0f} km²."
+        )
+    return area
+
+
+def area_geojson(area: MultiPolygon) -> dict[str, Any]:
+    """The area as a GeoJSON MultiPolygon."""
+    return {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[list(point) for point in ring] for ring in polygon] for polygon in area.coords
+        ],
+    }

@@ -1,0 +1,183 @@
+"""Challenge pages: the list, a challenge with its area, leaderboard and time left, a new one."""
+
+import json
+from uuid import UUID
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from mtp.challenges.areas import parse_area
+from mtp.challenges.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_CAMERA_MAKES,
+    NAME_MAX_LENGTH,
+    Challenge,
+    may_create_challenges,
+)
+from mtp.sequences.leaderboard import METRICS, photo_count, standings
+from mtp.sequences.models import TransportType
+from mtp.web.forms import transport_type_choices
+from mtp.web.maps import map_config
+
+LEADERBOARD_SIZE = 50
+PER_PAGE = 20
+# Running challenges shown on Explore.
+NEAR_LIMIT = 5
+
+
+def challenges_near(box: tuple[float, float, float, float] | None) -> list[Challenge]:
+    """Running challenges whose area meets the box (any, without one), ending soonest first."""
+    queryset = Challenge.objects.active()
+    if box is not None:
+        queryset = queryset.in_bbox(*box)
+    return list(queryset.select_related("owner").order_by("end", "id")[:NEAR_LIMIT])
+
+
+def challenge_list(request: HttpRequest) -> HttpResponse:
+    """Running challenges first (ending soonest first), then those to come, then past ones."""
+    now = timezone.now()
+    running = list(Challenge.objects.active(now).select_related("owner").order_by("end", "id"))
+    upcoming = list(
+        Challenge.objects.filter(start__gt=now).select_related("owner").order_by("start", "id")
+    )
+    past = Paginator(
+        Challenge.objects.filter(end__lte=now).select_related("owner").order_by("-end", "-id"),
+        PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/challenges.html",
+        {
+            "running": running,
+            "upcoming": upcoming,
+            "past": past,
+            "may_create": may_create_challenges(request.user),
+        },
+    )
+
+
+def challenge_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    """A challenge: its area, window, what counts, photos inside so far and its leaderboard."""
+    challenge = get_object_or_404(
+        Challenge.objects.select_related("owner").prefetch_related("transport_types"),
+        unique_id=unique_id,
+    )
+    metric = request.GET.get("metric", "images")
+    if metric not in METRICS:
+        metric = "images"
+    now = timezone.now()
+    context = {
+        "challenge": challenge,
+        "metric": metric,
+        "metrics": [("images", "Photos"), ("distance", "Distance"), ("sequences", "Sequences")],
+        "rows": standings(challenge.criteria(metric), limit=LEADERBOARD_SIZE),
+        "photos_inside": photo_count(challenge.criteria()),
+        "started": challenge.start <= now,
+        "ended": challenge.end <= now,
+        "feature": challenge.to_feature(),
+        "map_config": map_config(request),
+    }
+    return render(request, "web/challenge.html", context)
+
+
+class ChallengeForm(forms.Form):
+    """A new challenge. The area is GeoJSON: drawn on the map, or pasted without JavaScript."""
+
+    name = forms.CharField(max_length=NAME_MAX_LENGTH)
+    description = forms.CharField(
+        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    area = forms.CharField(
+        label="Area",
+        max_length=500_000,
+        help_text="Draw it on the map; or paste a GeoJSON Polygon or MultiPolygon "
+        "(longitude, latitude).",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+    transport_types = forms.MultipleChoiceField(
+        label="Ways of travel that count",
+        required=False,
+        help_text="None selected: any.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    camera_makes = forms.CharField(
+        label="Camera makes that count",
+        required=False,
+        max_length=2000,
+        help_text="Comma-separated; empty: any.",
+    )
+    start = forms.DateTimeField(
+        label="Starts (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    end = forms.DateTimeField(
+        label="Ends (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["transport_types"].choices = transport_type_choices(with_groups=True)
+
+    def clean_area(self):
+        try:
+            data = json.loads(self.cleaned_data["area"])
+        except ValueError:
+            raise ValidationError("The area is not GeoJSON: draw it on the map.") from None
+        if isinstance(data, dict) and data.get("type") == "Feature":
+            data = data.get("geometry")
+        return parse_area(data)
+
+    def clean_camera_makes(self) -> list[str]:
+        names = []
+        for part in self.cleaned_data["camera_makes"].split(","):
+            name = part.strip()
+            if name and name.lower() not in [known.lower() for known in names]:
+                if len(name) > 100:
+                    raise ValidationError("A camera make is at most 100 characters.")
+                names.append(name)
+        if len(names) > MAX_CAMERA_MAKES:
+            raise ValidationError(f"At most {MAX_CAMERA_MAKES} camera makes.")
+        return names
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] <= cleaned["start"]:
+            self.add_error("end", "The end must be after the start.")
+        return cleaned
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def challenge_new(request: HttpRequest) -> HttpResponse:
+    """Create a challenge by drawing its area (staff only unless the server lets everyone)."""
+    if not may_create_challenges(request.user):
+        raise PermissionDenied
+    form = ChallengeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        challenge = Challenge(
+            owner=request.user,
+            name=data["name"].strip(),
+            description=data["description"].strip(),
+            camera_makes=data["camera_makes"],
+            start=data["start"],
+            end=data["end"],
+        )
+        challenge.set_area(data["area"])
+        names = [name.lower() for name in data["transport_types"]]
+        kinds = [kind for kind in TransportType.objects.all() if kind.name.lower() in names]
+        with transaction.atomic():
+            challenge.save()
+            challenge.transport_types.set(kinds)
+        return redirect(challenge)
+    return render(
+        request,
+        "web/challenge_new.html",
+        {"form": form, "map_config": map_config(request)},
+    )
