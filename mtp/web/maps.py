@@ -29,6 +29,7 @@ def tile_url(request) -> str:
 def map_config(request, **extra: Any) -> dict[str, Any]:
     """The settings every map shares, plus the page's own ``extra``."""
     return {
+        "maps": static("mtp/maps.js"),
         "maplibre": static("vendor/maplibre-gl/maplibre-gl.mjs"),
         "maplibreWorker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
         "basemap": {

@@ -14,40 +14,20 @@ function setStatus(element, text) {
   if (element) element.textContent = text;
 }
 
+// The published routes (the tiles) under the page's own layers.
 async function createMap(container, config, layers, options) {
-  const maplibregl = await import(config.maplibre);
-  maplibregl.setWorkerUrl(new URL(config.maplibreWorker, window.location.href).href);
-  const style = {
-    version: 8,
-    sources: { mtp: { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 } },
-    layers: [{ id: "background", type: "background", paint: { "background-color": "#e8ecef" } }],
-  };
-  if (config.basemap.tiles) {
-    style.sources.basemap = {
-      type: "raster",
-      tiles: [config.basemap.tiles],
-      tileSize: 256,
-      maxzoom: config.basemap.maxzoom,
-      attribution: config.basemap.attribution,
-    };
-    style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
-  }
-  style.layers.push({
+  const { pageStyle, createMap: create } = await import(config.maps);
+  const sources = { mtp: { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 }, ...(layers.sources || {}) };
+  const routes = {
     id: "routes",
     type: "line",
     source: "mtp",
     "source-layer": "sequences",
     layout: { "line-cap": "round", "line-join": "round" },
     paint: { "line-color": ROUTE_COLOR, "line-width": 2.5 },
-  });
-  for (const [id, source] of Object.entries(layers.sources || {})) style.sources[id] = source;
-  style.layers.push(...(layers.layers || []));
-  const map = new maplibregl.Map({ container, style, attributionControl: { compact: true }, ...options });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.on("error", (event) => {
-    if (event.sourceId !== "basemap") console.error("Map error:", event.error && event.error.message);
-  });
-  container.mtpMap = map;
+  };
+  const style = pageStyle(config, sources, [routes, ...(layers.layers || [])]);
+  const { map } = await create(container, config, style, options);
   return map;
 }
 

@@ -20,78 +20,6 @@ function setStatus(element, text) {
 
 // -- maps ---------------------------------------------------------------------------------
 
-async function loadMapLibre(config) {
-  const maplibregl = await import(config.maplibre);
-  maplibregl.setWorkerUrl(new URL(config.maplibreWorker, window.location.href).href);
-  return maplibregl;
-}
-
-// The whole style up front: the base map (when there is one), then the page's own sources and
-// layers. Adding layers on "load" instead would wait for the base map, which may never answer.
-function pageStyle(config, sources, layers) {
-  const style = {
-    version: 8,
-    sources: {},
-    layers: [{ id: "background", type: "background", paint: { "background-color": "#e8ecef" } }],
-  };
-  if (config.basemap.tiles) {
-    style.sources.basemap = {
-      type: "raster",
-      tiles: [config.basemap.tiles],
-      tileSize: 256,
-      maxzoom: config.basemap.maxzoom,
-      attribution: config.basemap.attribution,
-    };
-    style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
-  }
-  Object.assign(style.sources, sources);
-  style.layers.push(...layers);
-  return style;
-}
-
-async function createMap(container, config, style, options) {
-  const status = container.parentElement.querySelector(".map-status");
-  let maplibregl;
-  try {
-    maplibregl = await loadMapLibre(config);
-  } catch (error) {
-    setStatus(status, "The map could not be loaded.");
-    throw error;
-  }
-  let map;
-  try {
-    map = new maplibregl.Map({
-      container,
-      style,
-      attributionControl: { compact: true },
-      cooperativeGestures: false,
-      ...options,
-    });
-  } catch (error) {
-    // No WebGL, most often: the rest of the page still works.
-    setStatus(status, "This browser cannot show the map.");
-    throw error;
-  }
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.addControl(new maplibregl.ScaleControl(), "bottom-left");
-  let basemapFailed = false;
-  map.on("error", (event) => {
-    // A base map that does not answer (offline, blocked) leaves the routes on a plain
-    // background; say so once, and carry on.
-    if (event.sourceId === "basemap") {
-      if (!basemapFailed) {
-        basemapFailed = true;
-        console.warn("The base map did not load:", event.error && event.error.message);
-      }
-      return;
-    }
-    console.error("Map error:", event.sourceId || "", event.error ? event.error.message : event);
-  });
-  // For anyone scripting the page (the browser tests do).
-  container.mtpMap = map;
-  return { map, maplibregl };
-}
-
 function link(href, text) {
   const anchor = document.createElement("a");
   anchor.href = href;
@@ -232,6 +160,7 @@ async function initExplore(container) {
   }
   // The vector tiles stop at zoom 16; the map zooms further into the same tiles.
   const sources = { mtp: { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 } };
+  const { pageStyle, createMap } = await import(config.maps);
   const style = pageStyle(config, sources, exploreLayers(routeFilter(form, config, matches)));
   const { map, maplibregl } = await createMap(container, config, style, options);
 
@@ -505,6 +434,7 @@ async function initSequence(container) {
     options.bounds = [west - pad, south - pad, east + pad, north + pad];
     options.fitBoundsOptions = { padding: 40, maxZoom: 18 };
   }
+  const { pageStyle, createMap } = await import(config.maps);
   const style = pageStyle(config, sequenceSources(data), sequenceLayers(data));
   const { map, maplibregl } = await createMap(container, config, style, options);
   const clickable = viewing
