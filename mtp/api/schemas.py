@@ -16,7 +16,8 @@ from mtp.sequences.models import (
     TAG_MAX_LENGTH,
     google_street_view_problem,
 )
-from mtp.sequences.queries import find_transport_type, parse_tags
+from mtp.sequences.tags import parse_tags
+from mtp.sequences.transport import find_transport_type
 
 # [0-9], not \d: an activity number is ASCII digits, never another script's.
 STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?([0-9]{1,20})/?$")

@@ -66,17 +66,15 @@ from mtp.mapillary.client import (
     get_me,
 )
 from mtp.mapillary.schemas import MapillaryUser
-from mtp.sequences.models import Image, Sequence, SequenceAlias
+from mtp.sequences.models import MAX_RADIUS_M, Image, Sequence, SequenceAlias
 from mtp.sequences.photos import cover_data, cover_keys, photo_urls
-from mtp.sequences.queries import (
-    MAX_RADIUS_M,
-    find_transport_type,
+from mtp.sequences.tags import (
     insert_sequence,
     parse_tags,
     set_sequence_tags,
     tag_names_by_sequence,
-    transport_types_by_name,
 )
+from mtp.sequences.transport import find_transport_type, transport_types_by_name
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 from mtp.sequences.models import CameraMake, Image, Sequence
-from mtp.sequences.queries import transport_types_by_name
+from mtp.sequences.transport import transport_types_by_name
 
 METRICS = ("images", "distance", "sequences")
 # A period is the last so many days, up to now.

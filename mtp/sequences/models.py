@@ -2,12 +2,14 @@
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.gis.geos import LineString
+from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, LineString, Point, Polygon
+from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxLengthValidator,
@@ -15,13 +17,13 @@ from django.core.validators import (
     MinValueValidator,
     URLValidator,
 )
-from django.db.models import Q
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 
-from mtp.lib.geodesy import path_length_m
-from mtp.sequences.queries import SequenceQuerySet
+from mtp.lib.geodesy import bbox_around, path_length_m
 
 # Google's hosts that serve Google Maps (a Street View share link is a Google Maps link).
 GOOGLE_HOST = re.compile(r"(?:www\.|maps\.)?google\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
@@ -142,6 +144,96 @@ class CameraModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.make.name} {self.name}"
+
+
+# The longest search radius around a point, in metres.
+MAX_RADIUS_M = 100_000
+
+
+def _box_shape(west: float, south: float, east: float, north: float) -> GEOSGeometry:
+    """The box as a polygon; as a line or a point when it has no width or height."""
+    if west == east and south == north:
+        return Point(west, south)
+    if west == east or south == north:
+        return LineString((west, south), (east, north))
+    return Polygon.from_bbox((west, south, east, north))
+
+
+class SequenceQuerySet(models.QuerySet):
+    """Filters used by the API and the site. Each returns a new queryset."""
+
+    def published(self) -> "SequenceQuerySet":
+        return self.filter(status="published")
+
+    def visible_to(self, user) -> "SequenceQuerySet":
+        """Published sequences, and every sequence of ``user`` (drafts are their owner's only)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.published()
+        return self.filter(Q(status="published") | Q(owner=user))
+
+    def in_bbox(self, west: float, south: float, east: float, north: float) -> "SequenceQuerySet":
+        """Sequences whose route crosses the box (west > east means the box crosses 180°).
+
+        A route that crosses the box with no vertex inside it still matches. A sequence of one
+        image has no line, only its point's box. A box whose south is above its north holds
+        nothing.
+        """
+        if south > north:
+            # Not none(): the leaderboards compile this queryset's SQL, which none() has not.
+            return self.filter(pk__isnull=True)
+        if west <= east:
+            boxes = [(west, south, east, north)]
+        else:
+            boxes = [(west, south, 180.0, north), (-180.0, south, east, north)]
+        box_q = Q()
+        for w, s, e, n in boxes:
+            box_q |= Q(bbox_west__lte=e, bbox_east__gte=w, bbox_south__lte=n, bbox_north__gte=s)
+        shapes = [_box_shape(*box) for box in boxes]
+        shape = shapes[0] if len(shapes) == 1 else GeometryCollection(*shapes)
+        shape.srid = 4326
+        if connections[self.db].vendor == "postgresql":
+            # PostGIS: ST_Intersects uses the GiST index on geometry; single points (no line)
+            # are found through the partial index on the box columns.
+            return self.filter(Q(geometry__intersects=shape) | (Q(geometry__isnull=True) & box_q))
+        # SpatiaLite: the B-tree on the box columns narrows, the exact test runs on the rest.
+        return self.filter(box_q).filter(Q(geometry__isnull=True) | Q(geometry__intersects=shape))
+
+    def near(self, lon: float, lat: float, radius_m: float) -> "SequenceQuerySet":
+        """Sequences whose route passes within ``radius_m`` metres of (lon, lat).
+
+        A sequence of one image (no line) matches when its point lies in the square around.
+        """
+        west, south, east, north = bbox_around(lon, lat, radius_m)
+        point = Point(lon, lat, srid=4326)
+        return self.in_bbox(west, south, east, north).filter(
+            Q(geometry__isnull=True) | Q(geometry__distance_lte=(point, D(m=radius_m)))
+        )
+
+    def of_transport_type(self, transport_type) -> "SequenceQuerySet":
+        """Sequences of this type; a parent type (Water) includes its children (Kayak...)."""
+        if transport_type.parent_id is None:
+            return self.filter(transport_type__parent_id=transport_type.pk)
+        return self.filter(transport_type_id=transport_type.pk)
+
+    def with_all_tags(self, names: Iterable[str]) -> "SequenceQuerySet":
+        """Sequences carrying every one of the tags ``names``."""
+        through = self.model.tags.through
+        queryset = self
+        for name in set(names):
+            queryset = queryset.filter(
+                Exists(through.objects.filter(sequence_id=OuterRef("pk"), tag__name=name))
+            )
+        return queryset
+
+    def of_username(self, username: str) -> "SequenceQuerySet":
+        """Sequences of the user named ``username`` (any case)."""
+        return self.alias(owner_username_lower=Lower("owner__username")).filter(
+            owner_username_lower=username.lower()
+        )
+
+    def matching_text(self, text: str) -> "SequenceQuerySet":
+        """Sequences whose name or description contains ``text`` (any case)."""
+        return self.filter(Q(name__icontains=text) | Q(description__icontains=text))
 
 
 class Sequence(models.Model):
@@ -401,7 +493,6 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
     lacks (description, tags, links) is taken from the other, so nothing typed is lost.
     Call it in a transaction, with both rows locked.
     """
-    from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence
 
     def rank(sequence: Sequence) -> tuple:
         return (sequence.edited_at is not None, sequence.edited_at or sequence.created_at)
@@ -409,7 +500,10 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
     winner, other = (
         (duplicate, survivor) if rank(duplicate) > rank(survivor) else (survivor, duplicate)
     )
-    tags = tag_names_by_sequence([winner.pk, other.pk])
+    tag_ids: dict[int, list[int]] = {winner.pk: [], other.pk: []}
+    links = Sequence.tags.through.objects.filter(sequence_id__in=tag_ids)
+    for sequence_id, tag_id in links.values_list("sequence_id", "tag_id"):
+        tag_ids[sequence_id].append(tag_id)
     survivor.name = winner.name
     survivor.transport_type_id = winner.transport_type_id
     survivor.description = winner.description or other.description
@@ -428,7 +522,8 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
             "updated_at",
         ]
     )
-    set_sequence_tags(survivor.pk, tags[winner.pk] or tags[other.pk])
+    # Tags of a sequence exist already: linking them is all there is to do.
+    survivor.tags.set(tag_ids[winner.pk] or tag_ids[other.pk])
     SequenceAlias.objects.filter(sequence=duplicate).update(sequence=survivor)
     SequenceAlias.objects.create(unique_id=duplicate.unique_id, sequence=survivor)
     duplicate.delete()

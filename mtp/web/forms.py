@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from mtp.mapillary.client import MapillaryError, check_key, check_token
 from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH, Image, Sequence, TransportType
-from mtp.sequences.queries import parse_tags
+from mtp.sequences.tags import parse_tags
 
 # Photos offered as the cover on the edit page: evenly spread over the sequence, plus the
 # current cover and the one the owner came to pick (``?cover=<key>`` from the sequence page).

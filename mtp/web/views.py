@@ -32,7 +32,8 @@ from mtp.imports.models import ImportJob
 from mtp.mapillary.client import MapillaryError, get_me
 from mtp.sequences.models import Image, Sequence
 from mtp.sequences.photos import cover_keys, photo_path_prefix, photo_url, photos_available
-from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
+from mtp.sequences.tags import set_sequence_tags, tag_names_by_sequence
+from mtp.sequences.transport import transport_types_by_name
 from mtp.web.challenges import challenges_near
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
