@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mtp.mapillary.client import MapillaryError, check_key, check_token
-from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH, Image, Sequence, TransportType
+from mtp.sequences.models import Image, Sequence, TransportType
 from mtp.sequences.tags import parse_tags
 
 # Photos offered as the cover on the edit page: evenly spread over the sequence, plus the
@@ -32,11 +32,6 @@ def transport_type_choices(*, with_groups: bool) -> list:
             options.insert(0, (parent.name, f"Any {parent.name.lower()} type"))
         groups.append((parent.name, options))
     return groups
-
-
-def parse_tag_list(text: str) -> list[str]:
-    """Tag names from comma-separated text, by the API's own rules (``parse_tags``)."""
-    return parse_tags(text)
 
 
 class ExploreForm(forms.Form):
@@ -75,7 +70,7 @@ class ExploreForm(forms.Form):
         return " ".join(self.cleaned_data["q"].split())
 
     def clean_tag(self) -> list[str]:
-        return parse_tag_list(self.cleaned_data["tag"])
+        return parse_tags(self.cleaned_data["tag"])
 
     def clean_bbox(self) -> tuple[float, float, float, float] | None:
         text = self.cleaned_data["bbox"].strip()
@@ -114,13 +109,15 @@ class ExploreForm(forms.Form):
 
 
 class SequenceForm(forms.ModelForm):
-    """What the owner may change: name, description, transport type, tags and links."""
+    """What the owner may change: name, description, transport type, tags and links.
+
+    Tags are read by the rule the API uses (``parse_tags``), which alone decides what is
+    accepted and how it is stored.
+    """
 
     tags = forms.CharField(
         label="Tags",
         required=False,
-        # Every tag at its longest, with a comma and a space between.
-        max_length=MAX_TAGS * (TAG_MAX_LENGTH + 2),
         help_text="Comma-separated, such as: river, autumn, city-walk.",
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
@@ -195,7 +192,7 @@ class SequenceForm(forms.ModelForm):
         return next(image for image in self.cover_photos if image.mapillary_key == key)
 
     def clean_tags(self) -> list[str]:
-        return parse_tag_list(self.cleaned_data["tags"])
+        return parse_tags(self.cleaned_data["tags"])
 
     def clean_strava(self) -> str:
         return self.cleaned_data["strava"].strip()
