@@ -4,19 +4,13 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, LineString, Point, Polygon
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
-from django.core.validators import (
-    MaxLengthValidator,
-    MaxValueValidator,
-    MinValueValidator,
-    URLValidator,
-)
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Lower
@@ -24,30 +18,12 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 
 from mtp.lib.geodesy import bbox_around, path_length_m
-
-# Google's hosts that serve Google Maps (a Street View share link is a Google Maps link).
-GOOGLE_HOST = re.compile(r"(?:www\.|maps\.)?google\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
-
-
-def google_street_view_problem(url: str) -> str | None:
-    """Why ``url`` is not a Google Maps link (https://maps.app.goo.gl/...,
-    https://www.google.com/maps/..., https://maps.google.com/...), or None."""
-    try:
-        URLValidator(schemes=["https"])(url)
-    except ValidationError:
-        return "Give the Google Street View link as an https URL."
-    parts = urlsplit(url)
-    host, path = parts.hostname or "", parts.path
-    if not parts.username and not parts.password and parts.port is None:
-        if host == "maps.app.goo.gl" or (host == "goo.gl" and path.startswith("/maps/")):
-            return None
-        if GOOGLE_HOST.fullmatch(host) and (host.startswith("maps.") or path.startswith("/maps")):
-            return None
-    return (
-        "A Google Street View link is a Google Maps link, such as https://maps.app.goo.gl/... "
-        "or https://www.google.com/maps/..."
-    )
-
+from mtp.sequences.links import (
+    GOOGLE_STREET_VIEW_MAX_LENGTH,
+    parse_google_street_view,
+    parse_strava,
+    strava_url,
+)
 
 # The limits on what a person types, here only: the API and the website both use them.
 # Generous enough for what apps let people type (the MTP Desktop Uploader sets none).
@@ -268,7 +244,8 @@ class Sequence(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     mapillary_sequence_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
-    google_street_view = models.URLField(max_length=500, blank=True)
+    google_street_view = models.URLField(max_length=GOOGLE_STREET_VIEW_MAX_LENGTH, blank=True)
+    # The Strava activity's id, digits only (mtp.sequences.links.parse_strava); "" for none.
     strava = models.CharField(max_length=100, blank=True)
 
     captured_at_start = models.DateTimeField(null=True, blank=True)
@@ -383,13 +360,27 @@ class Sequence(models.Model):
             raise ValidationError(
                 {"transport_type": "Pick a specific way of travel (such as Walk), not a group."}
             )
-        if self.google_street_view:
-            if problem := google_street_view_problem(self.google_street_view):
-                raise ValidationError({"google_street_view": problem})
+        # Links are kept in one form, whoever wrote them (mtp.sequences.links).
+        errors = {}
+        for field, parse in (
+            ("google_street_view", parse_google_street_view),
+            ("strava", parse_strava),
+        ):
+            try:
+                setattr(self, field, parse(getattr(self, field) or ""))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def strava_url(self) -> str:
+        """The page of the sequence's Strava activity; "" for none."""
+        return strava_url(self.strava)
 
     def set_route(
         self,

@@ -1,4 +1,4 @@
-"""The API and the website's edit form read tags by one rule: the same text gives
+"""The API and the website's edit form read tags and links by one rule: the same text gives
 the same stored value, or the same refusal, whichever of them it was typed into."""
 
 import json
@@ -25,6 +25,28 @@ TAGS = {
     "the longest": "y" * TAG_MAX_LENGTH,
     "one too many": ",".join(f"t{n}" for n in range(MAX_TAGS + 1)),
     "the most, each at its longest, spaced out and repeated": " ,  ".join(LONGEST * 2),
+}
+
+STRAVA = {
+    "an id": "1234567890",
+    "an id with zeros and spaces": "  0042 ",
+    "an activity link": "https://www.strava.com/activities/42",
+    "a shared link": "https://www.strava.com/activities/42/overview?share_sig=AB12",
+    "a link without https": "strava.com/activities/42",
+    "an athlete's page": "https://www.strava.com/athletes/42",
+    "another site": "https://evil.example.org/activities/1",
+    "a script": "javascript:alert(1)",
+    "not a number": "12ab",
+    "nothing": "",
+}
+
+GOOGLE_STREET_VIEW = {
+    "a share link": " https://maps.app.goo.gl/xyz ",
+    "a maps link with an empty query": "https://www.google.com/maps/@46.2,6.1?",
+    "no scheme": "maps.app.goo.gl/xyz",
+    "http": "http://maps.app.goo.gl/xyz",
+    "another site": "https://evil.example.org/maps",
+    "too long": "https://maps.app.goo.gl/" + "x" * 500,
 }
 
 
@@ -100,7 +122,26 @@ def test_tags_typed_into_either_are_read_alike(through_the_api, through_the_webs
     assert_agree(through_the_api("tags", text), through_the_website("tags", text))
 
 
+@pytest.mark.parametrize("text", STRAVA.values(), ids=STRAVA.keys())
+def test_a_strava_activity_typed_into_either_is_stored_alike(
+    through_the_api, through_the_website, text
+):
+    assert_agree(through_the_api("strava", text), through_the_website("strava", text))
+
+
+@pytest.mark.parametrize("text", GOOGLE_STREET_VIEW.values(), ids=GOOGLE_STREET_VIEW.keys())
+def test_a_google_street_view_link_typed_into_either_is_stored_alike(
+    through_the_api, through_the_website, text
+):
+    assert_agree(
+        through_the_api("google_street_view", text),
+        through_the_website("google_street_view", text),
+    )
+
+
 def test_what_each_stores_is_the_normal_form(through_the_api, through_the_website):
+    link = "https://www.strava.com/activities/0042/overview"
+    assert through_the_api("strava", link) == through_the_website("strava", link) == ("42", None)
     tags = "Lake, lake, Dawn"
     expected = (["dawn", "lake"], None)
     assert through_the_api("tags", tags) == through_the_website("tags", tags) == expected

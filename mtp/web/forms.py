@@ -7,6 +7,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mtp.mapillary.client import MapillaryError, check_key, check_token
+from mtp.sequences.links import (
+    GOOGLE_STREET_VIEW_MAX_LENGTH,
+    parse_google_street_view,
+    parse_strava,
+)
 from mtp.sequences.models import Image, Sequence, TransportType
 from mtp.sequences.tags import parse_tags
 
@@ -111,8 +116,8 @@ class ExploreForm(forms.Form):
 class SequenceForm(forms.ModelForm):
     """What the owner may change: name, description, transport type, tags and links.
 
-    Tags are read by the rule the API uses (``parse_tags``), which alone decides what is
-    accepted and how it is stored.
+    Tags and links are read by the rules the API uses (``parse_tags``, ``parse_strava``,
+    ``parse_google_street_view``), which alone decide what is accepted and how it is stored.
     """
 
     tags = forms.CharField(
@@ -120,6 +125,13 @@ class SequenceForm(forms.ModelForm):
         required=False,
         help_text="Comma-separated, such as: river, autumn, city-walk.",
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    # Text, not a URL field: a URL field would add "http://" to a link typed without it.
+    google_street_view = forms.CharField(
+        label="Google Street View link",
+        required=False,
+        help_text="The share link of the Street View upload (https).",
+        widget=forms.URLInput(attrs={"maxlength": GOOGLE_STREET_VIEW_MAX_LENGTH}),
     )
 
     cover = forms.ChoiceField(
@@ -132,14 +144,8 @@ class SequenceForm(forms.ModelForm):
     class Meta:
         model = Sequence
         fields = ("name", "description", "transport_type", "tags", "google_street_view", "strava")
-        labels = {
-            "google_street_view": "Google Street View link",
-            "strava": "Strava activity",
-        }
-        help_texts = {
-            "google_street_view": "The share link of the Street View upload (https).",
-            "strava": "The activity's number, or its link.",
-        }
+        labels = {"strava": "Strava activity"}
+        help_texts = {"strava": "The activity's number, or its link."}
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, picked: str = "", **kwargs) -> None:
@@ -194,8 +200,11 @@ class SequenceForm(forms.ModelForm):
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data["tags"])
 
+    def clean_google_street_view(self) -> str:
+        return parse_google_street_view(self.cleaned_data["google_street_view"])
+
     def clean_strava(self) -> str:
-        return self.cleaned_data["strava"].strip()
+        return parse_strava(self.cleaned_data["strava"])
 
 
 class ImportForm(forms.Form):

@@ -352,16 +352,6 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
     }
 
 
-def strava_url(value: str) -> str:
-    """The Strava activity's address: from its number, or the https link itself."""
-    value = value.strip()
-    if value.isdigit():
-        return f"https://www.strava.com/activities/{value}"
-    if value.startswith("https://www.strava.com/") or value.startswith("https://strava.com/"):
-        return value
-    return ""
-
-
 def explore_hash(box: list[float] | None) -> str:
     """The explore map's URL fragment (``map=zoom/lat/lon``) that frames the box."""
     if box is None:
@@ -392,7 +382,7 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         "mapillary_url": (
             f"https://www.mapillary.com/app/?pKey={first_image}&focus=photo" if first_image else ""
         ),
-        "strava_url": strava_url(sequence.strava) if sequence.strava else "",
+        "strava_url": sequence.strava_url,
         "has_route": bool(route["photos"] or route["route"]),
         "explore_hash": explore_hash(route["bbox"]),
         "map_config": map_config(request, sequence=route, name=sequence.name),
