@@ -36,7 +36,7 @@ from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import MAX_CAMERA_MAKES, Challenge, may_create_challenges
 from mtp.lib.http import json_response
-from mtp.sequences.queries import find_transport_type
+from mtp.sequences.models import find_transport_type
 
 router = Router(tags=["challenges"])
 

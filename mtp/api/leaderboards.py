@@ -25,7 +25,7 @@ from mtp.sequences.leaderboard import (
     standings,
     transport_type_ids,
 )
-from mtp.sequences.queries import find_transport_type
+from mtp.sequences.models import find_transport_type
 
 router = Router(tags=["leaderboards"])
 

@@ -18,12 +18,11 @@ from ninja import NinjaAPI
 
 from mtp.api.challenges import NOT_NULL
 from mtp.api.images import NOT_FOUND, invalid_size
-from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
 from mtp.challenges.areas import WGS84_CRS
 from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
+from mtp.sequences.external_links import GOOGLE_STREET_VIEW_MAX_LENGTH, STRAVA_ACTIVITY_PATTERN
 from mtp.sequences.links import DEFAULT_SIZE, SIZES
-from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH
-from mtp.sequences.queries import MAX_RADIUS_M, transport_types_by_name
+from mtp.sequences.models import MAX_RADIUS_M, MAX_TAGS, TAG_MAX_LENGTH, transport_types_by_name
 
 TOKEN_SCHEME = "TokenAuth"  # noqa: S105 - the name of a security scheme
 CLIENT_ID_SCHEME = "ClientId"
@@ -34,9 +33,9 @@ TOKEN_OR_CLIENT = "TokenOrClientAuth"  # noqa: S105 - the name of an auth class
 NO_NUL = "^[^\\x00]*$"
 # A name: at least one character that is not white space (names are trimmed).
 NAME = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
-# A Google Street View link: a Google Maps link (mtp.sequences.models.google_street_view_problem:
-# maps.app.goo.gl, goo.gl/maps/, maps.google.<tld>, google.<tld>/maps), then anything but white
-# space. Empty removes the link.
+# A Google Street View link: a Google Maps link
+# (mtp.sequences.external_links.google_street_view_problem: maps.app.goo.gl, goo.gl/maps/,
+# maps.google.<tld>, google.<tld>/maps), then anything but white space. Empty removes the link.
 _REST = "([/?#][^\\s\\x00]*)?"
 _GOOGLE_TLD = "(com|[a-z]{2}|com?\\.[a-z]{2})"
 GOOGLE_STREET_VIEW = (
@@ -51,8 +50,9 @@ TAGS = f"^{TAG}(,{TAG}){{0,{MAX_TAGS - 1}}}$"
 # Degrees as plain decimals: a longitude (-180 to 180) and a latitude (-90 to 90).
 LON = "-?(180(\\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\\.[0-9]+)?)"
 LAT = "-?(90(\\.0+)?|[0-8]?[0-9](\\.[0-9]+)?)"
-# A Strava activity: its number, or its URL. Empty removes the link.
-STRAVA = "^((https://(www\\.)?strava\\.com/activities/)?[0-9]{1,20}/?)?$"
+# A Strava activity: its number, or its URL (mtp.sequences.external_links.parse_strava). Empty
+# removes the link.
+STRAVA = f"^({STRAVA_ACTIVITY_PATTERN})?$"
 
 
 class DocumentedAPI(NinjaAPI):

@@ -9,18 +9,16 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from mtp.sequences.external_links import parse_google_street_view, parse_strava
 from mtp.sequences.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_TAGS,
     NAME_MAX_LENGTH,
     TAG_MAX_LENGTH,
-    google_street_view_problem,
+    find_transport_type,
 )
-from mtp.sequences.queries import find_transport_type, parse_tags
+from mtp.sequences.tags import parse_tags
 
-# [0-9], not \d: an activity number is ASCII digits, never another script's.
-STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?([0-9]{1,20})/?$")
-GOOGLE_STREET_VIEW_MAX_LENGTH = 500
 SOURCE_MAX_LENGTH = 50
 KEY_MAX_LENGTH = 100
 TOKEN_MAX_LENGTH = 1000
@@ -59,17 +57,12 @@ def _optional_link(value: Any) -> Any:
 
 def _google_street_view(value: Any) -> Any:
     value = _optional_link(value)
-    if not value:
+    if not value or not isinstance(value, str):
         return value
-    if not isinstance(value, str):
-        return value
-    if len(value) > GOOGLE_STREET_VIEW_MAX_LENGTH:
-        raise _invalid(
-            "invalid_link", f"A link is at most {GOOGLE_STREET_VIEW_MAX_LENGTH} characters."
-        )
-    if problem := google_street_view_problem(value):
-        raise _invalid("invalid_link", problem)
-    return value
+    try:
+        return parse_google_street_view(value)
+    except DjangoValidationError as error:
+        raise _invalid("invalid_link", error.messages[0]) from None
 
 
 def _strava(value: Any) -> Any:
@@ -77,17 +70,12 @@ def _strava(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         # JSON does not tell 272 from 272.0: both are the integer the document asks for.
         value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return str(value)
-    if not value or not isinstance(value, str):
+    if not value or not isinstance(value, str | int):
         return value
-    match = STRAVA_ACTIVITY.match(value)
-    if match is None:
-        raise _invalid(
-            "invalid_link",
-            "Give the Strava activity as its number or as https://www.strava.com/activities/<number>.",
-        )
-    return match.group(1)
+    try:
+        return parse_strava(value)
+    except DjangoValidationError as error:
+        raise _invalid("invalid_link", error.messages[0]) from None
 
 
 Name = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=NAME_MAX_LENGTH)]

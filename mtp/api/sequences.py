@@ -64,16 +64,20 @@ from mtp.mapillary.client import (
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.formats import feature, gpx_response
 from mtp.sequences.links import absolute, object_url
-from mtp.sequences.models import Image, Sequence, SequenceAlias
-from mtp.sequences.photos import cover_keys
-from mtp.sequences.queries import (
+from mtp.sequences.models import (
     MAX_RADIUS_M,
+    Image,
+    Sequence,
+    SequenceAlias,
     find_transport_type,
+    transport_types_by_name,
+)
+from mtp.sequences.photos import cover_keys
+from mtp.sequences.tags import (
     insert_sequence,
     parse_tags,
     set_sequence_tags,
     tag_names_by_sequence,
-    transport_types_by_name,
 )
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,7 @@ from mtp.api.schemas import TagFilters, TagListOut, TransportTypeOut
 from mtp.api.scopes import READ, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS
 from mtp.lib.http import json_response
-from mtp.sequences.models import Tag
-from mtp.sequences.queries import transport_types_by_name
+from mtp.sequences.models import Tag, transport_types_by_name
 
 router = Router(tags=["vocabularies"])
 

@@ -29,8 +29,7 @@ from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 
 from mtp.sequences.links import profile_url
-from mtp.sequences.models import CameraMake, Image, Sequence
-from mtp.sequences.queries import transport_types_by_name
+from mtp.sequences.models import CameraMake, Image, Sequence, transport_types_by_name
 
 METRICS = ("images", "distance", "sequences")
 # A period is the last so many days, up to now.

@@ -1,53 +1,34 @@
 """Sequences of street-level images, their images, and the vocabularies that describe them."""
 
 import re
+import threading
+import time
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.gis.geos import LineString
+from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, LineString, Point, Polygon
+from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
-from django.core.validators import (
-    MaxLengthValidator,
-    MaxValueValidator,
-    MinValueValidator,
-    URLValidator,
-)
-from django.db.models import Q
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 
-from mtp.lib.geodesy import path_length_m
+from mtp.lib.geodesy import bbox_around, path_length_m
+from mtp.sequences.external_links import (
+    GOOGLE_STREET_VIEW_MAX_LENGTH,
+    parse_google_street_view,
+    parse_strava,
+    strava_url,
+)
 from mtp.sequences.links import cover_data, object_url, owner_data, photo_urls
-from mtp.sequences.queries import SequenceQuerySet, transport_types_by_name
-
-# Google's hosts that serve Google Maps (a Street View share link is a Google Maps link).
-GOOGLE_HOST = re.compile(r"(?:www\.|maps\.)?google\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
-
-
-def google_street_view_problem(url: str) -> str | None:
-    """Why ``url`` is not a Google Maps link (https://maps.app.goo.gl/...,
-    https://www.google.com/maps/..., https://maps.google.com/...), or None."""
-    try:
-        URLValidator(schemes=["https"])(url)
-    except ValidationError:
-        return "Give the Google Street View link as an https URL."
-    parts = urlsplit(url)
-    host, path = parts.hostname or "", parts.path
-    if not parts.username and not parts.password and parts.port is None:
-        if host == "maps.app.goo.gl" or (host == "goo.gl" and path.startswith("/maps/")):
-            return None
-        if GOOGLE_HOST.fullmatch(host) and (host.startswith("maps.") or path.startswith("/maps")):
-            return None
-    return (
-        "A Google Street View link is a Google Maps link, such as https://maps.app.goo.gl/... "
-        "or https://www.google.com/maps/..."
-    )
-
 
 # The limits on what a person types, here only: the API and the website both use them.
 # Generous enough for what apps let people type (the MTP Desktop Uploader sets none).
@@ -93,6 +74,62 @@ class TransportType(models.Model):
     @property
     def is_parent(self) -> bool:
         return self.parent_id is None
+
+
+# Transport types change only through the admin, so each process keeps them in memory: a create
+# resolves "Walk" without a query. A change in this process clears the copy at once; other
+# processes see it within TRANSPORT_TYPES_TTL seconds.
+TRANSPORT_TYPES_TTL = 60.0
+_transport_types_lock = threading.Lock()
+_transport_types_cache: tuple[float, dict[str, TransportType]] | None = None
+
+
+def transport_types_by_name() -> dict[str, TransportType]:
+    """Every transport type keyed by its lowercased name, parents loaded."""
+    global _transport_types_cache
+    cached = _transport_types_cache
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < TRANSPORT_TYPES_TTL:
+        return cached[1]
+    types = list(TransportType.objects.select_related("parent"))
+    by_name = {transport_type.name.lower(): transport_type for transport_type in types}
+    with _transport_types_lock:
+        _transport_types_cache = (now, by_name)
+    return by_name
+
+
+def clear_transport_types_cache(**kwargs) -> None:
+    global _transport_types_cache
+    with _transport_types_lock:
+        _transport_types_cache = None
+
+
+def transport_types_by_id() -> dict[int, TransportType]:
+    return {item.pk: item for item in transport_types_by_name().values()}
+
+
+def find_transport_type(name: str, *, child_only: bool) -> TransportType:
+    """The transport type called ``name`` (any case), or ValidationError listing valid names."""
+    found = transport_types_by_name().get(name.strip().lower())
+    if found is not None and (found.parent_id is not None or not child_only):
+        return found
+    valid = sorted(
+        transport_type.name
+        for transport_type in transport_types_by_name().values()
+        if transport_type.parent_id is not None or not child_only
+    )
+    if found is not None:
+        message = (
+            f"'{found.name}' is a group: pick one of its kinds. Valid names: {', '.join(valid)}."
+        )
+    else:
+        message = f"Unknown transport type '{name}'. Valid names: {', '.join(valid)}."
+    # No params: Django would format the message, which holds the user's text, with %.
+    raise ValidationError(message, code="invalid_transport_type")
+
+
+post_save.connect(clear_transport_types_cache, sender=TransportType)
+post_delete.connect(clear_transport_types_cache, sender=TransportType)
 
 
 def validate_tag_name(value: str) -> None:
@@ -146,8 +183,94 @@ class CameraModel(models.Model):
         return f"{self.make.name} {self.name}"
 
 
-def _transport_types_by_id() -> dict[int, TransportType]:
-    return {item.pk: item for item in transport_types_by_name().values()}
+# The longest search radius around a point, in metres.
+MAX_RADIUS_M = 100_000
+
+
+def _box_shape(west: float, south: float, east: float, north: float) -> GEOSGeometry:
+    """The box as a polygon; as a line or a point when it has no width or height."""
+    if west == east and south == north:
+        return Point(west, south)
+    if west == east or south == north:
+        return LineString((west, south), (east, north))
+    return Polygon.from_bbox((west, south, east, north))
+
+
+class SequenceQuerySet(models.QuerySet):
+    """Filters used by the API and the site. Each returns a new queryset."""
+
+    def published(self) -> "SequenceQuerySet":
+        return self.filter(status="published")
+
+    def visible_to(self, user) -> "SequenceQuerySet":
+        """Published sequences, and every sequence of ``user`` (drafts are their owner's only)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.published()
+        return self.filter(Q(status="published") | Q(owner=user))
+
+    def in_bbox(self, west: float, south: float, east: float, north: float) -> "SequenceQuerySet":
+        """Sequences whose route crosses the box (west > east means the box crosses 180°).
+
+        A route that crosses the box with no vertex inside it still matches. A sequence of one
+        image has no line, only its point's box. A box whose south is above its north holds
+        nothing.
+        """
+        if south > north:
+            # Not none(): the leaderboards compile this queryset's SQL, which none() has not.
+            return self.filter(pk__isnull=True)
+        if west <= east:
+            boxes = [(west, south, east, north)]
+        else:
+            boxes = [(west, south, 180.0, north), (-180.0, south, east, north)]
+        box_q = Q()
+        for w, s, e, n in boxes:
+            box_q |= Q(bbox_west__lte=e, bbox_east__gte=w, bbox_south__lte=n, bbox_north__gte=s)
+        shapes = [_box_shape(*box) for box in boxes]
+        shape = shapes[0] if len(shapes) == 1 else GeometryCollection(*shapes)
+        shape.srid = 4326
+        if connections[self.db].vendor == "postgresql":
+            # PostGIS: ST_Intersects uses the GiST index on geometry; single points (no line)
+            # are found through the partial index on the box columns.
+            return self.filter(Q(geometry__intersects=shape) | (Q(geometry__isnull=True) & box_q))
+        # SpatiaLite: the B-tree on the box columns narrows, the exact test runs on the rest.
+        return self.filter(box_q).filter(Q(geometry__isnull=True) | Q(geometry__intersects=shape))
+
+    def near(self, lon: float, lat: float, radius_m: float) -> "SequenceQuerySet":
+        """Sequences whose route passes within ``radius_m`` metres of (lon, lat).
+
+        A sequence of one image (no line) matches when its point lies in the square around.
+        """
+        west, south, east, north = bbox_around(lon, lat, radius_m)
+        point = Point(lon, lat, srid=4326)
+        return self.in_bbox(west, south, east, north).filter(
+            Q(geometry__isnull=True) | Q(geometry__distance_lte=(point, D(m=radius_m)))
+        )
+
+    def of_transport_type(self, transport_type) -> "SequenceQuerySet":
+        """Sequences of this type; a parent type (Water) includes its children (Kayak...)."""
+        if transport_type.parent_id is None:
+            return self.filter(transport_type__parent_id=transport_type.pk)
+        return self.filter(transport_type_id=transport_type.pk)
+
+    def with_all_tags(self, names: Iterable[str]) -> "SequenceQuerySet":
+        """Sequences carrying every one of the tags ``names``."""
+        through = self.model.tags.through
+        queryset = self
+        for name in set(names):
+            queryset = queryset.filter(
+                Exists(through.objects.filter(sequence_id=OuterRef("pk"), tag__name=name))
+            )
+        return queryset
+
+    def of_username(self, username: str) -> "SequenceQuerySet":
+        """Sequences of the user named ``username`` (any case)."""
+        return self.alias(owner_username_lower=Lower("owner__username")).filter(
+            owner_username_lower=username.lower()
+        )
+
+    def matching_text(self, text: str) -> "SequenceQuerySet":
+        """Sequences whose name or description contains ``text`` (any case)."""
+        return self.filter(Q(name__icontains=text) | Q(description__icontains=text))
 
 
 class Sequence(models.Model):
@@ -182,7 +305,8 @@ class Sequence(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     mapillary_sequence_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
-    google_street_view = models.URLField(max_length=500, blank=True)
+    google_street_view = models.URLField(max_length=GOOGLE_STREET_VIEW_MAX_LENGTH, blank=True)
+    # The Strava activity's id, digits only (mtp.sequences.links.parse_strava); "" for none.
     strava = models.CharField(max_length=100, blank=True)
 
     captured_at_start = models.DateTimeField(null=True, blank=True)
@@ -297,9 +421,18 @@ class Sequence(models.Model):
             raise ValidationError(
                 {"transport_type": "Pick a specific way of travel (such as Walk), not a group."}
             )
-        if self.google_street_view:
-            if problem := google_street_view_problem(self.google_street_view):
-                raise ValidationError({"google_street_view": problem})
+        # Links are kept in one form, whoever wrote them (mtp.sequences.links).
+        errors = {}
+        for field, parse in (
+            ("google_street_view", parse_google_street_view),
+            ("strava", parse_strava),
+        ):
+            try:
+                setattr(self, field, parse(getattr(self, field) or ""))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_public(self) -> bool:
@@ -314,7 +447,7 @@ class Sequence(models.Model):
         (``tag_names_by_sequence``), ``latest_import`` (its most recent ImportJob, or None) and
         ``cover_key`` (its cover photo's, ``mtp.sequences.photos.cover_keys``).
         """
-        transport_type = _transport_types_by_id().get(self.transport_type_id)
+        transport_type = transport_types_by_id().get(self.transport_type_id)
         has_box = self.bbox_west is not None
         return {
             "unique_id": str(self.unique_id),
@@ -343,6 +476,11 @@ class Sequence(models.Model):
             "cover": cover_data(cover_key, private=not self.is_public),
             "import": latest_import.to_dict() if latest_import is not None else None,
         }
+
+    @property
+    def strava_url(self) -> str:
+        """The page of the sequence's Strava activity; "" for none."""
+        return strava_url(self.strava)
 
     def set_route(
         self,
@@ -466,7 +604,6 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
     lacks (description, tags, links) is taken from the other, so nothing typed is lost.
     Call it in a transaction, with both rows locked.
     """
-    from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence
 
     def rank(sequence: Sequence) -> tuple:
         return (sequence.edited_at is not None, sequence.edited_at or sequence.created_at)
@@ -474,7 +611,10 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
     winner, other = (
         (duplicate, survivor) if rank(duplicate) > rank(survivor) else (survivor, duplicate)
     )
-    tags = tag_names_by_sequence([winner.pk, other.pk])
+    tag_ids: dict[int, list[int]] = {winner.pk: [], other.pk: []}
+    links = Sequence.tags.through.objects.filter(sequence_id__in=tag_ids)
+    for sequence_id, tag_id in links.values_list("sequence_id", "tag_id"):
+        tag_ids[sequence_id].append(tag_id)
     survivor.name = winner.name
     survivor.transport_type_id = winner.transport_type_id
     survivor.description = winner.description or other.description
@@ -493,7 +633,8 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
             "updated_at",
         ]
     )
-    set_sequence_tags(survivor.pk, tags[winner.pk] or tags[other.pk])
+    # Tags of a sequence exist already: linking them is all there is to do.
+    survivor.tags.set(tag_ids[winner.pk] or tag_ids[other.pk])
     SequenceAlias.objects.filter(sequence=duplicate).update(sequence=survivor)
     SequenceAlias.objects.create(unique_id=duplicate.unique_id, sequence=survivor)
     duplicate.delete()

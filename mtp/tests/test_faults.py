@@ -10,8 +10,8 @@ from django.db import connection
 
 from conftest import bearer
 from mtp.lib.dbavailability import FULL
-from mtp.sequences.models import Sequence
-from mtp.sequences.queries import clear_transport_types_cache, forget_tag_ids
+from mtp.sequences.models import Sequence, clear_transport_types_cache
+from mtp.sequences.tags import forget_tag_ids
 from testing.faults import sqlite_full
 
 CREATE = "/api/v1/sequence/create/"

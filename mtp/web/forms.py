@@ -7,8 +7,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from mtp.mapillary.client import MapillaryError, check_key, check_token
-from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH, Image, Sequence, TransportType
-from mtp.sequences.queries import parse_tags
+from mtp.sequences.external_links import (
+    GOOGLE_STREET_VIEW_MAX_LENGTH,
+    parse_google_street_view,
+    parse_strava,
+)
+from mtp.sequences.models import Image, Sequence, TransportType
+from mtp.sequences.tags import parse_tags
 
 # Photos offered as the cover on the edit page: evenly spread over the sequence, plus the
 # current cover and the one the owner came to pick (``?cover=<key>`` from the sequence page).
@@ -32,11 +37,6 @@ def transport_type_choices(*, with_groups: bool) -> list:
             options.insert(0, (parent.name, f"Any {parent.name.lower()} type"))
         groups.append((parent.name, options))
     return groups
-
-
-def parse_tag_list(text: str) -> list[str]:
-    """Tag names from comma-separated text, by the API's own rules (``parse_tags``)."""
-    return parse_tags(text)
 
 
 class ExploreForm(forms.Form):
@@ -75,7 +75,7 @@ class ExploreForm(forms.Form):
         return " ".join(self.cleaned_data["q"].split())
 
     def clean_tag(self) -> list[str]:
-        return parse_tag_list(self.cleaned_data["tag"])
+        return parse_tags(self.cleaned_data["tag"])
 
     def clean_bbox(self) -> tuple[float, float, float, float] | None:
         text = self.cleaned_data["bbox"].strip()
@@ -114,15 +114,24 @@ class ExploreForm(forms.Form):
 
 
 class SequenceForm(forms.ModelForm):
-    """What the owner may change: name, description, transport type, tags and links."""
+    """What the owner may change: name, description, transport type, tags and links.
+
+    Tags and links are read by the rules the API uses (``parse_tags``, ``parse_strava``,
+    ``parse_google_street_view``), which alone decide what is accepted and how it is stored.
+    """
 
     tags = forms.CharField(
         label="Tags",
         required=False,
-        # Every tag at its longest, with a comma and a space between.
-        max_length=MAX_TAGS * (TAG_MAX_LENGTH + 2),
         help_text="Comma-separated, such as: river, autumn, city-walk.",
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    # Text, not a URL field: a URL field would add "http://" to a link typed without it.
+    google_street_view = forms.CharField(
+        label="Google Street View link",
+        required=False,
+        help_text="The share link of the Street View upload (https).",
+        widget=forms.URLInput(attrs={"maxlength": GOOGLE_STREET_VIEW_MAX_LENGTH}),
     )
 
     cover = forms.ChoiceField(
@@ -135,14 +144,8 @@ class SequenceForm(forms.ModelForm):
     class Meta:
         model = Sequence
         fields = ("name", "description", "transport_type", "tags", "google_street_view", "strava")
-        labels = {
-            "google_street_view": "Google Street View link",
-            "strava": "Strava activity",
-        }
-        help_texts = {
-            "google_street_view": "The share link of the Street View upload (https).",
-            "strava": "The activity's number, or its link.",
-        }
+        labels = {"strava": "Strava activity"}
+        help_texts = {"strava": "The activity's number, or its link."}
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args, picked: str = "", **kwargs) -> None:
@@ -195,10 +198,13 @@ class SequenceForm(forms.ModelForm):
         return next(image for image in self.cover_photos if image.mapillary_key == key)
 
     def clean_tags(self) -> list[str]:
-        return parse_tag_list(self.cleaned_data["tags"])
+        return parse_tags(self.cleaned_data["tags"])
+
+    def clean_google_street_view(self) -> str:
+        return parse_google_street_view(self.cleaned_data["google_street_view"])
 
     def clean_strava(self) -> str:
-        return self.cleaned_data["strava"].strip()
+        return parse_strava(self.cleaned_data["strava"])
 
 
 class ImportForm(forms.Form):

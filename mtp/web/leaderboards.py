@@ -18,7 +18,7 @@ from mtp.sequences.leaderboard import (
     standings,
     transport_type_ids,
 )
-from mtp.sequences.queries import transport_types_by_name
+from mtp.sequences.models import transport_types_by_name
 from mtp.web.forms import transport_type_choices
 
 PER_PAGE = 50

@@ -31,9 +31,9 @@ from mtp.lib.http import GEOJSON, json_response
 from mtp.mapillary.client import MapillaryError, get_me
 from mtp.sequences.formats import feature, gpx_response
 from mtp.sequences.links import photo_path_prefix, photo_url
-from mtp.sequences.models import Image, Sequence
+from mtp.sequences.models import Image, Sequence, transport_types_by_name
 from mtp.sequences.photos import cover_keys, photos_available
-from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
+from mtp.sequences.tags import set_sequence_tags, tag_names_by_sequence
 from mtp.web.challenges import challenges_near
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
@@ -352,16 +352,6 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
     }
 
 
-def strava_url(value: str) -> str:
-    """The Strava activity's address: from its number, or the https link itself."""
-    value = value.strip()
-    if value.isdigit():
-        return f"https://www.strava.com/activities/{value}"
-    if value.startswith("https://www.strava.com/") or value.startswith("https://strava.com/"):
-        return value
-    return ""
-
-
 def explore_hash(box: list[float] | None) -> str:
     """The explore map's URL fragment (``map=zoom/lat/lon``) that frames the box."""
     if box is None:
@@ -390,7 +380,7 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         "mapillary_url": (
             f"https://www.mapillary.com/app/?pKey={first_image}&focus=photo" if first_image else ""
         ),
-        "strava_url": strava_url(sequence.strava) if sequence.strava else "",
+        "strava_url": sequence.strava_url,
         "has_route": bool(route["photos"] or route["route"]),
         "explore_hash": explore_hash(route["bbox"]),
         "map_config": map_config(request, sequence=route, name=sequence.name),

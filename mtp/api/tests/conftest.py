@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from conftest import bearer
-from mtp.sequences.models import Image, Sequence, Tag, TransportType
-from mtp.sequences.queries import clear_transport_types_cache, forget_tag_ids
+from mtp.sequences.models import Image, Sequence, Tag, TransportType, clear_transport_types_cache
+from mtp.sequences.tags import forget_tag_ids
 
 API = "/api/v1"
 # A short walk along the lake shore in Geneva.

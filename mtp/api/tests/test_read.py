@@ -8,7 +8,7 @@ import pytest
 from mtp.api.schemas import SequenceOut
 from mtp.api.tests.conftest import API, GENEVA_WALK, make_sequence
 from mtp.imports.models import ImportJob
-from mtp.sequences.queries import transport_types_by_name
+from mtp.sequences.models import transport_types_by_name
 
 GPX_NS = {"gpx": "http://www.topografix.com/GPX/1/1"}
 

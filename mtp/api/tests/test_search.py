@@ -7,7 +7,7 @@ import pytest
 
 from mtp.api.schemas import SequenceListOut
 from mtp.api.tests.conftest import API, make_sequence
-from mtp.sequences.queries import transport_types_by_name
+from mtp.sequences.models import transport_types_by_name
 
 URL = f"{API}/sequences"
 

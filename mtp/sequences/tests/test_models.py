@@ -103,6 +103,27 @@ def test_validation_refuses_a_description_over_the_limit(owner, walk):
     assert "description" in raised.value.message_dict
 
 
+def test_validation_stores_links_in_their_one_form(owner, walk):
+    """The admin saves through this: it stores links as the API and the website do."""
+    sequence = Sequence(
+        owner=owner,
+        name="Ride",
+        transport_type=walk,
+        strava=" https://www.strava.com/activities/0042/overview ",
+        google_street_view="https://maps.app.goo.gl/abc",
+    )
+    sequence.full_clean()
+    assert (sequence.strava, sequence.google_street_view) == ("42", "https://maps.app.goo.gl/abc")
+    assert sequence.strava_url == "https://www.strava.com/activities/42"
+
+
+def test_validation_refuses_a_strava_value_that_names_no_activity(owner, walk):
+    sequence = Sequence(owner=owner, name="Ride", transport_type=walk, strava="my ride")
+    with pytest.raises(ValidationError) as raised:
+        sequence.full_clean()
+    assert list(raised.value.message_dict) == ["strava"]
+
+
 def test_set_route_computes_box_distance_and_capture_times(sequence):
     points = [(-3.19, 55.95), (-3.18, 55.95), (-3.18, 55.96)]
     times = [datetime(2024, 5, 1, 10, minute, tzinfo=UTC) for minute in (0, 5, 9)]

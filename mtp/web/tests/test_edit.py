@@ -46,8 +46,8 @@ def test_the_owner_changes_name_type_tags_and_links(owner_client, owner):
             name="  Thames walk ",
             transport_type=kind("Run").pk,
             tags="River, Dawn,dawn",
-            google_street_view="https://maps.app.goo.gl/xyz",
-            strava="12345",
+            google_street_view=" https://maps.app.goo.gl/xyz ",
+            strava="https://www.strava.com/activities/12345/overview",
         ),
     )
     assert response.status_code == 302
@@ -68,6 +68,9 @@ def test_the_owner_changes_name_type_tags_and_links(owner_client, owner):
         ({"tags": "ok, not ok!"}, "Invalid tag &#x27;not ok!&#x27;"),
         ({"google_street_view": "http://maps.example.org/x"}, "as an https URL"),
         ({"google_street_view": "https://evil.example.org/maps"}, "is a Google Maps link"),
+        ({"google_street_view": "maps.app.goo.gl/xyz"}, "as an https URL"),
+        ({"strava": "https://www.strava.com/athletes/42"}, "Give the Strava activity as its"),
+        ({"strava": "javascript:alert(1)"}, "Give the Strava activity as its"),
         ({"transport_type": "group"}, "Select a valid choice."),
     ],
 )

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from mtp.imports.models import ImportJob
-from mtp.web import views
 from mtp.web.tests.conftest import draft, failed_import, publish
 
 
@@ -66,13 +65,12 @@ def test_links_go_to_mapillary_google_street_view_and_strava_when_set(client, ow
     assert 'href="https://www.strava.com/activities/987654"' in html
 
 
-def test_a_strava_value_that_is_neither_a_number_nor_a_strava_link_is_not_linked():
-    assert views.strava_url(" 123 ") == "https://www.strava.com/activities/123"
-    assert views.strava_url("https://www.strava.com/activities/5") == (
-        "https://www.strava.com/activities/5"
-    )
-    assert views.strava_url("javascript:alert(1)") == ""
-    assert views.strava_url("https://evil.example.org/") == ""
+@pytest.mark.django_db
+def test_the_strava_link_is_built_from_the_stored_activity_id(client, owner):
+    # Whatever was typed, the id is what is stored (mtp.sequences.external_links.parse_strava).
+    sequence = publish(owner, "Ride", strava="5")
+    html = page_of(client, sequence)
+    assert 'href="https://www.strava.com/activities/5"' in html
 
 
 @pytest.mark.django_db
