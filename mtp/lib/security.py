@@ -13,7 +13,7 @@ nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Opt
   form with a redirect to the application (``app.mtp.desktop://app#access_token=...``), and
   browsers may check ``form-action`` against that redirect too (Chromium does), so those
   pages set their own
-  policy without it (mtp.developers.views.SIGN_IN_PAGE_CSP); a response that already has a
+  policy without it (SIGN_IN_PAGE_CSP, set by ``sign_in_page``); a response that already has a
   policy keeps it.
 - The admin (``/admin/``): the map widget of the sequence and image pages (GeoDjango's) runs
   an inline script and loads OpenLayers from cdn.jsdelivr.net with OpenStreetMap tiles, so
@@ -43,6 +43,23 @@ MAPILLARY_API = "https://graph.mapillary.com"
 MAPILLARY_PHOTOS = "https://*.fbcdn.net"
 
 NOT_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# Pages where people sign in or grant access: nothing from elsewhere, never framed.
+SIGN_IN_PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def sign_in_page(response: HttpResponse) -> HttpResponse:
+    """``response`` with the headers of a page where people sign in, grant access or see a
+    secret: its own policy (no ``form-action``), no referrer to other sites, never framed,
+    never cached."""
+    response[HEADER] = SIGN_IN_PAGE_CSP
+    # Nothing (the authorization request's state, say) leaks to other sites; same-origin, not
+    # no-referrer, so that the consent form's post carries this site's Origin for CSRF.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Frame-Options"] = "DENY"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _origin(url: str) -> str:
