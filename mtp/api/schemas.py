@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from mtp.mapillary.formats import KEY_MAX_LENGTH, TOKEN_MAX_LENGTH
 from mtp.sequences.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_TAGS,
@@ -22,8 +23,6 @@ from mtp.sequences.queries import find_transport_type, parse_tags
 STRAVA_ACTIVITY = re.compile(r"^(?:https://(?:www\.)?strava\.com/activities/)?([0-9]{1,20})/?$")
 GOOGLE_STREET_VIEW_MAX_LENGTH = 500
 SOURCE_MAX_LENGTH = 50
-KEY_MAX_LENGTH = 100
-TOKEN_MAX_LENGTH = 1000
 
 
 def _invalid(kind: str, message: str) -> PydanticCustomError:
