@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import View
 from oauth2_provider import views as dot_views
 from oauth2_provider.exceptions import OAuthToolkitError
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.common import add_params_to_uri
@@ -37,7 +37,6 @@ from mtp.lib.ratelimit import Policy
 from mtp.lib.security import sign_in_page
 
 AccessToken = get_access_token_model()
-RefreshToken = get_refresh_token_model()
 
 
 def who_asks(application: Application, redirect_uri: str = "") -> dict:
