@@ -95,7 +95,8 @@ mtp_env "$work/a.env" createcachetable
 mtp_env "$work/a.env" migrate --check && echo "no migration left to apply"
 
 say "The Mapillary stand-in, two web machines, two workers"
-start mapillary .venv/bin/mtp fake-mapillary --port "$mapillary_port" --sequence demo-walk=300
+start mapillary .venv/bin/python -m testing.fake_mapillary --port "$mapillary_port" \
+  --sequence demo-walk=300
 start web-a env MTP_ENV_FILE="$work/a.env" MTP_HOME="$root" deploy/mtp-env serve --no-worker
 start web-b env MTP_ENV_FILE="$work/b.env" MTP_HOME="$root" deploy/mtp-env serve --no-worker
 start worker-1 env MTP_ENV_FILE="$work/a.env" MTP_HOME="$root" deploy/mtp-env worker

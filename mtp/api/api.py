@@ -2,7 +2,6 @@
 
 import logging
 
-from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -18,6 +17,7 @@ from ninja import Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mtp.api import challenges, leaderboards, sequences, users, vocab
+from mtp.api.bodies import too_large_error
 from mtp.api.errors import ApiError, api_error_response, error_response, validation_error_response
 from mtp.api.openapi import DocumentedAPI
 from mtp.lib.dbavailability import database_error_response
@@ -96,10 +96,7 @@ def on_permission_denied(request: HttpRequest, error: PermissionDenied):
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, error: RequestDataTooBig):
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return error_response(
-        413, f"The request body is over the limit of {limit} bytes.", {"limit": limit}
-    )
+    return api_error_response(request, too_large_error())
 
 
 @api.exception_handler(TooManyFieldsSent)

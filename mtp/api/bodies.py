@@ -6,13 +6,12 @@ from io import BytesIO
 from typing import Any, TypeVar
 
 import pydantic
-from django.conf import settings
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser
 from ninja.errors import ValidationError
 
 from mtp.api.errors import ApiError
-from mtp.lib.security import LENGTH_REQUIRED, unsized_body
+from mtp.lib.http import BodyRefusal, body_refusal, too_large
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 BODY_TYPES = ("application/json", *FORM_TYPES)
@@ -20,27 +19,23 @@ BODY_TYPES = ("application/json", *FORM_TYPES)
 SchemaT = TypeVar("SchemaT", bound=pydantic.BaseModel)
 
 
-def body_too_large(request: HttpRequest) -> ApiError | None:
-    """A 413 when the declared body is over MTP_MAX_BODY_BYTES; a 400 when the length is garbled;
-    a 411 for a chunked body without a length (mtp.lib.security.unsized_body).
+def body_refusal_error(request: HttpRequest) -> ApiError | None:
+    """The API's error for a body refused before anything reads it (``body_refusal``: 411, 400
+    or 413, with the limit), for every content type (Django checks only some)."""
+    refusal = body_refusal(request)
+    if refusal is None:
+        return None
+    return ApiError(refusal.status, refusal.message, _limit_detail(refusal))
 
-    Checked before anything reads the body, for every content type (Django checks only some).
-    """
-    if unsized_body(request):
-        return ApiError(411, LENGTH_REQUIRED)
-    raw = request.META.get("CONTENT_LENGTH") or "0"
-    try:
-        length = int(raw)
-    except ValueError:
-        return ApiError(400, "The Content-Length header is not a number.")
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if length > limit:
-        return ApiError(
-            413,
-            f"The request body is {length} bytes; the largest accepted is {limit}.",
-            {"limit": limit},
-        )
-    return None
+
+def too_large_error() -> ApiError:
+    """The API's 413 for a body found over the limit while it was read."""
+    refusal = too_large()
+    return ApiError(refusal.status, refusal.message, _limit_detail(refusal))
+
+
+def _limit_detail(refusal: BodyRefusal) -> dict | None:
+    return {"limit": refusal.limit} if refusal.limit is not None else None
 
 
 # A JSON \u0000 escape: a backslash that is not itself escaped, then u0000.

@@ -28,10 +28,11 @@ from mtp.api.auth import authenticate_token, bearer_token
 from mtp.api.errors import ApiError, api_error_response, error_response, invalid_parameter
 from mtp.api.limits import bad_token_refusal, count_bad_token, count_request, photos_policy, refusal
 from mtp.lib.ratelimit import apply_headers
+from mtp.mapillary.formats import is_key
 from mtp.sequences.keeper import SIZE as KEPT_SIZE
 from mtp.sequences.links import DEFAULT_SIZE, FIELDS, SIZES, valid_signature
 from mtp.sequences.models import Image, Sequence
-from mtp.sequences.photos import PhotoUnavailable, is_valid_key, resolve, stored_links
+from mtp.sequences.photos import PhotoUnavailable, resolve, stored_links
 
 NOT_FOUND = "No photo with this key."
 GONE = "Mapillary no longer has this photo, and this server kept no copy of it."
@@ -66,7 +67,7 @@ def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
     size = request.GET.get("size", DEFAULT_SIZE)
     if size not in SIZES:
         raise invalid_size()
-    if not is_valid_key(mapillary_key):
+    if not is_key(mapillary_key):
         raise ApiError(404, NOT_FOUND)
     row = _photo_row(mapillary_key)
     if row is None:

@@ -19,7 +19,7 @@ from ninja import NinjaAPI
 from mtp.api.challenges import NOT_NULL
 from mtp.api.images import NOT_FOUND, invalid_size
 from mtp.challenges.areas import WGS84_CRS
-from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
+from mtp.mapillary.formats import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.external_links import GOOGLE_STREET_VIEW_MAX_LENGTH, STRAVA_ACTIVITY_PATTERN
 from mtp.sequences.links import DEFAULT_SIZE, SIZES
 from mtp.sequences.models import MAX_RADIUS_M, MAX_TAGS, TAG_MAX_LENGTH, transport_types_by_name

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from mtp.mapillary.formats import KEY_MAX_LENGTH, TOKEN_MAX_LENGTH
 from mtp.sequences.external_links import parse_google_street_view, parse_strava
 from mtp.sequences.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -20,8 +21,6 @@ from mtp.sequences.models import (
 from mtp.sequences.tags import parse_tags
 
 SOURCE_MAX_LENGTH = 50
-KEY_MAX_LENGTH = 100
-TOKEN_MAX_LENGTH = 1000
 
 
 def _invalid(kind: str, message: str) -> PydanticCustomError:

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from mtp.api.api import api
-from mtp.api.bodies import body_too_large, carries_nul
+from mtp.api.bodies import body_refusal_error, carries_nul
 from mtp.api.errors import api_error_response, error_response
 from mtp.api.limits import bad_token_refusal, count_bad_token, count_request, refusal
 from mtp.lib.ratelimit import apply_headers
@@ -39,9 +39,9 @@ def _api_view(view):
 
 
 def _checked_view(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    too_large = body_too_large(request)
-    if too_large is not None:
-        return api_error_response(request, too_large)
+    refused = body_refusal_error(request)
+    if refused is not None:
+        return api_error_response(request, refused)
     if carries_nul(request):
         return error_response(400, "Text may not contain NUL characters.")
     response = view(request, *args, **kwargs)

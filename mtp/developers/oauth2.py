@@ -7,12 +7,12 @@ DOT and oauthlib speak the protocol; this module only changes what they store an
 - a code is claimed (deleted) the moment it is exchanged, so it works once even under
   concurrency, and a replay revokes what the first exchange produced;
 - a code is bound to the redirect URI named in the authorization request, or to none;
-- PKCE ``plain`` is refused at the authorization endpoint, before the consent page.
+- PKCE is S256 only, checked by the rules in ``mtp.developers.pkce``: ``plain`` is refused at
+  the authorization endpoint, before the consent page.
 """
 
 import hashlib
 import json
-import re
 import secrets
 from datetime import timedelta
 
@@ -31,6 +31,7 @@ from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc8628.grant_types import DeviceCodeGrant
 
 from mtp.developers.models import RedeemedCode
+from mtp.developers.pkce import S256, refuse_bad_pkce, verifier_matches
 
 Grant = get_grant_model()
 DeviceGrant = get_device_grant_model()
@@ -47,27 +48,6 @@ def generate_token(request=None) -> str:
     return secrets.token_urlsafe(32)
 
 
-# RFC 7636 section 4.2: a code challenge is 43 to 128 unreserved characters (S256 gives 43).
-CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
-
-
-def refuse_bad_pkce(request) -> dict:
-    """Authorization-request check: PKCE ``plain`` is refused (RFC 9700 section 2.1.1), and so
-    is a code challenge that no S256 verifier could produce."""
-    if request.code_challenge is None:
-        return {}
-    if request.code_challenge_method != "S256":
-        raise errors.InvalidRequestError(
-            description="code_challenge_method must be S256.", request=request
-        )
-    if not CODE_CHALLENGE.fullmatch(request.code_challenge):
-        raise errors.InvalidRequestError(
-            description="code_challenge must be 43 to 128 characters: A-Z, a-z, 0-9, -._~.",
-            request=request,
-        )
-    return {}
-
-
 class Server(OAuthlibServer):
     """oauthlib's all-in-one server without the password and client credentials grants,
     refusing PKCE ``plain`` and malformed challenges before the consent page."""
@@ -75,6 +55,8 @@ class Server(OAuthlibServer):
     def __init__(self, request_validator, *args, **kwargs):
         super().__init__(request_validator, *args, **kwargs)
         self.auth_grant.custom_validators.pre_auth.append(refuse_bad_pkce)
+        # The token request's verifier is checked by the same rule (mtp.developers.pkce).
+        self.auth_grant._code_challenge_methods = {S256: verifier_matches}
         # Every token acts for a person: no password grant (RFC 9700 2.4), no client
         # credentials grant. Asking for either is unsupported_grant_type.
         TokenEndpoint.__init__(

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from mtp.imports.image_upsert import first_taken_key, upsert_images
 from mtp.imports.jobs import DELETE_CHUNK, claim, fail, finish, new_worker_id, release, renew
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import TokenUnavailable, decrypt_token
@@ -41,24 +42,6 @@ from mtp.webhooks.events import import_ended
 
 logger = logging.getLogger(__name__)
 
-# Image columns an import writes (all but the key it upserts on).
-IMAGE_FIELDS = [
-    "sequence",
-    "position",
-    "point",
-    "captured_at",
-    "compass_angle",
-    "camera_make",
-    "camera_model",
-    "is_pano",
-    "width",
-    "height",
-    "altitude",
-    "thumb_256_url",
-    "thumb_1024_url",
-    "thumb_2048_url",
-    "thumb_original_url",
-]
 # What Sequence.set_route sets.
 ROUTE_FIELDS = [
     "geometry",
@@ -318,6 +301,7 @@ def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Prog
                 continue
             make_id, model_id = _camera(cameras, image)
             captured_at = image.captured_at_datetime
+            # The key, then image_upsert.IMAGE_FIELDS in order, the point as lon, lat.
             rows.append(
                 (
                     image.id,
@@ -403,109 +387,13 @@ def _url(value: str | None) -> str:
     return ""
 
 
-# Parameters per image row: the key, then IMAGE_FIELDS with the point as two numbers.
-ROW_PARAMETERS = len(IMAGE_FIELDS) + 2
-
-
-def _upsert_sql(count: int) -> str:
-    """An INSERT of ``count`` images ... ON CONFLICT (mapillary_key) DO UPDATE, for this database.
-
-    Written out rather than ``bulk_create(update_conflicts=True)``: building a GEOS point
-    and compiling every field of every row cost the ORM about 150 microseconds per image,
-    most of an import's CPU time. Both SQLite and PostgreSQL take this statement; only
-    the point constructor differs.
-    """
-    quote = connection.ops.quote_name
-    columns = [Image._meta.get_field(name).column for name in IMAGE_FIELDS]
-    values = ["%s"] * (len(IMAGE_FIELDS) + 1)
-    point = IMAGE_FIELDS.index("point")
-    values[point + 1] = (
-        "MakePoint(%s, %s, 4326)"
-        if connection.vendor == "sqlite"
-        else "ST_SetSRID(ST_MakePoint(%s, %s), 4326)"
-    )
-    row = f"({', '.join(values)})"
-    key = quote(Image._meta.get_field("mapillary_key").column)
-    names = ", ".join([key, *map(quote, columns)])
-    updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns)
-    # Only quoted model names go into the statement; every value is a parameter.
-    return (
-        f"INSERT INTO {quote(Image._meta.db_table)} ({names}) "  # noqa: S608
-        f"VALUES {', '.join([row] * count)} ON CONFLICT ({key}) DO UPDATE SET {updates}"
-    )
-
-
-def _copy_upsert_sql() -> tuple[str, str]:
-    """PostgreSQL: a temporary table for one write's rows, and the upsert from it."""
-    quote = connection.ops.quote_name
-    key = Image._meta.get_field("mapillary_key")
-    columns = [(quote(key.column), key.db_type(connection))]
-    selected = [quote(key.column)]
-    for name in IMAGE_FIELDS:
-        if name == "point":
-            columns += [("lon", "double precision"), ("lat", "double precision")]
-            selected.append("ST_SetSRID(ST_MakePoint(lon, lat), 4326)")
-        else:
-            field = Image._meta.get_field(name)
-            column_type = field.db_type(connection)
-            if field.is_relation:
-                column_type = field.target_field.rel_db_type(connection)
-            columns.append((quote(field.column), column_type))
-            selected.append(quote(field.column))
-    create = (
-        "CREATE TEMPORARY TABLE mtp_import_rows ("
-        + ", ".join(f"{name} {kind}" for name, kind in columns)
-        + ") ON COMMIT DROP"
-    )
-    names = [quote(key.column), *(quote(Image._meta.get_field(n).column) for n in IMAGE_FIELDS)]
-    updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
-    upsert = (
-        f"INSERT INTO {quote(Image._meta.db_table)} ({', '.join(names)}) "  # noqa: S608
-        f"SELECT {', '.join(selected)} FROM mtp_import_rows "
-        f"ON CONFLICT ({names[0]}) DO UPDATE SET {updates}"
-    )
-    return create, upsert
-
-
-def _upsert(cursor, rows: list[tuple]) -> None:
-    """Upsert ``rows``: on PostgreSQL through COPY into a temporary table (the fastest way
-    in, by more than half), elsewhere in as few statements as the parameter limit allows."""
-    if connection.vendor == "postgresql":
-        create, upsert = _copy_upsert_sql()
-        cursor.execute(create)
-        with cursor.cursor.copy("COPY mtp_import_rows FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(upsert)
-        # Dropped now, not only at commit: the write may be a savepoint in a longer transaction.
-        cursor.execute("DROP TABLE mtp_import_rows")
-        return
-    limit = connection.features.max_query_params
-    per_statement = max(1, limit // ROW_PARAMETERS) if limit else len(rows)
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        cursor.execute(_upsert_sql(len(chunk)), [value for row in chunk for value in row])
-
-
-def _taken_sql(count: int) -> str:
-    """A query for the first of ``count`` image keys that belongs to another sequence."""
-    quote = connection.ops.quote_name
-    key = quote(Image._meta.get_field("mapillary_key").column)
-    sequence = quote(Image._meta.get_field("sequence").column)
-    placeholders = ", ".join(["%s"] * count)
-    return (
-        f"SELECT {key} FROM {quote(Image._meta.db_table)} "  # noqa: S608
-        f"WHERE {key} IN ({placeholders}) AND {sequence} <> %s LIMIT 1"
-    )
-
-
 def _store(
     job: ImportJob, worker_id: str, rows: list[tuple], progress: Progress, existing: set[str]
 ) -> None:
     """Upsert images, record progress, and re-check the lease, all in one short transaction.
 
-    ``rows`` are tuples of the Mapillary key then the values of ``IMAGE_FIELDS`` in order
-    (the point as lon, lat), as ``_import`` builds them.
+    ``rows`` are tuples of the Mapillary key then the values of ``image_upsert.IMAGE_FIELDS``
+    in order (the point as lon, lat), as ``_import`` builds them.
     """
     keys = [row[0] for row in rows]
     with transaction.atomic():
@@ -514,15 +402,14 @@ def _store(
         if not rows:
             return
         with connection.cursor() as cursor:
-            cursor.execute(_taken_sql(len(keys)), [*keys, job.sequence_id])
-            taken = cursor.fetchone()
+            taken = first_taken_key(cursor, keys, job.sequence_id)
             if taken is not None:
                 # Not naming the other sequence: it may be someone else's draft.
                 raise ImportRefused(
-                    f"Image {taken[0]} is already part of another Map the Paths sequence, "
+                    f"Image {taken} is already part of another Map the Paths sequence, "
                     "and a Mapillary image can be in only one."
                 )
-            _upsert(cursor, rows)
+            upsert_images(cursor, rows)
     progress.stored.update(keys)
     progress.added.update(key for key in keys if key not in existing)
 

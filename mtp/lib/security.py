@@ -13,7 +13,7 @@ nosniff``, ``Referrer-Policy``, ``Cross-Origin-Opener-Policy`` and ``X-Frame-Opt
   form with a redirect to the application (``app.mtp.desktop://app#access_token=...``), and
   browsers may check ``form-action`` against that redirect too (Chromium does), so those
   pages set their own
-  policy without it (mtp.developers.views.SIGN_IN_PAGE_CSP); a response that already has a
+  policy without it (SIGN_IN_PAGE_CSP, set by ``sign_in_page``); a response that already has a
   policy keeps it.
 - The admin (``/admin/``): the map widget of the sequence and image pages (GeoDjango's) runs
   an inline script and loads OpenLayers from cdn.jsdelivr.net with OpenStreetMap tiles, so
@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from mtp.lib.http import body_refusal
+
 HEADER = "Content-Security-Policy"
 DEFAULT_BASEMAP = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ADMIN_ORIGINS = "https://cdn.jsdelivr.net"
@@ -43,6 +45,23 @@ MAPILLARY_API = "https://graph.mapillary.com"
 MAPILLARY_PHOTOS = "https://*.fbcdn.net"
 
 NOT_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# Pages where people sign in or grant access: nothing from elsewhere, never framed.
+SIGN_IN_PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def sign_in_page(response: HttpResponse) -> HttpResponse:
+    """``response`` with the headers of a page where people sign in, grant access or see a
+    secret: its own policy (no ``form-action``), no referrer to other sites, never framed,
+    never cached."""
+    response[HEADER] = SIGN_IN_PAGE_CSP
+    # Nothing (the authorization request's state, say) leaks to other sites; same-origin, not
+    # no-referrer, so that the consent form's post carries this site's Origin for CSRF.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Frame-Options"] = "DENY"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _origin(url: str) -> str:
@@ -159,24 +178,10 @@ OAUTH_PATHS = (
 )
 
 
-LENGTH_REQUIRED = (
-    "Send the body with a Content-Length header: a chunked body (Transfer-Encoding) is not read."
-)
-
-
-def unsized_body(request: HttpRequest) -> bool:
-    """Whether the request sends a body in chunks without saying its length.
-
-    Django reads a body only as far as Content-Length says: such a body would be taken as
-    empty, silently. It is refused with a 411 instead.
-    """
-    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "")
-    return bool(encoding.strip()) and not request.META.get("CONTENT_LENGTH")
-
-
 class RequestSizeMiddleware:
-    """A 413 for a body declared larger than MTP_MAX_BODY_BYTES, before anything reads it, and
-    a 411 for a chunked body without a length.
+    """A 413 for a body declared larger than MTP_MAX_BODY_BYTES, before anything reads it, a
+    411 for a chunked body without a length, a 400 for a length that is not a number
+    (``mtp.lib.http.body_refusal``).
 
     Without it Django refuses such a body only once a view or the CSRF check reads the form,
     with a 400 page, even at the OAuth endpoints, which answer JSON.
@@ -188,15 +193,9 @@ class RequestSizeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
         if not path.startswith("/api/v1/") or path.startswith(OAUTH_PATHS):
-            if unsized_body(request):
-                return _refusal(path, 411, LENGTH_REQUIRED)
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0  # Django answers a garbled length when the body is read.
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            if length > limit:
-                return _refusal(path, 413, f"The request body is over the limit of {limit} bytes.")
+            refusal = body_refusal(request)
+            if refusal is not None:
+                return _refusal(path, refusal.status, refusal.message)
         return self.get_response(request)
 
 

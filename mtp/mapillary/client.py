@@ -15,7 +15,6 @@ import json
 import logging
 import math
 import random
-import re
 import threading
 import time
 from collections import deque
@@ -29,6 +28,7 @@ import httpx
 import pydantic
 from django.conf import settings
 
+from mtp.mapillary.formats import key_problem, token_problem
 from mtp.mapillary.schemas import (
     IMPORT_FIELDS,
     ImageDetails,
@@ -44,10 +44,6 @@ MAX_BACKOFF_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 300.0
 # A reply larger than this is refused rather than buffered.
 MAX_REPLY_BYTES = 32 * 1024 * 1024
-# Keys and ids Mapillary hands out: letters, digits, '_' and '-'.
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-# A token is printable ASCII without spaces (it goes into a header).
-TOKEN_PATTERN = re.compile(r"^[\x21-\x7e]{1,2048}$")
 
 SIGN_IN_AGAIN = (
     "Mapillary did not accept the token: it is invalid or has expired. "
@@ -122,20 +118,17 @@ def _http() -> httpx.Client:
 
 
 def check_token(token: str) -> None:
-    """Refuse a token that cannot be a Mapillary token, without repeating it."""
-    if not isinstance(token, str) or not TOKEN_PATTERN.match(token):
-        raise MapillaryError(
-            "The Mapillary token is malformed: it must be printable characters without spaces.",
-            permanent=True,
-        )
+    """Refuse a token that cannot be a Mapillary token (``formats.token_problem``), without
+    repeating it."""
+    if problem := token_problem(token):
+        raise MapillaryError(problem, permanent=True)
 
 
 def check_key(key: str, what: str = "sequence key") -> None:
-    """Refuse a sequence key or image id that is not letters, digits, '_' or '-'."""
-    if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        raise MapillaryError(
-            f"The Mapillary {what} must be 1 to 100 letters, digits, '_' or '-'.", permanent=True
-        )
+    """Refuse a sequence key or image id that is not letters, digits, '_' or '-'
+    (``formats.key_problem``)."""
+    if problem := key_problem(key, what):
+        raise MapillaryError(problem, permanent=True)
 
 
 def backoff_seconds(attempt: int, base: float) -> float:

@@ -23,7 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
-from mtp.mapillary.client import KEY_PATTERN, MapillaryError, get_images
+from mtp.mapillary.client import MapillaryError, get_images
+from mtp.mapillary.formats import is_key
 from mtp.sequences.links import DAY, FIELDS
 from mtp.sequences.models import Image
 
@@ -53,10 +54,6 @@ NOT_CONFIGURED = (
 def photos_available() -> bool:
     """Whether this instance can resolve photos at all (it has a Mapillary client token)."""
     return bool(settings.MAPILLARY_CLIENT_TOKEN)
-
-
-def is_valid_key(mapillary_key: str) -> bool:
-    return isinstance(mapillary_key, str) and bool(KEY_PATTERN.match(mapillary_key))
 
 
 # Resolving fresh links -------------------------------------------------------------------------
@@ -146,7 +143,7 @@ def resolve(keys: Iterable[str], *, retries: int | None = 1) -> dict[str, Links]
     ``retries``: of each Graph API call (None: ``MAPILLARY_RETRIES``, for background work).
     """
     now = time.time()
-    wanted = list(dict.fromkeys(key for key in keys if is_valid_key(key)))
+    wanted = list(dict.fromkeys(key for key in keys if is_key(key)))
     result: dict[str, Links] = {}
     for start in range(0, len(wanted), STORED_CHUNK):
         result.update(_stored(wanted[start : start + STORED_CHUNK], now))

@@ -6,7 +6,7 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
-from mtp.mapillary.client import MapillaryError, check_key, check_token
+from mtp.mapillary.formats import KEY_MAX_LENGTH, TOKEN_MAX_LENGTH, key_problem, token_problem
 from mtp.sequences.external_links import (
     GOOGLE_STREET_VIEW_MAX_LENGTH,
     parse_google_street_view,
@@ -212,12 +212,12 @@ class ImportForm(forms.Form):
 
     mapillary_sequence_key = forms.CharField(
         label="Mapillary sequence key",
-        max_length=100,
+        max_length=KEY_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
     mapillary_token = forms.CharField(
         label="Mapillary access token",
-        max_length=1000,
+        max_length=TOKEN_MAX_LENGTH,
         strip=True,
         help_text="Used for this import only, then forgotten.",
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
@@ -225,16 +225,12 @@ class ImportForm(forms.Form):
 
     def clean_mapillary_sequence_key(self) -> str:
         key = self.cleaned_data["mapillary_sequence_key"]
-        try:
-            check_key(key)
-        except MapillaryError as error:
-            raise ValidationError(error.message) from None
+        if problem := key_problem(key):
+            raise ValidationError(problem)
         return key
 
     def clean_mapillary_token(self) -> str:
         token = self.cleaned_data["mapillary_token"]
-        try:
-            check_token(token)
-        except MapillaryError as error:
-            raise ValidationError(error.message) from None
+        if problem := token_problem(token):
+            raise ValidationError(problem)
         return token

@@ -1,7 +1,11 @@
-"""Run the Mapillary stand-in from the command line: ``mtp fake-mapillary`` or
-``python -m testing.fake_mapillary``."""
+"""Run the Mapillary stand-in from a checkout: ``python -m testing.fake_mapillary``.
+
+A tool for tests, benchmarks and offline demos: it is not part of the installed server (the
+``testing`` package is left out of the wheel).
+"""
 
 import argparse
+import signal
 import sys
 
 from testing.fake_mapillary.server import (
@@ -118,7 +122,13 @@ def run(options: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fake-mapillary", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m testing.fake_mapillary",
+        description="Serve a local stand-in for the Mapillary Graph API v4 on 127.0.0.1.",
+    )
     add_arguments(parser)
-    run(parser.parse_args(sys.argv[1:] if argv is None else argv))
+    options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    # Stop cleanly on SIGTERM as on Ctrl+C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    run(options)
     return 0

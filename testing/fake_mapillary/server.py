@@ -12,7 +12,7 @@ wrong. Image reads also accept the application token ``APPLICATION_TOKEN``
 (``MLY|<app id>|<secret>``), which ``/me`` refuses, as Mapillary does. ``photos_served`` and
 ``refused`` count what it served and refused.
 
-Tests, benchmarks and ``mtp fake-mapillary`` all run the same server.
+Tests, benchmarks and ``python -m testing.fake_mapillary`` all run the same server.
 """
 
 import hashlib
@@ -389,7 +389,7 @@ class FakeMapillary:
         self.stop()
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (``mtp fake-mapillary``)."""
+        """Serve in the calling thread until interrupted (``python -m testing.fake_mapillary``)."""
         try:
             self._server.serve_forever(poll_interval=0.2)
         finally:

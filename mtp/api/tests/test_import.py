@@ -9,6 +9,7 @@ from mtp.api.schemas import ImportAcceptedOut
 from mtp.api.tests.conftest import API, make_sequence
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
+from mtp.mapillary.formats import key_problem, token_problem
 from mtp.sequences.models import Sequence
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE, STRANGER
 
@@ -185,7 +186,8 @@ def test_malformed_keys_and_tokens_are_a_422_without_asking_mapillary(
 ):
     response = put(client, draft, owner_headers, body)
     assert response.status_code == 422
-    assert response.json()["error"].startswith(f"{field}:")
+    problem = key_problem(body["seq_key"]) if field == "seq_key" else token_problem(body["token"])
+    assert response.json()["error"] == f"{field}: {problem}"
     assert fake_mapillary.count("/me") == 0
 
 

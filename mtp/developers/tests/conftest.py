@@ -1,7 +1,5 @@
 """Personas and helpers for the OAuth tests: apps for each flow, PKCE pairs, the consent dance."""
 
-import base64
-import hashlib
 import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -10,6 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from mtp.developers.models import Application
+from mtp.developers.pkce import s256_challenge
 
 CODE_REDIRECT_URI = "https://app.example.org/cb"
 
@@ -70,8 +69,7 @@ def owner_client(owner) -> Client:
 def pkce_pair() -> tuple[str, str]:
     """A PKCE code_verifier and its S256 code_challenge."""
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    return verifier, challenge.decode().rstrip("=")
+    return verifier, s256_challenge(verifier)
 
 
 def authorize_url(path: str = "/api/v1/authorize", **params) -> str:

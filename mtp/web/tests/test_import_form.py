@@ -1,8 +1,10 @@
 """Importing from the website: a draft's first import, or a failed one tried again."""
 
 import pytest
+from django.utils.html import escape
 
 from mtp.imports.models import ImportJob
+from mtp.mapillary.formats import key_problem
 from mtp.sequences.models import Sequence
 from mtp.web.tests.conftest import draft, failed_import, publish
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
@@ -95,7 +97,7 @@ def test_a_malformed_key_is_refused_before_asking_mapillary(fake_mapillary, owne
         {"mapillary_sequence_key": "not a key!", "mapillary_token": OWNER.token},
     )
     assert response.status_code == 400
-    assert "sequence key must be" in response.content.decode()
+    assert escape(key_problem("not a key!")) in response.content.decode()
     assert fake_mapillary.count("/me") == 0
 
 

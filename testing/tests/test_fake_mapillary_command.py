@@ -1,21 +1,25 @@
-"""``mtp fake-mapillary``: the Mapillary stand-in as a command, for offline demos."""
+"""``python -m testing.fake_mapillary``: the Mapillary stand-in as a command, for offline demos."""
 
 import signal
 import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 
 from testing.fake_mapillary import OWNER
-from testing.processes import free_port, mtp_command, wait_for_http
+from testing.processes import free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_it_serves_the_sequences_asked_on_the_port_asked_until_stopped(tmp_path):
     port = free_port()
-    command = mtp_command(
-        "fake-mapillary", "--port", str(port), "--sequence", "demo=25", "--sequence", "x=3@stranger"
-    )
+    command = [sys.executable, "-m", "testing.fake_mapillary", "--port", str(port)]
+    command += ["--sequence", "demo=25", "--sequence", "x=3@stranger"]
     command += ["--fault", "rate_limit:/images:1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    # From the checkout, as a person runs it: the stand-in is not installed with the server.
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/me", timeout=60, process=process)
         headers = {"Authorization": f"OAuth {OWNER.token}"}
