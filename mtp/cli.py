@@ -1,7 +1,7 @@
 """The ``mtp`` command.
 
-``mtp serve`` runs a complete instance (migrations, web server, task worker);
-``mtp worker`` runs only the task worker; any other ``mtp <name>`` is Django's
+``mtp serve`` runs a complete instance (migrations, web server, job worker);
+``mtp worker`` runs only the job worker; any other ``mtp <name>`` is Django's
 management command of that name (``mtp migrate``, ``mtp createsuperuser``...).
 """
 
@@ -69,7 +69,7 @@ def served_url(host: str, port: int) -> str:
 
 def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="mtp serve", description="Run the web server and a task worker."
+        prog="mtp serve", description="Run the web server and a job worker."
     )
     parser.add_argument("--host", default=os.environ.get("MTP_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("MTP_PORT", "8000")))
@@ -86,7 +86,7 @@ def serve(argv: list[str]) -> int:
         help="request threads per web process; each may hold a database connection (default: 4)",
     )
     parser.add_argument(
-        "--no-worker", action="store_true", help="do not run a task worker alongside"
+        "--no-worker", action="store_true", help="do not run a job worker alongside"
     )
     args = parser.parse_args(argv)
     if not os.environ.get("SITE_URL"):

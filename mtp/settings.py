@@ -43,8 +43,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "oauth2_provider",
-    "django_tasks",
-    "django_tasks_db",
     "ninja",
     "mtp.accounts",
     "mtp.developers",
@@ -55,6 +53,7 @@ INSTALLED_APPS = [
     "mtp.tiles",
     "mtp.web",
     "mtp.webhooks",
+    "mtp.ops",
 ]
 
 MIDDLEWARE = [
@@ -317,18 +316,9 @@ SILENCED_SYSTEM_CHECKS = [
 # Seconds a web process remembers which client_ids name active applications (public reads).
 API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0)
 
-# Background work: Django's Tasks API, jobs kept in the same database.
-# Imports, webhook deliveries and kept copies of photos each have a queue: a worker may take
-# only some of them
-# (``mtp worker --queues``).
-TASK_QUEUES = ["imports", "webhooks", "photos"]
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        # "default": tasks queued before the queues were split still run.
-        "QUEUES": ["default", *TASK_QUEUES],
-    }
-}
+# Background work: imports, webhook deliveries and kept copies of photos are job rows in the
+# same database, each kind a queue that ``mtp worker`` takes due rows from (``--queues`` to
+# take only some; mtp/lib/leases.py).
 
 # Who may create capture challenges: "staff" (the default) or "everyone" signed in; and the
 # largest area a challenge may cover, in square kilometres.

@@ -33,7 +33,6 @@ class ImportJobAdmin(admin.ModelAdmin):
         "note",
         "lease_owner",
         "lease_expires_at",
-        "task_id",
         "created_at",
         "started_at",
         "finished_at",

@@ -29,11 +29,13 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from mtp.imports.image_upsert import first_taken_key, upsert_images
-from mtp.imports.jobs import DELETE_CHUNK, claim, fail, finish, new_worker_id, release, renew
+from mtp.imports.jobs import DELETE_CHUNK, claim, fail
+from mtp.imports.leases import finish, release, renew
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import TokenUnavailable, decrypt_token
 from mtp.lib.dbavailability import is_database_unavailable, is_storage_full
 from mtp.lib.geodesy import geodesic_m, path_length_m
+from mtp.lib.leases import new_worker_id
 from mtp.mapillary.client import MapillaryError, get_image_ids, get_me, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
 from mtp.sequences import keeper
@@ -170,7 +172,7 @@ class Progress:
 
 
 def run_job(job_id: int, worker_id: str | None = None) -> str:
-    """Run the job if its lease can be taken; return what happened (for the task's result)."""
+    """Run the job if its lease can be taken; return what happened (logged by the worker)."""
     worker_id = worker_id or new_worker_id()
     job = claim(job_id, worker_id)
     if job is None:

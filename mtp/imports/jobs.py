@@ -1,14 +1,10 @@
-"""Import jobs: handing a Mapillary sequence to the workers, leases, and recovery.
+"""Import jobs: handing a Mapillary sequence to the workers, and how a job ends in failure.
 
-``request_import`` is what the API calls. It records an ``ImportJob`` holding the user's
-token encrypted, marks the sequence as importing, and enqueues the import task, all in one
-transaction. The task's only argument is the job's id.
-
-A worker runs a job only while it holds the job's lease: it claims the job with a
-conditional UPDATE, renews the lease as it works, and every write it makes re-checks it.
-A worker that dies (even by ``kill -9``) stops renewing; once the lease expires,
-``recover_stale_jobs`` (run periodically by every ``mtp worker``) queues the job again and
-another worker runs it from the start, which is safe because an import is idempotent.
+``request_import`` is what the API calls. It records a queued ``ImportJob`` holding the
+user's token encrypted and marks the sequence as importing, in one transaction. The job's
+row is its only record: a worker (``mtp worker``) finds it queued and takes it under a lease
+(``mtp.imports.leases``); ``claim`` gives up on a job interrupted too often, and ``fail``
+ends one, undoing what it stored.
 
 Repeats: the MTP Desktop Uploader may send the same import many times (it polls).
 - While a job for the sequence is queued or running, the same key returns that job;
@@ -26,18 +22,13 @@ Repeats: the MTP Desktop Uploader may send the same import many times (it polls)
 """
 
 import logging
-import os
-import socket
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.crypto import get_random_string
-from django_tasks_db.models import DBTaskResult
 
+from mtp.imports.leases import finish, take
 from mtp.imports.models import ImportJob
 from mtp.imports.notify import send_failure_email
 from mtp.imports.tokens import encrypt_token
@@ -52,11 +43,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Images are deleted in chunks, well under every database's parameter limit.
 DELETE_CHUNK = 500
-
-
-class WorkerLost(Exception):
-    """The worker running a task stopped before the task ended; recorded as the task's error
-    (django-tasks imports this class when the error is read)."""
 
 
 class ImportRequestError(Exception):
@@ -92,15 +78,6 @@ class KeyMismatch(ImportRequestError):
     """The sequence was published from another Mapillary sequence key."""
 
     http_status = 409
-
-
-def lease_duration() -> timedelta:
-    return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
-
-
-def new_worker_id() -> str:
-    """A name for this worker, unique across machines: host, process and a random part."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{get_random_string(8)}"
 
 
 def request_import(
@@ -238,7 +215,6 @@ def _request_import(
         locked.status = Sequence.Status.IMPORTING
         update_fields.append("status")
     locked.save(update_fields=update_fields)
-    enqueue(job)
     return job, True
 
 
@@ -268,39 +244,12 @@ def _join(
     return _request_import(holder, key, token, mapillary_user, force)
 
 
-def enqueue(job: ImportJob) -> None:
-    """Queue the task that runs ``job``; its only argument is the job's id."""
-    from mtp.imports.tasks import import_sequence
-
-    result = import_sequence.enqueue(job.pk)
-    job.task_id = str(result.id)
-    ImportJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
-
-
-# -- leases ---------------------------------------------------------------------------------
-
-
 def claim(job_id: int, worker_id: str) -> ImportJob | None:
-    """Take the job's lease if it is queued or its lease expired; None when another has it."""
-    now = timezone.now()
-    claimable = Q(status=ImportJob.Status.QUEUED) | Q(
-        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True),
-        status=ImportJob.Status.RUNNING,
-    )
-    claimed = (
-        ImportJob.objects.filter(claimable, pk=job_id).update(
-            status=ImportJob.Status.RUNNING,
-            lease_owner=worker_id,
-            lease_expires_at=now + lease_duration(),
-            attempts=F("attempts") + 1,
-            started_at=Coalesce("started_at", now),
-            updated_at=now,
-        )
-        == 1
-    )
-    if not claimed:
+    """Take the job's lease if it is queued or its lease expired; None when another has it,
+    or when the job was interrupted too often and is failed instead."""
+    job = take(job_id, worker_id)
+    if job is None:
         return None
-    job = ImportJob.objects.select_related("sequence").get(pk=job_id)
     if job.attempts > MAX_ATTEMPTS:
         fail(
             job,
@@ -309,48 +258,6 @@ def claim(job_id: int, worker_id: str) -> ImportJob | None:
         )
         return None
     return job
-
-
-def renew(job_id: int, worker_id: str, **changes: object) -> bool:
-    """Extend the lease (and apply ``changes``); False when the lease is no longer ours."""
-    now = timezone.now()
-    return (
-        ImportJob.objects.filter(
-            pk=job_id, status=ImportJob.Status.RUNNING, lease_owner=worker_id
-        ).update(lease_expires_at=now + lease_duration(), updated_at=now, **changes)
-        == 1
-    )
-
-
-def finish(job: ImportJob, worker_id: str, status: str, *, error: str = "", note: str = "") -> bool:
-    """End the job as succeeded or failed and wipe its token, if the lease is still ours.
-
-    Call it inside the transaction that writes the job's outcome, so that both happen or
-    neither does; that transaction ends with ``import_ended(job)``, which queues the event
-    for the app that created the sequence (see ``fail`` and the importer's ``_publish``).
-    """
-    now = timezone.now()
-    succeeded = status == ImportJob.Status.SUCCEEDED
-    done = (
-        ImportJob.objects.filter(
-            pk=job.pk, status=ImportJob.Status.RUNNING, lease_owner=worker_id
-        ).update(
-            status=status,
-            error=error,
-            note=note,
-            token_ciphertext="",
-            lease_owner="",
-            lease_expires_at=None,
-            finished_at=now,
-            updated_at=now,
-            progress_done=F("progress_total") if succeeded else F("progress_done"),
-        )
-        == 1
-    )
-    if done:
-        job.status, job.error, job.note, job.finished_at = status, error, note, now
-        job.token_ciphertext = ""
-    return done
 
 
 def fail(job: ImportJob, worker_id: str, message: str, *, added: set[str] = frozenset()) -> bool:
@@ -386,89 +293,3 @@ def fail(job: ImportJob, worker_id: str, message: str, *, added: set[str] = froz
         # Once the failure is recorded, and only then: one e-mail per failed job.
         transaction.on_commit(lambda: send_failure_email(job.pk))
     return True
-
-
-def release(job: ImportJob, worker_id: str) -> bool:
-    """Give the job back (the worker is stopping): queue it again for another worker."""
-    with transaction.atomic():
-        released = (
-            ImportJob.objects.filter(
-                pk=job.pk, status=ImportJob.Status.RUNNING, lease_owner=worker_id
-            ).update(
-                status=ImportJob.Status.QUEUED,
-                lease_owner="",
-                lease_expires_at=None,
-                updated_at=timezone.now(),
-            )
-            == 1
-        )
-        if released:
-            enqueue(job)
-    return released
-
-
-# -- recovery -------------------------------------------------------------------------------
-
-
-def recover_stale_jobs() -> int:
-    """Queue again the jobs whose worker died; return how many.
-
-    A running job whose lease expired lost its worker. A queued job whose task is gone
-    (finished, failed, or claimed by a worker that died before taking the job's lease)
-    would wait forever. Safe to run from many workers at once: each change is conditional.
-    """
-    now = timezone.now()
-    recovered = 0
-    expired = ImportJob.objects.filter(
-        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True),
-        status=ImportJob.Status.RUNNING,
-    ).values_list("pk", "lease_owner", "lease_expires_at", "task_id")
-    for pk, owner, expires_at, task_id in expired:
-        with transaction.atomic():
-            requeued = ImportJob.objects.filter(
-                pk=pk,
-                status=ImportJob.Status.RUNNING,
-                lease_owner=owner,
-                lease_expires_at=expires_at,
-            ).update(
-                status=ImportJob.Status.QUEUED,
-                lease_owner="",
-                lease_expires_at=None,
-                updated_at=now,
-            )
-            if requeued:
-                _abandon_task(task_id, now)
-                enqueue(ImportJob.objects.get(pk=pk))
-                recovered += 1
-                logger.warning("import %s: its worker stopped renewing the lease; queued again", pk)
-    grace = now - lease_duration()
-    waiting = ImportJob.objects.filter(status=ImportJob.Status.QUEUED, updated_at__lt=grace)
-    for pk, task_id in waiting.values_list("pk", "task_id"):
-        task = DBTaskResult.objects.filter(pk=task_id).first() if task_id else None
-        if task is not None and (
-            task.status == "READY"
-            or (task.status == "RUNNING" and task.started_at and task.started_at > grace)
-        ):
-            continue
-        with transaction.atomic():
-            touched = ImportJob.objects.filter(
-                pk=pk, status=ImportJob.Status.QUEUED, task_id=task_id
-            ).update(updated_at=now)
-            if touched:
-                _abandon_task(task_id, now)
-                enqueue(ImportJob.objects.get(pk=pk))
-                recovered += 1
-                logger.warning("import %s: queued without a live task; queued again", pk)
-    return recovered
-
-
-def _abandon_task(task_id: str, now) -> None:
-    """Mark a task whose worker died as failed, so the task list tells the truth."""
-    if not task_id:
-        return
-    DBTaskResult.objects.filter(pk=task_id, status="RUNNING").update(
-        status="FAILED",
-        finished_at=now,
-        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
-        traceback="The worker running this task stopped; the import was queued again.\n",
-    )

@@ -38,8 +38,6 @@ class ImportJob(models.Model):
     # Lease: the worker running the job renews it; an expired lease means the worker died.
     lease_owner = models.CharField(max_length=64, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The queued task (django-tasks-db) that runs the job, to tell a live task from a lost one.
-    task_id = models.CharField(max_length=64, blank=True, editable=False)
     # What the owner should know about a finished import (images left out, and why).
     note = models.TextField(blank=True)
 

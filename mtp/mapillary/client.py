@@ -498,3 +498,29 @@ def check_sequence(token: str, sequence_key: str, *, timeout: float) -> Sequence
             raise
         return SequenceCheck()
     return SequenceCheck(exists=True, creator=first.creator)
+
+
+def fetch_photo(url: str, *, max_bytes: int) -> bytes | None:
+    """The bytes of a photo from one of Mapillary's signed links (its CDN, which may redirect),
+    or None when it could not be had or is larger than ``max_bytes``; never raises."""
+    limit = float(settings.MAPILLARY_TIMEOUT)
+    try:
+        with _http().stream(
+            "GET",
+            url,
+            headers={"Accept": "image/*"},
+            timeout=httpx.Timeout(limit, connect=10.0),
+            follow_redirects=True,
+        ) as reply:
+            if reply.status_code != 200:
+                logger.info("mapillary photo: HTTP %s", reply.status_code)
+                return None
+            data = b""
+            for chunk in reply.iter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    return None
+    except httpx.HTTPError as error:
+        logger.info("mapillary photo: %s", type(error).__name__)
+        return None
+    return data

@@ -71,7 +71,6 @@ class KeepPhotosJobAdmin(admin.ModelAdmin):
         "last_error",
         "next_attempt_at",
         "locked_until",
-        "task_id",
         "created_at",
         "finished_at",
     )

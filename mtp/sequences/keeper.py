@@ -3,35 +3,33 @@
 They let photos show while Mapillary is unreachable, refuses the instance's token, or after it
 has dropped a photo (``mtp.api.images`` serves them then).
 
-When an import publishes a sequence, ``request`` (inside the publishing transaction) queues a
-``KeepPhotosJob``; a worker (``mtp worker``, queue ``photos``) runs it after the import has
-finished, never on its path. The worker takes the job's lease with a conditional UPDATE, then,
+When an import publishes a sequence, ``request`` (inside the publishing transaction) marks its
+``KeepPhotosJob`` due; a worker (``mtp worker``, queue ``photos``) runs it after the import has
+finished, never on its path. The job's row is its only record. The worker takes the job's
+lease with a conditional UPDATE (``mtp.lib.leases``), then,
 ``MAPILLARY_BATCH_SIZE`` photos at a time: resolves their links (one Graph API call,
 ``mtp.sequences.photos``), fetches the 256 px photos ``MTP_KEEP_PHOTOS_CONCURRENCY`` at a
 time, saves each and records it on its Image row, and renews the lease. Photos already kept
 are skipped, so a job killed at any point and run again carries on where it stopped; one whose
-worker died is queued again by ``recover_stale_jobs`` once its lease has run out. A failed run
-is tried again later, waiting longer each time. ``MTP_KEEP_PHOTOS=false`` turns it all off;
+worker died is due again once its lease has run out. A failed run is tried again later,
+waiting longer each time. ``MTP_KEEP_PHOTOS=false`` turns it all off;
 without ``MAPILLARY_CLIENT_TOKEN`` nothing is queued.
 """
 
 import logging
 import random
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django_tasks import task
-from django_tasks_db.models import DBTaskResult
 
+from mtp.lib.leases import Lease
+from mtp.mapillary.client import fetch_photo
 from mtp.sequences.models import Image, KeepPhotosJob, Sequence
 from mtp.sequences.photos import PhotoUnavailable, photos_available, resolve
 
@@ -44,8 +42,6 @@ MAX_PHOTO_BYTES = 4 * 1024 * 1024
 MAX_ATTEMPTS = 10
 FIRST_BACKOFF_SECONDS = 60
 MAX_BACKOFF_SECONDS = 6 * 3600
-# A pending job this late, with no lease held and no task waiting, has lost its task.
-RECOVERY_GRACE = timedelta(seconds=60)
 
 
 class LeaseLost(Exception):
@@ -66,17 +62,28 @@ def backoff(attempt: int) -> float:
     return wait * random.uniform(0.8, 1.2)
 
 
+def _claimable(now: datetime) -> Q:
+    """Pending jobs whose time has come, and that no one is running."""
+    return Q(LEASE.free(now), status=KeepPhotosJob.Status.PENDING, next_attempt_at__lte=now)
+
+
+LEASE = Lease(
+    model=KeepPhotosJob,
+    duration=lease_duration,
+    claimable=_claimable,
+    order=("next_attempt_at", "id"),
+    owner="lock",
+    expires="locked_until",
+    held=Q(status=KeepPhotosJob.Status.PENDING),
+)
+
+
 # Queueing -------------------------------------------------------------------------------------
 
 
-@task(queue_name="photos")
-def keep_photos(job_id: int) -> str:
-    """Keep a small copy of every photo of the job's sequence; a failure queues a retry."""
-    return run(job_id)
-
-
 def request(sequence: Sequence) -> KeepPhotosJob | None:
-    """Queue keeping the sequence's photos once the current transaction commits.
+    """Make keeping the sequence's photos due, in the current transaction: a worker finds the
+    job once it commits.
 
     None when keeping is off, or when there is no client token to fetch photos with.
     """
@@ -92,49 +99,12 @@ def request(sequence: Sequence) -> KeepPhotosJob | None:
             "finished_at": None,
         },
     )
-    transaction.on_commit(lambda: schedule(job))
     return job
 
 
-def schedule(job: KeepPhotosJob, run_after=None) -> None:
-    """Queue the job's task; its only argument is the id."""
-    queued = keep_photos if run_after is None else keep_photos.using(run_after=run_after)
-    result = queued.enqueue(job.pk)
-    job.task_id = str(result.id)
-    KeepPhotosJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
-
-
-def recover_stale_jobs(limit: int = 500) -> int:
-    """Queue again the jobs whose task was lost (its worker died); return how many."""
-    if not settings.MTP_KEEP_PHOTOS:
-        return 0
-    now = timezone.now()
-    stale = (
-        KeepPhotosJob.objects.filter(
-            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-            status=KeepPhotosJob.Status.PENDING,
-            next_attempt_at__lt=now - RECOVERY_GRACE,
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", "task_id")[:limit]
-    )
-    recovered = 0
-    for pk, task_id in stale:
-        if task_id and DBTaskResult.objects.filter(pk=task_id, status="READY").exists():
-            continue  # the queue is busy, not lost
-        with transaction.atomic():
-            job = (
-                KeepPhotosJob.objects.select_for_update()
-                .filter(pk=pk, status=KeepPhotosJob.Status.PENDING, task_id=task_id)
-                .first()
-            )
-            if job is None:
-                continue
-            KeepPhotosJob.objects.filter(pk=pk).update(next_attempt_at=now)
-            schedule(job)
-        recovered += 1
-        logger.warning("keeping photos, job %s: its task was lost; queued again", pk)
-    return recovered
+def due_ids(limit: int = 20) -> list[int]:
+    """The jobs a worker may run now (none while keeping is off)."""
+    return LEASE.due_ids(limit) if settings.MTP_KEEP_PHOTOS else []
 
 
 # Running --------------------------------------------------------------------------------------
@@ -144,14 +114,8 @@ def run(job_id: int) -> str:
     """Run the job if it is pending and no one else runs it; return what happened."""
     if not settings.MTP_KEEP_PHOTOS:
         return "off"
-    now = timezone.now()
     lock = get_random_string(16)
-    claimed = KeepPhotosJob.objects.filter(
-        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-        pk=job_id,
-        status=KeepPhotosJob.Status.PENDING,
-    ).update(lock=lock, locked_until=now + lease_duration(), attempts=F("attempts") + 1)
-    if not claimed:
+    if not LEASE.claim(job_id, lock):
         return "skipped"
     job = KeepPhotosJob.objects.select_related("sequence").get(pk=job_id)
     sequence = job.sequence
@@ -199,10 +163,7 @@ def _keep(job: KeepPhotosJob, lock: str, sequence: Sequence) -> tuple[int, int]:
                 else:
                     Image.objects.filter(pk=pk).update(kept_copy=save(sequence, key, data))
                     kept += 1
-            renewed = KeepPhotosJob.objects.filter(pk=job.pk, lock=lock).update(
-                locked_until=timezone.now() + lease_duration(), kept=F("kept") + kept
-            )
-            if not renewed:
+            if not LEASE.renew(job.pk, lock, kept=F("kept") + kept):
                 raise LeaseLost
     return missing, failed
 
@@ -215,51 +176,22 @@ def save(sequence: Sequence, mapillary_key: str, data: bytes) -> str:
     return default_storage.save(name, ContentFile(data))
 
 
-_client: httpx.Client | None = None
-_client_lock = threading.Lock()
-
-
-def _http() -> httpx.Client:
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = httpx.Client(
-                limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
-                headers={"User-Agent": "MapThePaths-server"},
-                follow_redirects=True,
-            )
-        return _client
-
-
 def fetch(url: str) -> bytes | None:
     """A photo's JPEG bytes from a signed link, or None when it could not be had."""
-    limit = float(settings.MAPILLARY_TIMEOUT)
-    try:
-        with _http().stream("GET", url, timeout=httpx.Timeout(limit, connect=10.0)) as reply:
-            if reply.status_code != 200:
-                logger.info("keeping photos: HTTP %s for a photo", reply.status_code)
-                return None
-            data = b""
-            for chunk in reply.iter_bytes():
-                data += chunk
-                if len(data) > MAX_PHOTO_BYTES:
-                    return None
-    except httpx.HTTPError as error:
-        logger.info("keeping photos: %s", type(error).__name__)
-        return None
+    data = fetch_photo(url, max_bytes=MAX_PHOTO_BYTES)
     # A JPEG starts with its SOI marker; anything else is not a photo to keep.
-    return data if data.startswith(b"\xff\xd8") else None
+    return data if data is not None and data.startswith(b"\xff\xd8") else None
 
 
 def _finish(
     job: KeepPhotosJob, lock: str, status: str, *, error: str = "", missing: int = 0
 ) -> str:
-    updated = KeepPhotosJob.objects.filter(pk=job.pk, lock=lock).update(
+    updated = LEASE.release(
+        job.pk,
+        lock,
         status=status,
         missing=missing,
         last_error=error[:300],
-        lock="",
-        locked_until=None,
         next_attempt_at=None,
         finished_at=timezone.now(),
     )
@@ -275,17 +207,11 @@ def _retry(job: KeepPhotosJob, lock: str, error: str, *, missing: int = 0) -> st
     if job.attempts >= MAX_ATTEMPTS:
         return _finish(job, lock, KeepPhotosJob.Status.FAILED, error=error, missing=missing)
     run_after = timezone.now() + timedelta(seconds=backoff(job.attempts))
-    with transaction.atomic():
-        updated = KeepPhotosJob.objects.filter(pk=job.pk, lock=lock).update(
-            missing=missing,
-            last_error=error[:300],
-            lock="",
-            locked_until=None,
-            next_attempt_at=run_after,
-        )
-        if not updated:
-            return "lost"
-        schedule(job, run_after=run_after)
+    updated = LEASE.release(
+        job.pk, lock, missing=missing, last_error=error[:300], next_attempt_at=run_after
+    )
+    if not updated:
+        return "lost"
     logger.warning(
         "keeping photos of sequence %s: %s; trying again at %s", job.sequence_id, error, run_after
     )

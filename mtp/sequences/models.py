@@ -664,8 +664,6 @@ class KeepPhotosJob(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lock = models.CharField(max_length=32, blank=True, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
-    # The queued task (django-tasks-db), to tell a live task from a lost one.
-    task_id = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -39,7 +39,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_status_code",
         "last_error",
         "next_attempt_at",
-        "task_id",
         "created_at",
         "delivered_at",
         "body",

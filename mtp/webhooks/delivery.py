@@ -1,13 +1,15 @@
-"""Sending a webhook delivery: one attempt per task, retried with backoff from the queue.
+"""Sending a webhook delivery: one attempt at a time, retried with backoff.
 
-``attempt`` takes the delivery's lease with a conditional UPDATE, POSTs the event with
-short timeouts and no redirects followed, records the outcome in a ``WebhookAttempt``, and
-either marks the delivery done or queues the next attempt ``backoff(n)`` seconds later
-(the task's ``run_after``). No database transaction is open while the request is in flight.
+A pending delivery whose ``next_attempt_at`` has come is due; ``mtp worker`` runs
+``attempt`` for it. ``attempt`` takes the delivery's lease with a conditional UPDATE
+(``mtp.lib.leases``), POSTs the event with short timeouts and no redirects followed, records
+the outcome in a ``WebhookAttempt``, and either marks the delivery done or sets its next
+attempt ``backoff(n)`` seconds later. No database transaction is open while the request is
+in flight.
 
-A worker that dies mid-attempt leaves a delivery whose lease runs out and whose task never
-finishes: ``recover_stale_deliveries`` (run periodically by every ``mtp worker``) queues it
-again. Delivery is therefore at least once: receivers tell repeats by ``MTP-Event-Id``.
+A worker that dies mid-attempt leaves a delivery whose lease runs out: it is due again, and
+the next worker tries it. Delivery is therefore at least once: receivers tell repeats by
+``MTP-Event-Id``.
 """
 
 import logging
@@ -20,13 +22,13 @@ from datetime import datetime, timedelta
 import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.webhook_secrets import SIGNATURE_HEADER, signature_header, webhook_secret
 from mtp.developers.webhook_urls import UnsafeTarget, resolve
+from mtp.lib.leases import Lease
 from mtp.webhooks.models import WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -35,8 +37,6 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 4 * 3600
 # How much of a reply's body is kept for the delivery history.
 EXCERPT_BYTES = 500
-# A delivery whose next attempt is this late, with no live task, has lost its task.
-RECOVERY_GRACE = timedelta(seconds=60)
 
 
 @dataclass
@@ -68,32 +68,27 @@ def lease_duration() -> timedelta:
     return timedelta(seconds=settings.WEBHOOK_TIMEOUT * 4 + 30)
 
 
-def schedule(delivery: WebhookDelivery, run_after: datetime | None = None) -> None:
-    """Queue the task for the delivery's next attempt; its only argument is the id."""
-    from mtp.webhooks.tasks import deliver
+def _claimable(now: datetime) -> Q:
+    """Pending deliveries whose next attempt has come, and that no one is sending."""
+    return Q(LEASE.free(now), status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
 
-    task = deliver if run_after is None else deliver.using(run_after=run_after)
-    result = task.enqueue(delivery.pk)
-    delivery.task_id = str(result.id)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(task_id=delivery.task_id)
+
+LEASE = Lease(
+    model=WebhookDelivery,
+    duration=lease_duration,
+    claimable=_claimable,
+    order=("next_attempt_at", "id"),
+    owner="lock",
+    expires="locked_until",
+    held=Q(status=WebhookDelivery.Status.PENDING),
+)
 
 
 def attempt(delivery_id: int) -> str:
     """Try the delivery once if it is due and no one else is trying it; return what happened."""
     now = timezone.now()
     lock = get_random_string(16)
-    claimed = WebhookDelivery.objects.filter(
-        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-        pk=delivery_id,
-        status=WebhookDelivery.Status.PENDING,
-        next_attempt_at__lte=now,
-    ).update(
-        lock=lock,
-        locked_until=now + lease_duration(),
-        attempts=F("attempts") + 1,
-        updated_at=now,
-    )
-    if not claimed:
+    if not LEASE.claim(delivery_id, lock, updated_at=now):
         return "skipped"
     delivery = WebhookDelivery.objects.select_related("application").get(pk=delivery_id)
     application = delivery.application
@@ -192,11 +187,7 @@ def _record(
     """Store the attempt and what comes next, if the lease is still ours."""
     now = timezone.now()
     with transaction.atomic():
-        current = (
-            WebhookDelivery.objects.select_for_update()
-            .filter(pk=delivery.pk, lock=lock, status=WebhookDelivery.Status.PENDING)
-            .first()
-        )
+        current = LEASE.mine(delivery.pk, lock).select_for_update().first()
         if current is None:
             return "lost"
         WebhookAttempt.objects.create(
@@ -224,7 +215,6 @@ def _record(
             result = "failed"
         else:
             current.next_attempt_at = now + timedelta(seconds=backoff(current.attempts))
-            schedule(current, run_after=current.next_attempt_at)
             result = "retrying"
         current.save(
             update_fields=[
@@ -246,37 +236,3 @@ def _record(
         outcome.status_code or outcome.error,
     )
     return result
-
-
-def recover_stale_deliveries(limit: int = 500) -> int:
-    """Queue again the deliveries whose task was lost (its worker died); return how many.
-
-    A pending delivery long past its attempt time, with no lease held and no task waiting
-    to run, would wait forever. Safe to run from many workers at once.
-    """
-    now = timezone.now()
-    stale = (
-        WebhookDelivery.objects.filter(
-            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-            status=WebhookDelivery.Status.PENDING,
-            next_attempt_at__lt=now - RECOVERY_GRACE,
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", "task_id")[:limit]
-    )
-    recovered = 0
-    for pk, task_id in stale:
-        if task_id and DBTaskResult.objects.filter(pk=task_id, status="READY").exists():
-            continue  # the queue is busy, not lost
-        with transaction.atomic():
-            delivery = (
-                WebhookDelivery.objects.select_for_update()
-                .filter(pk=pk, status=WebhookDelivery.Status.PENDING, task_id=task_id)
-                .first()
-            )
-            if delivery is None:
-                continue
-            schedule(delivery)
-        recovered += 1
-        logger.warning("webhook delivery %s: its task was lost; queued again", pk)
-    return recovered

@@ -2,8 +2,8 @@
 
 An application that registered a webhook URL is told when an import of a sequence it
 created ends. ``import_ended`` runs inside the transaction that writes the import's
-outcome: the delivery row and its task are stored with the outcome, or not at all, so no
-event is lost and none is sent for an outcome that rolled back.
+outcome: the delivery row, which is the queue, is stored with the outcome or not at all, so
+no event is lost and none is sent for an outcome that rolled back.
 """
 
 import json
@@ -92,8 +92,6 @@ def send_again(delivery: WebhookDelivery) -> bool:
     The same event, id and body, signed anew; if the attempt fails, the usual retries follow
     while attempts remain. False when the delivery is still pending (already on its way).
     """
-    from mtp.webhooks.delivery import schedule
-
     now = timezone.now()
     reopened = (
         WebhookDelivery.objects.filter(pk=delivery.pk)
@@ -108,21 +106,16 @@ def send_again(delivery: WebhookDelivery) -> bool:
     )
     if not reopened:
         return False
-    schedule(delivery)
     logger.info("webhook %s queued again by its application's owner", delivery.event_id)
     return True
 
 
 def record(application, event_type: str, data: dict[str, Any]) -> WebhookDelivery:
-    """Store an event for ``application`` and queue its first attempt (in the caller's
-    transaction)."""
-    from mtp.webhooks.delivery import schedule
-
+    """Store an event for ``application``, due at once (in the caller's transaction)."""
     now = timezone.now()
     delivery = WebhookDelivery(application=application, event_type=event_type, next_attempt_at=now)
     delivery.body = event_body(delivery.event_id, event_type, now, data)
     delivery.save()
-    schedule(delivery)
     WebhookDelivery.objects.filter(
         application=application, created_at__lt=now - timedelta(days=HISTORY_DAYS)
     ).exclude(status=WebhookDelivery.Status.PENDING).delete()

@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from django_tasks_db.models import DBTaskResult
 
 from mtp.api.schemas import ImportAcceptedOut
 from mtp.api.tests.conftest import API, make_sequence
+from mtp.imports.leases import LEASE
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.mapillary.formats import key_problem, token_problem
@@ -37,7 +37,7 @@ def test_a_mapillary_sequence_is_handed_to_an_import_job(
     job = ImportJob.objects.get(sequence=draft)
     assert (job.mapillary_user_id, job.mapillary_username) == (OWNER.id, OWNER.username)
     assert decrypt_token(job.token_ciphertext) == OWNER.token
-    assert DBTaskResult.objects.count() == 1
+    assert LEASE.due_ids() == [job.pk]
     assert fake_mapillary.count("/me") == 1
 
 
@@ -55,7 +55,7 @@ def test_polling_with_the_same_call_starts_no_second_job(
         assert again.status_code == 202
         assert again.json()["import"] == first.json()["import"]
     assert ImportJob.objects.filter(sequence=draft).count() == 1
-    assert DBTaskResult.objects.count() == 1
+    assert len(LEASE.due_ids()) == 1
 
 
 def test_polling_after_the_import_finished_answers_200_and_fetches_nothing(

@@ -5,18 +5,9 @@ from datetime import timedelta
 import pytest
 from django.db import connections
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
-from mtp.imports.jobs import (
-    MAX_ATTEMPTS,
-    WorkerLost,
-    claim,
-    enqueue,
-    recover_stale_jobs,
-    release,
-    renew,
-    request_import,
-)
+from mtp.imports.jobs import MAX_ATTEMPTS, claim, request_import
+from mtp.imports.leases import LEASE, recover_stale_jobs, release, renew
 from mtp.imports.models import ImportJob
 from mtp.mapillary.schemas import MapillaryUser
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
@@ -82,32 +73,41 @@ def test_a_job_interrupted_too_often_fails_instead_of_running_again(job):
     assert job.token_ciphertext == ""
 
 
-def test_a_released_job_is_queued_again_with_a_new_task(job):
+def test_a_released_job_is_queued_again_and_due(job):
     claim(job.pk, "worker-a")
-    old_task = job.task_id
+    assert LEASE.due_ids() == []
     assert release(job, "worker-a")
     job.refresh_from_db()
     assert (job.status, job.lease_owner, job.lease_expires_at) == ("queued", "", None)
-    assert job.task_id != old_task
-    assert DBTaskResult.objects.get(pk=job.task_id).args_kwargs["args"] == [job.pk]
+    assert LEASE.due_ids() == [job.pk]
+
+
+def test_a_queued_job_is_due_and_a_running_one_is_not_until_its_lease_runs_out(job):
+    assert LEASE.due_ids() == [job.pk]
+    claim(job.pk, "worker-a")
+    assert LEASE.due_ids() == []
+    expire(job)
+    assert LEASE.due_ids() == [job.pk]
+
+
+def test_due_jobs_come_oldest_first(job, other_draft):
+    other, _ = request_import(
+        other_draft,
+        mapillary_sequence_key="another-sequence",
+        token=OWNER.token,
+        mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
+    )
+    assert LEASE.due_ids() == [job.pk, other.pk]
 
 
 def test_recovery_queues_again_a_running_job_whose_lease_expired(job):
     claim(job.pk, "worker-that-died")
-    DBTaskResult.objects.filter(pk=job.task_id).update(status="RUNNING", started_at=timezone.now())
-    old_task = job.task_id
     expire(job)
     assert recover_stale_jobs() == 1
     job.refresh_from_db()
     assert (job.status, job.lease_owner) == ("queued", "")
     assert job.token_ciphertext != ""
-    assert DBTaskResult.objects.get(pk=job.task_id).status == "READY"
-    abandoned = DBTaskResult.objects.get(pk=old_task)
-    assert abandoned.status == "FAILED"
-    assert "stopped" in abandoned.traceback
-    # Read as django-tasks reads it: the recorded exception class is importable.
-    [error] = abandoned.task_result.errors
-    assert error.exception_class is WorkerLost
+    assert LEASE.due_ids() == [job.pk]
     assert recover_stale_jobs() == 0
 
 
@@ -118,39 +118,10 @@ def test_recovery_leaves_a_job_with_a_live_lease_alone(job):
     assert (job.status, job.lease_owner) == ("running", "worker-a")
 
 
-def test_recovery_queues_again_a_queued_job_whose_task_is_gone(job, settings):
-    settings.IMPORT_LEASE_SECONDS = 10
-    DBTaskResult.objects.filter(pk=job.task_id).delete()
-    assert recover_stale_jobs() == 0  # too fresh: its request may still be committing
-    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(seconds=11))
-    assert recover_stale_jobs() == 1
-    job.refresh_from_db()
-    assert DBTaskResult.objects.get(pk=job.task_id).status == "READY"
-
-
-def test_recovery_queues_again_a_job_whose_worker_died_before_taking_the_lease(job, settings):
-    settings.IMPORT_LEASE_SECONDS = 10
-    long_ago = timezone.now() - timedelta(seconds=11)
-    DBTaskResult.objects.filter(pk=job.task_id).update(status="RUNNING", started_at=long_ago)
-    ImportJob.objects.filter(pk=job.pk).update(updated_at=long_ago)
-    old_task = job.task_id
-    assert recover_stale_jobs() == 1
-    job.refresh_from_db()
-    assert job.task_id != old_task
-    assert DBTaskResult.objects.get(pk=old_task).status == "FAILED"
-
-
-def test_recovery_leaves_a_queued_job_with_a_waiting_task_alone(job, settings):
-    settings.IMPORT_LEASE_SECONDS = 10
-    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
-    assert recover_stale_jobs() == 0
-
-
-def test_a_duplicate_task_for_a_running_job_is_skipped(job, fake_mapillary):
+def test_a_second_worker_for_a_running_job_skips_it(job, fake_mapillary):
     from mtp.imports.importer import run_job
 
     claim(job.pk, "worker-a")
-    enqueue(job)
     assert run_job(job.pk, "worker-b") == "skipped"
     assert fake_mapillary.count("/image_ids") == 0
 

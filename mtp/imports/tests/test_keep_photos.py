@@ -8,7 +8,6 @@ import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 from PIL import Image as Picture
 
 from mtp.imports.importer import run_job
@@ -61,9 +60,7 @@ def test_publishing_queues_keeping_and_nothing_is_fetched_on_the_imports_path(
     assert job.status == "pending"
     assert fake_mapillary.count("/thumbs") == 0
     assert set(kept(draft)) == {""}
-    task = DBTaskResult.objects.get(pk=job.task_id)
-    assert task.queue_name == "photos"
-    assert task.args_kwargs["args"] == [job.pk]
+    assert keeper.due_ids() == [job.pk]
 
 
 def test_every_photo_is_kept_in_storage_in_batches(publish, fake_mapillary, draft, settings):
@@ -128,7 +125,7 @@ def test_the_operator_can_turn_keeping_off(fake_mapillary, draft, settings):
     )
     run_job(job.pk)
     assert not KeepPhotosJob.objects.exists()
-    assert keeper.recover_stale_jobs() == 0
+    assert keeper.due_ids() == []
 
 
 def test_mapillary_down_means_trying_again_later(publish, fake_mapillary, draft, settings):
@@ -140,9 +137,12 @@ def test_mapillary_down_means_trying_again_later(publish, fake_mapillary, draft,
     assert job.status == "pending"
     assert job.lock == ""
     assert job.next_attempt_at > timezone.now() + timedelta(seconds=30)
-    retry = DBTaskResult.objects.get(pk=job.task_id)
-    assert retry.run_after == job.next_attempt_at
+    assert keeper.due_ids() == []
+    assert keeper.run(job.pk) == "skipped"  # not yet
     fake_mapillary.clear_faults()
+    # The next attempt's time has come.
+    KeepPhotosJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+    assert keeper.due_ids() == [job.pk]
     assert keeper.run(job.pk) == "done"
     assert "" not in kept(draft)
 
@@ -157,16 +157,18 @@ def test_a_photo_mapillary_dropped_is_counted_and_the_rest_kept(publish, fake_ma
     assert kept(draft).count("") == 1
 
 
-def test_a_lost_task_is_queued_again(publish, fake_mapillary, draft):
+def test_a_job_whose_worker_died_is_due_again_once_its_lease_runs_out(
+    publish, fake_mapillary, draft
+):
     job = publish(draft, fake_mapillary)
-    DBTaskResult.objects.filter(pk=job.task_id).delete()
     KeepPhotosJob.objects.filter(pk=job.pk).update(
-        next_attempt_at=timezone.now() - timedelta(minutes=5)
+        lock="dead-worker", locked_until=timezone.now() + timedelta(seconds=60)
     )
-    assert keeper.recover_stale_jobs() == 1
-    job.refresh_from_db()
-    assert DBTaskResult.objects.get(pk=job.task_id).status == "READY"
-    assert keeper.recover_stale_jobs() == 0
+    assert keeper.due_ids() == []
+    KeepPhotosJob.objects.filter(pk=job.pk).update(
+        locked_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert keeper.due_ids() == [job.pk]
 
 
 def test_kept_copies_show_when_mapillary_is_gone(publish, fake_mapillary, draft, settings):
@@ -204,8 +206,11 @@ def test_without_a_client_token_nothing_is_queued(publish, fake_mapillary, draft
     assert draft.status == "published"
 
 
-def test_a_worker_can_take_the_photos_queue_alone():
-    from mtp.imports.management.commands.worker import queue_names
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_can_take_the_photos_queue_alone(publish, fake_mapillary, draft):
+    from django.core.management import call_command
 
-    assert queue_names("photos") == "photos"
-    assert queue_names("imports,photos") == "imports,photos"
+    job = publish(draft, fake_mapillary)
+    call_command("worker", "--batch", "--interval", "0", "--queues", "photos")
+    job.refresh_from_db()
+    assert (job.status, job.kept) == ("done", 7)

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from mtp.imports.jobs import (
     ImportInProgress,
@@ -14,6 +13,7 @@ from mtp.imports.jobs import (
     KeyMismatch,
     request_import,
 )
+from mtp.imports.leases import LEASE
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.sequences.models import Sequence
@@ -62,13 +62,10 @@ def test_the_caller_sees_the_new_status_on_its_own_sequence_object(draft):
     assert draft.status == Sequence.Status.IMPORTING
 
 
-def test_the_task_is_queued_with_only_the_job_id(draft):
+def test_the_job_is_queued_and_due_for_a_worker(draft):
     job, _ = start(draft)
-    task = DBTaskResult.objects.get()
-    assert task.status == "READY"
-    assert task.task_path == "mtp.imports.tasks.import_sequence"
-    assert task.args_kwargs == {"args": [job.pk], "kwargs": {}}
-    assert job.task_id == str(task.pk)
+    assert job.status == ImportJob.Status.QUEUED
+    assert LEASE.due_ids() == [job.pk]
 
 
 def test_the_token_is_stored_only_encrypted(draft):
@@ -78,8 +75,6 @@ def test_the_token_is_stored_only_encrypted(draft):
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM imports_importjob")
         rows = cursor.fetchall()
-        cursor.execute(f"SELECT * FROM {DBTaskResult._meta.db_table}")  # noqa: S608
-        rows += cursor.fetchall()
     assert all(OWNER.token not in str(value) for row in rows for value in row)
 
 
@@ -89,7 +84,7 @@ def test_the_same_key_while_the_job_is_active_returns_that_job(draft):
     assert created and not created_again
     assert again.pk == first.pk
     assert ImportJob.objects.count() == 1
-    assert DBTaskResult.objects.count() == 1
+    assert LEASE.due_ids() == [first.pk]
 
 
 def test_the_same_key_while_the_job_runs_returns_that_job(draft):
@@ -128,7 +123,7 @@ def test_a_repeat_soon_after_success_changes_nothing(draft):
     done = publish(draft)
     job, created = start(draft)
     assert (job.pk, created) == (done.pk, False)
-    assert DBTaskResult.objects.count() == 0
+    assert LEASE.due_ids() == []
     draft.refresh_from_db()
     assert draft.status == Sequence.Status.PUBLISHED
 
@@ -146,7 +141,7 @@ def test_a_forced_repeat_refreshes_at_once(draft):
     done = publish(draft)
     job, created = start(draft, force=True)
     assert created and job.pk != done.pk
-    assert DBTaskResult.objects.count() == 1
+    assert LEASE.due_ids() == [job.pk]
 
 
 def test_a_published_sequence_keeps_the_key_it_was_imported_from(draft):

@@ -11,10 +11,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django_tasks_db.models import DBTaskResult
 
 from mtp.imports.importer import run_job
-from mtp.imports.jobs import enqueue, request_import
+from mtp.imports.jobs import request_import
 from mtp.imports.models import ImportJob
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence
@@ -40,22 +39,21 @@ def test_the_worker_runs_a_queued_import_to_the_end(fake_mapillary, draft):
     draft.refresh_from_db()
     assert job.status == ImportJob.Status.SUCCEEDED, job.error
     assert draft.status == Sequence.Status.PUBLISHED and draft.image_count == 8
-    task = DBTaskResult.objects.get(pk=job.task_id)
-    assert (task.status, task.return_value, task.traceback) == ("SUCCESSFUL", "succeeded", "")
+    assert (job.attempts, job.lease_owner, job.lease_expires_at) == (1, "", None)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_records_a_failed_import_as_a_finished_task_without_the_token(
-    fake_mapillary, draft
+def test_the_worker_records_a_failed_import_on_its_job_without_the_token(
+    fake_mapillary, draft, caplog
 ):
     fake_mapillary.inject("invalid_token", "/image_ids")
     job = start_import(draft, RECORDED_SEQUENCE)
-    call_command("worker", "--batch", "--interval", "0")
+    with caplog.at_level("DEBUG"):
+        call_command("worker", "--batch", "--interval", "0")
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED
-    task = DBTaskResult.objects.get(pk=job.task_id)
-    assert task.return_value == "failed"
-    assert OWNER.token not in str(task.args_kwargs) + task.traceback + str(task.return_value)
+    assert job.status == ImportJob.Status.FAILED and job.error
+    assert job.token_ciphertext == ""
+    assert OWNER.token not in job.error + job.note + caplog.text
 
 
 # -- real worker processes ------------------------------------------------------------------
@@ -212,29 +210,24 @@ def test_a_worker_killed_mid_import_leaves_the_job_to_another_that_ends_as_if_un
 def test_several_workers_at_once_never_run_the_same_job_twice(fake_mapillary, draft, tmp_path):
     fake_mapillary.add_sequence("popular", 600)
     fake_mapillary.latency = 0.02
-    job = start_import(draft, "popular")
-    # Extra tasks for the same job, as a recovery race could leave behind.
-    enqueue(job)
-    enqueue(job)
     env = worker_env(fake_mapillary, MTP_IMPORT_LEASE_SECONDS="30")
     log = tmp_path / "workers.log"
+    # Three workers polling when the job comes: all of them see it due at once.
     workers = [start_worker(env, log) for _ in range(3)]
     try:
+        job = start_import(draft, "popular")
         wait_for(
-            lambda: (
-                job_row(job.pk).status == "succeeded"
-                and not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
-            ),
+            lambda: job_row(job.pk).status == "succeeded",
             timeout=120,
-            what="the import and every task to finish",
+            what="the import to finish",
             log=log,
         )
     finally:
         for worker in workers:
             stop(worker)
+    # Any other claim would have counted an attempt.
     assert job_row(job.pk).attempts == 1
     assert fake_mapillary.count("/image_ids") == 1
     assert fake_mapillary.count("/images") == 600 // 50
-    results = sorted(DBTaskResult.objects.values_list("return_value", flat=True))
-    assert results == ["skipped", "skipped", "succeeded"]
+    assert log.read_text().count(f"import {job.pk}: started") == 1
     assert Image.objects.count() == 600

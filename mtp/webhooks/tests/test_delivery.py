@@ -12,18 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.models import Application
 from mtp.developers.webhook_secrets import rotate_secret, webhook_secret
-from mtp.webhooks.delivery import (
-    EXCERPT_BYTES,
-    MAX_BACKOFF_SECONDS,
-    RECOVERY_GRACE,
-    attempt,
-    backoff,
-    recover_stale_deliveries,
-)
+from mtp.webhooks.delivery import EXCERPT_BYTES, LEASE, MAX_BACKOFF_SECONDS, attempt, backoff
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.tests.conftest import Receiver, verify_signature
@@ -89,13 +81,10 @@ def test_a_failing_receiver_gets_the_same_event_again_from_the_worker_until_it_a
     assert len({r.body for r in receiver.requests}) == 1
     for request in receiver.requests:
         assert verify_signature(secret, request.headers["mtp-signature"], request.body)
-    # Each attempt was a task of its own, each one later than the attempt before it.
-    tasks = DBTaskResult.objects.filter(task_path="mtp.webhooks.tasks.deliver").order_by(
-        "enqueued_at"
-    )
-    assert [task.status for task in tasks] == ["SUCCESSFUL"] * 3
+    # Each attempt waited out the backoff after the one before it (at least 80% of it).
     tried = [t.started_at for t in delivery.tries.all()]
-    assert all(task.run_after >= previous for task, previous in zip(tasks[1:], tried, strict=False))
+    waited = [later - earlier for earlier, later in zip(tried, tried[1:], strict=False)]
+    assert all(wait >= timedelta(seconds=0.8 * 0.05) for wait in waited), waited
 
 
 @pytest.mark.django_db
@@ -226,32 +215,28 @@ def test_a_deleted_delivery_is_skipped(hook_app):
 
 
 @pytest.mark.django_db
-def test_recovery_queues_again_a_delivery_whose_worker_died(hook_app):
+def test_a_delivery_whose_worker_died_is_due_again_once_its_lease_runs_out(hook_app):
     delivery = event(hook_app)
-    old_task = delivery.task_id
-    long_ago = timezone.now() - RECOVERY_GRACE - timedelta(seconds=5)
-    DBTaskResult.objects.filter(pk=old_task).update(status="RUNNING", started_at=long_ago)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        next_attempt_at=long_ago, lock="dead-worker", locked_until=long_ago
-    )
-    assert recover_stale_deliveries() == 1
-    delivery.refresh_from_db()
-    assert delivery.task_id != old_task
-    assert DBTaskResult.objects.get(pk=delivery.task_id).status == "READY"
-    assert recover_stale_deliveries() == 0
-
-
-@pytest.mark.django_db
-def test_recovery_leaves_alone_a_delivery_waiting_in_a_busy_queue_or_being_sent(hook_app):
-    delivery = event(hook_app)
-    long_ago = timezone.now() - RECOVERY_GRACE - timedelta(seconds=5)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=long_ago)
-    assert recover_stale_deliveries() == 0  # its task is still waiting
-    DBTaskResult.objects.filter(pk=delivery.task_id).update(status="RUNNING")
+    assert LEASE.due_ids() == [delivery.pk]
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         lock="live-worker", locked_until=timezone.now() + timedelta(seconds=30)
     )
-    assert recover_stale_deliveries() == 0
+    assert LEASE.due_ids() == []
+    assert attempt(delivery.pk) == "skipped"
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        lock="dead-worker", locked_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert LEASE.due_ids() == [delivery.pk]
+    assert attempt(delivery.pk) == "delivered"
+
+
+@pytest.mark.django_db
+def test_a_delivery_waiting_for_its_next_attempt_is_not_due_until_then(hook_app):
+    delivery = event(hook_app)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
+    assert LEASE.due_ids() == []
 
 
 # -- https, with the address pinned and the certificate checked ------------------------------

@@ -6,13 +6,13 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from mtp.imports.importer import run_job
 from mtp.imports.jobs import MAX_ATTEMPTS, claim, fail, request_import
 from mtp.imports.models import ImportJob
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Sequence
+from mtp.webhooks.delivery import LEASE
 from mtp.webhooks.events import HISTORY_DAYS, record
 from mtp.webhooks.models import WebhookDelivery
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
@@ -20,7 +20,6 @@ from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 pytestmark = pytest.mark.django_db
 
 MAPILLARY_OWNER = MapillaryUser(id=OWNER.id, username=OWNER.username)
-DELIVER_TASK = "mtp.webhooks.tasks.deliver"
 
 
 def start_import(sequence: Sequence) -> ImportJob:
@@ -33,19 +32,13 @@ def start_import(sequence: Sequence) -> ImportJob:
     return job
 
 
-def deliver_tasks() -> list[DBTaskResult]:
-    return list(DBTaskResult.objects.filter(task_path=DELIVER_TASK))
-
-
 def test_a_successful_import_queues_an_import_succeeded_event(fake_mapillary, app_draft, hook_app):
     job = start_import(app_draft)
     assert run_job(job.pk) == "succeeded"
     delivery = WebhookDelivery.objects.get()
     assert (delivery.application, delivery.event_type) == (hook_app, "import.succeeded")
     assert delivery.status == "pending" and delivery.attempts == 0
-    [task] = deliver_tasks()
-    assert task.args_kwargs["args"] == [delivery.pk]
-    assert delivery.task_id == str(task.pk)
+    assert LEASE.due_ids() == [delivery.pk]
     event = json.loads(delivery.body)
     assert event["id"] == str(delivery.event_id)
     assert event["type"] == "import.succeeded"
@@ -100,10 +93,10 @@ def test_an_outcome_that_rolls_back_queues_nothing(app_draft):
     assert claim(job.pk, "worker-a") is not None
     with pytest.raises(RuntimeError), transaction.atomic():
         assert fail(job, "worker-a", "Mapillary said no.")
-        assert WebhookDelivery.objects.count() == 1 and len(deliver_tasks()) == 1
+        assert WebhookDelivery.objects.count() == 1 and len(LEASE.due_ids()) == 1
         raise RuntimeError("the transaction does not commit")
     assert not WebhookDelivery.objects.exists()
-    assert deliver_tasks() == []
+    assert LEASE.due_ids() == []
     job.refresh_from_db()
     assert job.status == "running"
 
@@ -123,7 +116,7 @@ def test_a_sequence_created_by_another_app_sends_nothing(
     )
     assert run_job(start_import(sequence).pk) == "succeeded"
     assert not WebhookDelivery.objects.exists()
-    assert deliver_tasks() == []
+    assert LEASE.due_ids() == []
 
 
 def test_a_sequence_created_without_an_app_sends_nothing(fake_mapillary, owner, walk, hook_app):

@@ -5,10 +5,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from conftest import bearer, issue_token
-from mtp.imports.management.commands.worker import queue_names
 from mtp.sequences.models import Sequence
 from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.tests.conftest import verify_signature
@@ -93,17 +91,3 @@ def test_workers_may_take_only_imports_or_only_webhooks(
     [request] = receiver.requests
     assert request.json()["type"] == "import.succeeded"
     assert WebhookDelivery.objects.get().status == "succeeded"
-
-
-@pytest.mark.parametrize("queues", ["mail", "imports,mail"])
-def test_an_unknown_queue_stops_the_worker_with_the_names(queues):
-    with pytest.raises(CommandError, match="choose from imports, webhooks"):
-        call_command("worker", "--batch", "--queues", queues)
-
-
-@pytest.mark.parametrize(
-    ("queues", "taken"),
-    [("all", "*"), ("", "*"), (" imports ", "imports"), ("imports,webhooks", "imports,webhooks")],
-)
-def test_the_queues_a_worker_takes(queues, taken):
-    assert queue_names(queues) == taken

@@ -3,12 +3,11 @@ on the application's page (its owner only), and making a new secret."""
 
 import pytest
 from django.test import Client
-from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.models import Application
 from mtp.developers.tests.test_applications import register
 from mtp.developers.webhook_secrets import webhook_secret
-from mtp.webhooks.delivery import attempt
+from mtp.webhooks.delivery import LEASE, attempt
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 
@@ -156,7 +155,7 @@ def test_the_owner_sends_a_test_event_and_sees_it_delivered(developer_client, ow
     delivery = WebhookDelivery.objects.get(application=own_app)
     assert delivery.event_type == "ping"
     assert delivery.status == WebhookDelivery.Status.PENDING
-    assert DBTaskResult.objects.filter(pk=delivery.task_id).exists()
+    assert LEASE.due_ids() == [delivery.pk]
 
     assert attempt(delivery.pk) == "delivered"
     [received] = receiver.requests
@@ -200,7 +199,7 @@ def test_a_failed_event_is_sent_again_with_the_same_id_and_body(
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.PENDING
-    assert DBTaskResult.objects.filter(pk=delivery.task_id).exists()
+    assert LEASE.due_ids() == [delivery.pk]
     assert attempt(delivery.pk) == "delivered"
     first, _, again = receiver.requests
     assert again.body == first.body
@@ -213,12 +212,12 @@ def test_a_failed_event_is_sent_again_with_the_same_id_and_body(
 
 def test_a_pending_event_is_not_queued_twice(developer_client, own_app):
     delivery = record(own_app, "import.succeeded", {})
-    tasks = DBTaskResult.objects.count()
+    before = WebhookDelivery.objects.values_list("status", "next_attempt_at").get()
     response = developer_client.post(
         f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/", follow=True
     )
     assert "already on its way" in response.content.decode()
-    assert DBTaskResult.objects.count() == tasks
+    assert WebhookDelivery.objects.values_list("status", "next_attempt_at").get() == before
 
 
 def test_someone_else_cannot_send_test_events_or_send_again(other_client, own_app, receiver):

@@ -1,8 +1,6 @@
 """``mtp housekeeping``: delete what is no longer needed. Run it daily, on one machine
 (deploy/systemd/mtp-housekeeping.timer); it is safe to run at any time, and twice.
 
-- finished background tasks older than ``--task-days`` (14): every import and webhook
-  attempt leaves a row in the task queue;
 - expired sessions;
 - expired OAuth grants and tokens, revoked refresh tokens (django-oauth-toolkit's
   ``clear_expired``; tokens that never expire, the default, stay);
@@ -10,13 +8,12 @@
   its old ones deleted as it goes; this reaches the others).
 """
 
+import argparse
 from datetime import timedelta
 
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 from oauth2_provider.models import clear_expired
 
 from mtp.webhooks.events import HISTORY_DAYS
@@ -24,29 +21,15 @@ from mtp.webhooks.models import WebhookDelivery
 
 
 class Command(BaseCommand):
-    help = "Delete finished tasks, expired sessions and tokens, and old webhook deliveries."
+    help = "Delete expired sessions and tokens, and old webhook deliveries."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--task-days",
-            type=int,
-            default=14,
-            help="keep finished background tasks this many days (default 14)",
-        )
+        # Once the age of finished queue tasks; jobs are rows of their own now, with nothing
+        # separate to prune. Still accepted, so that existing timers keep working.
+        parser.add_argument("--task-days", type=int, default=14, help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         now = timezone.now()
-        tasks_before = DBTaskResult.objects.count()
-        call_command(
-            "prune_db_task_results",
-            "--queue-name",
-            "*",
-            "--min-age-days",
-            str(max(0, options["task_days"])),
-            verbosity=0,
-        )
-        self.report("finished tasks", tasks_before - DBTaskResult.objects.count())
-
         sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
         self.report("expired sessions", sessions)
 

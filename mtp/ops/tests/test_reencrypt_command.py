@@ -11,7 +11,7 @@ from mtp.imports.jobs import request_import
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.mapillary.schemas import MapillaryUser
-from mtp.sequences.models import Sequence
+from mtp.sequences.models import Sequence, TransportType
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 NEW_KEY = "the new secret key after rotation, long enough to be real"
 
 
-def test_secrets_stored_under_the_old_key_work_with_the_new_key_alone(settings, app, owner, walk):
+def test_secrets_stored_under_the_old_key_work_with_the_new_key_alone(settings, app, owner):
     secret = webhook_secret(app)
+    walk = TransportType.objects.get(name="Walk")
     sequence = Sequence.objects.create(owner=owner, name="Walk", transport_type=walk)
     job, _ = request_import(
         sequence,
