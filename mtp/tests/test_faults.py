@@ -8,10 +8,10 @@ faults by mtp/imports/tests/test_faults.py.
 import pytest
 from django.db import connection
 
-from conftest import bearer
 from mtp.lib.dbavailability import FULL
 from mtp.sequences.models import Sequence
 from mtp.sequences.queries import clear_transport_types_cache, forget_tag_ids
+from testing.builders import bearer
 from testing.faults import sqlite_full
 
 CREATE = "/api/v1/sequence/create/"

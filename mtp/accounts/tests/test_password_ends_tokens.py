@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from oauth2_provider.models import get_refresh_token_model, set_token_value
 
-from conftest import bearer, issue_token
 from mtp.developers.models import authorized_applications
+from testing.builders import bearer, issue_token
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.test import override_settings
 
 from mtp.api import sequences
 from mtp.api.schemas import ErrorOut
-from mtp.api.tests.conftest import API
 from mtp.lib import ratelimit
+from testing.builders import API
 
 CREATE = f"{API}/sequence/create"
 

@@ -6,10 +6,10 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from mtp.api.schemas import ImportAcceptedOut
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.sequences.models import Sequence
+from testing.builders import API, make_sequence
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE, STRANGER
 
 SEED_BODY = {"seq_key": RECORDED_SEQUENCE, "token": OWNER.token}

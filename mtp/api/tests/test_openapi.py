@@ -9,9 +9,9 @@ import pytest
 from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
 
-from mtp.api.tests.conftest import API
 from mtp.challenges.areas import MEMBERS
 from mtp.sequences.photos import DEFAULT_SIZE, SIZES, is_valid_key
+from testing.builders import API
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "API.md"
 TRANSPORT_TYPES = (

@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from mtp.api.schemas import SequenceListOut
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.sequences.queries import transport_types_by_name
+from testing.builders import API, make_sequence
 
 URL = f"{API}/sequences"
 

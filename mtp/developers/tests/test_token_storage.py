@@ -19,13 +19,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749.grant_types import authorization_code
 
 from mtp.developers import oauth2
-from mtp.developers.tests.conftest import (
-    authorize_url,
-    consent,
-    exchange,
-    get_code,
-    redirect_params,
-)
+from testing.pages import authorize_url, consent, exchange, get_code, redirect_params
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()

@@ -11,18 +11,12 @@ from django.db import connection
 
 from mtp.imports.importer import STORAGE_FULL, run_job
 from mtp.imports.models import ImportJob
-from mtp.imports.tests.test_worker import (
-    job_row,
-    start_import,
-    start_worker,
-    stop,
-    wait_for,
-    worker_env,
-)
 from mtp.mapillary import client
 from mtp.sequences.models import Image, Sequence
+from testing.builders import start_import
 from testing.fake_mapillary import FakeMapillary
 from testing.faults import postgres_gone, sqlite_full
+from testing.workers import job_row, start_worker, stop, wait_for, worker_env
 
 
 def shortest_total_wait(retries: int, base: float) -> float:

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from oauth2_provider.models import get_grant_model
 
-from conftest import issue_token
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.tasks import deliver
+from testing.builders import issue_token
 
 pytestmark = pytest.mark.django_db
 Grant = get_grant_model()

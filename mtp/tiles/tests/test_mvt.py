@@ -14,7 +14,8 @@ from shapely.geometry import shape
 
 from mtp.sequences.models import Sequence
 from mtp.tiles import mvt
-from mtp.tiles.tests.conftest import HOME, decode, lonlat_to_tile, make_sequence, wander
+from testing.builders import HOME, sequence_along, wander
+from testing.tiles import decode, lonlat_to_tile
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def routes(owner, rng) -> list[Sequence]:
         start = (HOME[0] + rng.uniform(-0.08, 0.08), HOME[1] + rng.uniform(-0.04, 0.04))
         points = wander(rng, start, rng.randint(20, 70), rng.uniform(3, 40))
         sequences.append(
-            make_sequence(
+            sequence_along(
                 owner,
                 points,
                 name=f"Route {index}",
@@ -46,7 +47,7 @@ def routes(owner, rng) -> list[Sequence]:
         )
     # A short route that shrinks below one unit at low zoom, and one on the far side of Earth.
     sequences.append(
-        make_sequence(
+        sequence_along(
             owner,
             [(10.40, 63.43), (10.4001, 63.4301)],
             name="Short",
@@ -55,7 +56,7 @@ def routes(owner, rng) -> list[Sequence]:
         )
     )
     sequences.append(
-        make_sequence(
+        sequence_along(
             owner,
             wander(rng, (-70.6, -33.45), 40, 20),
             name="Santiago",
@@ -64,7 +65,9 @@ def routes(owner, rng) -> list[Sequence]:
         )
     )
     for status in (Sequence.Status.DRAFT, Sequence.Status.IMPORTING, Sequence.Status.FAILED):
-        make_sequence(owner, wander(rng, HOME, 30, 10), name=f"Not shown ({status})", status=status)
+        sequence_along(
+            owner, wander(rng, HOME, 30, 10), name=f"Not shown ({status})", status=status
+        )
     return sequences
 
 

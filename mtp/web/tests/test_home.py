@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from mtp.web.tests.conftest import draft, publish
+from testing.builders import draft, publish
 
 
 def results(client: Client, **params) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from mtp.imports.models import ImportJob
 from mtp.sequences.models import Sequence
-from mtp.web.tests.conftest import draft, failed_import, publish
+from testing.builders import draft, failed_import, publish
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from mtp.imports.models import ImportJob
 from mtp.web import views
-from mtp.web.tests.conftest import draft, failed_import, publish
+from testing.builders import draft, failed_import, publish
 
 
 def page_of(client, sequence) -> str:

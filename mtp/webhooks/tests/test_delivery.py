@@ -26,7 +26,7 @@ from mtp.webhooks.delivery import (
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.signing import rotate_secret, webhook_secret
-from mtp.webhooks.tests.conftest import Receiver, verify_signature
+from testing.webhooks import Receiver, verify_signature
 
 DATA = {"sequence": {"name": "Morning walk"}, "import": {"status": "succeeded"}}
 

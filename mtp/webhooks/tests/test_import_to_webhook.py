@@ -7,12 +7,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from conftest import bearer, issue_token
 from mtp.imports.management.commands.worker import queue_names
 from mtp.sequences.models import Sequence
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.tests.conftest import verify_signature
+from testing.builders import bearer, issue_token
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
+from testing.webhooks import verify_signature
 
 
 def create_and_import(client, headers) -> Sequence:

@@ -6,11 +6,11 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.models import Application
-from mtp.developers.tests.test_applications import register
 from mtp.webhooks.delivery import attempt
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from mtp.webhooks.signing import webhook_secret
+from testing.pages import InlineCodeFinder, register
 
 pytestmark = pytest.mark.django_db
 
@@ -139,8 +139,6 @@ def test_making_a_new_secret_needs_a_post_and_a_signed_in_user(developer_client,
 
 
 def test_the_webhook_section_carries_no_inline_code(developer_client, own_app, receiver):
-    from mtp.web.tests.test_no_inline_code import InlineCodeFinder
-
     receiver.reply(500, b"<script>alert(1)</script>")
     attempt(record(own_app, "import.failed", {"sequence": {"name": "<b>walk</b>"}}).pk)
     finder = InlineCodeFinder()
