@@ -1,5 +1,5 @@
 # Two commands: `make run` (set up and serve) and `make test` (set up and run the whole suite).
-.PHONY: run test setup lint
+.PHONY: run test test-fast setup lint
 
 run:
 	scripts/setup.sh
@@ -7,6 +7,10 @@ run:
 
 test:
 	scripts/test.sh
+
+# The suite without the slow tests, on SpatiaLite only: the inner loop.
+test-fast:
+	scripts/test.sh --fast
 
 setup:
 	scripts/setup.sh

@@ -17,6 +17,22 @@ from testing import builders
 pytest_plugins = ["testing.fake_mapillary.fixtures", "testing.redis"]
 
 
+# What makes a test slow without its saying so: it commits for real (the database is emptied
+# after it, and a live server or a browser usually comes with it). Subprocess and fuzz tests
+# carry ``pytest.mark.slow`` themselves. ``make test-fast`` leaves all of them out.
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = marker is not None and (
+            marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+        )
+        if transactional or TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _static_files_without_collectstatic(settings):
     """Tests serve static files from the apps; production uses the hashed manifest."""

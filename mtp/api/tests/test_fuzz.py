@@ -36,6 +36,9 @@ from mtp.sequences.models import Image
 from testing.builders import issue_token, make_sequence
 from testing.fake_mapillary import RECORDED_SEQUENCE
 
+# Schemathesis: thousands of requests.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "25"))
 PHASES = "examples,coverage,fuzzing,stateful"
 

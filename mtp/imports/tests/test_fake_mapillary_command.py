@@ -4,9 +4,13 @@ import signal
 import subprocess
 
 import httpx
+import pytest
 
 from testing.fake_mapillary import OWNER
 from testing.processes import free_port, mtp_command, wait_for_http
+
+# The stand-in runs in a process of its own.
+pytestmark = pytest.mark.slow
 
 
 def test_it_serves_the_sequences_asked_on_the_port_asked_until_stopped(tmp_path):
