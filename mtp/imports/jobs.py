@@ -28,6 +28,7 @@ Repeats: the MTP Desktop Uploader may send the same import many times (it polls)
 import logging
 import os
 import socket
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -353,7 +354,7 @@ def finish(job: ImportJob, worker_id: str, status: str, *, error: str = "", note
     return done
 
 
-def fail(job: ImportJob, worker_id: str, message: str, *, added: set[str] = frozenset()) -> bool:
+def fail(job: ImportJob, worker_id: str, message: str, *, added: Iterable[str] = ()) -> bool:
     """End the job as failed with ``message``, if the lease is still ours; return whether it was.
 
     Undoes what the attempt stored and keeps what was published: a sequence never published

@@ -3,6 +3,7 @@
 import threading
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, LineString, Point, Polygon
 from django.contrib.gis.measure import D
@@ -14,6 +15,9 @@ from django.db.models.signals import post_delete, post_save
 from django.db.models.sql import InsertQuery
 
 from mtp.lib.geodesy import bbox_around
+
+if TYPE_CHECKING:
+    from mtp.sequences.models import TransportType
 
 # The longest search radius around a point, in metres.
 MAX_RADIUS_M = 100_000
@@ -86,7 +90,7 @@ class SequenceQuerySet(models.QuerySet):
 
     def with_all_tags(self, names: Iterable[str]) -> "SequenceQuerySet":
         """Sequences carrying every one of the tags ``names``."""
-        through = self.model.tags.through
+        through = self.model.tags.through  # type: ignore[attr-defined]
         queryset = self
         for name in set(names):
             queryset = queryset.filter(
@@ -246,7 +250,7 @@ def _known_tag_ids(names: list[str]) -> list[int] | None:
         forget_tag_ids()
         return None
     ids = [_tag_ids.get(name) for name in names]
-    return None if None in ids else ids
+    return None if None in ids else ids  # type: ignore[return-value]
 
 
 def _remember_tag_ids(names: list[str]) -> None:
@@ -318,10 +322,10 @@ def _link_existing_tags(sequence_id: int, names: list[str]) -> int:
 # processes see it within TRANSPORT_TYPES_TTL seconds.
 TRANSPORT_TYPES_TTL = 60.0
 _transport_types_lock = threading.Lock()
-_transport_types_cache: tuple[float, dict[str, object]] | None = None
+_transport_types_cache: tuple[float, dict[str, "TransportType"]] | None = None
 
 
-def transport_types_by_name() -> dict[str, object]:
+def transport_types_by_name() -> dict[str, "TransportType"]:
     """Every transport type keyed by its lowercased name, parents loaded."""
     global _transport_types_cache
     cached = _transport_types_cache
