@@ -29,7 +29,7 @@ def me(request: HttpRequest):
     """The user the access token acts for."""
     negotiate(request, JSON_ONLY)
     require_scope(request, READ)
-    user = request.auth.user
+    user = request.auth.user  # type: ignore[attr-defined]
     return json_response(
         {
             "username": user.username,

@@ -312,7 +312,7 @@ def test_the_number_of_queries_does_not_grow_with_the_page(
 ):
     transport_types_by_name()  # kept in memory between requests
 
-    def count_queries() -> int:
+    def count_queries() -> tuple[int, int]:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 

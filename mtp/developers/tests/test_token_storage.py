@@ -50,7 +50,7 @@ def test_the_server_issues_tokens_from_that_generator(settings):
 
 def _all_text_values() -> list[str]:
     """Every text value in the OAuth tables, as the database holds them."""
-    values = []
+    values: list[str] = []
     with connection.cursor() as cursor:
         for model in (AccessToken, RefreshToken, Grant, DeviceGrant):
             table = connection.ops.quote_name(model._meta.db_table)

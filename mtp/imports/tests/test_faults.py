@@ -22,7 +22,7 @@ from testing.workers import job_row, start_worker, stop, wait_for, worker_env
 def shortest_total_wait(retries: int, base: float) -> float:
     """The least time a request's retries wait in all: every jitter at its low end."""
     uniform = client.random.uniform
-    client.random.uniform = lambda low, high: low
+    client.random.uniform = lambda low, high: low  # type: ignore[assignment]
     try:
         return sum(client.backoff_seconds(attempt, base) for attempt in range(retries))
     finally:

@@ -43,6 +43,7 @@ def session(expired: bool) -> str:
     store["who"] = "someone"
     store.set_expiry(-60 if expired else 3600)
     store.create()
+    assert store.session_key is not None
     return store.session_key
 
 

@@ -59,7 +59,7 @@ def final_state(sequence_id: int) -> dict:
     return {
         "status": sequence.status,
         "key": sequence.mapillary_sequence_key,
-        "route": sequence.geometry.coords,
+        "route": sequence.geometry.coords,  # type: ignore[union-attr]
         "bbox": (sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north),
         "distance": sequence.distance_m,
         "captured": (sequence.captured_at_start, sequence.captured_at_end),

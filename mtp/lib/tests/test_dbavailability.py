@@ -84,7 +84,7 @@ def handled_by_django(error: Exception):
     def inner(request):
         raise error
 
-    middleware = DatabaseAvailabilityMiddleware(convert_exception_to_response(inner))
+    middleware = DatabaseAvailabilityMiddleware(convert_exception_to_response(inner))  # type: ignore[arg-type]
     return middleware(RequestFactory().get("/developers/", HTTP_ACCEPT="text/html"))
 
 

@@ -19,6 +19,7 @@ def page_of(client, sequence) -> str:
 
 def map_data(html: str) -> dict:
     block = re.search(r'<script id="map-config" type="application/json">(.*?)</script>', html, re.S)
+    assert block is not None, "the page has no map configuration"
     return json.loads(block.group(1))["sequence"]
 
 
