@@ -1,26 +1,36 @@
-"""Shared test personas: the owner, another user, the app acting for them, and their tokens."""
+"""Shared test personas: the owner, another user, the app acting for them, and their tokens
+(built with testing.builders)."""
 
 import importlib
-import secrets
-from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_application_model, set_token_value
 
 from mtp.accounts.models import User
 from mtp.api.auth import forget_applications
 from mtp.api.limits import forget_refused
+from mtp.developers.models import Application
 from mtp.lib import ratelimit
 from mtp.tiles import cache as tile_cache
+from testing import builders
 
 pytest_plugins = ["testing.fake_mapillary.fixtures", "testing.redis"]
 
-AccessToken = get_access_token_model()
-Application = get_application_model()
 
-UPLOADER_REDIRECT_URI = "app.mtp.desktop://app"
+# What makes a test slow without its saying so: it commits for real (the database is emptied
+# after it, and a live server or a browser usually comes with it). Subprocess and fuzz tests
+# carry ``pytest.mark.slow`` themselves. ``make test-fast`` leaves all of them out.
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = marker is not None and (
+            marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+        )
+        if transactional or TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -62,17 +72,17 @@ def seeded(transactional_db) -> None:
 
 @pytest.fixture
 def owner(db) -> User:
-    return User.objects.create_user("olivia", "olivia@example.org", "correct horse battery")
+    return builders.persona("olivia")
 
 
 @pytest.fixture
 def other_user(db) -> User:
-    return User.objects.create_user("oscar", "oscar@example.org", "another horse battery")
+    return builders.persona("oscar")
 
 
 @pytest.fixture
 def developer(db) -> User:
-    return User.objects.create_user("dana", "dana@example.org", "developer horse battery")
+    return builders.persona("dana")
 
 
 @pytest.fixture
@@ -86,50 +96,19 @@ def developer_client(developer) -> Client:
 @pytest.fixture
 def app(developer) -> Application:
     """The MTP Desktop Uploader as registered: a public client using the implicit flow."""
-    return Application.objects.create(
-        name="MTP Desktop Uploader",
-        user=developer,
-        client_type=Application.CLIENT_PUBLIC,
-        authorization_grant_type=Application.GRANT_IMPLICIT,
-        redirect_uris=UPLOADER_REDIRECT_URI,
-        skip_authorization=False,
-    )
+    return builders.uploader_app(developer)
 
 
 @pytest.fixture
 def other_app(developer) -> Application:
-    return Application.objects.create(
-        name="Another app",
-        user=developer,
-        client_type=Application.CLIENT_PUBLIC,
-        authorization_grant_type=Application.GRANT_IMPLICIT,
-        redirect_uris="https://other.example.org/cb",
-    )
-
-
-def issue_token(user: User, application: Application, *, lifetime: timedelta | None = None) -> str:
-    """Store an access token for ``user`` through ``application``; return its raw value."""
-    raw = secrets.token_urlsafe(32)
-    token = AccessToken(
-        user=user,
-        application=application,
-        expires=timezone.now() + (lifetime or timedelta(days=365)),
-        scope="read write",
-    )
-    set_token_value(token, raw)
-    token.save()
-    return raw
+    return builders.implicit_app(developer)
 
 
 @pytest.fixture
 def owner_token(owner, app) -> str:
-    return issue_token(owner, app)
+    return builders.issue_token(owner, app)
 
 
 @pytest.fixture
 def other_token(other_user, app) -> str:
-    return issue_token(other_user, app)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    return builders.issue_token(other_user, app)

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import cast
 
 
 def _django_setup() -> None:
@@ -130,7 +131,8 @@ def _supervise(children: list[subprocess.Popen]) -> int:
         for child in children:
             code = child.poll()
             if code is not None:
-                print(f"mtp serve: {child.args[2:4]} exited with {code}; stopping", file=sys.stderr)
+                what = cast(list[str], child.args)[2:4]  # the commands given above
+                print(f"mtp serve: {what} exited with {code}; stopping", file=sys.stderr)
                 exit_code = code or 1
                 stopping = True
                 break

@@ -1,6 +1,7 @@
 """Django settings, read only from the environment (see README "Configuration")."""
 
 from pathlib import Path
+from typing import Any
 
 from mtp.lib.env import (
     database_from_url,
@@ -157,7 +158,7 @@ else:
 # is set (exact counts across processes and machines).
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -198,7 +199,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Uploaded and kept files (kept copies of photos): under the data folder by default; an
 # S3-compatible object store when several machines serve (docs/DEPLOY.md).
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -36,7 +36,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     elsewhere."""
     path = request.path_info
     if not path.startswith("/api/v1/"):
-        return defaults.bad_request(request, exception)
+        return defaults.bad_request(request, exception)  # type: ignore[arg-type]
     too_many = isinstance(exception, TooManyFieldsSent | TooManyFilesSent)
     message = (
         "The request has too many query or form fields."

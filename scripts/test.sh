@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
 # Set everything up, then run the whole test suite twice: on SpatiaLite and on PostgreSQL + PostGIS.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k import).
+# --fast (first): only on SpatiaLite, without the tests marked slow (make test-fast).
 # MTP_TEST_PG_URL names the PostgreSQL server and database (default: the machine's local one).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+fast=0
+if [ "${1:-}" = "--fast" ]; then
+  fast=1
+  shift
+fi
+
 scripts/setup.sh --postgis --browser --redis || exit 1
+
+if [ "$fast" = 1 ]; then
+  echo "== SpatiaLite, without the slow tests =="
+  MTP_DATA_DIR="$PWD/var/test-spatialite" env -u DATABASE_URL .venv/bin/python -m pytest -m "not slow" "$@"
+  exit
+fi
 
 pg_url=${MTP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/mtp}
 pg_host=$(.venv/bin/python -c "import sys; from urllib.parse import urlsplit; u=urlsplit(sys.argv[1]); print(u.hostname or '127.0.0.1', u.port or 5432, u.username or 'postgres')" "$pg_url")

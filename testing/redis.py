@@ -6,13 +6,14 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from testing.processes import free_port
 
 
-def _fail_or_skip(message: str) -> None:
+def _fail_or_skip(message: str) -> NoReturn:
     # CI must run the Redis tests: there a missing redis-server is a failure, not a skip.
     if os.environ.get("CI"):
         pytest.fail(message)

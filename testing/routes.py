@@ -1,11 +1,17 @@
-"""Every URL pattern of the project, and how to fill in its parameters for a walk."""
+"""Every URL pattern of the project, and how to fill in its parameters for a walk with the
+owner's private things (the ``olivia`` fixture of mtp/tests/conftest.py)."""
 
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from mtp.sequences.models import Sequence
 
 # <converter:name> in a path() route; (?P<name>...) in a regular expression.
 ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -45,3 +51,76 @@ def routes() -> list[Route]:
                 yield Route(prefix + str(pattern.pattern), pattern.name, pattern.callback)
 
     return list(walk(get_resolver().url_patterns, ""))
+
+
+# -- walking the routes as someone else: Olivia's things (the ``olivia`` fixture) -----------
+
+URLENCODED = "application/x-www-form-urlencoded"
+METHODS = ("get", "post", "put", "patch", "delete")
+# A body that would be valid for most forms and API writes, so that a missing ownership check
+# shows as a change rather than hiding behind a validation error.
+FORM = {
+    "name": "Taken over",
+    "description": "Taken over",
+    "transport_type": "Walk",
+    "tag": "taken",
+    "strava": "1",
+    "action": "accept",
+    "allow": "Authorize",
+    "user_code": "",
+    "token": "",
+    "client_type": "public",
+    "grant_types": "authorization-code",
+    "redirect_uris": "https://taken.example.org/cb",
+    "display_name": "Taken over",
+    "email": "taken@example.org",
+}
+
+
+def parameter_values(olivia: dict) -> dict[str, list]:
+    """For each route parameter, Olivia's values to try."""
+    draft, importing, own_app = olivia["draft"], olivia["importing"], olivia["app"]
+    return {
+        "unique_id": [draft.unique_id, importing.unique_id],
+        "pk": [own_app.pk],
+        "delivery_pk": [olivia["delivery"].pk],
+        "username": [olivia["draft"].owner.username],
+        "client_id": [own_app.client_id],
+        "user_code": [olivia["device"].user_code],
+        "z": ["0"],
+        "x": ["0"],
+        "y": ["0"],
+        "rest": ["anything"],
+        # A photo of her sequence being imported.
+        "mapillary_key": [f"{importing.pk}-0"],
+        # A password reset link for Olivia, with a made-up token and with the form's own.
+        "uidb64": [urlsafe_base64_encode(force_bytes(draft.owner.pk))],
+        "token": ["made-up-token", "set-password"],
+        # The admin's.
+        "object_id": [draft.pk, draft.owner.pk, own_app.pk],
+        "id": [draft.owner.pk],
+        "app_label": ["sequences"],
+        "content_type_id": [ContentType.objects.get_for_model(Sequence).pk],
+        "url": ["anything"],
+    }
+
+
+def urls(route, values: dict[str, list]) -> list[str]:
+    missing = [name for name in route.parameters if name not in values]
+    assert not missing, f"{route.pattern}: say in parameter_values how to fill {missing}"
+    filled: list[dict[str, Any]] = [{}]
+    for name in route.parameters:
+        filled = [{**done, name: value} for done in filled for value in values[name]]
+    return [route.url(each) for each in filled]
+
+
+def query(olivia: dict) -> dict[str, Any]:
+    """Query parameters that ask for Olivia's things by name, id and state."""
+    return {
+        "id": [str(olivia["draft"].unique_id), str(olivia["importing"].unique_id)],
+        "user": "olivia",
+        "status": "draft",
+        "q": "Olivia",
+        "format": "geojson",
+        "client_id": olivia["app"].client_id,
+    }

@@ -35,7 +35,7 @@ from testing.processes import free_port, fresh_instance_env, mtp_command, wait_f
 
 HEADERS = {"Accept": "application/json, text/plain, */*", "Connection": "close"}
 SETUP = (
-    "from conftest import issue_token; "
+    "from testing.builders import issue_token; "
     "from mtp.accounts.models import User; "
     "from oauth2_provider.models import get_application_model as m; "
     "u = User.objects.create_user('bench', 'bench@example.org', None); "

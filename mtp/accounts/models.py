@@ -8,7 +8,8 @@ from django.urls import reverse
 from mtp.lib.lookalike import skeleton
 
 
-class User(AbstractUser):
+# The plugin cannot see the related managers of django-oauth-toolkit's untyped models.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person with an account. ``display_name`` is what other people see."""
 
     display_name = models.CharField(max_length=100, blank=True)

@@ -21,6 +21,7 @@ from oauth2_provider.models import get_access_token_model
 from mtp.accounts import throttle
 from mtp.accounts.forms import ChangePasswordForm, DeleteAccountForm, ProfileForm, SignUpForm
 from mtp.accounts.models import User
+from mtp.accounts.requests import SignedInRequest
 from mtp.developers.models import (
     Application,
     authorized_applications,
@@ -83,7 +84,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_sent")
 
     @property
-    def extra_email_context(self) -> dict:
+    def extra_email_context(self) -> dict:  # type: ignore[override]
         return {
             "site_url": settings.SITE_URL,
             "site_name": settings.SITE_NAME,
@@ -161,7 +162,7 @@ def tell_old_address(user: User, old_email: str) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: SignedInRequest) -> HttpResponse:
     profile_form = ProfileForm(instance=request.user, prefix="profile")
     password_form = ChangePasswordForm(request.user, prefix="password")
     if request.method == "POST":
@@ -227,7 +228,7 @@ def what_goes_with(user: User) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete_account(request: HttpRequest) -> HttpResponse:
+def delete_account(request: SignedInRequest) -> HttpResponse:
     """Delete your account with everything in it, once you give your password again."""
     user = request.user
     ip = client_ip(request)

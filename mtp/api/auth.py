@@ -14,6 +14,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,9 +28,15 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from mtp.api.bodies import FORM_TYPES, form_fields, parse_json
 from mtp.api.errors import ApiError
 
-AccessToken = get_access_token_model()
-Application = get_application_model()
-User = get_user_model()
+if TYPE_CHECKING:
+    from oauth2_provider.models import AccessToken
+
+    from mtp.accounts.models import User
+    from mtp.developers.models import Application
+else:
+    AccessToken = get_access_token_model()
+    Application = get_application_model()
+    User = get_user_model()
 
 # How often a token's "last used" time is refreshed: a write per hour, not per request.
 LAST_USED_GRANULARITY = timedelta(hours=1)
@@ -170,7 +177,7 @@ def authenticate(request: HttpRequest, *, require_user: bool) -> Caller:
     client_id = request_client_id(request)
     if raw_token is not None:
         token, user, application = authenticate_token(raw_token)
-        request.token_checked = True
+        request.token_checked = True  # type: ignore[attr-defined]
         if client_id and client_id != application.client_id:
             raise _unauthorized("The client_id does not match the access token's application.")
         request.user = user
@@ -184,10 +191,10 @@ def authenticate(request: HttpRequest, *, require_user: bool) -> Caller:
             "The client_id parameter is required: register an application to get one.",
             headers={"WWW-Authenticate": 'Bearer realm="api"'},
         )
-    application = active_application(client_id)
-    if application is None:
+    named = active_application(client_id)
+    if named is None:
         raise _unauthorized("The client_id does not name an active application.", "invalid_client")
-    return Caller(application=application)
+    return Caller(application=named)
 
 
 # client_id -> (looked up at, Application or None). Public reads (tiles, search) name their

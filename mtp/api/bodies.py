@@ -135,9 +135,9 @@ def validate_body(
     try:
         return schema.model_validate(data)
     except pydantic.ValidationError as error:
-        errors = []
-        for item in error.errors(include_url=False, include_input=False):
-            item = dict(item)
+        errors: list[dict[str, Any]] = []
+        for details in error.errors(include_url=False, include_input=False):
+            item: dict[str, Any] = dict(details)
             item["loc"] = ("body", *item["loc"])
             if "ctx" in item:
                 item["ctx"] = {key: str(value) for key, value in item["ctx"].items()}

@@ -6,7 +6,7 @@ changes or deletes a challenge.
 """
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 from uuid import UUID
 
 from django.conf import settings
@@ -84,7 +84,7 @@ def _transport_types(value: Any) -> Any:
 def _camera_makes(value: Any) -> Any:
     if not isinstance(value, list):
         return value
-    names = []
+    names: list[str] = []
     for name in value:
         if not isinstance(name, str):
             return value
@@ -124,6 +124,10 @@ def _date_time(value: Any) -> Any:
 DateTime = Annotated[datetime, BeforeValidator(_date_time)]
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: datetime | None) -> datetime | None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
@@ -231,7 +235,8 @@ def found_challenge(unique_id: UUID, *, lock: bool = False) -> Challenge:
 
 def owned_challenge(request: HttpRequest, unique_id: UUID) -> Challenge:
     challenge = found_challenge(unique_id, lock=True)
-    if challenge.owner_id != request.auth.user.pk:
+    user = request.auth.user  # type: ignore[attr-defined]
+    if challenge.owner_id != user.pk:
         raise ApiError(403, "Only the challenge's owner may change or delete it.")
     return challenge
 
@@ -271,12 +276,13 @@ def create_challenge(request: HttpRequest):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    if not may_create_challenges(request.auth.user):
+    user = request.auth.user  # type: ignore[attr-defined]
+    if not may_create_challenges(user):
         raise ApiError(403, "On this server only staff members may create challenges.")
     payload = validate_body(request, ChallengeCreateIn, JSON_BODY)
     area = area_of(payload.area)
     challenge = Challenge(
-        owner=request.auth.user,
+        owner=user,
         name=payload.name,
         description=payload.description or "",
         camera_makes=payload.camera_makes,
@@ -370,23 +376,24 @@ def update_challenge(request: HttpRequest, unique_id: UUID):
         for field in NOT_NULL:
             if field in sent and getattr(payload, field) is None:
                 raise invalid_parameter(field, "must not be null.")
+        # The fields in NOT_NULL that were sent are not None (checked above).
         if "name" in sent:
-            challenge.name = payload.name
+            challenge.name = payload.name  # type: ignore[assignment]
         if "description" in sent:
             challenge.description = payload.description or ""
         if "camera_makes" in sent:
             challenge.camera_makes = payload.camera_makes
         if "start" in sent:
-            challenge.start = _aware(payload.start)
+            challenge.start = _aware(payload.start)  # type: ignore[assignment]
         if "end" in sent:
-            challenge.end = _aware(payload.end)
+            challenge.end = _aware(payload.end)  # type: ignore[assignment]
         if challenge.end <= challenge.start:
             raise invalid_parameter("end", "end must be after start.")
         if "area" in sent:
-            challenge.set_area(area_of(payload.area))
+            challenge.set_area(area_of(payload.area))  # type: ignore[arg-type]
         challenge.save()
         if "transport_types" in sent:
-            _set_transport_types(challenge, payload.transport_types)
+            _set_transport_types(challenge, payload.transport_types)  # type: ignore[arg-type]
     return write_response(challenge, status=200)
 
 

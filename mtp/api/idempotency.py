@@ -56,7 +56,7 @@ def idempotent(request: HttpRequest, answer: Callable[[], HttpResponse]) -> Http
     if value is None:
         return answer()
     key = _parse(value)
-    user_id = request.auth.user.pk
+    user_id = request.auth.user.pk  # type: ignore[attr-defined]
     cache_key = f"idempotency:{user_id}:{hashlib.sha256(key.encode()).hexdigest()}"
     fingerprint = _fingerprint(request)
     if not cache.add(cache_key, {"fingerprint": fingerprint}, timeout=IN_PROGRESS_LIFETIME):

@@ -115,7 +115,10 @@ def _photo_sql() -> str:
     out, as the endpoint is read dozens of times per page and the ORM cost more than the query."""
     image, sequence = Image._meta, Sequence._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(f"i.{quote(Image._meta.get_field(name).column)}" for name in _COLUMNS)
+    columns = ", ".join(
+        f"i.{quote(Image._meta.get_field(name).column)}"  # type: ignore[union-attr, arg-type]
+        for name in _COLUMNS
+    )
     # Only names from the models go into the statement; the key is a parameter.
     return (
         f"SELECT {columns}, s.{quote('status')}, s.{quote('owner_id')}"  # noqa: S608
@@ -140,8 +143,8 @@ def _is_owner(request: HttpRequest, mapillary_key: str, owner_id: int) -> bool:
         return True
     raw_token = bearer_token(request)
     if raw_token is not None:
-        _token, user, _application = authenticate_token(raw_token)
-        return user.pk == owner_id
+        _token, caller, _application = authenticate_token(raw_token)
+        return caller.pk == owner_id
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.pk == owner_id)
 

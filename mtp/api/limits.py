@@ -159,6 +159,7 @@ def refusal(usage: Usage) -> JsonResponse:
 
 def check_import(request: HttpRequest) -> None:
     """Each import call may ask Mapillary whose token it is: limited per user (a 429)."""
-    usage = ratelimit.hit(import_policy(), f"user:{request.auth.user.pk}")
+    user_id = request.auth.user.pk  # type: ignore[attr-defined]
+    usage = ratelimit.hit(import_policy(), f"user:{user_id}")
     if usage.exceeded:
         raise too_many(usage, "Too many import calls.")

@@ -58,7 +58,7 @@ STRAVA = f"^({STRAVA_ACTIVITY_PATTERN})?$"
 class DocumentedAPI(NinjaAPI):
     """django-ninja's API whose OpenAPI document is completed by ``complete``."""
 
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         return complete(super().get_openapi_schema(*args, **kwargs))
 
 

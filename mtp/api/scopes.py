@@ -13,7 +13,7 @@ def require_scope(request: HttpRequest, scope: str) -> None:
 
     Calls made with only a ``client_id`` carry no token and read only public data.
     """
-    token = request.auth.token
+    token = request.auth.token  # type: ignore[attr-defined]
     if token is None or token.allow_scopes([scope]):
         return
     raise ApiError(

@@ -49,12 +49,12 @@ def _checked_view(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         allowed = {method.strip() for method in response["Allow"].split(",")}
         if "GET" in allowed:
             allowed.add("HEAD")
-        allowed = sorted(allowed)
+        methods = sorted(allowed)
         return error_response(
             405,
-            f"{request.method} is not allowed here; use {', '.join(allowed)}.",
-            {"allowed": allowed},
-            headers={"Allow": ", ".join(allowed)},
+            f"{request.method} is not allowed here; use {', '.join(methods)}.",
+            {"allowed": methods},
+            headers={"Allow": ", ".join(methods)},
         )
     return response
 

@@ -70,6 +70,7 @@ def parse_area(data: Any) -> MultiPolygon:
         raise _invalid("The area must be in WGS 84 longitude, latitude (RFC 7946): no crs.")
     kind = data.get("type")
     coordinates = data.get("coordinates")
+    polygons: list | None
     if kind == "Polygon":
         polygons = [coordinates]
     elif kind == "MultiPolygon":

@@ -50,14 +50,14 @@ class ApplicationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].required = True
-        self.fields["client_type"].choices = Application.CLIENT_TYPES
+        self.fields["client_type"].choices = Application.CLIENT_TYPES  # type: ignore[attr-defined]
         if self.instance.pk:
             self.initial["flows"] = sorted(self.instance.grant_types)
         # Set when saving makes a new client secret; the view shows it once.
         self.new_secret: str | None = None
 
         # The model's field is unbounded text; a few URIs fit well within this.
-        self.fields["redirect_uris"].max_length = REDIRECT_URIS_MAX_LENGTH
+        self.fields["redirect_uris"].max_length = REDIRECT_URIS_MAX_LENGTH  # type: ignore[attr-defined]
         self.fields["redirect_uris"].validators.append(MaxLengthValidator(REDIRECT_URIS_MAX_LENGTH))
 
     def clean_redirect_uris(self) -> str:
@@ -67,7 +67,7 @@ class ApplicationForm(forms.ModelForm):
         # The model's clean() needs the flows to check the redirect URIs against them.
         if "flows" in self.cleaned_data:
             self.instance.set_grant_types(self.cleaned_data["flows"])
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
 
     def add_error(self, field, error) -> None:
         # The model reports some problems on fields this form shows under another name.

@@ -22,6 +22,7 @@ Repeats: the MTP Desktop Uploader may send the same import many times (it polls)
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -260,7 +261,7 @@ def claim(job_id: int, worker_id: str) -> ImportJob | None:
     return job
 
 
-def fail(job: ImportJob, worker_id: str, message: str, *, added: set[str] = frozenset()) -> bool:
+def fail(job: ImportJob, worker_id: str, message: str, *, added: Iterable[str] = ()) -> bool:
     """End the job as failed with ``message``, if the lease is still ours; return whether it was.
 
     Undoes what the attempt stored and keeps what was published: a sequence never published

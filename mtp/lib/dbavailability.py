@@ -78,7 +78,7 @@ def database_error_response(request: HttpRequest, error: BaseException) -> HttpR
     # Never cached: the next try may well succeed.
     response["Cache-Control"] = "no-store"
     # Logged above, once, without a traceback: not again as a server error.
-    response._has_been_logged = True
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
@@ -86,7 +86,7 @@ def _remember_database_error(sender, request: HttpRequest | None = None, **kwarg
     """On an uncaught exception (Django is about to answer 500): note it if it is the database's."""
     error = sys.exc_info()[1]
     if request is not None and error is not None and is_database_unavailable(error):
-        request.database_error = error
+        request.database_error = error  # type: ignore[attr-defined]
 
 
 got_request_exception.connect(_remember_database_error, dispatch_uid="mtp.lib.dbavailability")

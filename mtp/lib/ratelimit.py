@@ -124,7 +124,7 @@ def _expiry(timeout: int) -> datetime:
 def _database_count(cache: DatabaseCache, key: str, timeout: int, amount: int) -> int:
     global _last_sweep
     connection = connections[router.db_for_write(cache.cache_model_class)]
-    table = connection.ops.quote_name(cache._table)
+    table = connection.ops.quote_name(cache._table)  # type: ignore[attr-defined]
     adapt = connection.ops.adapt_datetimefield_value
     rows = "VALUES (%s, %s, %s)"
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -156,7 +156,7 @@ def _database_count(cache: DatabaseCache, key: str, timeout: int, amount: int) -
 
 def _database_peek(cache: DatabaseCache, key: str) -> int:
     connection = connections[router.db_for_read(cache.cache_model_class)]
-    table = connection.ops.quote_name(cache._table)
+    table = connection.ops.quote_name(cache._table)  # type: ignore[attr-defined]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT value FROM {table} WHERE cache_key = %s AND expires >= %s",  # noqa: S608

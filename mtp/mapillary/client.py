@@ -272,14 +272,14 @@ def _get(
     limit = float(settings.MAPILLARY_TIMEOUT)
     if timeout is not None:
         limit = min(limit, timeout)
-    timeout = httpx.Timeout(limit, connect=min(10.0, limit))
+    timeouts = httpx.Timeout(limit, connect=min(10.0, limit))
     tries = (settings.MAPILLARY_RETRIES if retries is None else retries) + 1
     for attempt in range(tries):
         if cancel is not None and cancel.is_set():
             raise MapillaryError("The request was cancelled.", permanent=True)
         try:
             with _http().stream(
-                "GET", url, params=params, headers=headers, timeout=timeout
+                "GET", url, params=params, headers=headers, timeout=timeouts
             ) as reply:
                 body = _read(reply)
             error = _failure(reply, body, what)
@@ -323,6 +323,7 @@ def _get(
             delay,
         )
         _wait(delay, cancel)
+    assert error is not None  # each try that did not return or raise failed with an error
     raise MapillaryError(
         f"{error.message} Tried {attempt + 1} times; try again later.",
         permanent=False,
@@ -440,9 +441,9 @@ def iter_image_batches(
                 break
         while pending:
             batch = pending.popleft().result()
-            chunk = next(chunks, None)
-            if chunk is not None:
-                pending.append(pool.submit(_fetch_batch, token, chunk, fields, cancel, retries))
+            following = next(chunks, None)
+            if following is not None:
+                pending.append(pool.submit(_fetch_batch, token, following, fields, cancel, retries))
             yield replace(batch, next_ready=bool(pending) and pending[0].done())
     finally:
         # On failure, or when the caller stops early, drop what is still queued.

@@ -141,7 +141,7 @@ def totals(criteria: Criteria) -> list[QuerySet]:
     if criteria.area is None:
         sequences = _window(sequences, "captured_at_start", criteria)
         if criteria.bbox is not None:
-            sequences = sequences.in_bbox(*criteria.bbox)
+            sequences = sequences.in_bbox(*criteria.bbox)  # type: ignore[attr-defined]
         value = {
             "images": Sum("image_count"),
             "distance": Sum("distance_m"),
@@ -168,13 +168,18 @@ def totals(criteria: Criteria) -> list[QuerySet]:
     # whole route lies inside and whose whole capture lies within counts all its photos
     # (every photo is a corner of the route): its total is read, not its photos. Only the
     # photos of sequences crossing the area's edge or the window's are looked at one by one.
-    whole = Q(geometry__within=area)
+    wholly_inside = Q(geometry__within=area)
     if criteria.captured_from is not None:
-        whole &= Q(captured_at_start__gte=criteria.captured_from)
+        wholly_inside &= Q(captured_at_start__gte=criteria.captured_from)
     if criteria.captured_until is not None:
-        whole &= Q(captured_at_end__lt=criteria.captured_until)
+        wholly_inside &= Q(captured_at_end__lt=criteria.captured_until)
     value = Sum("image_count") if criteria.metric == "images" else Count("id")
-    inside = sequences.filter(whole).order_by().values(user_id=F("owner_id")).annotate(value=value)
+    inside = (
+        sequences.filter(wholly_inside)
+        .order_by()
+        .values(user_id=F("owner_id"))
+        .annotate(value=value)
+    )
     west, south, east, north = area.extent
     crossing = sequences.filter(
         Q(geometry__intersects=area)
@@ -186,7 +191,7 @@ def totals(criteria: Criteria) -> list[QuerySet]:
             bbox_south__gte=south,
             bbox_north__lte=north,
         )
-    ).exclude(whole)
+    ).exclude(wholly_inside)
     images = Image.objects.filter(sequence__in=crossing.values("pk"))
     images = _window(images, "captured_at", criteria).filter(point__intersects=area)
     value = Count("id") if criteria.metric == "images" else Count("sequence_id", distinct=True)

@@ -66,7 +66,7 @@ class TransportType(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.parent_id is not None and self.parent.parent_id is not None:
+        if self.parent is not None and self.parent.parent_id is not None:
             raise ValidationError(
                 {"parent": "Transport types have two levels: pick a top-level parent."}
             )

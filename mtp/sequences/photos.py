@@ -99,7 +99,7 @@ def link_expiry(url: str) -> float | None:
 
 def links_from(details: dict[str, str | None], now: float) -> Links:
     """The links of one image of a Graph API reply, usable until the first expires."""
-    urls = {size: details[field] for size, field in FIELDS.items() if details.get(field)}
+    urls = {size: url for size, field in FIELDS.items() if (url := details.get(field))}
     expiries = [link_expiry(url) for url in urls.values()]
     known = [moment for moment in expiries if moment is not None]
     expires = min(known) if known else now + UNKNOWN_EXPIRY_SECONDS + EXPIRY_MARGIN
@@ -119,7 +119,10 @@ def _stored(keys: list[str], now: float) -> dict[str, Links]:
     rows = Image.objects.filter(mapillary_key__in=keys, links_until__gt=now).values(
         "mapillary_key", "links_until", *FIELDS.values()
     )
-    return {row["mapillary_key"]: stored_links(row, now) for row in rows}
+    # Every row is usable at ``now`` (the filter): none is left out.
+    return {
+        row["mapillary_key"]: links for row in rows if (links := stored_links(row, now)) is not None
+    }
 
 
 def _remember(resolved: dict[str, Links]) -> None:

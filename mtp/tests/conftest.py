@@ -1,45 +1,20 @@
-"""The owner's private things, and how to fill in route parameters with them."""
+"""The owner's private things (testing.routes fills in route parameters with them)."""
 
 import secrets
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from conftest import issue_token
-from mtp.api.tests.conftest import make_sequence
 from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
 from mtp.developers.webhook_secrets import set_new_secret
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
-from mtp.sequences.models import Sequence
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
-
-URLENCODED = "application/x-www-form-urlencoded"
-METHODS = ("get", "post", "put", "patch", "delete")
-# A body that would be valid for most forms and API writes, so that a missing ownership check
-# shows as a change rather than hiding behind a validation error.
-FORM = {
-    "name": "Taken over",
-    "description": "Taken over",
-    "transport_type": "Walk",
-    "tag": "taken",
-    "strava": "1",
-    "action": "accept",
-    "allow": "Authorize",
-    "user_code": "",
-    "token": "",
-    "client_type": "public",
-    "grant_types": "authorization-code",
-    "redirect_uris": "https://taken.example.org/cb",
-    "display_name": "Taken over",
-    "email": "taken@example.org",
-}
+from testing.builders import issue_token, make_sequence
+from testing.routes import URLENCODED
 
 
 @pytest.fixture
@@ -115,53 +90,4 @@ def olivia(owner, app, other_user, settings) -> dict:
             webhook_signing_secret,
             device["device_code"],
         ],
-    }
-
-
-def parameter_values(olivia: dict) -> dict[str, list]:
-    """For each route parameter, Olivia's values to try."""
-    draft, importing, own_app = olivia["draft"], olivia["importing"], olivia["app"]
-    return {
-        "unique_id": [draft.unique_id, importing.unique_id],
-        "pk": [own_app.pk],
-        "delivery_pk": [olivia["delivery"].pk],
-        "username": [olivia["draft"].owner.username],
-        "client_id": [own_app.client_id],
-        "user_code": [olivia["device"].user_code],
-        "z": ["0"],
-        "x": ["0"],
-        "y": ["0"],
-        "rest": ["anything"],
-        # A photo of her sequence being imported.
-        "mapillary_key": [f"{importing.pk}-0"],
-        # A password reset link for Olivia, with a made-up token and with the form's own.
-        "uidb64": [urlsafe_base64_encode(force_bytes(draft.owner.pk))],
-        "token": ["made-up-token", "set-password"],
-        # The admin's.
-        "object_id": [draft.pk, draft.owner.pk, own_app.pk],
-        "id": [draft.owner.pk],
-        "app_label": ["sequences"],
-        "content_type_id": [ContentType.objects.get_for_model(Sequence).pk],
-        "url": ["anything"],
-    }
-
-
-def urls(route, values: dict[str, list]) -> list[str]:
-    missing = [name for name in route.parameters if name not in values]
-    assert not missing, f"{route.pattern}: say in parameter_values how to fill {missing}"
-    filled = [{}]
-    for name in route.parameters:
-        filled = [{**done, name: value} for done in filled for value in values[name]]
-    return [route.url(each) for each in filled]
-
-
-def query(olivia: dict) -> dict[str, object]:
-    """Query parameters that ask for Olivia's things by name, id and state."""
-    return {
-        "id": [str(olivia["draft"].unique_id), str(olivia["importing"].unique_id)],
-        "user": "olivia",
-        "status": "draft",
-        "q": "Olivia",
-        "format": "geojson",
-        "client_id": olivia["app"].client_id,
     }

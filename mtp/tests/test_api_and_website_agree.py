@@ -6,8 +6,8 @@ import json
 import pytest
 from django.test import Client
 
-from conftest import bearer, issue_token
 from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH, Sequence, TransportType
+from testing.builders import bearer, issue_token
 
 pytestmark = pytest.mark.django_db
 

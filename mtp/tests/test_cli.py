@@ -12,6 +12,9 @@ import pytest
 
 from testing.processes import free_port, fresh_instance_env, mtp_command, running, wait_for_http
 
+# Each test runs `mtp` in processes of its own.
+pytestmark = pytest.mark.slow
+
 
 def run_mtp(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(mtp_command(*args), env=env, capture_output=True, text=True, timeout=120)

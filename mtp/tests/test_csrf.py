@@ -6,8 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from mtp.tests.conftest import FORM, URLENCODED, parameter_values, urls
-from testing.routes import routes
+from testing.routes import FORM, URLENCODED, parameter_values, routes, urls
 
 # Routes that take no cookie-authenticated writes, so skip the CSRF check: the API (a bearer
 # token or a client_id, never the session) and the OAuth endpoints apps call with their own

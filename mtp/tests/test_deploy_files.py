@@ -44,6 +44,7 @@ def test_every_variable_in_the_environment_example_is_one_the_server_reads():
     assert names - variables_the_server_reads() == set()
 
 
+@pytest.mark.slow
 def test_the_environment_example_passes_the_deployment_checks(tmp_path):
     env = fresh_instance_env(tmp_path)
     for name, value, commented in example_lines():
@@ -61,6 +62,7 @@ def test_the_environment_example_passes_the_deployment_checks(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
 def test_the_systemd_units_pass_systemd_analyze(tmp_path):
     venv = Path(sys.executable).parent.parent

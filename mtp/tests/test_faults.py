@@ -8,10 +8,10 @@ faults by mtp/imports/tests/test_faults.py.
 import pytest
 from django.db import connection
 
-from conftest import bearer
 from mtp.lib.dbavailability import FULL
 from mtp.sequences.models import Sequence, clear_transport_types_cache
 from mtp.sequences.tags import forget_tag_ids
+from testing.builders import bearer
 from testing.faults import sqlite_full
 
 CREATE = "/api/v1/sequence/create/"

@@ -8,6 +8,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+# Hypothesis: hundreds of forms each.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "40"))
 FIELD_NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
 # Plausible values mostly, for the checks behind the first ones; anything now and then.

@@ -59,6 +59,7 @@ def copy_project(destination: Path, *, vendor: bool) -> Path:
     return destination
 
 
+@pytest.mark.slow
 def test_the_sdist_and_the_wheel_built_from_it_carry_the_vendor_files(tmp_path):
     result = build(copy_project(tmp_path / "source", vendor=True), tmp_path)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
@@ -77,6 +78,7 @@ def test_the_sdist_and_the_wheel_built_from_it_carry_the_vendor_files(tmp_path):
             assert archive.read(name) == (ROOT / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_a_package_is_not_built_without_the_vendor_files(tmp_path):
     source = copy_project(tmp_path / "source", vendor=False)
     for kind in ("--sdist", "--wheel"):
@@ -131,6 +133,7 @@ STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["check"], ["serve", "--no-worker", "--port", "9"]])
 def test_mtp_serve_and_check_stop_when_the_files_are_missing(tmp_path, command):
     (tmp_path / "static").mkdir()

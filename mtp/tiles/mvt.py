@@ -29,6 +29,7 @@ same features, with coordinates within a unit or two of each other.
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import mapbox_vector_tile
 import numpy as np
@@ -176,7 +177,7 @@ def postgis_tile(z: int, x: int, y: int) -> bytes:
 def python_tile(z: int, x: int, y: int) -> bytes:
     """Tile ``z/x/y`` built in Python from rows chosen by the bounding-box columns."""
     bounds = tile_bounds(z, x, y)
-    layers = []
+    layers: list[dict[str, Any]] = []
     sequences = _sequence_features(z, bounds)
     if sequences:
         layers.append({"name": "sequences", "features": sequences})
@@ -297,7 +298,7 @@ def _image_features(bounds: TileBounds) -> list[dict]:
     for (key, compass_angle, sequence_id, _), point, keep in zip(rows, points, inside, strict=True):
         if not keep:
             continue
-        properties = {"id": key, "sequence_id": str(sequence_id)}
+        properties: dict[str, str | float] = {"id": key, "sequence_id": str(sequence_id)}
         if compass_angle is not None:
             properties["compass_angle"] = float(compass_angle)
         features.append({"geometry": point, "properties": properties})

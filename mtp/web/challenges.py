@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from mtp.accounts.requests import SignedInRequest
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -122,7 +123,9 @@ class ChallengeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["transport_types"].choices = transport_type_choices(with_groups=True)
+        self.fields["transport_types"].choices = transport_type_choices(  # type: ignore[attr-defined]
+            with_groups=True
+        )
 
     def clean_area(self):
         try:
@@ -134,7 +137,7 @@ class ChallengeForm(forms.Form):
         return parse_area(data)
 
     def clean_camera_makes(self) -> list[str]:
-        names = []
+        names: list[str] = []
         for part in self.cleaned_data["camera_makes"].split(","):
             name = part.strip()
             if name and name.lower() not in [known.lower() for known in names]:
@@ -146,7 +149,8 @@ class ChallengeForm(forms.Form):
         return names
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") and cleaned.get("end") and cleaned["end"] <= cleaned["start"]:
             self.add_error("end", "The end must be after the start.")
         return cleaned
@@ -154,7 +158,7 @@ class ChallengeForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def challenge_new(request: HttpRequest) -> HttpResponse:
+def challenge_new(request: SignedInRequest) -> HttpResponse:
     """Create a challenge by drawing its area (staff only unless the server lets everyone)."""
     if not may_create_challenges(request.user):
         raise PermissionDenied

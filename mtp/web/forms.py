@@ -2,6 +2,7 @@
 
 import math
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -66,7 +67,7 @@ class ExploreForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [
+        self.fields["type"].choices = [  # type: ignore[attr-defined]
             ("", "Any transport type"),
             *transport_type_choices(with_groups=True),
         ]
@@ -99,7 +100,8 @@ class ExploreForm(forms.Form):
         return west, south, east, north
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start: date | None = cleaned.get("start")
         end: date | None = cleaned.get("end")
         if start and end and end < start:
@@ -150,7 +152,7 @@ class SequenceForm(forms.ModelForm):
 
     def __init__(self, *args, picked: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["transport_type"]
+        field = cast(forms.ModelChoiceField, self.fields["transport_type"])
         field.queryset = TransportType.objects.filter(parent__isnull=False)
         field.empty_label = None
         pk_by_name = dict(field.queryset.values_list("name", "pk"))
@@ -162,7 +164,7 @@ class SequenceForm(forms.ModelForm):
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
         self.cover_photos = self._cover_photos(picked) if self.instance.pk else []
         if self.cover_photos:
-            self.fields["cover"].choices = [
+            self.fields["cover"].choices = [  # type: ignore[attr-defined]
                 (image.mapillary_key, f"Photo {image.position + 1}") for image in self.cover_photos
             ]
             current = self.instance.cover

@@ -48,7 +48,7 @@ class LeaderboardForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [
+        self.fields["type"].choices = [  # type: ignore[attr-defined]
             ("", "Any transport type"),
             *transport_type_choices(with_groups=True),
         ]

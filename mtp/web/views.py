@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from mtp.accounts.requests import SignedInRequest
 from mtp.imports.jobs import ImportRequestError, request_import
 from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.http import GEOJSON, json_response
@@ -170,6 +171,7 @@ class Merged(Exception):
     def __init__(self, request: HttpRequest, sequence: Sequence) -> None:
         super().__init__(str(sequence.unique_id))
         match = request.resolver_match
+        assert match is not None  # raised from a view, which was resolved
         url = reverse(
             f"web:{match.url_name}", kwargs={**match.kwargs, "unique_id": sequence.unique_id}
         )
@@ -392,7 +394,7 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
 # -- my sequences -----------------------------------------------------------------------------
 
 
-def _own_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
+def _own_sequence(request: SignedInRequest, unique_id: UUID) -> Sequence:
     return _sequence_or_merged(
         request,
         Sequence.objects.select_related("transport_type").filter(owner=request.user),
@@ -409,7 +411,7 @@ def _last_key(sequence: Sequence) -> str:
 
 
 @login_required
-def my_sequences(request: HttpRequest) -> HttpResponse:
+def my_sequences(request: SignedInRequest) -> HttpResponse:
     """The owner's sequences by state: importing, failed, drafts, published."""
     sequences = list(
         Sequence.objects.filter(owner=request.user)
@@ -422,10 +424,10 @@ def my_sequences(request: HttpRequest) -> HttpResponse:
     tags = tag_names_by_sequence(ids)
     groups: dict[str, list[Sequence]] = {status: [] for status in Sequence.Status.values}
     for sequence in sequences:
-        sequence.job = jobs.get(sequence.pk)
-        sequence.tag_names = tags.get(sequence.pk, [])
+        sequence.job = jobs.get(sequence.pk)  # type: ignore[attr-defined]
+        sequence.tag_names = tags.get(sequence.pk, [])  # type: ignore[attr-defined]
         if sequence.status in (Sequence.Status.DRAFT, Sequence.Status.FAILED):
-            sequence.import_form = ImportForm(
+            sequence.import_form = ImportForm(  # type: ignore[attr-defined]
                 auto_id=f"id_{sequence.unique_id.hex[:12]}_%s",
                 initial={"mapillary_sequence_key": _last_key(sequence)},
             )
@@ -446,7 +448,7 @@ def my_sequences(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def my_progress(request: HttpRequest) -> JsonResponse:
+def my_progress(request: SignedInRequest) -> JsonResponse:
     """The state of the owner's imports, for the page to follow while they run."""
     sequences = Sequence.objects.filter(owner=request.user).filter(
         Q(status=Sequence.Status.IMPORTING)
@@ -489,7 +491,7 @@ def _uuids(values: list[str]) -> list[UUID]:
 @follows_merges
 @login_required
 @require_http_methods(["GET", "POST"])
-def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+def sequence_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     sequence = _own_sequence(request, unique_id)
     # The photo the owner chose on the sequence page, offered (and picked) as the cover.
     picked = (request.POST or request.GET).get("cover", "")[:100]
@@ -522,7 +524,7 @@ def sequence_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
 @follows_merges
 @login_required
 @require_http_methods(["GET", "POST"])
-def sequence_delete(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+def sequence_delete(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     sequence = _own_sequence(request, unique_id)
     if request.method == "POST":
         name = sequence.name
@@ -536,11 +538,11 @@ def sequence_delete(request: HttpRequest, unique_id: UUID) -> HttpResponse:
 @sensitive_post_parameters("mapillary_token")
 @login_required
 @require_http_methods(["GET", "POST"])
-def sequence_import(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+def sequence_import(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     """Start (or retry) an import with the owner's Mapillary token, which is not kept after it."""
     sequence = _own_sequence(request, unique_id)
     if request.method == "GET":
-        sequence.job = latest_imports([sequence.pk]).get(sequence.pk)
+        sequence.job = latest_imports([sequence.pk]).get(sequence.pk)  # type: ignore[attr-defined]
         form = ImportForm(initial={"mapillary_sequence_key": _last_key(sequence)})
         return render(request, "web/sequence_import.html", {"sequence": sequence, "form": form})
     form = ImportForm(request.POST)

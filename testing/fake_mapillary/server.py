@@ -560,6 +560,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = b"URL signature expired" if reason == "expired" else b"Bad URL hash"
             self._send(403 if reason != "missing" else 404, message, content_type="text/plain")
             return
+        assert image is not None  # refused above when missing
         with fake.lock:
             fake.photos_served[size] += 1
         body = jpeg(image_id, size, bool(image.get("is_pano")))
@@ -592,8 +593,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.kind == "disconnect":
             self.close_connection = True
         elif fault.kind == "truncated":
-            body = json.dumps({"data": [{"id": "1", "geometry": {"type": "Point"}}] * 20}).encode()
-            self._send(200, body[: len(body) // 2])
+            whole = json.dumps({"data": [{"id": "1", "geometry": {"type": "Point"}}] * 20}).encode()
+            self._send(200, whole[: len(whole) // 2])
         return True
 
     def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:

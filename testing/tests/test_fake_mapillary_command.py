@@ -6,11 +6,15 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from testing.fake_mapillary import OWNER
 from testing.processes import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# The stand-in runs in a process of its own.
+pytestmark = pytest.mark.slow
 
 
 def test_it_serves_the_sequences_asked_on_the_port_asked_until_stopped(tmp_path):

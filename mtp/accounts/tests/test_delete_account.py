@@ -4,11 +4,10 @@ import pytest
 from django.test import Client
 from oauth2_provider.models import get_access_token_model
 
-from conftest import bearer, issue_token
 from mtp.accounts.models import User
-from mtp.api.tests.conftest import make_sequence
 from mtp.developers.models import Application
 from mtp.sequences.models import Image, Sequence
+from testing.builders import bearer, issue_token, make_sequence
 
 pytestmark = pytest.mark.django_db
 

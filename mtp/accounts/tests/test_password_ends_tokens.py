@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from oauth2_provider.models import get_refresh_token_model, set_token_value
 
-from conftest import bearer, issue_token
 from mtp.developers.models import authorized_applications
+from testing.builders import bearer, issue_token
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,9 @@ def with_refresh_token(user, app):
 def reset_password(client, email: str) -> None:
     client.post("/accounts/password/reset/", {"email": email})
     [message] = mail.outbox
-    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", message.body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", str(message.body))
+    assert link is not None, message.body
+    path = link.group(1)
     form_page = client.get(path, follow=True)
     done = client.post(
         form_page.redirect_chain[-1][0],

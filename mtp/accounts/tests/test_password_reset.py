@@ -129,6 +129,7 @@ def test_the_log_in_page_links_to_the_reset(client):
     assert 'href="/accounts/password/reset/"' in client.get("/accounts/login/").content.decode()
 
 
+@pytest.mark.slow
 def test_without_an_smtp_server_messages_are_files_in_the_data_folder(tmp_path):
     env = fresh_instance_env(tmp_path, MTP_DATA_DIR=str(tmp_path))
     env.pop("EMAIL_HOST", None)

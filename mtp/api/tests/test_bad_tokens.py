@@ -4,8 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import bearer
-from mtp.api.tests.conftest import API
+from testing.builders import API, bearer
 
 ME = f"{API}/me"
 

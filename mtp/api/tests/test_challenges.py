@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from conftest import bearer
 from mtp.accounts.models import User
 from mtp.api.challenges import ChallengeListOut, ChallengeOut, ChallengeWriteOut
 from mtp.api.leaderboards import LeaderboardOut
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.challenges.models import Challenge
 from mtp.sequences.models import CameraMake
+from testing.builders import API, bearer, make_sequence
 
 URL = f"{API}/challenges"
 # Old Geneva.

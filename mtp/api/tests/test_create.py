@@ -5,10 +5,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import bearer, issue_token
 from mtp.api.schemas import SequenceWriteOut
-from mtp.api.tests.conftest import API
 from mtp.sequences.models import DESCRIPTION_MAX_LENGTH, TAG_MAX_LENGTH, Sequence, Tag
+from testing.builders import API, bearer, issue_token
 
 URL = f"{API}/sequence/create"
 UPLOADER_FORM = {

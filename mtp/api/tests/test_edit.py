@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from mtp.api.schemas import SequenceWriteOut
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.imports.models import ImportJob
 from mtp.sequences.models import Image, Sequence, Tag
+from testing.builders import API, make_sequence
 
 
 def url(sequence) -> str:

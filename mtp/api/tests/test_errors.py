@@ -9,9 +9,9 @@ import pytest
 from django.test import override_settings
 
 from mtp.api.schemas import ErrorOut
-from mtp.api.tests.conftest import API
 from mtp.lib import ratelimit
 from mtp.sequences.models import Sequence
+from testing.builders import API
 
 CREATE = f"{API}/sequence/create"
 
@@ -132,6 +132,7 @@ def test_api_root_says_where_the_docs_are(client):
     assert response.json()["openapi"].endswith("/api/v1/openapi.json")
 
 
+@pytest.mark.slow
 def test_the_database_down_is_a_json_503_with_retry_after(tmp_path):
     # A real server process whose database (PostgreSQL on a closed port) cannot be reached.
     script = (

@@ -30,12 +30,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as Picture
 
-from conftest import issue_token
 from mtp.api.openapi import PHOTO_KEY, SEQUENCE_LINKS
-from mtp.api.tests.conftest import make_sequence
 from mtp.challenges.models import Challenge
 from mtp.sequences.models import Image
+from testing.builders import issue_token, make_sequence
 from testing.fake_mapillary import RECORDED_SEQUENCE
+
+# Schemathesis: thousands of requests.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "25"))
 PHASES = "examples,coverage,fuzzing,stateful"

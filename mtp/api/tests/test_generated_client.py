@@ -15,7 +15,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from conftest import issue_token
+from testing.builders import issue_token
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"

@@ -2,8 +2,7 @@
 
 import pytest
 
-from conftest import bearer
-from mtp.api.tests.conftest import API
+from testing.builders import API, bearer
 
 
 @pytest.mark.parametrize(

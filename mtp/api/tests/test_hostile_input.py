@@ -6,8 +6,8 @@ import json
 import pytest
 
 from mtp.api.schemas import ErrorOut
-from mtp.api.tests.conftest import API
 from mtp.sequences.models import Sequence
+from testing.builders import API
 
 CREATE = f"{API}/sequence/create"
 URLENCODED = "application/x-www-form-urlencoded"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mtp.api.tests.conftest import API
 from mtp.sequences.models import Sequence
+from testing.builders import API
 
 URL = f"{API}/sequence/create/"
 FORM = {"name": "Morning walk", "transport_type": "Walk", "tag": "lake"}

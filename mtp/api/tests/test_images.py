@@ -3,7 +3,7 @@
 import pytest
 
 from mtp.api.schemas import ImageListOut
-from mtp.api.tests.conftest import API, GENEVA_WALK, make_sequence
+from testing.builders import API, GENEVA_WALK, make_sequence
 
 
 def url(sequence) -> str:

@@ -5,12 +5,12 @@ import json
 import pytest
 
 from mtp.api.schemas import ImportAcceptedOut
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.imports.leases import LEASE
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.mapillary.formats import key_problem, token_problem
 from mtp.sequences.models import Sequence
+from testing.builders import API, make_sequence
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE, STRANGER
 
 SEED_BODY = {"seq_key": RECORDED_SEQUENCE, "token": OWNER.token}

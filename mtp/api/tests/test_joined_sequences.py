@@ -2,8 +2,8 @@
 
 import json
 
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.sequences.models import Sequence, SequenceAlias, merge_into
+from testing.builders import API, make_sequence
 
 
 def joined(owner):

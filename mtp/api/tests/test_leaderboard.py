@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from mtp.accounts.models import User
 from mtp.api.leaderboards import LeaderboardOut
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.sequences.models import CameraMake, Sequence
+from testing.builders import API, make_sequence
 
 URL = f"{API}/leaderboard"
 

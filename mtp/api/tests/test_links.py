@@ -5,7 +5,7 @@ import json
 import pytest
 
 from mtp.api.schemas import SequenceWriteOut
-from mtp.api.tests.conftest import API
+from testing.builders import API
 
 LINK = "https://maps.app.goo.gl/Xyz123"
 

@@ -9,10 +9,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from openapi_spec_validator import validate
 
-from mtp.api.tests.conftest import API
 from mtp.challenges.areas import MEMBERS
 from mtp.mapillary.formats import is_key
 from mtp.sequences.links import DEFAULT_SIZE, SIZES
+from testing.builders import API
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "API.md"
 TRANSPORT_TYPES = (

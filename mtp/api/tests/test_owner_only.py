@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.sequences.models import Sequence
+from testing.builders import API, make_sequence
 
 WRITES = [
     ("put", "/sequence/import/{id}", {"strava": "1"}),

@@ -14,9 +14,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as Picture
 
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.sequences import links, photos
 from mtp.sequences.models import Image
+from testing.builders import API, make_sequence
 
 SITE = "http://127.0.0.1:8000"
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from conftest import bearer, issue_token
-from mtp.api.tests.conftest import API
 from mtp.lib import ratelimit
+from testing.builders import API, bearer, issue_token
 
 # 20 seconds into a 60-second window: no test can straddle two windows.
 MOMENT = 1_000_000_040

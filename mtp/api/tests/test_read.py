@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from mtp.api.schemas import SequenceOut
-from mtp.api.tests.conftest import API, GENEVA_WALK, make_sequence
 from mtp.imports.models import ImportJob
 from mtp.sequences.models import transport_types_by_name
+from testing.builders import API, GENEVA_WALK, make_sequence
 
 GPX_NS = {"gpx": "http://www.topografix.com/GPX/1/1"}
 

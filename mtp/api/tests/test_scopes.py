@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from conftest import AccessToken, bearer, issue_token
-from mtp.api.tests.conftest import API
 from mtp.sequences.models import Sequence
+from testing.builders import API, AccessToken, bearer, issue_token
 
 
 def token_with_scope(user, app, scope: str) -> dict[str, str]:

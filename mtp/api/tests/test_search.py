@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from mtp.api.schemas import SequenceListOut
-from mtp.api.tests.conftest import API, make_sequence
 from mtp.sequences.models import transport_types_by_name
+from testing.builders import API, make_sequence
 
 URL = f"{API}/sequences"
 
@@ -312,7 +312,7 @@ def test_the_number_of_queries_does_not_grow_with_the_page(
 ):
     transport_types_by_name()  # kept in memory between requests
 
-    def count_queries() -> int:
+    def count_queries() -> tuple[int, int]:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 

@@ -430,7 +430,7 @@ def test_mtp_serve_without_site_url_links_to_its_own_host_and_port(tmp_path):
     env = fresh_instance_env(tmp_path / "data")
     env.pop("SITE_URL", None)
     setup = (
-        "from conftest import issue_token; "
+        "from testing.builders import issue_token; "
         "from mtp.accounts.models import User; "
         "from oauth2_provider.models import get_application_model as m; "
         "u = User.objects.create_user('olivia', 'o@example.org', 'x'); "

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from mtp.api.schemas import MeOut, TagListOut, TransportTypeOut
-from mtp.api.tests.conftest import API, make_sequence
+from testing.builders import API, make_sequence
 
 DATA = Path(__file__).resolve().parents[2] / "sequences" / "data" / "transport-types.json"
 

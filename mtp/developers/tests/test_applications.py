@@ -5,17 +5,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher
 from django.test import Client
 
 from mtp.developers.models import Application
-
-
-def register(client: Client, **fields):
-    data = {
-        "name": "Trail Notes",
-        "client_type": "public",
-        "flows": ["authorization-code"],
-        "redirect_uris": "https://app.example.org/cb",
-        **fields,
-    }
-    return client.post("/developers/register/", data)
+from testing.pages import register
 
 
 def test_the_settings_page_links_to_the_developer_pages(developer_client):

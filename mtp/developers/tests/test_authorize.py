@@ -7,16 +7,9 @@ import pytest
 from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_grant_model
 
-from conftest import UPLOADER_REDIRECT_URI, issue_token
 from mtp.developers.models import Application
-from mtp.developers.tests.conftest import (
-    CODE_REDIRECT_URI,
-    authorize_url,
-    consent,
-    consent_data,
-    pkce_pair,
-    redirect_params,
-)
+from testing.builders import CODE_REDIRECT_URI, UPLOADER_REDIRECT_URI, issue_token, pkce_pair
+from testing.pages import authorize_url, consent, consent_data, redirect_params
 
 AccessToken = get_access_token_model()
 Grant = get_grant_model()

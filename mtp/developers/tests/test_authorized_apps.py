@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from oauth2_provider.models import get_access_token_model
 
-from conftest import bearer, issue_token
-from mtp.developers.tests.conftest import exchange, get_code
+from testing.builders import bearer, issue_token
+from testing.pages import exchange, get_code
 
 AccessToken = get_access_token_model()
 

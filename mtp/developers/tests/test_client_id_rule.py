@@ -7,10 +7,10 @@ import pytest
 from django.apps import apps as django_apps
 from django.test import Client, RequestFactory
 
-from conftest import bearer, issue_token
 from mtp.api.auth import Caller, authenticate
 from mtp.api.errors import ApiError
 from mtp.developers.models import WEB_CLIENT_ID, Application
+from testing.builders import bearer, issue_token
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from mtp.developers.tests.conftest import pkce_pair
-from mtp.developers.tests.test_uploader_signin import authorized_apps, csrf_token, hidden_fields
+from testing.builders import pkce_pair
+from testing.pages import authorized_apps, csrf_token, hidden_fields
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
 

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from mtp.developers.models import Application, redirect_destination
-from mtp.developers.tests.conftest import CODE_REDIRECT_URI, authorize_url, pkce_pair
+from testing.builders import CODE_REDIRECT_URI, pkce_pair
+from testing.pages import authorize_url
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_device_grant_model
 
-from conftest import bearer
 from mtp.developers.oauth2 import digest
 from mtp.lib import ratelimit
+from testing.builders import bearer
 
 DeviceGrant = get_device_grant_model()
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -56,6 +56,7 @@ def unlimited(settings) -> None:
     settings.OAUTH_RATE_LIMIT = 1_000_000
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @HYPOTHESIS
 @given(
@@ -81,6 +82,7 @@ def test_the_token_endpoints_answer_any_form_in_the_rfc_6749_shape(
         assert isinstance(response.json()["error"], str)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @HYPOTHESIS
 @given(query=FIELDS, known_client=st.booleans(), signed_in=st.booleans())

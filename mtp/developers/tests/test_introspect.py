@@ -4,7 +4,7 @@ import base64
 
 from django.test import Client
 
-from conftest import issue_token
+from testing.builders import issue_token
 
 
 def basic(client_id: str, secret: str) -> dict:

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from conftest import bearer, issue_token
-from mtp.developers.tests.conftest import exchange, get_code
+from testing.builders import bearer, issue_token
+from testing.pages import exchange, get_code
 
 
 @pytest.mark.checklist(28, "RFC 7009 2.1")

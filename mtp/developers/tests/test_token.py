@@ -8,19 +8,11 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from conftest import bearer
 from mtp.developers.models import RedeemedCode
 from mtp.developers.oauth2 import digest
-from mtp.developers.tests.conftest import (
-    CODE_REDIRECT_URI,
-    authorize_url,
-    consent,
-    exchange,
-    get_code,
-    pkce_pair,
-    redirect_params,
-)
 from mtp.lib import ratelimit
+from testing.builders import CODE_REDIRECT_URI, bearer, pkce_pair
+from testing.pages import authorize_url, consent, exchange, get_code, redirect_params
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()

@@ -8,7 +8,8 @@ from django.test import Client
 from oauth2_provider.models import get_access_token_model
 
 from mtp.developers.models import RedeemedCode
-from mtp.developers.tests.conftest import CODE_REDIRECT_URI, get_code
+from testing.builders import CODE_REDIRECT_URI
+from testing.pages import get_code
 
 AccessToken = get_access_token_model()
 

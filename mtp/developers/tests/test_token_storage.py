@@ -18,13 +18,7 @@ from oauth2_provider.models import (
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from mtp.developers import oauth2, pkce
-from mtp.developers.tests.conftest import (
-    authorize_url,
-    consent,
-    exchange,
-    get_code,
-    redirect_params,
-)
+from testing.pages import authorize_url, consent, exchange, get_code, redirect_params
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -55,7 +49,7 @@ def test_the_server_issues_tokens_from_that_generator(settings):
 
 def _all_text_values() -> list[str]:
     """Every text value in the OAuth tables, as the database holds them."""
-    values = []
+    values: list[str] = []
     with connection.cursor() as cursor:
         for model in (AccessToken, RefreshToken, Grant, DeviceGrant):
             table = connection.ops.quote_name(model._meta.db_table)

@@ -11,24 +11,10 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from conftest import UPLOADER_REDIRECT_URI
+from testing.builders import UPLOADER_REDIRECT_URI
+from testing.pages import authorized_apps, csrf_token, hidden_fields
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded")]
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def authorized_apps(html: str) -> str:
-    """The settings page's Authorized apps section."""
-    start = html.index('id="authorized-apps"')
-    return html[start : html.index("</section>", start)]
-
-
-def hidden_fields(html: str) -> dict:
-    form = html[html.index('id="consent"') :]
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
 
 def test_the_uploader_signs_in_calls_the_api_and_is_revoked(live_server, owner, developer):

@@ -10,7 +10,7 @@ from mtp.developers.webhook_secrets import (
     signature_header,
     webhook_secret,
 )
-from mtp.webhooks.tests.conftest import verify_signature
+from testing.webhooks import verify_signature
 
 BODY = b'{"id":"e1","type":"import.succeeded"}'
 

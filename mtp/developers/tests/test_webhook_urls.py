@@ -78,7 +78,7 @@ def test_ipv6_addresses_carrying_a_private_ipv4_address_are_refused(production, 
 
 
 def address_reached(url: str) -> str:
-    return str(reached(ip_address(urlsplit(url).hostname)))
+    return str(reached(ip_address(urlsplit(url).hostname or "")))
 
 
 def test_deprecated_site_local_ipv6_addresses_are_refused(production):

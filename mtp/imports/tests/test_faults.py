@@ -11,24 +11,18 @@ from django.db import connection
 
 from mtp.imports.importer import STORAGE_FULL, run_job
 from mtp.imports.models import ImportJob
-from mtp.imports.tests.test_worker import (
-    job_row,
-    start_import,
-    start_worker,
-    stop,
-    wait_for,
-    worker_env,
-)
 from mtp.mapillary import client
 from mtp.sequences.models import Image, Sequence
+from testing.builders import start_import
 from testing.fake_mapillary import FakeMapillary
 from testing.faults import postgres_gone, sqlite_full
+from testing.workers import job_row, start_worker, stop, wait_for, worker_env
 
 
 def shortest_total_wait(retries: int, base: float) -> float:
     """The least time a request's retries wait in all: every jitter at its low end."""
     uniform = client.random.uniform
-    client.random.uniform = lambda low, high: low
+    client.random.uniform = lambda low, high: low  # type: ignore[assignment]
     try:
         return sum(client.backoff_seconds(attempt, base) for attempt in range(retries))
     finally:

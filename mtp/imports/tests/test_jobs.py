@@ -155,7 +155,16 @@ def test_the_lease_stays_alive_through_a_wait_longer_than_the_lease(
     runner = threading.Thread(target=run)
     runner.start()
     try:
-        time.sleep(2.5)
+        # Wait (polling, to a deadline) until the lease as the worker first took it has ended;
+        # the import is still in Mapillary's pause, which is longer than a lease.
+        first_lease_ends = None
+        deadline = time.monotonic() + 30
+        while first_lease_ends is None or timezone.now() <= first_lease_ends:
+            assert time.monotonic() < deadline, "the job's first lease never ended"
+            row = ImportJob.objects.get(pk=job.pk)
+            if first_lease_ends is None and row.status == "running":
+                first_lease_ends = row.lease_expires_at
+            time.sleep(0.05)
         # Past the first lease's end, mid-pause: the heartbeat has kept the lease alive.
         assert recover_stale_jobs() == 0
         row = ImportJob.objects.get(pk=job.pk)

@@ -2,32 +2,16 @@
 
 import os
 import signal
-import subprocess
-import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from mtp.imports.importer import run_job
-from mtp.imports.jobs import request_import
 from mtp.imports.models import ImportJob
-from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence
+from testing.builders import start_import
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
-from testing.processes import mtp_command
-
-MAPILLARY_OWNER = MapillaryUser(id=OWNER.id, username=OWNER.username)
-
-
-def start_import(sequence, key: str) -> ImportJob:
-    job, _ = request_import(
-        sequence, mapillary_sequence_key=key, token=OWNER.token, mapillary_user=MAPILLARY_OWNER
-    )
-    return job
+from testing.workers import job_row, start_worker, stop, wait_for, worker_env
 
 
 # The worker closes connections it finds in a transaction, so these tests commit for real.
@@ -59,68 +43,6 @@ def test_the_worker_records_a_failed_import_on_its_job_without_the_token(
 # -- real worker processes ------------------------------------------------------------------
 
 
-def database_url() -> str:
-    """The test database, as a URL another process can use."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"spatialite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "postgres") + (
-        f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    )
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def worker_env(fake_mapillary, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(
-        DATABASE_URL=database_url(),
-        MTP_DATA_DIR=str(settings.DATA_DIR),
-        SECRET_KEY=settings.SECRET_KEY,
-        MAPILLARY_API_URL=fake_mapillary.url,
-        MAPILLARY_BACKOFF="0.05",
-        MTP_IMPORT_LEASE_SECONDS="3",
-        MAPILLARY_CONCURRENCY="1",
-        MAPILLARY_BATCH_SIZE="50",
-    )
-    env.update(extra)
-    return env
-
-
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            mtp_command("worker", "--interval", "0.1"),
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def wait_for(condition, timeout: float, what: str, log: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}; worker log:\n{log.read_text()[-3000:]}")
-
-
-def job_row(job_id: int) -> ImportJob:
-    return ImportJob.objects.get(pk=job_id)
-
-
 def final_state(sequence_id: int) -> dict:
     """Everything an import writes, without row ids."""
     sequence = Sequence.objects.get(pk=sequence_id)
@@ -134,7 +56,7 @@ def final_state(sequence_id: int) -> dict:
     return {
         "status": sequence.status,
         "key": sequence.mapillary_sequence_key,
-        "route": sequence.geometry.coords,
+        "route": sequence.geometry.coords,  # type: ignore[union-attr]
         "bbox": (sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north),
         "distance": sequence.distance_m,
         "captured": (sequence.captured_at_start, sequence.captured_at_end),

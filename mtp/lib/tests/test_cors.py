@@ -5,9 +5,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import bearer
 from mtp.lib.cors import EXPOSED_HEADERS
 from mtp.lib.env import env_origins
+from testing.builders import bearer
 
 APP_ORIGIN = "https://maps.example.org"
 

@@ -9,8 +9,8 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
-from conftest import bearer
 from mtp.lib.dbavailability import DatabaseAvailabilityMiddleware, is_storage_full
+from testing.builders import bearer
 
 # What PostgreSQL and psycopg say while the server restarts.
 ADMIN_SHUTDOWN = "terminating connection due to administrator command"
@@ -84,7 +84,7 @@ def handled_by_django(error: Exception):
     def inner(request):
         raise error
 
-    middleware = DatabaseAvailabilityMiddleware(convert_exception_to_response(inner))
+    middleware = DatabaseAvailabilityMiddleware(convert_exception_to_response(inner))  # type: ignore[arg-type]
     return middleware(RequestFactory().get("/developers/", HTTP_ACCEPT="text/html"))
 
 

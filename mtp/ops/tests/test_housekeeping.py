@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_grant_model
 
-from conftest import issue_token
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
+from testing.builders import issue_token
 
 pytestmark = pytest.mark.django_db
 Grant = get_grant_model()
@@ -34,6 +34,7 @@ def session(expired: bool) -> str:
     store["who"] = "someone"
     store.set_expiry(-60 if expired else 3600)
     store.create()
+    assert store.session_key is not None
     return store.session_key
 
 

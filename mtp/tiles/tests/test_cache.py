@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from mtp.sequences.models import Sequence, TransportType
 from mtp.tiles import cache
-from mtp.tiles.tests.conftest import HOME, decode, lonlat_to_tile, make_sequence, wander
+from testing.builders import HOME, sequence_along, wander
+from testing.tiles import decode, lonlat_to_tile
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def names_in(response) -> list[str]:
 
 @pytest.fixture
 def walk(owner, rng) -> Sequence:
-    return make_sequence(owner, wander(rng, HOME, 40, 8), name="Along the river")
+    return sequence_along(owner, wander(rng, HOME, 40, 8), name="Along the river")
 
 
 def test_a_tile_asked_again_is_not_built_again(client, app, walk, settings):
@@ -64,7 +65,7 @@ def test_a_sequence_published_edited_and_deleted_shows_at_once(
     settings.MTP_TILE_CACHE_CHECK = 3600
     assert names_in(client.get(home_tile_url(app))) == ["Along the river"]
 
-    draft = make_sequence(
+    draft = sequence_along(
         owner, wander(rng, HOME, 40, 8), name="Harbour", status=Sequence.Status.DRAFT
     )
     assert names_in(client.get(home_tile_url(app))) == ["Along the river"]
@@ -100,7 +101,7 @@ def test_a_new_draft_keeps_the_tiles(client, app, owner, rng, walk, settings):
     # Drafts are created all the time (the uploader) and are never on the map.
     settings.MTP_TILE_CACHE_CHECK = 3600
     client.get(home_tile_url(app))
-    make_sequence(owner, wander(rng, HOME, 10, 8), name="Draft", status=Sequence.Status.DRAFT)
+    sequence_along(owner, wander(rng, HOME, 10, 8), name="Draft", status=Sequence.Status.DRAFT)
     assert len(cache.tiles) == 1
 
 

@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 
 from mtp.lib import ratelimit
 
+# Hypothesis: hundreds of tile requests.
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "150"))
 STATUSES = {200, 204, 304, 400, 401, 404, 405, 429}
 # Path parts: digits mostly, and anything else now and then.

@@ -14,7 +14,8 @@ from shapely.geometry import shape
 
 from mtp.sequences.models import Sequence
 from mtp.tiles import mvt
-from mtp.tiles.tests.conftest import HOME, decode, lonlat_to_tile, make_sequence, wander
+from testing.builders import HOME, sequence_along, wander
+from testing.tiles import decode, lonlat_to_tile
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def routes(owner, rng) -> list[Sequence]:
         start = (HOME[0] + rng.uniform(-0.08, 0.08), HOME[1] + rng.uniform(-0.04, 0.04))
         points = wander(rng, start, rng.randint(20, 70), rng.uniform(3, 40))
         sequences.append(
-            make_sequence(
+            sequence_along(
                 owner,
                 points,
                 name=f"Route {index}",
@@ -46,7 +47,7 @@ def routes(owner, rng) -> list[Sequence]:
         )
     # A short route that shrinks below one unit at low zoom, and one on the far side of Earth.
     sequences.append(
-        make_sequence(
+        sequence_along(
             owner,
             [(10.40, 63.43), (10.4001, 63.4301)],
             name="Short",
@@ -55,7 +56,7 @@ def routes(owner, rng) -> list[Sequence]:
         )
     )
     sequences.append(
-        make_sequence(
+        sequence_along(
             owner,
             wander(rng, (-70.6, -33.45), 40, 20),
             name="Santiago",
@@ -64,7 +65,9 @@ def routes(owner, rng) -> list[Sequence]:
         )
     )
     for status in (Sequence.Status.DRAFT, Sequence.Status.IMPORTING, Sequence.Status.FAILED):
-        make_sequence(owner, wander(rng, HOME, 30, 10), name=f"Not shown ({status})", status=status)
+        sequence_along(
+            owner, wander(rng, HOME, 30, 10), name=f"Not shown ({status})", status=status
+        )
     return sequences
 
 
@@ -109,7 +112,8 @@ def assert_same_features(actual: dict, expected: dict, where: str) -> None:
 
 
 def test_a_tile_holds_only_published_sequences_with_their_public_attributes(routes):
-    z, x, y = 12, *lonlat_to_tile(10.40, 63.43, 12)
+    z = 12
+    x, y = lonlat_to_tile(10.40, 63.43, z)
     layers = comparable(mvt.render_tile(z, x, y))
     assert set(layers) == {"sequences"}, "no photos below zoom 14"
     names = {feature["properties"]["name"] for feature in layers["sequences"].values()}
@@ -144,7 +148,8 @@ def test_a_tile_where_nothing_was_shared_is_empty(routes):
 
 
 def test_the_low_zoom_tile_leaves_out_a_route_shorter_than_a_unit(routes):
-    z, x, y = 6, *lonlat_to_tile(10.40, 63.43, 6)
+    z = 6
+    x, y = lonlat_to_tile(10.40, 63.43, z)
     names = {
         f["properties"]["name"] for f in comparable(mvt.render_tile(z, x, y))["sequences"].values()
     }
@@ -181,6 +186,8 @@ def golden_tiles(routes: list[Sequence]) -> list[tuple[int, int, int]]:
     """Tiles at several zooms, the deep ones where routes begin and bend (fixed by the seed)."""
     tiles = [(0, 0, 0), (6, *lonlat_to_tile(*HOME, 6)), (10, *lonlat_to_tile(*HOME, 10))]
     for index, z in ((0, 12), (1, 14), (2, 14), (4, 15), (7, 16)):
-        lon, lat = routes[index].geometry.coords[len(routes[index].geometry.coords) // 2]
+        route = routes[index].geometry
+        assert route is not None
+        lon, lat = route.coords[len(route.coords) // 2]
         tiles.append((z, *lonlat_to_tile(lon, lat, z)))
     return tiles

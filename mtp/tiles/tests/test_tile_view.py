@@ -2,9 +2,9 @@
 
 import pytest
 
-from conftest import bearer, issue_token
 from mtp.sequences.models import Sequence
-from mtp.tiles.tests.conftest import HOME, decode, lonlat_to_tile, make_sequence, wander
+from testing.builders import HOME, bearer, issue_token, sequence_along, wander
+from testing.tiles import decode, lonlat_to_tile
 
 pytestmark = pytest.mark.django_db
 
@@ -13,12 +13,12 @@ TILE_TYPE = "application/vnd.mapbox-vector-tile"
 
 @pytest.fixture
 def walk_in_trondheim(owner, rng) -> Sequence:
-    return make_sequence(owner, wander(rng, HOME, 50, 8), name="Along the river")
+    return sequence_along(owner, wander(rng, HOME, 50, 8), name="Along the river")
 
 
 @pytest.fixture
 def draft_in_trondheim(owner, rng) -> Sequence:
-    return make_sequence(
+    return sequence_along(
         owner, wander(rng, HOME, 50, 8), name="Not yet", status=Sequence.Status.DRAFT
     )
 
@@ -81,7 +81,7 @@ def test_a_tile_carries_an_etag_and_the_configured_cache_lifetime(
 
 def test_the_same_tile_asked_twice_has_the_same_etag(client, app, owner, rng):
     for index in range(20):
-        make_sequence(owner, wander(rng, HOME, 30, 15), name=f"Walk {index}")
+        sequence_along(owner, wander(rng, HOME, 30, 15), name=f"Walk {index}")
     url = tile_url(*home_tile(14), client_id=app.client_id)
     first, second = client.get(url), client.get(url)
     assert first.content == second.content
@@ -110,7 +110,7 @@ def test_a_client_that_has_the_tile_gets_304(client, app, walk_in_trondheim):
 def test_the_etag_changes_when_the_tile_does(client, app, owner, rng, walk_in_trondheim):
     url = tile_url(*home_tile(10), client_id=app.client_id)
     etag = client.get(url)["ETag"]
-    make_sequence(owner, wander(rng, HOME, 30, 20), name="Another walk")
+    sequence_along(owner, wander(rng, HOME, 30, 20), name="Another walk")
     response = client.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert response["ETag"] != etag

@@ -10,7 +10,7 @@ from django.utils import timezone
 from mtp.accounts.models import User
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import Challenge
-from mtp.web.tests.conftest import publish
+from testing.builders import publish
 
 LONDON = [[-0.13, 51.49], [-0.10, 51.49], [-0.10, 51.51], [-0.13, 51.51], [-0.13, 51.49]]
 

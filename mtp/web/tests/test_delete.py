@@ -3,7 +3,7 @@
 import pytest
 
 from mtp.sequences.models import Image, Sequence
-from mtp.web.tests.conftest import failed_import, publish
+from testing.builders import failed_import, publish
 
 
 def delete_url(sequence: Sequence) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from mtp.sequences.models import Sequence
-from mtp.web.tests.conftest import draft, kind, publish
+from testing.builders import draft, kind, publish
 
 
 def form_data(sequence: Sequence, **changes) -> dict:

@@ -14,6 +14,7 @@ def test_healthz_answers_200_when_the_database_answers(client):
     assert "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.slow
 def test_healthz_answers_503_when_the_database_does_not(tmp_path):
     # A real server process whose database (PostgreSQL on a closed port) cannot be reached.
     script = (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from mtp.web.tests.conftest import draft, publish
+from testing.builders import draft, publish
 
 
 def results(client: Client, **params) -> str:
@@ -22,6 +22,7 @@ def listed(html: str) -> list[str]:
 
 def map_config(html: str) -> dict:
     block = re.search(r'<script id="map-config" type="application/json">(.*?)</script>', html, re.S)
+    assert block is not None, "the page has no map configuration"
     return json.loads(block.group(1))
 
 

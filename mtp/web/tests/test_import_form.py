@@ -6,7 +6,7 @@ from django.utils.html import escape
 from mtp.imports.models import ImportJob
 from mtp.mapillary.formats import key_problem
 from mtp.sequences.models import Sequence
-from mtp.web.tests.conftest import draft, failed_import, publish
+from testing.builders import draft, failed_import, publish
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from mtp.accounts.models import User
-from mtp.web.tests.conftest import draft, publish
+from testing.builders import draft, publish
 
 
 def ranks(html: str) -> list[tuple[str, str, str]]:

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from mtp.imports.models import ImportJob
-from mtp.web.tests.conftest import draft, failed_import, publish
+from testing.builders import draft, failed_import, publish
 
 
 def section(html: str, title: str) -> str:

@@ -4,40 +4,11 @@ No inline script (data blocks of type application/json are never run), no style 
 or element, no event handler attribute, nothing loaded from another site.
 """
 
-from html.parser import HTMLParser
-
 import pytest
 
 from mtp.developers.models import Application
-from mtp.web.tests.conftest import draft, failed_import, publish
-
-
-class InlineCodeFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.problems: list[str] = []
-        self.scripts = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "script":
-            self.scripts += 1
-            if not values.get("src") and values.get("type") != "application/json":
-                self.problems.append("an inline <script>")
-        if tag == "style":
-            self.problems.append("a <style> element")
-        for name, value in attrs:
-            if name == "style":
-                self.problems.append(f"a style attribute on <{tag}>")
-            if name.startswith("on"):
-                self.problems.append(f"an {name} attribute on <{tag}>")
-            if value and value.strip().lower().startswith("javascript:"):
-                self.problems.append(f"a javascript: URL on <{tag}>")
-        loaded = values.get("src") if tag in ("script", "img", "iframe") else None
-        if tag == "link" and values.get("rel") in ("stylesheet", "icon", "preload"):
-            loaded = values.get("href")
-        if loaded and not loaded.startswith("/"):
-            self.problems.append(f"<{tag}> loads {loaded} from elsewhere")
+from testing.builders import draft, failed_import, publish
+from testing.pages import InlineCodeFinder
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from mtp.sequences.links import photo_url
 from mtp.sequences.models import Sequence
-from mtp.web.tests.conftest import publish
+from testing.builders import publish
 
 TOKEN = "MLY|1234|a-client-secret"
 

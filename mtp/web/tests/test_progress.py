@@ -3,7 +3,7 @@
 import pytest
 
 from mtp.imports.models import ImportJob
-from mtp.web.tests.conftest import draft, publish
+from testing.builders import draft, publish
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mtp.imports.models import ImportJob
-from mtp.web.tests.conftest import draft, failed_import, publish
+from testing.builders import draft, failed_import, publish
 
 
 def page_of(client, sequence) -> str:
@@ -18,6 +18,7 @@ def page_of(client, sequence) -> str:
 
 def map_data(html: str) -> dict:
     block = re.search(r'<script id="map-config" type="application/json">(.*?)</script>', html, re.S)
+    assert block is not None, "the page has no map configuration"
     return json.loads(block.group(1))["sequence"]
 
 

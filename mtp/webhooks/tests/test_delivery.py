@@ -18,7 +18,7 @@ from mtp.developers.webhook_secrets import rotate_secret, webhook_secret
 from mtp.webhooks.delivery import EXCERPT_BYTES, LEASE, MAX_BACKOFF_SECONDS, attempt, backoff
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.tests.conftest import Receiver, verify_signature
+from testing.webhooks import Receiver, verify_signature
 
 DATA = {"sequence": {"name": "Morning walk"}, "import": {"status": "succeeded"}}
 

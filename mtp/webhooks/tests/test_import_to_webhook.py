@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 import pytest
 from django.core.management import call_command
 
-from conftest import bearer, issue_token
 from mtp.sequences.models import Sequence
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.tests.conftest import verify_signature
+from testing.builders import bearer, issue_token
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
+from testing.webhooks import verify_signature
 
 
 def create_and_import(client, headers) -> Sequence:

@@ -5,11 +5,11 @@ import pytest
 from django.test import Client
 
 from mtp.developers.models import Application
-from mtp.developers.tests.test_applications import register
 from mtp.developers.webhook_secrets import webhook_secret
 from mtp.webhooks.delivery import LEASE, attempt
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
+from testing.pages import InlineCodeFinder, register
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +138,6 @@ def test_making_a_new_secret_needs_a_post_and_a_signed_in_user(developer_client,
 
 
 def test_the_webhook_section_carries_no_inline_code(developer_client, own_app, receiver):
-    from mtp.web.tests.test_no_inline_code import InlineCodeFinder
-
     receiver.reply(500, b"<script>alert(1)</script>")
     attempt(record(own_app, "import.failed", {"sequence": {"name": "<b>walk</b>"}}).pk)
     finder = InlineCodeFinder()

@@ -11,11 +11,10 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -181,14 +180,3 @@ def browsing(request, live_site, browser) -> Iterator[tuple[object, Browsing]]:
         yield page, log
     finally:
         context.close()
-
-
-def database_url() -> str:
-    """The test database, as a URL another process (the worker) can use."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"spatialite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "postgres") + (
-        f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    )
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import issue_token
 from mtp.accounts.models import User
 from mtp.developers.models import Application
+from testing.builders import issue_token
 
 WAIT_MS = 20_000
 APP_PAGE = b"<!doctype html><html lang=en><title>A map app</title><h1>A map app</h1></html>"

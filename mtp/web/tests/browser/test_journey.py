@@ -16,9 +16,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from mtp.web.tests.browser.conftest import database_url
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 from testing.processes import fresh_instance_env, mtp_command
+from testing.workers import database_url
 
 PASSWORD = "a long walk by the river"
 PHONE = {"width": 390, "height": 844}

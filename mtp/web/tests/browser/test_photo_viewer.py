@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
 from mtp.sequences import photos
-from mtp.web.tests.conftest import publish
+from testing.builders import publish
 from testing.fake_mapillary.photos import jpeg
 from testing.processes import free_port
 
