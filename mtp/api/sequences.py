@@ -178,7 +178,7 @@ def visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
 
     An id merged into another sequence raises ``SequenceMoved``.
     """
-    visible = _with_owner(Sequence.objects.visible_to(request.auth.user))
+    visible = _with_owner(Sequence.objects.visible_to(request.auth.user))  # type: ignore[attr-defined]
     sequence = visible.filter(unique_id=unique_id).first()
     if sequence is None:
         target = _merged_into(visible, unique_id)
@@ -196,7 +196,7 @@ def owned_sequence(
     For an id merged into another of theirs: that sequence with ``follow_alias``, else
     ``SequenceMoved``.
     """
-    queryset = Sequence.objects.filter(owner=request.auth.user)
+    queryset = Sequence.objects.filter(owner=request.auth.user)  # type: ignore[attr-defined]
     if lock:
         # The sequence's row only: not its owner's, which the owner's other requests share.
         queryset = queryset.select_for_update(of=("self",))
@@ -236,7 +236,7 @@ def create_sequence(request: HttpRequest):
 
 def _create_sequence(request: HttpRequest) -> HttpResponse:
     payload = validate_body(request, SequenceCreateIn)
-    caller = request.auth
+    caller = request.auth  # type: ignore[attr-defined]
     transport_type = transport_types_by_name()[payload.transport_type.lower()]
     sequence = Sequence(
         owner=caller.user,
@@ -300,7 +300,7 @@ def _import_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     key, token = payload.mapillary_key, payload.mapillary_token
     links = {
         "google_street_view": payload.google_street_view or None,
-        "strava": payload.strava or None,
+        "strava": str(payload.strava) if payload.strava else None,
     }
     repeated = repeated_import(sequence, key, force=bool(payload.refresh)) if key else None
     changes_links = any(
@@ -314,7 +314,7 @@ def _import_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         raise ApiError(refusal.http_status, refusal.message)
     # Each call that changes something may ask Mapillary: limited per user.
     check_import(request)
-    mapillary_user = _check_mapillary(key, token) if key and repeated is None else None
+    mapillary_user = _check_mapillary(key, token or "") if key and repeated is None else None
     with transaction.atomic():
         sequence = owned_sequence(request, unique_id, lock=True, follow_alias=True)
         job = None
@@ -323,7 +323,7 @@ def _import_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
                 job, _created = request_import(
                     sequence,
                     mapillary_sequence_key=key,
-                    token=token,
+                    token=token or "",
                     mapillary_user=mapillary_user,
                     force=bool(payload.refresh),
                 )
@@ -428,7 +428,7 @@ def get_sequence(request: HttpRequest, unique_id: UUID):
     sequence = visible_sequence(request, unique_id)
     if media_type == GPX:
         return gpx_response(sequence)
-    is_owner = request.auth.user is not None and sequence.owner_id == request.auth.user.pk
+    is_owner = request.auth.user is not None and sequence.owner_id == request.auth.user.pk  # type: ignore[attr-defined]
     latest = latest_imports([sequence.pk]).get(sequence.pk) if is_owner else None
     tags = tag_names_by_sequence([sequence.pk])[sequence.pk]
     data = sequence.to_dict(
@@ -453,7 +453,7 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     """
     media_type = negotiate(request, JSON_OR_GEOJSON)
     require_scope(request, READ)
-    viewer = request.auth.user
+    viewer = request.auth.user  # type: ignore[attr-defined]
     visible = Sequence.objects.visible_to(viewer)
     sequence = visible.filter(unique_id=unique_id).only("id", "status").first()
     if sequence is None:
@@ -533,7 +533,7 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     """
     media_type = negotiate(request, JSON_OR_GEOJSON)
     require_scope(request, READ)
-    viewer = request.auth.user
+    viewer = request.auth.user  # type: ignore[attr-defined]
     own = bool(
         viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
     )
@@ -645,7 +645,7 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
         payload = validate_body(request, SequencePatchIn)
         sent = payload.model_fields_set
         changed = []
-        if "name" in sent and payload.name != sequence.name:
+        if "name" in sent and payload.name is not None and payload.name != sequence.name:
             sequence.name = payload.name
             changed.append("name")
         if "description" in sent and (payload.description or "") != sequence.description:
@@ -659,7 +659,7 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
         changed += _apply_links(
             sequence,
             (payload.google_street_view or "") if "google_street_view" in sent else None,
-            (payload.strava or "") if "strava" in sent else None,
+            str(payload.strava or "") if "strava" in sent else None,
         )
         if "cover" in sent:
             cover_id = _cover_id(sequence, payload.cover)

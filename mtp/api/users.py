@@ -30,5 +30,5 @@ def me(request: HttpRequest):
     """The user the access token acts for."""
     negotiate(request, JSON_ONLY)
     require_scope(request, READ)
-    user = request.auth.user
+    user = request.auth.user  # type: ignore[attr-defined]
     return json_response(owner_data(user))

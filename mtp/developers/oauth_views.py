@@ -121,7 +121,7 @@ class OAuthEndpointMixin:
         elif problem := _malformed(request):
             response = _oauth_error(400, "invalid_request", problem)
         else:
-            response = super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         if response.status_code == 401 and b'"invalid_client"' in response.content:
             # RFC 6749 section 5.2: name the scheme the client can authenticate with.
             response["WWW-Authenticate"] = 'Basic realm="oauth"'
@@ -149,7 +149,7 @@ class AuthorizationView(dot_views.AuthorizationView):
             query = request.GET.copy()
             query["response_type"] = "token"
             request.META["QUERY_STRING"] = query.urlencode()
-            request.GET = query
+            request.GET = query  # type: ignore[assignment]
         self.response_type = request.GET.get("response_type")
         self.redirect_uri_given = "redirect_uri" in request.GET
         if problem := _malformed(request):

@@ -6,7 +6,10 @@ A row is the Mapillary key, then the values of ``IMAGE_FIELDS`` in that order wi
 two numbers (lon, lat).
 """
 
+from typing import cast
+
 from django.db import connection
+from django.db.models import Field, ForeignKey
 
 from mtp.sequences.models import Image
 
@@ -33,6 +36,15 @@ IMAGE_FIELDS = [
 ROW_PARAMETERS = len(IMAGE_FIELDS) + 2
 
 
+def _field(name: str) -> Field:
+    return cast(Field, Image._meta.get_field(name))
+
+
+def _column(name: str) -> str:
+    """The database column of the Image field ``name``."""
+    return cast(str, _field(name).column)
+
+
 def _insert_sql(count: int) -> str:
     """An INSERT of ``count`` images ... ON CONFLICT (mapillary_key) DO UPDATE, for this database.
 
@@ -42,7 +54,7 @@ def _insert_sql(count: int) -> str:
     the point constructor differs.
     """
     quote = connection.ops.quote_name
-    columns = [Image._meta.get_field(name).column for name in IMAGE_FIELDS]
+    columns = [_column(name) for name in IMAGE_FIELDS]
     values = ["%s"] * (len(IMAGE_FIELDS) + 1)
     point = IMAGE_FIELDS.index("point")
     values[point + 1] = (
@@ -51,7 +63,7 @@ def _insert_sql(count: int) -> str:
         else "ST_SetSRID(ST_MakePoint(%s, %s), 4326)"
     )
     row = f"({', '.join(values)})"
-    key = quote(Image._meta.get_field("mapillary_key").column)
+    key = quote(_column("mapillary_key"))
     names = ", ".join([key, *map(quote, columns)])
     updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns)
     # Only quoted model names go into the statement; every value is a parameter.
@@ -64,26 +76,26 @@ def _insert_sql(count: int) -> str:
 def _copy_sql() -> tuple[str, str]:
     """PostgreSQL: a temporary table for one write's rows, and the upsert from it."""
     quote = connection.ops.quote_name
-    key = Image._meta.get_field("mapillary_key")
-    columns = [(quote(key.column), key.db_type(connection))]
-    selected = [quote(key.column)]
+    key = _field("mapillary_key")
+    columns = [(quote(_column("mapillary_key")), key.db_type(connection))]
+    selected = [quote(_column("mapillary_key"))]
     for name in IMAGE_FIELDS:
         if name == "point":
             columns += [("lon", "double precision"), ("lat", "double precision")]
             selected.append("ST_SetSRID(ST_MakePoint(lon, lat), 4326)")
         else:
-            field = Image._meta.get_field(name)
+            field = _field(name)
             column_type = field.db_type(connection)
-            if field.is_relation:
+            if isinstance(field, ForeignKey):
                 column_type = field.target_field.rel_db_type(connection)
-            columns.append((quote(field.column), column_type))
-            selected.append(quote(field.column))
+            columns.append((quote(_column(name)), column_type))
+            selected.append(quote(_column(name)))
     create = (
         "CREATE TEMPORARY TABLE mtp_import_rows ("
         + ", ".join(f"{name} {kind}" for name, kind in columns)
         + ") ON COMMIT DROP"
     )
-    names = [quote(key.column), *(quote(Image._meta.get_field(n).column) for n in IMAGE_FIELDS)]
+    names = [quote(_column("mapillary_key")), *(quote(_column(n)) for n in IMAGE_FIELDS)]
     updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
     upsert = (
         f"INSERT INTO {quote(Image._meta.db_table)} ({', '.join(names)}) "  # noqa: S608
@@ -125,8 +137,8 @@ def first_taken_key(cursor, keys: list[str], sequence_id: int) -> str | None:
 def _taken_sql(count: int) -> str:
     """A query for the first of ``count`` image keys that belongs to another sequence."""
     quote = connection.ops.quote_name
-    key = quote(Image._meta.get_field("mapillary_key").column)
-    sequence = quote(Image._meta.get_field("sequence").column)
+    key = quote(_column("mapillary_key"))
+    sequence = quote(_column("sequence"))
     placeholders = ", ".join(["%s"] * count)
     return (
         f"SELECT {key} FROM {quote(Image._meta.db_table)} "  # noqa: S608

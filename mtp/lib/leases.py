@@ -53,7 +53,9 @@ class Lease:
 
     def due_ids(self, limit: int = 20) -> list[int]:
         """The ids of up to ``limit`` rows a worker may take now, the first to run first."""
-        rows = self.model.objects.filter(self.claimable(timezone.now())).order_by(*self.order)
+        rows = self.model._default_manager.filter(self.claimable(timezone.now())).order_by(
+            *self.order
+        )
         return list(rows.values_list("pk", flat=True)[:limit])
 
     def claim(self, pk: int, owner: str, **changes: object) -> bool:
@@ -61,7 +63,7 @@ class Lease:
         applying ``changes``; False when it is not (another worker took it, or it is not due)."""
         now = timezone.now()
         return (
-            self.model.objects.filter(self.claimable(now), pk=pk).update(
+            self.model._default_manager.filter(self.claimable(now), pk=pk).update(
                 **{self.owner: owner, self.expires: now + self.duration()},
                 attempts=F("attempts") + 1,
                 **changes,
@@ -71,7 +73,7 @@ class Lease:
 
     def mine(self, pk: int, owner: str) -> models.QuerySet:
         """The row, if ``owner`` still holds its lease."""
-        return self.model.objects.filter(self.held, pk=pk, **{self.owner: owner})
+        return self.model._default_manager.filter(self.held, pk=pk, **{self.owner: owner})
 
     def renew(self, pk: int, owner: str, **changes: object) -> bool:
         """Extend the lease (and apply ``changes``); False when it is no longer ``owner``'s."""
@@ -85,7 +87,7 @@ class Lease:
 
     def expired(self, now: datetime | None = None) -> models.QuerySet:
         """The rows taken by a worker that did not renew the lease in time (it died)."""
-        return self.model.objects.filter(self.held, self.free(now or timezone.now()))
+        return self.model._default_manager.filter(self.held, self.free(now or timezone.now()))
 
 
 def run_next(due_ids: Callable[[], Iterable[int]], run: Callable[[int], str]) -> str | None:

@@ -254,7 +254,7 @@ class SequenceQuerySet(models.QuerySet):
 
     def with_all_tags(self, names: Iterable[str]) -> "SequenceQuerySet":
         """Sequences carrying every one of the tags ``names``."""
-        through = self.model.tags.through
+        through = self.model.tags.through  # type: ignore[attr-defined]
         queryset = self
         for name in set(names):
             queryset = queryset.filter(
@@ -485,7 +485,7 @@ class Sequence(models.Model):
     def set_route(
         self,
         points: list[tuple[float, float]],
-        times: list[datetime],
+        times: Iterable[datetime | None],
         distance_m: float | None = None,
     ) -> None:
         """Set geometry, bounding box, distance and capture times from ordered (lon, lat) points.

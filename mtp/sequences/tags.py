@@ -148,7 +148,7 @@ def _known_tag_ids(names: list[str]) -> list[int] | None:
         forget_tag_ids()
         return None
     ids = [_tag_ids.get(name) for name in names]
-    return None if None in ids else ids
+    return None if None in ids else ids  # type: ignore[return-value]
 
 
 def _remember_tag_ids(names: list[str]) -> None:
