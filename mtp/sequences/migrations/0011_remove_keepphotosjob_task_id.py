@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sequences", "0009_published_totals_index"),
+        ("sequences", "0010_strava_normal_form"),
     ]
 
     operations = [
