@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("imports", "0003_remove_importjob_task_id"),
-        ("sequences", "0010_remove_keepphotosjob_task_id"),
+        ("sequences", "0011_remove_keepphotosjob_task_id"),
         ("webhooks", "0002_remove_webhookdelivery_task_id"),
     ]
 
