@@ -89,6 +89,7 @@ ORDERINGS = {
     "newest": Ordering("newest", "published_at", kind=datetime),
     "captured": Ordering("captured", "captured_at_start", nullable=True, kind=datetime),
     "distance": Ordering("distance", "distance_m", kind=float),
+    "likes": Ordering("likes", "like_count", kind=int),
 }
 IMAGE_ORDERING = Ordering("position", "position", descending=False, kind=int)
 
@@ -184,6 +185,7 @@ def sequence_data(
         "captured_at_start": sequence.captured_at_start,
         "captured_at_end": sequence.captured_at_end,
         "is_pano": sequence.is_pano,
+        "like_count": sequence.like_count,
         "bbox": [sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north]
         if has_box
         else None,
