@@ -53,7 +53,8 @@ from mtp.tours.formats import tour_gpx
 from mtp.tours.models import MAX_SEQUENCES, Tour, TourLike, set_tour_sequences
 from mtp.webhooks.events import tour_published
 
-router = Router(tags=["tours"])
+# by_alias: the routes are named as their replies name them ("import", not import_).
+router = Router(tags=["tours"], by_alias=True)
 
 NOT_FOUND = "No tour with this id."
 ORDERINGS = {

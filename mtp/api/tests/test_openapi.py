@@ -36,6 +36,17 @@ ENDPOINTS = {
     ("PATCH", "/api/v1/challenges/{unique_id}"),
     ("DELETE", "/api/v1/challenges/{unique_id}"),
     ("GET", "/api/v1/challenges/{unique_id}/leaderboard"),
+    # Tours and likes
+    ("POST", "/api/v1/tours"),
+    ("GET", "/api/v1/tours"),
+    ("GET", "/api/v1/tours/{unique_id}"),
+    ("PATCH", "/api/v1/tours/{unique_id}"),
+    ("DELETE", "/api/v1/tours/{unique_id}"),
+    ("PUT", "/api/v1/tours/{unique_id}/sequences"),
+    ("PUT", "/api/v1/tours/{unique_id}/like"),
+    ("DELETE", "/api/v1/tours/{unique_id}/like"),
+    ("PUT", "/api/v1/sequence/{unique_id}/like"),
+    ("DELETE", "/api/v1/sequence/{unique_id}/like"),
 }
 
 
@@ -165,7 +176,7 @@ def test_create_links_to_every_operation_that_takes_a_sequence_id(openapi):
     linked, taking_an_id = links_and_targets(
         openapi, "/api/v1/sequence/create", ("/api/v1/sequence/",)
     )
-    assert len(taking_an_id) == 5
+    assert len(taking_an_id) == 7
     assert linked == taking_an_id
 
 
@@ -188,7 +199,14 @@ def test_create_challenge_links_to_every_operation_that_takes_a_challenge_id(ope
         for method in item
     }
     sequences, _ = links_and_targets(openapi, "/api/v1/sequence/create", ("/api/v1/sequence/",))
-    assert sequences | linked == every
+    tours, _ = links_and_targets(openapi, "/api/v1/tours", ("/api/v1/tours/",))
+    assert sequences | linked | tours == every
+
+
+def test_create_tour_links_to_every_operation_that_takes_a_tour_id(openapi):
+    linked, taking_an_id = links_and_targets(openapi, "/api/v1/tours", ("/api/v1/tours/",))
+    assert len(taking_an_id) == 6
+    assert linked == taking_an_id
 
 
 def test_every_body_has_an_example_that_fits_its_schema(openapi):
