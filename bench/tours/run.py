@@ -119,8 +119,8 @@ TOURS_SQL = """
         (unique_id, owner_id, name, description, status, sequence_count, image_count,
          distance_m, like_count, created_at, updated_at, published_at)
     SELECT gen_random_uuid(), (SELECT min(id) FROM accounts_user) + g %% %(people)s,
-           initcap((%(words)s)[1 + g %% cardinality(%(words)s)]) || ' and '
-             || (%(words)s)[1 + (g / 9) %% cardinality(%(words)s)] || ' ' || g,
+           initcap((%(words)s::text[])[1 + g %% cardinality(%(words)s::text[])]) || ' and '
+             || (%(words)s::text[])[1 + (g / 9) %% cardinality(%(words)s::text[])] || ' ' || g,
            'A trip of the benchmark, number ' || g || '.',
            CASE WHEN g %% 20 = 0 THEN 'draft' ELSE 'published' END, 0, 0, 0,
            (random() * random() * 200)::int,

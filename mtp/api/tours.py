@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
 from mtp.api.errors import ApiError, invalid_parameter
-from mtp.api.formats import ALL_FORMATS, GEOJSON, GPX, JSON_ONLY, json_response, negotiate
+from mtp.api.formats import ALL_FORMATS, GEOJSON, GPX, JSON_ONLY, negotiate
 from mtp.api.idempotency import idempotent
 from mtp.api.pagination import Ordering, next_link, page
 from mtp.api.schemas import (
@@ -36,21 +36,23 @@ from mtp.api.schemas import (
     Tags,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
-from mtp.api.sequences import (
-    CLIENT_ID_PARAMETER,
-    ERRORS,
-    OWNER_FIELDS_UNUSED,
-    feature,
-    parse_bbox,
-    sequence_data,
-    visible_sequence,
-)
+from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox, visible_sequence
+from mtp.lib.http import json_response
+from mtp.sequences.formats import feature
 from mtp.sequences.likes import set_liked
 from mtp.sequences.models import Image, Sequence, SequenceLike
-from mtp.sequences.photos import cover_keys
-from mtp.sequences.queries import parse_tags, tag_names_by_sequence
+from mtp.sequences.queries import parse_tags
 from mtp.tours.formats import tour_gpx
-from mtp.tours.models import MAX_SEQUENCES, Tour, TourLike, set_tour_sequences
+from mtp.tours.models import (
+    MAX_SEQUENCES,
+    OWNER_FIELDS_UNUSED,
+    Tour,
+    TourLike,
+    routes_data,
+    routes_of,
+    set_tour_sequences,
+    tag_names_by_tour,
+)
 from mtp.webhooks.events import tour_published
 
 # by_alias: the routes are named as their replies name them ("import", not import_).
@@ -242,45 +244,9 @@ def owned_tour(request: HttpRequest, unique_id: UUID) -> Tour:
     return tour
 
 
-def tour_routes(tour: Tour, *, geometry: bool = False) -> list[Sequence]:
-    """The tour's published routes in order, owners loaded, in one query."""
-    routes = (
-        Sequence.objects.published()
-        .filter(tour_entries__tour=tour)
-        .select_related("owner")
-        .defer(*OWNER_FIELDS_UNUSED)
-        .order_by("tour_entries__position")
-    )
-    if not geometry:
-        routes = routes.defer("geometry")
-    return list(routes)
-
-
-def routes_data(routes: list[Sequence]) -> list[dict[str, Any]]:
-    ids = [route.pk for route in routes]
-    tags = tag_names_by_sequence(ids)
-    covers = cover_keys(routes)
-    return [
-        sequence_data(route, tags=tags[route.pk], cover_key=covers.get(route.pk))
-        for route in routes
-    ]
-
-
-def tour_tags(tour_ids: list[int]) -> dict[int, list[str]]:
-    names: dict[int, list[str]] = {pk: [] for pk in tour_ids}
-    rows = (
-        Tour.tags.through.objects.filter(tour_id__in=tour_ids)
-        .order_by("tag__name")
-        .values_list("tour_id", "tag__name")
-    )
-    for tour_id, name in rows:
-        names[tour_id].append(name)
-    return names
-
-
 def tour_data(tour: Tour) -> dict[str, Any]:
     return tour.to_dict(
-        tags=tour_tags([tour.pk])[tour.pk], sequences=routes_data(tour_routes(tour))
+        tags=tag_names_by_tour([tour.pk])[tour.pk], sequences=routes_data(routes_of(tour))
     )
 
 
@@ -428,7 +394,7 @@ def list_tours(request: HttpRequest, filters: Query[TourFilters]):
         limit=filters.limit,
         cursor=filters.cursor,
     )
-    tags = tour_tags([row.pk for row in rows])
+    tags = tag_names_by_tour([row.pk for row in rows])
     link = next_link(request, cursor)
     response = json_response(
         {"results": [row.to_dict(tags=tags[row.pk]) for row in rows], "next": link}, vary=True
@@ -456,8 +422,8 @@ def get_tour(request: HttpRequest, unique_id: UUID):
     tour = visible_tour(request, unique_id)
     if media_type == GPX:
         return _gpx_response(tour)
-    routes = tour_routes(tour, geometry=media_type == GEOJSON)
-    data = tour.to_dict(tags=tour_tags([tour.pk])[tour.pk], sequences=routes_data(routes))
+    routes = routes_of(tour, geometry=media_type == GEOJSON)
+    data = tour.to_dict(tags=tag_names_by_tour([tour.pk])[tour.pk], sequences=routes_data(routes))
     if media_type == GEOJSON:
         features = [
             feature(route, item) for route, item in zip(routes, data.pop("sequences"), strict=True)
@@ -475,7 +441,7 @@ def get_tour(request: HttpRequest, unique_id: UUID):
 
 
 def _gpx_response(tour: Tour) -> HttpResponse:
-    routes = tour_routes(tour)
+    routes = routes_of(tour)
     points: dict[int, list[tuple]] = {route.pk: [] for route in routes}
     images = (
         Image.objects.filter(sequence_id__in=list(points))

@@ -12,7 +12,10 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import Sequence, Tag
+from mtp.sequences.photos import cover_keys
+from mtp.sequences.queries import tag_names_by_sequence
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 50_000
@@ -180,9 +183,8 @@ class Tour(models.Model):
         self, *, tags: list[str], sequences: list[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
         """The tour's JSON: ``tags`` its tag names; ``sequences`` the JSON of its routes in
-        order (a tour read alone), or None (a tour in a list, which gives only their count)."""
-        site = settings.SITE_URL
-        owner = self.owner
+        order (``routes_data``: a tour read alone), or None (a tour in a list, which gives only
+        their count)."""
         has_box = self.bbox_west is not None
         data: dict[str, Any] = {
             "unique_id": str(self.unique_id),
@@ -197,12 +199,8 @@ class Tour(models.Model):
             if has_box
             else None,
             "like_count": self.like_count,
-            "owner": {
-                "username": owner.username,
-                "display_name": owner.public_name,
-                "profile_url": site + owner.get_absolute_url(),
-            },
-            "url": site + self.get_absolute_url(),
+            "owner": owner_data(self.owner),
+            "url": object_url("web:tour", self.unique_id),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "published_at": self.published_at,
@@ -249,6 +247,50 @@ class TourLike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.tour_id}"
+
+
+# What a tour's JSON shows of owners; the rest of the user row is never read.
+OWNER_FIELDS_UNUSED = [
+    f"owner__{name}"
+    for name in ("password", "last_login", "email", "first_name", "last_name", "date_joined")
+]
+
+
+def routes_of(tour: Tour, *, geometry: bool = False) -> list[Sequence]:
+    """The tour's published routes in order, their owners loaded, in one query; without their
+    lines unless ``geometry``."""
+    routes = (
+        Sequence.objects.published()
+        .filter(tour_entries__tour=tour)
+        .select_related("owner")
+        .defer(*OWNER_FIELDS_UNUSED)
+        .order_by("tour_entries__position")
+    )
+    if not geometry:
+        routes = routes.defer("geometry")
+    return list(routes)
+
+
+def routes_data(routes: list[Sequence]) -> list[dict[str, Any]]:
+    """The JSON of the routes (``Sequence.to_dict``), with their tags and covers: two queries."""
+    tags = tag_names_by_sequence([route.pk for route in routes])
+    covers = cover_keys(routes)
+    return [route.to_dict(tags=tags[route.pk], cover_key=covers.get(route.pk)) for route in routes]
+
+
+def tag_names_by_tour(tour_ids: list[int]) -> dict[int, list[str]]:
+    """The tag names of each tour, alphabetically, in one query."""
+    names: dict[int, list[str]] = {pk: [] for pk in tour_ids}
+    if not tour_ids:
+        return names
+    rows = (
+        Tour.tags.through.objects.filter(tour_id__in=tour_ids)
+        .order_by("tag__name")
+        .values_list("tour_id", "tag__name")
+    )
+    for tour_id, name in rows:
+        names[tour_id].append(name)
+    return names
 
 
 def set_tour_sequences(tour: Tour, sequence_ids: list[int]) -> None:

@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mtp.sequences.likes import set_liked
+from mtp.sequences.links import photo_path_prefix, photo_url
 from mtp.sequences.models import Image, Sequence, SequenceLike, Tag
-from mtp.sequences.photos import photo_path_prefix, photo_url, photos_available
+from mtp.sequences.photos import photos_available
 from mtp.sequences.queries import parse_tags
 from mtp.tours.models import (
     DESCRIPTION_MAX_LENGTH,
