@@ -78,7 +78,9 @@ PEOPLE_SQL = """
 
 SEQUENCES_SQL = """
     WITH starts AS (
-        SELECT g, -9 + random() * 35 AS x, 37 + random() * 20 AS y,
+        -- 20 sequences in a row share a place (a cell of a 40 x 25 grid over Europe).
+        SELECT g, -9 + (g / 20 %% 40) * 0.875 + random() * 0.3 AS x,
+               37 + (g / 800 %% 25) * 0.8 + random() * 0.3 AS y,
                now() - random() * interval '1095 days' AS captured
         FROM generate_series(1, %(sequences)s) g
     ),
@@ -112,8 +114,8 @@ IMAGES_SQL = """
     FROM sequences_sequence s, ST_DumpPoints(s.geometry) d
 """
 
-# Tour g: owner 1 + g % people, 1 to 10 routes starting at a random sequence (in a row, so
-# that its box is a region's), a name of two words, 5% drafts.
+# Tour g: owner 1 + g % people, 1 to 10 routes in a row from a random sequence (so mostly
+# in one place, as a trip is), a name of two words, 5% drafts.
 TOURS_SQL = """
     INSERT INTO tours_tour
         (unique_id, owner_id, name, description, status, sequence_count, image_count,
@@ -132,7 +134,7 @@ TOURS_SQL = """
 ENTRIES_SQL = """
     INSERT INTO tours_toursequence (tour_id, sequence_id, position)
     SELECT t.id, (SELECT min(id) FROM sequences_sequence)
-                 + (t.id * 7919 + i) %% %(sequences)s, i
+                 + (t.id * 7919) %% (%(sequences)s - 10) + i, i
     FROM tours_tour t, generate_series(0, (t.id %% 10)) i
 """
 
@@ -247,6 +249,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seed-only", action="store_true", help="build the database, then stop")
     options = parser.parse_args()
     configure(Path(tempfile.mkdtemp(prefix="mtp-bench-tours-")))
 
@@ -261,6 +264,8 @@ def main() -> None:
         seed()
     else:
         say("reusing the database")
+    if options.seed_only:
+        return
     say(
         f"{Tour.objects.count()} tours ({Tour.objects.published().count()} published), "
         f"{TourSequence.objects.count()} tour routes, {Sequence.objects.count()} sequences"

@@ -120,6 +120,7 @@ class Tour(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="tour_status_published"),
             models.Index(fields=["status", "-like_count", "-id"], name="tour_status_likes"),
+            models.Index(fields=["status", "-distance_m", "-id"], name="tour_status_distance"),
             models.Index(fields=["owner", "-created_at"], name="tour_owner_created"),
             models.Index(
                 fields=["bbox_west", "bbox_east", "bbox_south", "bbox_north"], name="tour_bbox"
