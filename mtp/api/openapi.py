@@ -24,6 +24,7 @@ from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.links import DEFAULT_SIZE, SIZES
 from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH
 from mtp.sequences.queries import MAX_RADIUS_M, transport_types_by_name
+from mtp.tours.models import MAX_SEQUENCES as MAX_TOUR_SEQUENCES
 
 TOKEN_SCHEME = "TokenAuth"  # noqa: S105 - the name of a security scheme
 CLIENT_ID_SCHEME = "ClientId"
@@ -92,6 +93,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                     _body_rules(schema, children, every)
                     if media_type != "application/json":
                         _without_null(schema)
+                        _form_sequences(schema)
                     media["schema"] = _component(document, schema, media_type)
             _examples(path, method, operation)
     _links(document)
@@ -228,6 +230,22 @@ def _without_null(schema: dict[str, Any], names: tuple[str, ...] | None = None) 
                 del field["default"]
 
 
+def _form_sequences(schema: dict[str, Any]) -> None:
+    """A tour's routes in a form: the ids in one field, separated by commas (a form holds at
+    most DATA_UPLOAD_MAX_NUMBER_FIELDS fields, fewer than a tour's routes; the server also
+    takes the field repeated, as many times as that allows)."""
+    field = schema.get("properties", {}).get("sequences")
+    if field is None:
+        return
+    one = UUID_TEXT.removeprefix("^").removesuffix("$")
+    schema["properties"]["sequences"] = {
+        "type": "string",
+        "title": field.get("title", "Sequences"),
+        "description": field.get("description", ""),
+        "pattern": f"^({one}(,{one}){{0,{MAX_TOUR_SEQUENCES - 1}}})?$",
+    }
+
+
 def _or_empty(pattern: str) -> str:
     """``pattern`` (anchored with ^ and $), or the empty text, which counts as left out."""
     return f"^({pattern.removeprefix('^').removesuffix('$')})?$"
@@ -313,6 +331,10 @@ SEQUENCE_LINKS = {
     "UpdateSequence": ("/api/v1/sequence/{unique_id}", "patch"),
     "DeleteSequence": ("/api/v1/sequence/{unique_id}", "delete"),
     "ImportSequence": ("/api/v1/sequence/import/{unique_id}", "put"),
+}
+# A sequence just created is a draft, which cannot be liked until an import publishes it: its
+# create does not link to these.
+SEQUENCE_LIKES = {
     "LikeSequence": ("/api/v1/sequence/{unique_id}/like", "put"),
     "UnlikeSequence": ("/api/v1/sequence/{unique_id}/like", "delete"),
 }
@@ -838,8 +860,12 @@ def _examples(path: str, method: str, operation: dict[str, Any]) -> None:
     body = operation.get("requestBody")
     request_example = REQUEST_EXAMPLES.get((path, method))
     if body and request_example is not None:
-        for media in body["content"].values():
-            media["example"] = request_example
+        for media_type, media in body["content"].items():
+            example = request_example
+            if media_type != "application/json" and isinstance(example.get("sequences"), list):
+                # A form sends a tour's routes in one field (_form_sequences).
+                example = {**example, "sequences": ",".join(example["sequences"])}
+            media["example"] = example
     for status, response in operation["responses"].items():
         content = response.get("content", {}).get("application/json")
         if content is None:

@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MaxLengthValidator
+from django.db import connections
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -21,6 +22,16 @@ NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 50_000
 # The most routes one tour may hold.
 MAX_SEQUENCES = 500
+
+
+# A tour's box as PostgreSQL's box type, as its GiST index (migration 0001) has it.
+TOUR_BOX = (
+    'box(point("tours_tour"."bbox_west", "tours_tour"."bbox_south"),'
+    ' point("tours_tour"."bbox_east", "tours_tour"."bbox_north"))'
+)
+# Square degrees: a box larger than this holds many tours, which the page's ordered index
+# finds soonest; a smaller one, few, which the GiST index finds at once.
+GIST_BOX_MAX_AREA = 25.0
 
 
 class TourQuerySet(models.QuerySet):
@@ -43,6 +54,15 @@ class TourQuerySet(models.QuerySet):
             if west <= east
             else [(west, south, 180.0, north), (-180.0, south, east, north)]
         )
+        area = sum((e - w) * (n - s) for w, s, e, n in boxes)
+        if connections[self.db].vendor == "postgresql" and area <= GIST_BOX_MAX_AREA:
+            # A small box: the GiST index of the tours' boxes finds the few inside (a plain
+            # condition on four columns looks common to the planner, which then reads every
+            # tour in the page's order until it has a page: 144 ms against 1 ms, for 100,000).
+            sql = " OR ".join([f"({TOUR_BOX} && box(point(%s, %s), point(%s, %s)))"] * len(boxes))
+            params = [value for box in boxes for value in box]
+            # The numbers are parameters; the rest is this module's own text.
+            return self.extra(where=[sql], params=params)  # noqa: S610
         condition = Q()
         for w, s, e, n in boxes:
             condition |= Q(bbox_west__lte=e, bbox_east__gte=w, bbox_south__lte=n, bbox_north__gte=s)

@@ -9,14 +9,16 @@ import django.db.models.lookups
 from django.conf import settings
 from django.db import migrations, models
 
-
-# Text search (q) on PostgreSQL: trigram indexes on the upper-cased name and description, the
+# Text search (q) and boxes on PostgreSQL: trigram indexes on the upper-cased name and description, the
 # form of Django's icontains there, so that a search for words no tour has reads two small
 # indexes instead of every tour (100,000 tours: 455 ms before, 0.1 ms after). SQLite has none.
 TRIGRAM_INDEXES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX tour_name_trgm ON tours_tour USING gin (UPPER(name::text) gin_trgm_ops)",
     "CREATE INDEX tour_description_trgm ON tours_tour USING gin (UPPER(description) gin_trgm_ops)",
+    # Boxes (bbox) on PostgreSQL: a GiST index of each tour's box (mtp.tours.models.in_bbox).
+    "CREATE INDEX tour_box ON tours_tour USING gist "
+    "(box(point(bbox_west, bbox_south), point(bbox_east, bbox_north)))",
 ]
 
 
@@ -30,6 +32,7 @@ def remove_trigram_indexes(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS tour_name_trgm")
         schema_editor.execute("DROP INDEX IF EXISTS tour_description_trgm")
+        schema_editor.execute("DROP INDEX IF EXISTS tour_box")
 
 
 class Migration(migrations.Migration):
