@@ -326,8 +326,9 @@ def _edit(request: HttpRequest, tour: Tour, routes: list[Sequence]) -> HttpRespo
             tour.save(update_fields=["updated_at"])
         url = reverse("web:tour-edit", args=[tour.unique_id])
         if focus:
-            # The moved route keeps the focus, on the button that can move it on the same way.
-            return redirect(f"{url}?moved={which}&focus={focus}#route-{which}")
+            # The moved route keeps the focus, on the button that can move it on the same way
+            # (autofocus, which also scrolls to it; a #fragment would keep it from applying).
+            return redirect(f"{url}?moved={which}&focus={focus}")
         return redirect(f"{url}#routes")
     form = TourForm(request.POST)
     if not form.is_valid():
