@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "mtp.developers",
     "mtp.sequences",
     "mtp.challenges",
+    "mtp.tours",
     "mtp.imports",
     "mtp.api",
     "mtp.tiles",

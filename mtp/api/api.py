@@ -16,7 +16,14 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from mtp.api import challenges, leaderboards, sequences, users, vocab
+from mtp.api import (
+    challenges,
+    leaderboards,
+    sequences,
+    tours,  # Tours
+    users,
+    vocab,
+)
 from mtp.api.bodies import too_large_error
 from mtp.api.errors import ApiError, api_error_response, error_response, validation_error_response
 from mtp.api.openapi import DocumentedAPI
@@ -55,6 +62,8 @@ api.add_router("", sequences.router)
 api.add_router("", vocab.router)
 api.add_router("", leaderboards.router)
 api.add_router("", challenges.router)
+# Tours and likes
+api.add_router("", tours.router)
 
 
 @api.exception_handler(ApiError)

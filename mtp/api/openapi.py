@@ -23,6 +23,7 @@ from mtp.mapillary.formats import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.external_links import GOOGLE_STREET_VIEW_MAX_LENGTH, STRAVA_ACTIVITY_PATTERN
 from mtp.sequences.links import DEFAULT_SIZE, SIZES
 from mtp.sequences.models import MAX_RADIUS_M, MAX_TAGS, TAG_MAX_LENGTH, transport_types_by_name
+from mtp.tours.models import MAX_SEQUENCES as MAX_TOUR_SEQUENCES
 
 TOKEN_SCHEME = "TokenAuth"  # noqa: S105 - the name of a security scheme
 CLIENT_ID_SCHEME = "ClientId"
@@ -50,6 +51,8 @@ TAGS = f"^{TAG}(,{TAG}){{0,{MAX_TAGS - 1}}}$"
 # Degrees as plain decimals: a longitude (-180 to 180) and a latitude (-90 to 90).
 LON = "-?(180(\\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\\.[0-9]+)?)"
 LAT = "-?(90(\\.0+)?|[0-8]?[0-9](\\.[0-9]+)?)"
+# A sequence id in a tour's list (mtp.api.tours): a UUID with its hyphens.
+UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # A Strava activity: its number, or its URL (mtp.sequences.external_links.parse_strava). Empty
 # removes the link.
 STRAVA = f"^({STRAVA_ACTIVITY_PATTERN})?$"
@@ -90,6 +93,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                     _body_rules(schema, children, every)
                     if media_type != "application/json":
                         _without_null(schema)
+                        _form_sequences(schema)
                     media["schema"] = _component(document, schema, media_type)
             _examples(path, method, operation)
     _links(document)
@@ -203,6 +207,8 @@ def _text_rules(
                 text is branch for branch in [schema, *schema.get("anyOf", [])]
             )
             text["pattern"] = TAG_ITEM if listed else TAGS
+        elif name == "sequences":
+            text["pattern"] = UUID_TEXT
         elif name == "near":
             text["pattern"] = f"^({LON},{LAT})?$"
         elif name == "bbox":
@@ -224,6 +230,22 @@ def _without_null(schema: dict[str, Any], names: tuple[str, ...] | None = None) 
                 del field["default"]
 
 
+def _form_sequences(schema: dict[str, Any]) -> None:
+    """A tour's routes in a form: the ids in one field, separated by commas (a form holds at
+    most DATA_UPLOAD_MAX_NUMBER_FIELDS fields, fewer than a tour's routes; the server also
+    takes the field repeated, as many times as that allows)."""
+    field = schema.get("properties", {}).get("sequences")
+    if field is None:
+        return
+    one = UUID_TEXT.removeprefix("^").removesuffix("$")
+    schema["properties"]["sequences"] = {
+        "type": "string",
+        "title": field.get("title", "Sequences"),
+        "description": field.get("description", ""),
+        "pattern": f"^({one}(,{one}){{0,{MAX_TOUR_SEQUENCES - 1}}})?$",
+    }
+
+
 def _or_empty(pattern: str) -> str:
     """``pattern`` (anchored with ^ and $), or the empty text, which counts as left out."""
     return f"^({pattern.removeprefix('^').removesuffix('$')})?$"
@@ -240,6 +262,10 @@ def _body_rules(schema: dict[str, Any], transport_types: list[str], every: list[
     # A sequence or challenge always has a name (and a challenge its area, window and lists):
     # a change may leave them out, never set them to null.
     _without_null(schema, NOT_NULL)
+    # A tour's status either, nor (in a list of a tour's routes) the same id twice.
+    _without_null(schema, ("status",))
+    if "sequences" in properties:
+        properties["sequences"]["uniqueItems"] = True
     if "tags" in properties and "tag" in properties:
         schema["not"] = {"required": ["tags", "tag"]}
     if "seq_key" in properties:
@@ -306,6 +332,12 @@ SEQUENCE_LINKS = {
     "DeleteSequence": ("/api/v1/sequence/{unique_id}", "delete"),
     "ImportSequence": ("/api/v1/sequence/import/{unique_id}", "put"),
 }
+# A sequence just created is a draft, which cannot be liked until an import publishes it: its
+# create does not link to these.
+SEQUENCE_LIKES = {
+    "LikeSequence": ("/api/v1/sequence/{unique_id}/like", "put"),
+    "UnlikeSequence": ("/api/v1/sequence/{unique_id}/like", "delete"),
+}
 CREATE_CHALLENGE = ("/api/v1/challenges", "post")
 CHALLENGE = "/api/v1/challenges/{unique_id}"
 # The operations that take a challenge id, by the name of their link.
@@ -315,10 +347,24 @@ CHALLENGE_LINKS = {
     "DeleteChallenge": (CHALLENGE, "delete"),
     "ChallengeLeaderboard": (f"{CHALLENGE}/leaderboard", "get"),
 }
+# Tours --------------------------------------------------------------------------------------
+CREATE_TOUR = ("/api/v1/tours", "post")
+TOUR = "/api/v1/tours/{unique_id}"
+# The operations that take a tour id, by the name of their link.
+TOUR_LINKS = {
+    "GetTour": (TOUR, "get"),
+    "UpdateTour": (TOUR, "patch"),
+    "DeleteTour": (TOUR, "delete"),
+    "ReplaceTourSequences": (f"{TOUR}/sequences", "put"),
+    "LikeTour": (f"{TOUR}/like", "put"),
+    "UnlikeTour": (f"{TOUR}/like", "delete"),
+}
+# ---------------------------------------------------------------------------------------------
 # Each create, the links from its 201, and what the links lead to.
 LINKS = [
     (CREATE, SEQUENCE_LINKS, "The sequence just created."),
     (CREATE_CHALLENGE, CHALLENGE_LINKS, "The challenge just created."),
+    (CREATE_TOUR, TOUR_LINKS, "The tour just created."),
 ]
 
 
@@ -556,6 +602,7 @@ EXAMPLE_SEQUENCE = {
     "captured_at_start": "2025-05-01T09:00:00Z",
     "captured_at_end": "2025-05-01T09:00:30Z",
     "is_pano": False,
+    "like_count": 3,
     "bbox": [6.1432, 46.2044, 6.15, 46.207],
     "mapillary_sequence_key": "k7Pq2sVxNw3aBc9dEf1GhJ",
     "google_street_view": None,
@@ -571,6 +618,7 @@ EXAMPLE_SEQUENCE = {
 }
 EXAMPLE_DRAFT = {
     **EXAMPLE_SEQUENCE,
+    "like_count": 0,
     "cover": None,
     "status": "draft",
     "image_count": 0,
@@ -623,6 +671,37 @@ EXAMPLE_LEADERBOARD = {
     "next": "https://mtp.example.org/api/v1/leaderboard?cursor=WyJyYW5rIiwyLDE3XQ",
 }
 
+# Tours --------------------------------------------------------------------------------------
+EXAMPLE_TOUR_ID = "5d7e9f10-2a3b-4c5d-8e6f-7a8b9c0d1e2f"
+EXAMPLE_SECOND_ROUTE = {
+    **EXAMPLE_SEQUENCE,
+    "unique_id": "9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d",
+    "name": "Old town stairs",
+    "url": "https://mtp.example.org/sequence/9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d",
+    "like_count": 1,
+    "cover": None,
+}
+EXAMPLE_TOUR_SUMMARY = {
+    "unique_id": EXAMPLE_TOUR_ID,
+    "name": "Geneva in a day",
+    "description": "The lake shore, then up to the old town.",
+    "tags": ["geneva"],
+    "status": "published",
+    "sequence_count": 2,
+    "image_count": 8,
+    "distance_m": 1112.6,
+    "bbox": [6.1432, 46.2044, 6.15, 46.207],
+    "like_count": 5,
+    "owner": EXAMPLE_OWNER,
+    "url": f"https://mtp.example.org/tours/{EXAMPLE_TOUR_ID}/",
+    "created_at": "2025-05-02T08:00:00Z",
+    "updated_at": "2025-05-02T08:00:00Z",
+    "published_at": "2025-05-02T08:00:00Z",
+}
+EXAMPLE_TOUR = {**EXAMPLE_TOUR_SUMMARY, "sequences": [EXAMPLE_SEQUENCE, EXAMPLE_SECOND_ROUTE]}
+EXAMPLE_LIKE = {"unique_id": EXAMPLE_TOUR_ID, "liked": True, "like_count": 6}
+# ---------------------------------------------------------------------------------------------
+
 # Request bodies, by operation.
 REQUEST_EXAMPLES = {
     CREATE: {
@@ -650,6 +729,15 @@ REQUEST_EXAMPLES = {
         "end": "2025-06-01T00:00:00Z",
     },
     (CHALLENGE, "patch"): {"end": "2025-06-15T00:00:00Z", "camera_makes": []},
+    # Tours
+    CREATE_TOUR: {
+        "name": "Geneva in a day",
+        "description": "The lake shore, then up to the old town.",
+        "tags": ["geneva"],
+        "sequences": [EXAMPLE_ID, EXAMPLE_SECOND_ROUTE["unique_id"]],
+    },
+    (TOUR, "patch"): {"name": "Geneva in a long day", "status": "published"},
+    (f"{TOUR}/sequences", "put"): {"sequences": [EXAMPLE_SECOND_ROUTE["unique_id"], EXAMPLE_ID]},
 }
 
 # Replies, by operation and status (errors share one example).
@@ -707,6 +795,30 @@ RESPONSE_EXAMPLES = {
         **EXAMPLE_LEADERBOARD,
         "next": None,
     },
+    # Tours
+    (*CREATE_TOUR, "201"): {"unique_id": EXAMPLE_TOUR_ID, "tour": EXAMPLE_TOUR},
+    ("/api/v1/tours", "get", "200"): {"results": [EXAMPLE_TOUR_SUMMARY], "next": None},
+    (TOUR, "get", "200"): EXAMPLE_TOUR,
+    (TOUR, "patch", "200"): {
+        "unique_id": EXAMPLE_TOUR_ID,
+        "tour": {**EXAMPLE_TOUR, "name": "Geneva in a long day"},
+    },
+    (f"{TOUR}/sequences", "put", "200"): {
+        "unique_id": EXAMPLE_TOUR_ID,
+        "tour": {**EXAMPLE_TOUR, "sequences": [EXAMPLE_SECOND_ROUTE, EXAMPLE_SEQUENCE]},
+    },
+    (f"{TOUR}/like", "put", "200"): EXAMPLE_LIKE,
+    (f"{TOUR}/like", "delete", "200"): {**EXAMPLE_LIKE, "liked": False, "like_count": 5},
+    ("/api/v1/sequence/{unique_id}/like", "put", "200"): {
+        "unique_id": EXAMPLE_ID,
+        "liked": True,
+        "like_count": 4,
+    },
+    ("/api/v1/sequence/{unique_id}/like", "delete", "200"): {
+        "unique_id": EXAMPLE_ID,
+        "liked": False,
+        "like_count": 3,
+    },
     ("/api/v1/tags", "get", "200"): {
         "results": [{"name": "lake", "count": 12}, {"name": "alps", "count": 7}],
         "next": None,
@@ -748,8 +860,12 @@ def _examples(path: str, method: str, operation: dict[str, Any]) -> None:
     body = operation.get("requestBody")
     request_example = REQUEST_EXAMPLES.get((path, method))
     if body and request_example is not None:
-        for media in body["content"].values():
-            media["example"] = request_example
+        for media_type, media in body["content"].items():
+            example = request_example
+            if media_type != "application/json" and isinstance(example.get("sequences"), list):
+                # A form sends a tour's routes in one field (_form_sequences).
+                example = {**example, "sequences": ",".join(example["sequences"])}
+            media["example"] = example
     for status, response in operation["responses"].items():
         content = response.get("content", {}).get("application/json")
         if content is None:

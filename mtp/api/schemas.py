@@ -241,7 +241,7 @@ class ImportIn(BodyIn):
         return self.token or self.mapillary_user_token or None
 
 
-Sort = Literal["newest", "captured", "distance"]
+Sort = Literal["newest", "captured", "distance", "likes"]
 
 
 class SequenceFilters(Schema):
@@ -285,7 +285,7 @@ class SequenceFilters(Schema):
     sort: Sort = Field(
         "newest",
         description="newest (last published first), captured (last captured first), "
-        "distance (longest first).",
+        "distance (longest first), likes (most liked first).",
     )
     limit: int = Field(50, ge=1, le=100, description="Page size, at most 100.")
     cursor: str | None = Field(None, description="The `next` link's cursor, as given.")
@@ -361,6 +361,7 @@ class SequenceOut(StrictOut):
     captured_at_start: datetime | None
     captured_at_end: datetime | None
     is_pano: bool
+    like_count: int = Field(description="How many people like it.")
     bbox: list[float] | None = Field(description="[west, south, east, north] of the route.")
     mapillary_sequence_key: str | None
     google_street_view: str | None

@@ -91,6 +91,7 @@ ORDERINGS = {
     "newest": Ordering("newest", "published_at", kind=datetime),
     "captured": Ordering("captured", "captured_at_start", nullable=True, kind=datetime),
     "distance": Ordering("distance", "distance_m", kind=float),
+    "likes": Ordering("likes", "like_count", kind=int),
 }
 IMAGE_ORDERING = Ordering("position", "position", descending=False, kind=int)
 

@@ -11,6 +11,8 @@ class SequencesConfig(AppConfig):
 
         from mtp.sequences import checks  # noqa: F401 (registers the checks)
         from mtp.sequences.keeper import forget_copies
-        from mtp.sequences.models import Sequence
+        from mtp.sequences.likes import recount_when_users_leave
+        from mtp.sequences.models import Sequence, SequenceLike
 
         post_delete.connect(forget_copies, sender=Sequence, dispatch_uid="forget-kept-copies")
+        recount_when_users_leave(SequenceLike, "sequence", Sequence)

@@ -320,6 +320,9 @@ class Sequence(models.Model):
     bbox_north = models.FloatField(null=True, blank=True)
     distance_m = models.FloatField(default=0)
     image_count = models.PositiveIntegerField(default=0)
+    # How many people like it: kept in step with SequenceLike rows (mtp.sequences.likes), so that
+    # sort=likes pages through an index rather than counting every sequence's likes.
+    like_count = models.PositiveIntegerField(default=0, editable=False)
     is_pano = models.BooleanField(default=False)
     camera_make = models.ForeignKey(
         CameraMake, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -349,6 +352,7 @@ class Sequence(models.Model):
             ),
             models.Index(fields=["owner", "-created_at"], name="sequence_owner_created"),
             models.Index(fields=["status", "captured_at_start"], name="sequence_status_captured"),
+            models.Index(fields=["status", "-like_count", "-id"], name="sequence_status_likes"),
             # Leaderboards add up each person's published sequences, and a challenge's joins its
             # photos to them: on PostgreSQL, from this index alone (a few megabytes), never the
             # table's rows with their routes.
@@ -461,6 +465,7 @@ class Sequence(models.Model):
             "captured_at_start": self.captured_at_start,
             "captured_at_end": self.captured_at_end,
             "is_pano": self.is_pano,
+            "like_count": self.like_count,
             "bbox": [self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north]
             if has_box
             else None,
@@ -580,6 +585,25 @@ class Image(models.Model):
             "camera_model": self.camera_model.name if self.camera_model else None,
             **photo_urls(self.mapillary_key, private=private),
         }
+
+
+class SequenceLike(models.Model):
+    """Someone likes a sequence: at most once; ``Sequence.like_count`` counts these rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sequence_likes"
+    )
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sequence", "user"], name="sequencelike_once"),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="sequencelike_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.sequence_id}"
 
 
 class SequenceAlias(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mtp.web import challenges, leaderboards, views
+from mtp.web import challenges, leaderboards, tours, views
 
 app_name = "web"
 
@@ -12,6 +12,16 @@ urlpatterns = [
     path("challenges/", challenges.challenge_list, name="challenges"),
     path("challenges/new/", challenges.challenge_new, name="challenge-new"),
     path("challenges/<uuid:unique_id>/", challenges.challenge_detail, name="challenge"),
+    # Tours and likes
+    path("tours/", tours.tour_list, name="tours"),
+    path("tours/new/", tours.tour_new, name="tour-new"),
+    path("tours/add/", tours.tour_add, name="tour-add"),
+    path("tours/<uuid:unique_id>/", tours.tour_detail, name="tour"),
+    path("tours/<uuid:unique_id>/edit/", tours.tour_edit, name="tour-edit"),
+    path("tours/<uuid:unique_id>/delete/", tours.tour_delete, name="tour-delete"),
+    path("tours/<uuid:unique_id>/like/", tours.like_tour, name="tour-like"),
+    path("sequences/<uuid:unique_id>/like/", tours.like_sequence, name="sequence-like"),
+    # (end of tours)
     path("my/", views.my_sequences, name="my"),
     path("my/progress.json", views.my_progress, name="my-progress"),
     path("my/sequences/<uuid:unique_id>/edit/", views.sequence_edit, name="edit"),

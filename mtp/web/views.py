@@ -38,6 +38,7 @@ from mtp.sequences.tags import set_sequence_tags, tag_names_by_sequence
 from mtp.web.challenges import challenges_near
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
+from mtp.web.tours import sequence_likes
 
 logger = logging.getLogger(__name__)
 
@@ -387,6 +388,7 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         "explore_hash": explore_hash(route["bbox"]),
         "map_config": map_config(request, sequence=route, name=sequence.name),
         **_viewer_context(request, sequence, route["photos"]),
+        **sequence_likes(request, sequence),
     }
     return render(request, "web/sequence.html", context)
 

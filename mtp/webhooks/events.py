@@ -25,7 +25,11 @@ IMPORT_SUCCEEDED = "import.succeeded"
 IMPORT_FAILED = "import.failed"
 # Sent when the application's owner asks for a test event on its page.
 PING = "ping"
-EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING)
+# Tours ---------------------------------------------------------------------------------------
+# Sent to the application that created a tour when the tour is published.
+TOUR_PUBLISHED = "tour.published"
+# ---------------------------------------------------------------------------------------------
+EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING, TOUR_PUBLISHED)
 # Finished deliveries older than this are deleted when the application gets a new event.
 HISTORY_DAYS = 30
 
@@ -67,6 +71,36 @@ def import_ended(job) -> WebhookDelivery | None:
         event_type,
         {"sequence": sequence_summary(sequence), "import": job.to_dict()},
     )
+
+
+# Tours ---------------------------------------------------------------------------------------
+
+
+def tour_summary(tour) -> dict[str, Any]:
+    """What an event says about a tour: public facts and links."""
+    return {
+        "unique_id": str(tour.unique_id),
+        "name": tour.name,
+        "status": tour.status,
+        "sequence_count": tour.sequence_count,
+        "image_count": tour.image_count,
+        "distance_m": round(tour.distance_m, 1),
+        "published_at": tour.published_at,
+        "url": object_url("web:tour", tour.unique_id),
+        "api_url": object_url("api:get_tour", tour.unique_id),
+    }
+
+
+def tour_published(tour) -> WebhookDelivery | None:
+    """Queue the event for a tour just published to the app that created it, if that app has
+    a webhook URL; call it in the transaction that publishes the tour, after its routes are set."""
+    application = tour.application
+    if application is None or not application.webhook_url or not application.is_active:
+        return None
+    return record(application, TOUR_PUBLISHED, {"tour": tour_summary(tour)})
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def ping(application) -> WebhookDelivery | None:

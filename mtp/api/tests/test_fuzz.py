@@ -33,6 +33,7 @@ from PIL import Image as Picture
 from mtp.api.openapi import PHOTO_KEY, SEQUENCE_LINKS
 from mtp.challenges.models import Challenge
 from mtp.sequences.models import Image
+from mtp.tours.models import Tour
 from testing.builders import issue_token, make_sequence
 from testing.fake_mapillary import RECORDED_SEQUENCE
 
@@ -52,7 +53,8 @@ def schemathesis_config(token: str, client_id: str) -> str:
     ``cover`` names one of the sequence's own photos, so a made-up key is refused with 422; and
     a challenge's area must be a closed, valid shape no larger than the instance allows, ending
     after it starts (a change: after the start it keeps), which JSON Schema cannot say, so a
-    made-up area or window is refused with 422.
+    made-up area or window is refused with 422; and a tour's routes are published sequences of
+    this server, so a made-up id is refused with 422.
 
     An operation is named by its method and path together (``include-name-regex``): a path
     and a method given apart match either."""
@@ -63,7 +65,7 @@ def schemathesis_config(token: str, client_id: str) -> str:
         f'api_key = "{client_id}"\n'
         "[[operations]]\n"
         'include-name-regex = "^GET /api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
-        '|challenges|challenges/[^/]+/leaderboard)$"\n'
+        '|challenges|challenges/[^/]+/leaderboard|tours)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"
@@ -76,6 +78,11 @@ def schemathesis_config(token: str, client_id: str) -> str:
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
         "[[operations]]\n"
         'include-name-regex = "^(POST|PATCH) /api/v1/challenges(/[^/]+)?$"\n'
+        "[operations.checks.positive_data_acceptance]\n"
+        'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
+        # Tours: a route is a published sequence of this server, which a made-up id is not.
+        "[[operations]]\n"
+        'include-name-regex = "^(POST /api/v1/tours|PUT /api/v1/tours/[^/]+/sequences)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
     )
@@ -169,3 +176,5 @@ def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
     # (test_openapi), but a made-up area is seldom a closed ring, so the stateful phase
     # seldom gets a challenge to follow them from.
     assert Challenge.objects.filter(owner=owner).exists(), report
+    # Tours were created as the run's user (an empty list of routes is a valid tour).
+    assert Tour.objects.filter(owner=owner).exists(), report

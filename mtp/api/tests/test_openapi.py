@@ -37,6 +37,17 @@ ENDPOINTS = {
     ("PATCH", "/api/v1/challenges/{unique_id}"),
     ("DELETE", "/api/v1/challenges/{unique_id}"),
     ("GET", "/api/v1/challenges/{unique_id}/leaderboard"),
+    # Tours and likes
+    ("POST", "/api/v1/tours"),
+    ("GET", "/api/v1/tours"),
+    ("GET", "/api/v1/tours/{unique_id}"),
+    ("PATCH", "/api/v1/tours/{unique_id}"),
+    ("DELETE", "/api/v1/tours/{unique_id}"),
+    ("PUT", "/api/v1/tours/{unique_id}/sequences"),
+    ("PUT", "/api/v1/tours/{unique_id}/like"),
+    ("DELETE", "/api/v1/tours/{unique_id}/like"),
+    ("PUT", "/api/v1/sequence/{unique_id}/like"),
+    ("DELETE", "/api/v1/sequence/{unique_id}/like"),
 }
 
 
@@ -166,6 +177,11 @@ def test_create_links_to_every_operation_that_takes_a_sequence_id(openapi):
     linked, taking_an_id = links_and_targets(
         openapi, "/api/v1/sequence/create", ("/api/v1/sequence/",)
     )
+    # Not its likes: a sequence just created is a draft, which cannot be liked yet.
+    taking_an_id -= {
+        ("put", "/api/v1/sequence/{unique_id}/like"),
+        ("delete", "/api/v1/sequence/{unique_id}/like"),
+    }
     assert len(taking_an_id) == 5
     assert linked == taking_an_id
 
@@ -189,7 +205,29 @@ def test_create_challenge_links_to_every_operation_that_takes_a_challenge_id(ope
         for method in item
     }
     sequences, _ = links_and_targets(openapi, "/api/v1/sequence/create", ("/api/v1/sequence/",))
-    assert sequences | linked == every
+    tours, _ = links_and_targets(openapi, "/api/v1/tours", ("/api/v1/tours/",))
+    likes = {
+        ("put", "/api/v1/sequence/{unique_id}/like"),
+        ("delete", "/api/v1/sequence/{unique_id}/like"),
+    }
+    assert sequences | linked | tours | likes == every
+
+
+def test_create_tour_links_to_every_operation_that_takes_a_tour_id(openapi):
+    linked, taking_an_id = links_and_targets(openapi, "/api/v1/tours", ("/api/v1/tours/",))
+    assert len(taking_an_id) == 6
+    assert linked == taking_an_id
+
+
+def test_a_form_sends_a_tours_routes_in_one_field(openapi):
+    schemas = openapi["components"]["schemas"]
+    for name in ("TourCreateForm", "TourSequencesForm"):
+        field = schemas[name]["properties"]["sequences"]
+        assert field["type"] == "string"
+        pattern = re.compile(field["pattern"])
+        one = "3f1c9a52-7d4b-4e0a-9b8e-2a6c1d5e7f90"
+        assert pattern.match(",".join([one] * 500)) and not pattern.match(",".join([one] * 501))
+    assert schemas["TourCreate"]["properties"]["sequences"]["maxItems"] == 500
 
 
 def test_every_body_has_an_example_that_fits_its_schema(openapi):

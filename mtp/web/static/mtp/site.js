@@ -303,13 +303,15 @@ function sequenceSources(data) {
       },
     },
   };
-  if (data.route.length > 1) {
+  // A tour has several routes (data.routes), a sequence one (data.route).
+  const lines = data.routes || (data.route.length > 1 ? [data.route] : []);
+  if (lines.length) {
     sources.route = {
       type: "geojson",
       data: {
         type: "Feature",
         properties: {},
-        geometry: { type: "LineString", coordinates: data.route },
+        geometry: { type: "MultiLineString", coordinates: lines },
       },
     };
   }
@@ -318,7 +320,7 @@ function sequenceSources(data) {
 
 function sequenceLayers(data) {
   const layers = [];
-  if (data.route.length > 1) {
+  if ((data.routes && data.routes.length) || data.route.length > 1) {
     const layout = { "line-join": "round", "line-cap": "round" };
     layers.push(
       { id: "route-casing", type: "line", source: "route", layout, paint: { "line-color": "#ffffff", "line-width": 8 } },
@@ -356,6 +358,7 @@ async function loadViewer(root, photos) {
   const { Viewer, nearestPhoto, reducedMotion } = await import(config.viewer);
   const viewer = new Viewer(root, config, photos);
   root.mtpViewer = viewer; // for anyone scripting the page (the browser tests do)
+  root.dispatchEvent(new CustomEvent("mtp:viewer", { detail: viewer }));
   return { viewer, nearestPhoto, reducedMotion };
 }
 

@@ -1,0 +1,596 @@
+"""Tours: several published sequences in the order of a trip. Create, read, search, change,
+reorder and delete them, and like them (and sequences).
+
+Anyone with a ``client_id`` reads published tours; a draft exists for its owner only (anyone
+else gets the 404 of an id that does not exist). Changing a tour takes its owner's token with
+``write``. Any published sequence may be in anyone's tour, once; a sequence deleted or no
+longer published leaves every tour at once (mtp.tours.models).
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema
+from pydantic import BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from mtp.api.auth import token_auth, token_or_client_auth
+from mtp.api.bodies import openapi_body, validate_body
+from mtp.api.errors import ApiError, invalid_parameter
+from mtp.api.formats import ALL_FORMATS, GEOJSON, GPX, JSON_ONLY, negotiate
+from mtp.api.idempotency import idempotent
+from mtp.api.pagination import Ordering, next_link, page
+from mtp.api.schemas import (
+    BodyIn,
+    Description,
+    ErrorOut,
+    Name,
+    OwnerOut,
+    SequenceOut,
+    StrictOut,
+    Tags,
+)
+from mtp.api.scopes import READ, WRITE, require_scope
+from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox, visible_sequence
+from mtp.lib.http import json_response
+from mtp.sequences.formats import feature
+from mtp.sequences.likes import set_liked
+from mtp.sequences.models import Image, Sequence, SequenceLike
+from mtp.sequences.tags import parse_tags
+from mtp.tours.formats import tour_gpx
+from mtp.tours.models import (
+    MAX_SEQUENCES,
+    OWNER_FIELDS_UNUSED,
+    Tour,
+    TourLike,
+    routes_data,
+    routes_of,
+    set_tour_sequences,
+    tag_names_by_tour,
+)
+from mtp.webhooks.events import tour_published
+
+# by_alias: the routes are named as their replies name them ("import", not import_).
+router = Router(tags=["tours"], by_alias=True)
+
+NOT_FOUND = "No tour with this id."
+ORDERINGS = {
+    "newest": Ordering("newest", "published_at", kind=datetime),
+    "likes": Ordering("likes", "like_count", kind=int),
+    "distance": Ordering("distance", "distance_m", kind=float),
+}
+OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
+WRITE_ERRORS = {**OWNER_ERRORS, 413: ErrorOut, 415: ErrorOut}
+FORMATS_DOC = {
+    "responses": {
+        200: {
+            "content": {
+                GEOJSON: {"schema": {"type": "object", "description": "GeoJSON (RFC 7946)"}},
+                GPX: {"schema": {"type": "string", "description": "GPX 1.1, a track per route"}},
+            }
+        }
+    },
+    "parameters": [CLIENT_ID_PARAMETER],
+}
+
+
+# Bodies ----------------------------------------------------------------------------------------
+
+
+def _invalid(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _sequence_ids(value: Any) -> Any:
+    """A list of sequence ids; a form sends them repeated, or separated by commas."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list):
+        return value
+    ids = []
+    for item in value:
+        if not isinstance(item, str):
+            return value
+        try:
+            ids.append(str(UUID(item.strip())))
+        except ValueError:
+            raise _invalid("invalid_sequence_id", f"{item[:60]!r} is not a sequence id.") from None
+    if len(ids) != len(set(ids)):
+        seen: set[str] = set()
+        twice = next(item for item in ids if item in seen or seen.add(item))
+        raise _invalid(
+            "duplicate_sequence", f"{twice} is in the list twice: a route is in a tour once."
+        )
+    return ids
+
+
+SequenceIds = Annotated[
+    list[str],
+    BeforeValidator(_sequence_ids),
+    Field(
+        max_length=MAX_SEQUENCES,
+        description=f"The `unique_id`s of published sequences, in the tour's order; each once, "
+        f"at most {MAX_SEQUENCES}. A form sends the field repeated or the ids separated by commas.",
+    ),
+]
+Status = Literal["draft", "published"]
+
+
+class TourCreateIn(BodyIn):
+    """A new tour. Sent as JSON or a form (urlencoded or multipart)."""
+
+    model_config = ConfigDict(title="TourCreate", extra="forbid")
+
+    name: Name
+    description: Description | None = ""
+    tags: Tags = None
+    sequences: SequenceIds = []
+    status: Status = Field(
+        "published", description="draft: seen by its owner only, until published."
+    )
+
+
+class TourPatchIn(BodyIn):
+    """Fields to change; those left out stay as they are."""
+
+    model_config = ConfigDict(title="TourPatch", extra="forbid")
+
+    name: Name | None = None
+    description: Description | None = None
+    tags: Tags = None
+    status: Status | None = None
+
+
+class TourSequencesIn(BodyIn):
+    """The tour's routes, all of them, in order."""
+
+    model_config = ConfigDict(title="TourSequences", extra="forbid")
+
+    sequences: SequenceIds
+
+
+# Replies ---------------------------------------------------------------------------------------
+
+
+class TourSummaryOut(StrictOut):
+    unique_id: str
+    name: str
+    description: str
+    tags: list[str]
+    status: Status
+    sequence_count: int
+    image_count: int
+    distance_m: float
+    bbox: list[float] | None = Field(description="[west, south, east, north] of its routes.")
+    like_count: int
+    owner: OwnerOut
+    url: str = Field(description="The tour's page on the site.")
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class TourOut(TourSummaryOut):
+    sequences: list[SequenceOut] = Field(description="Its routes, in order.")
+
+
+class TourWriteOut(StrictOut):
+    unique_id: str
+    tour: TourOut
+
+
+class TourListOut(StrictOut):
+    results: list[TourSummaryOut]
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+class LikeOut(StrictOut):
+    unique_id: str
+    liked: bool = Field(description="Whether you like it now.")
+    like_count: int
+
+
+class TourFilters(Schema):
+    user: str | None = Field(None, description="A username. Your own lists your drafts too.")
+    q: str | None = Field(None, max_length=100, description="Text in the name or description.")
+    tag: list[str] = Field(
+        [], description="Repeat for several tags (or separate with commas): all must match."
+    )
+    bbox: str | None = Field(
+        None, description="west,south,east,north: tours whose routes' box meets this box."
+    )
+    sequence: UUID | None = Field(None, description="Tours that hold this sequence.")
+    sort: Literal["newest", "likes", "distance"] = Field(
+        "newest",
+        description="newest (last published first), likes (most liked first), "
+        "distance (longest first).",
+    )
+    limit: int = Field(50, ge=1, le=100, description="Page size, at most 100.")
+    cursor: str | None = Field(None, description="The `next` link's cursor, as given.")
+
+
+# Look-ups and representations -----------------------------------------------------------------
+
+
+def _tours():
+    return Tour.objects.select_related("owner").defer(*OWNER_FIELDS_UNUSED)
+
+
+def visible_tour(request: HttpRequest, unique_id: UUID) -> Tour:
+    tour = _tours().visible_to(request.auth.user).filter(unique_id=unique_id).first()
+    if tour is None:
+        raise ApiError(404, NOT_FOUND)
+    return tour
+
+
+def owned_tour(request: HttpRequest, unique_id: UUID) -> Tour:
+    """The caller's own tour, locked; 404 for anyone else's draft, 403 for their published one."""
+    tour = (
+        Tour.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(unique_id=unique_id)
+        .first()
+    )
+    user = request.auth.user
+    if tour is None or (tour.owner_id != user.pk and not tour.is_public):
+        raise ApiError(404, NOT_FOUND)
+    if tour.owner_id != user.pk:
+        raise ApiError(403, "Only the tour's owner may change or delete it.")
+    return tour
+
+
+def tour_data(tour: Tour) -> dict[str, Any]:
+    return tour.to_dict(
+        tags=tag_names_by_tour([tour.pk])[tour.pk], sequences=routes_data(routes_of(tour))
+    )
+
+
+def published_sequence_ids(unique_ids: list[str]) -> list[int]:
+    """The row ids of the published sequences ``unique_ids``, in order; a 422 naming those
+    that are not (unknown, or a draft: nobody's draft may be in a tour)."""
+    if not unique_ids:
+        return []
+    found = dict(
+        Sequence.objects.published().filter(unique_id__in=unique_ids).values_list("unique_id", "pk")
+    )
+    found = {str(key): value for key, value in found.items()}
+    missing = [item for item in unique_ids if item not in found]
+    if missing:
+        listed = ", ".join(missing[:10])
+        raise ApiError(
+            422,
+            f"sequences: no published sequence with the id {listed}.",
+            {
+                "errors": [
+                    {
+                        "field": "sequences",
+                        "message": f"No published sequence with the id {item}.",
+                        "type": "unknown_sequence",
+                    }
+                    for item in missing
+                ]
+            },
+        )
+    return [found[item] for item in unique_ids]
+
+
+def write_response(tour: Tour, *, status: int) -> HttpResponse:
+    data = tour_data(_tours().get(pk=tour.pk))
+    return json_response({"unique_id": data["unique_id"], "tour": data}, status=status)
+
+
+def _tag_names(value) -> list[str]:
+    return parse_tags(value) if value else []
+
+
+def _set_tags(tour: Tour, names: list[str]) -> None:
+    """Make ``names`` the tour's tags, creating tags that do not exist yet."""
+    from mtp.sequences.models import Tag
+
+    if names:
+        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    tour.tags.set(Tag.objects.filter(name__in=names))
+
+
+def _published_now(tour: Tour, was_public: bool) -> None:
+    """A tour just published: tell the application that created it (in this transaction)."""
+    if tour.is_public and not was_public:
+        tour_published(tour)
+
+
+# Calls -----------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/tours",
+    auth=token_auth,
+    response={201: TourWriteOut, **ERRORS, 413: ErrorOut, 415: ErrorOut},
+    summary="Create a tour",
+    openapi_extra=openapi_body(TourCreateIn),
+)
+def create_tour(request: HttpRequest):
+    """Create a tour of published sequences (anyone's), in the order given, each once.
+
+    The body may be JSON or a form. Answers 201 with the new tour's `unique_id` and a
+    `Location` header. With an `Idempotency-Key` header, the same request again gets the
+    first answer.
+    """
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return idempotent(request, lambda: _create_tour(request))
+
+
+def _create_tour(request: HttpRequest) -> HttpResponse:
+    payload = validate_body(request, TourCreateIn)
+    sequence_ids = published_sequence_ids(payload.sequences)
+    tour = Tour(
+        owner=request.auth.user,
+        application=request.auth.application,
+        name=payload.name,
+        description=payload.description or "",
+        status=payload.status,
+    )
+    with transaction.atomic():
+        tour.save()
+        _set_tags(tour, _tag_names(payload.tags))
+        set_tour_sequences(tour, sequence_ids)
+        _published_now(tour, was_public=False)
+    response = write_response(tour, status=201)
+    response["Location"] = settings.SITE_URL + reverse("api:get_tour", args=[tour.unique_id])
+    return response
+
+
+@router.get(
+    "/tours",
+    auth=token_or_client_auth,
+    response={200: TourListOut, **ERRORS},
+    summary="Search tours",
+    openapi_extra={"parameters": [CLIENT_ID_PARAMETER]},
+)
+def list_tours(request: HttpRequest, filters: Query[TourFilters]):
+    """Published tours matching every filter given, a page at a time (follow `next`).
+
+    With your own username in `user`, your drafts are listed too.
+    """
+    negotiate(request, JSON_ONLY)
+    require_scope(request, READ)
+    viewer = request.auth.user
+    own = bool(
+        viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
+    )
+    ordering = ORDERINGS[filters.sort]
+    if own:
+        queryset = Tour.objects.filter(owner=viewer)
+        if filters.sort == "newest":
+            # Drafts have no publication date: they come after the published ones.
+            ordering = Ordering("newest", "published_at", nullable=True, kind=datetime)
+    else:
+        queryset = Tour.objects.published()
+        if filters.user:
+            queryset = queryset.of_username(filters.user)
+    if filters.bbox:
+        queryset = queryset.in_bbox(*parse_bbox(filters.bbox))
+    if filters.tag:
+        try:
+            names = parse_tags(filters.tag)
+        except Exception as error:  # noqa: BLE001 - a ValidationError with its message
+            raise invalid_parameter("tag", error.messages[0]) from None
+        queryset = queryset.with_all_tags(names)
+    if filters.sequence:
+        sequence_id = (
+            Sequence.objects.filter(unique_id=filters.sequence).values_list("pk", flat=True).first()
+        )
+        queryset = queryset.with_sequence(sequence_id) if sequence_id else queryset.none()
+    if filters.q and filters.q.strip():
+        queryset = queryset.matching_text(filters.q.strip())
+    rows, cursor = page(
+        queryset.select_related("owner").defer(*OWNER_FIELDS_UNUSED),
+        ordering,
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
+    tags = tag_names_by_tour([row.pk for row in rows])
+    link = next_link(request, cursor)
+    response = json_response(
+        {"results": [row.to_dict(tags=tags[row.pk]) for row in rows], "next": link}, vary=True
+    )
+    if link:
+        response["Link"] = f'<{link}>; rel="next"'
+    return response
+
+
+@router.get(
+    "/tours/{uuid:unique_id}",
+    auth=token_or_client_auth,
+    response={200: TourOut, **OWNER_ERRORS},
+    summary="Read a tour",
+    openapi_extra=FORMATS_DOC,
+)
+def get_tour(request: HttpRequest, unique_id: UUID):
+    """A published tour, or one of your own drafts, with its routes in order.
+
+    `Accept: application/geo+json` gives a FeatureCollection with a Feature per route, in
+    order; `Accept: application/gpx+xml` a GPX document with a track per route.
+    """
+    media_type = negotiate(request, ALL_FORMATS)
+    require_scope(request, READ)
+    tour = visible_tour(request, unique_id)
+    if media_type == GPX:
+        return _gpx_response(tour)
+    routes = routes_of(tour, geometry=media_type == GEOJSON)
+    data = tour.to_dict(tags=tag_names_by_tour([tour.pk])[tour.pk], sequences=routes_data(routes))
+    if media_type == GEOJSON:
+        features = [
+            feature(route, item) for route, item in zip(routes, data.pop("sequences"), strict=True)
+        ]
+        body = {
+            "type": "FeatureCollection",
+            "id": data["unique_id"],
+            "features": features,
+            "properties": data,
+        }
+        if data["bbox"] is not None:
+            body["bbox"] = data["bbox"]
+        return json_response(body, media_type=GEOJSON, vary=True)
+    return json_response(data, vary=True)
+
+
+def _gpx_response(tour: Tour) -> HttpResponse:
+    routes = routes_of(tour)
+    points: dict[int, list[tuple]] = {route.pk: [] for route in routes}
+    images = (
+        Image.objects.filter(sequence_id__in=list(points))
+        .order_by("sequence_id", "position", "id")
+        .only("sequence_id", "point", "captured_at", "altitude")
+    )
+    for image in images.iterator(chunk_size=2000):
+        points[image.sequence_id].append(
+            (image.point.x, image.point.y, image.captured_at, image.altitude)
+        )
+    site = settings.SITE_URL
+    document = tour_gpx(
+        tour.name,
+        tour.description,
+        site + tour.get_absolute_url(),
+        [(route.name, site + route.get_absolute_url(), points[route.pk]) for route in routes],
+    )
+    response = HttpResponse(document, content_type=f"{GPX}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{tour.unique_id}.gpx"'
+    response["Vary"] = "Accept"
+    return response
+
+
+@router.patch(
+    "/tours/{uuid:unique_id}",
+    auth=token_auth,
+    response={200: TourWriteOut, **WRITE_ERRORS},
+    summary="Change a tour",
+    openapi_extra=openapi_body(TourPatchIn, required=False),
+)
+def update_tour(request: HttpRequest, unique_id: UUID):
+    """Change your tour's name, description, tags or status; fields left out stay as they are.
+
+    `tags` replaces all tags. A draft made `published` is told to the application that
+    created it (webhook `tour.published`).
+    """
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    with transaction.atomic():
+        tour = owned_tour(request, unique_id)
+        payload = validate_body(request, TourPatchIn)
+        sent = payload.model_fields_set
+        for field in ("name", "status"):
+            if field in sent and getattr(payload, field) is None:
+                raise invalid_parameter(field, "must not be null.")
+        was_public = tour.is_public
+        if "name" in sent:
+            tour.name = payload.name
+        if "description" in sent:
+            tour.description = payload.description or ""
+        if "status" in sent:
+            tour.status = payload.status
+        tour.save()
+        if "tags" in sent:
+            _set_tags(tour, _tag_names(payload.tags))
+        _published_now(tour, was_public)
+    return write_response(tour, status=200)
+
+
+@router.put(
+    "/tours/{uuid:unique_id}/sequences",
+    auth=token_auth,
+    response={200: TourWriteOut, **WRITE_ERRORS},
+    summary="Replace a tour's routes",
+    openapi_extra=openapi_body(TourSequencesIn),
+)
+def replace_tour_sequences(request: HttpRequest, unique_id: UUID):
+    """Make the list the tour's routes, in this order: add, remove and reorder in one call."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    with transaction.atomic():
+        tour = owned_tour(request, unique_id)
+        payload = validate_body(request, TourSequencesIn)
+        set_tour_sequences(tour, published_sequence_ids(payload.sequences))
+        tour.save(update_fields=["updated_at"])
+    return write_response(tour, status=200)
+
+
+@router.delete(
+    "/tours/{uuid:unique_id}",
+    auth=token_auth,
+    response={204: None, **OWNER_ERRORS},
+    summary="Delete a tour",
+)
+def delete_tour(request: HttpRequest, unique_id: UUID):
+    """Delete your tour (its routes stay as they are). Answers 204."""
+    require_scope(request, WRITE)
+    with transaction.atomic():
+        owned_tour(request, unique_id).delete()
+    return HttpResponse(status=204)
+
+
+# Likes -----------------------------------------------------------------------------------------
+
+
+def _like(request: HttpRequest, like_model, field: str, target, liked: bool) -> HttpResponse:
+    if not target.is_public:
+        raise ApiError(422, "Only what is published can be liked.")
+    count = set_liked(like_model, field, target, request.auth.user, liked)
+    return json_response({"unique_id": str(target.unique_id), "liked": liked, "like_count": count})
+
+
+@router.put(
+    "/tours/{uuid:unique_id}/like",
+    auth=token_auth,
+    response={200: LikeOut, **OWNER_ERRORS},
+    summary="Like a tour",
+)
+def like_tour(request: HttpRequest, unique_id: UUID):
+    """Like a published tour. Liking it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like(request, TourLike, "tour", visible_tour(request, unique_id), True)
+
+
+@router.delete(
+    "/tours/{uuid:unique_id}/like",
+    auth=token_auth,
+    response={200: LikeOut, **OWNER_ERRORS},
+    summary="No longer like a tour",
+)
+def unlike_tour(request: HttpRequest, unique_id: UUID):
+    """Take back your like of a tour. Doing it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like(request, TourLike, "tour", visible_tour(request, unique_id), False)
+
+
+@router.put(
+    "/sequence/{uuid:unique_id}/like",
+    auth=token_auth,
+    response={200: LikeOut, **OWNER_ERRORS},
+    summary="Like a sequence",
+)
+def like_sequence(request: HttpRequest, unique_id: UUID):
+    """Like a published sequence. Liking it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like(request, SequenceLike, "sequence", visible_sequence(request, unique_id), True)
+
+
+@router.delete(
+    "/sequence/{uuid:unique_id}/like",
+    auth=token_auth,
+    response={200: LikeOut, **OWNER_ERRORS},
+    summary="No longer like a sequence",
+)
+def unlike_sequence(request: HttpRequest, unique_id: UUID):
+    """Take back your like of a sequence. Doing it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like(request, SequenceLike, "sequence", visible_sequence(request, unique_id), False)

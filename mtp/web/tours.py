@@ -1,0 +1,383 @@
+"""Tour pages: a tour (its routes on one map, in order, and the photo viewer walking across
+them), the tours on Explore, a new tour, adding a sequence to a tour, editing with reordering
+that works from the keyboard (and without the script), and likes of tours and sequences."""
+
+from uuid import UUID
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from mtp.sequences.likes import set_liked
+from mtp.sequences.links import photo_path_prefix, photo_url
+from mtp.sequences.models import Image, Sequence, SequenceLike, Tag
+from mtp.sequences.photos import photos_available
+from mtp.sequences.tags import parse_tags
+from mtp.tours.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_SEQUENCES,
+    NAME_MAX_LENGTH,
+    Tour,
+    TourLike,
+    set_tour_sequences,
+)
+from mtp.web.maps import map_config
+from mtp.webhooks.events import tour_published
+
+PER_PAGE = 20
+STRIP_SIDE = 5
+
+
+class TourForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, strip=True)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=DESCRIPTION_MAX_LENGTH
+    )
+    tags = forms.CharField(required=False, help_text="Separated by commas: lake, geneva")
+    status = forms.ChoiceField(
+        choices=[("published", "Published: anyone can see it"), ("draft", "Draft: only you")],
+        initial="published",
+    )
+
+    def clean_tags(self) -> list[str]:
+        try:
+            return parse_tags(self.cleaned_data.get("tags") or "")
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages[0]) from None
+
+
+def _set_tags(tour: Tour, names: list[str]) -> None:
+    if names:
+        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    tour.tags.set(Tag.objects.filter(name__in=names))
+
+
+def _visible_tour(request: HttpRequest, unique_id: UUID) -> Tour:
+    user = request.user if request.user.is_authenticated else None
+    return get_object_or_404(
+        Tour.objects.visible_to(user).select_related("owner"), unique_id=unique_id
+    )
+
+
+def _own_tour(request: HttpRequest, unique_id: UUID) -> Tour:
+    return get_object_or_404(
+        Tour.objects.filter(owner=request.user).select_related("owner"), unique_id=unique_id
+    )
+
+
+def _routes(tour: Tour, *, geometry: bool = False) -> list[Sequence]:
+    routes = (
+        Sequence.objects.published()
+        .filter(tour_entries__tour=tour)
+        .select_related("owner", "transport_type")
+        .order_by("tour_entries__position")
+    )
+    return list(routes if geometry else routes.defer("geometry"))
+
+
+def _tour_photos(routes: list[Sequence]) -> list[list]:
+    """Every photo of the routes, route after route: ``[key, lon, lat, angle, time, pano,
+    route number]`` (the viewer's form, with the route's place in the tour)."""
+    place = {route.pk: number for number, route in enumerate(routes)}
+    rows = (
+        Image.objects.filter(sequence_id__in=list(place))
+        .order_by("sequence_id", "position", "id")
+        .values_list(
+            "sequence_id", "mapillary_key", "point", "compass_angle", "captured_at", "is_pano"
+        )
+    )
+    by_route: dict[int, list[list]] = {pk: [] for pk in place}
+    for sequence_id, key, point, angle, captured_at, is_pano in rows.iterator(chunk_size=2000):
+        by_route[sequence_id].append(
+            [
+                key,
+                round(point.x, 7),
+                round(point.y, 7),
+                round(angle, 1) if angle is not None else None,
+                int(captured_at.timestamp()) if captured_at else None,
+                int(is_pano),
+                place[sequence_id],
+            ]
+        )
+    return [photo for route in routes for photo in by_route[route.pk]]
+
+
+def _viewer(request: HttpRequest, tour: Tour, routes: list[Sequence], photos: list[list]) -> dict:
+    if not photos:
+        return {"viewer": None}
+    if (
+        not photos_available()
+        and not Image.objects.filter(sequence__in=routes).exclude(kept_copy="").exists()
+    ):
+        return {"viewer": None, "photos_unavailable": True}
+    key = request.GET.get("photo")
+    index = next((n for n, photo in enumerate(photos) if photo[0] == key), 0)
+    total = len(photos)
+
+    def item(position: int) -> dict:
+        photo = photos[position]
+        route = routes[photo[6]]
+        return {
+            "key": photo[0],
+            "number": position + 1,
+            "is_pano": bool(photo[5]),
+            "alt": f"{route.name} (route {photo[6] + 1} of {len(routes)}): photo {position + 1} "
+            f"of {total}",
+            "thumb": photo_url(photo[0], "256"),
+            "large": photo_url(photo[0], "2048" if photo[5] else "1024"),
+            "route": route,
+            "route_number": photo[6] + 1,
+        }
+
+    low = max(0, min(index - STRIP_SIDE, total - 2 * STRIP_SIDE - 1))
+    return {
+        "viewer": {
+            "photo": item(index),
+            "previous": photos[index - 1][0] if index > 0 else None,
+            "next": photos[index + 1][0] if index + 1 < total else None,
+            "strip": [item(n) for n in range(low, min(total, low + 2 * STRIP_SIDE + 1))],
+            "total": total,
+        },
+        "viewer_config": {
+            "photoUrl": photo_path_prefix(),
+            "viewer": static("mtp/viewer.js"),
+            "pannellum": static("vendor/pannellum/pannellum.js"),
+            "pannellumCss": static("vendor/pannellum/pannellum.css"),
+            "name": tour.name,
+            "stripSide": STRIP_SIDE,
+            "routes": [{"name": route.name, "url": route.get_absolute_url()} for route in routes],
+        },
+    }
+
+
+def tour_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    """A tour: its routes on one map and in order, and the viewer walking across them."""
+    tour = _visible_tour(request, unique_id)
+    routes = _routes(tour, geometry=True)
+    photos = _tour_photos(routes)
+    lines = [[list(point) for point in route.geometry] for route in routes if route.geometry]
+    boxes = [route for route in routes if route.bbox_west is not None]
+    box = (
+        [
+            min(route.bbox_west for route in boxes),
+            min(route.bbox_south for route in boxes),
+            max(route.bbox_east for route in boxes),
+            max(route.bbox_north for route in boxes),
+        ]
+        if boxes
+        else None
+    )
+    user = request.user
+    context = {
+        "tour": tour,
+        "routes": routes,
+        "tags": list(tour.tags.order_by("name")),
+        "is_owner": user.is_authenticated and tour.owner_id == user.pk,
+        "liked": user.is_authenticated and TourLike.objects.filter(tour=tour, user=user).exists(),
+        "image_count": sum(route.image_count for route in routes),
+        "distance_m": sum(route.distance_m for route in routes),
+        "has_route": bool(photos or lines),
+        "map_config": map_config(
+            request,
+            sequence={
+                "route": [],
+                "routes": lines,
+                "photos": photos,
+                "bbox": box,
+                "total": len(photos),
+            },
+            name=tour.name,
+        ),
+        **_viewer(request, tour, routes, photos),
+    }
+    return render(request, "web/tour.html", context)
+
+
+def tour_list(request: HttpRequest) -> HttpResponse:
+    """Explore's Tours tab: published tours, newest or most liked first, with a text search."""
+    sort = "likes" if request.GET.get("sort") == "likes" else "newest"
+    queryset = Tour.objects.published().select_related("owner")
+    text = (request.GET.get("q") or "").strip()[:100]
+    if text:
+        queryset = queryset.matching_text(text)
+    order = ["-like_count", "-id"] if sort == "likes" else ["-published_at", "-id"]
+    page = Paginator(queryset.order_by(*order), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/tours.html", {"page": page, "sort": sort, "q": text})
+
+
+# Making and changing tours --------------------------------------------------------------------
+
+
+@login_required
+def tour_new(request: HttpRequest) -> HttpResponse:
+    """A new tour, with the sequence ``?sequence=`` (or the form's) as its first route."""
+    first = _published_sequence(request.POST.get("sequence") or request.GET.get("sequence"))
+    form = TourForm(request.POST or None, initial={"name": first.name if first else ""})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            tour = Tour.objects.create(
+                owner=request.user,
+                name=data["name"],
+                description=data["description"],
+                status=data["status"],
+            )
+            _set_tags(tour, data["tags"])
+            set_tour_sequences(tour, [first.pk] if first else [])
+            if tour.is_public:
+                tour_published(tour)
+        return redirect("web:tour-edit", tour.unique_id)
+    return render(request, "web/tour_new.html", {"form": form, "first": first})
+
+
+def _published_sequence(unique_id: str | None) -> Sequence | None:
+    if not unique_id:
+        return None
+    try:
+        UUID(unique_id)
+    except ValueError:
+        return None
+    return Sequence.objects.published().filter(unique_id=unique_id).first()
+
+
+@login_required
+def tour_add(request: HttpRequest) -> HttpResponse:
+    """Add a published sequence to one of your tours (the end of it), or start a new one."""
+    sequence = _published_sequence(request.POST.get("sequence") or request.GET.get("sequence"))
+    if sequence is None:
+        raise Http404("No published sequence with this id.")
+    tours = list(Tour.objects.filter(owner=request.user).order_by("-updated_at", "-id"))
+    if request.method == "POST":
+        tour = next((t for t in tours if str(t.unique_id) == request.POST.get("tour")), None)
+        if tour is None:
+            return redirect(f"{reverse('web:tour-new')}?sequence={sequence.unique_id}")
+        with transaction.atomic():
+            tour = Tour.objects.select_for_update().get(pk=tour.pk)
+            ids = list(tour.entries.order_by("position").values_list("sequence_id", flat=True))
+            if sequence.pk not in ids and len(ids) < MAX_SEQUENCES:
+                set_tour_sequences(tour, [*ids, sequence.pk])
+                tour.save(update_fields=["updated_at"])
+        return redirect("web:tour-edit", tour.unique_id)
+    return render(request, "web/tour_add.html", {"sequence": sequence, "tours": tours})
+
+
+@login_required
+def tour_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    """Change a tour: its fields, and its routes' order with Move up, Move down and Remove
+    buttons (ordinary buttons: the keyboard and a page without the script use them)."""
+    tour = _own_tour(request, unique_id)
+    routes = _routes(tour)
+    if request.method == "POST":
+        return _edit(request, tour, routes)
+    form = TourForm(
+        initial={
+            "name": tour.name,
+            "description": tour.description,
+            "tags": ", ".join(tour.tags.order_by("name").values_list("name", flat=True)),
+            "status": tour.status,
+        }
+    )
+    return _edit_page(request, tour, routes, form)
+
+
+def _edit_page(request, tour, routes, form, status: int = 200) -> HttpResponse:
+    moved = request.GET.get("moved")
+    return render(
+        request,
+        "web/tour_edit.html",
+        {
+            "tour": tour,
+            "routes": routes,
+            "form": form,
+            "moved": moved,
+            "focus": request.GET.get("focus"),
+        },
+        status=status,
+    )
+
+
+def _edit(request: HttpRequest, tour: Tour, routes: list[Sequence]) -> HttpResponse:
+    order = [str(route.unique_id) for route in routes]
+    focus = ""
+    if "move" in request.POST or "remove" in request.POST:
+        action, _, which = (
+            request.POST.get("move") or f"remove:{request.POST['remove']}"
+        ).partition(":")
+        if which in order:
+            place = order.index(which)
+            if action == "up" and place > 0:
+                order[place - 1], order[place] = order[place], order[place - 1]
+                focus = "up" if place - 1 > 0 else "down"
+            elif action == "down" and place + 1 < len(order):
+                order[place + 1], order[place] = order[place], order[place + 1]
+                focus = "down" if place + 2 < len(order) else "up"
+            elif action == "remove":
+                order.remove(which)
+        by_id = {str(route.unique_id): route.pk for route in routes}
+        with transaction.atomic():
+            set_tour_sequences(tour, [by_id[item] for item in order])
+            tour.save(update_fields=["updated_at"])
+        url = reverse("web:tour-edit", args=[tour.unique_id])
+        if focus:
+            # The moved route keeps the focus, on the button that can move it on the same way
+            # (autofocus, which also scrolls to it; a #fragment would keep it from applying).
+            return redirect(f"{url}?moved={which}&focus={focus}")
+        return redirect(f"{url}#routes")
+    form = TourForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, tour, routes, form, status=400)
+    data = form.cleaned_data
+    was_public = tour.is_public
+    with transaction.atomic():
+        tour.name, tour.description, tour.status = data["name"], data["description"], data["status"]
+        tour.save()
+        _set_tags(tour, data["tags"])
+        if tour.is_public and not was_public:
+            tour_published(tour)
+    return redirect(tour.get_absolute_url())
+
+
+@login_required
+def tour_delete(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    tour = _own_tour(request, unique_id)
+    if request.method == "POST":
+        tour.delete()
+        return redirect("accounts:profile", request.user.username)
+    return render(request, "web/tour_delete.html", {"tour": tour})
+
+
+# Likes ----------------------------------------------------------------------------------------
+
+
+def sequence_likes(request: HttpRequest, sequence: Sequence) -> dict:
+    """What a sequence's page shows of its likes: whether the viewer likes it."""
+    user = request.user
+    liked = (
+        user.is_authenticated
+        and sequence.is_public
+        and SequenceLike.objects.filter(sequence=sequence, user=user).exists()
+    )
+    return {"liked": liked}
+
+
+@login_required
+@require_POST
+def like_tour(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    tour = get_object_or_404(Tour.objects.published(), unique_id=unique_id)
+    set_liked(TourLike, "tour", tour, request.user, request.POST.get("like") != "0")
+    return redirect(f"{tour.get_absolute_url()}#like")
+
+
+@login_required
+@require_POST
+def like_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    sequence = get_object_or_404(Sequence.objects.published(), unique_id=unique_id)
+    set_liked(SequenceLike, "sequence", sequence, request.user, request.POST.get("like") != "0")
+    return redirect(f"{sequence.get_absolute_url()}#like")
