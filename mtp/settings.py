@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "mtp.developers",
     "mtp.sequences",
     "mtp.challenges",
+    "mtp.guidebooks",
     "mtp.imports",
     "mtp.api",
     "mtp.tiles",

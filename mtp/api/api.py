@@ -17,7 +17,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from mtp.api import challenges, leaderboards, sequences, users, vocab
+from mtp.api import challenges, guidebooks, leaderboards, sequences, users, vocab
 from mtp.api.errors import ApiError, api_error_response, error_response, validation_error_response
 from mtp.api.openapi import DocumentedAPI
 from mtp.lib.dbavailability import database_error_response
@@ -55,6 +55,8 @@ api.add_router("", sequences.router)
 api.add_router("", vocab.router)
 api.add_router("", leaderboards.router)
 api.add_router("", challenges.router)
+# Guidebooks
+api.add_router("", guidebooks.router)
 
 
 @api.exception_handler(ApiError)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mtp.web import challenges, leaderboards, views
+from mtp.web import challenges, guidebooks, leaderboards, views
 
 app_name = "web"
 
@@ -12,6 +12,17 @@ urlpatterns = [
     path("challenges/", challenges.challenge_list, name="challenges"),
     path("challenges/new/", challenges.challenge_new, name="challenge-new"),
     path("challenges/<uuid:unique_id>/", challenges.challenge_detail, name="challenge"),
+    # Guidebooks
+    path("guidebooks/", guidebooks.guidebook_list, name="guidebooks"),
+    path("guidebooks/new/", guidebooks.guidebook_new, name="guidebook-new"),
+    path("guidebooks/<uuid:unique_id>/", guidebooks.guidebook_detail, name="guidebook"),
+    path("guidebooks/<uuid:unique_id>/edit/", guidebooks.guidebook_edit, name="guidebook-edit"),
+    path(
+        "guidebooks/<uuid:unique_id>/scenes/<uuid:scene_id>/edit/",
+        guidebooks.scene_edit,
+        name="scene-edit",
+    ),
+    # End of guidebooks
     path("my/", views.my_sequences, name="my"),
     path("my/progress.json", views.my_progress, name="my-progress"),
     path("my/sequences/<uuid:unique_id>/edit/", views.sequence_edit, name="edit"),

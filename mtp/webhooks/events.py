@@ -24,7 +24,10 @@ IMPORT_SUCCEEDED = "import.succeeded"
 IMPORT_FAILED = "import.failed"
 # Sent when the application's owner asks for a test event on its page.
 PING = "ping"
-EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING)
+# Guidebooks --------------------------------------------------------------------------------
+GUIDEBOOK_PUBLISHED = "guidebook.published"
+# -------------------------------------------------------------------------------------------
+EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING, GUIDEBOOK_PUBLISHED)
 # Finished deliveries older than this are deleted when the application gets a new event.
 HISTORY_DAYS = 30
 
@@ -72,6 +75,36 @@ def import_ended(job) -> WebhookDelivery | None:
         event_type,
         {"sequence": sequence_summary(sequence), "import": import_data(job)},
     )
+
+
+# Guidebooks --------------------------------------------------------------------------------
+
+
+def guidebook_published(guidebook) -> WebhookDelivery | None:
+    """Queue ``guidebook.published`` to the application that created the guidebook, if it has
+    a webhook URL; call it in the transaction that publishes the guidebook."""
+    application = guidebook.application
+    if application is None or not application.webhook_url or not application.is_active:
+        return None
+    site = settings.SITE_URL
+    return record(
+        application,
+        GUIDEBOOK_PUBLISHED,
+        {
+            "guidebook": {
+                "unique_id": str(guidebook.unique_id),
+                "name": guidebook.name,
+                "scene_count": guidebook.scenes.filter(image__sequence__status="published").count(),
+                "published_at": guidebook.published_at,
+                "url": site + guidebook.get_absolute_url(),
+                "api_url": site
+                + reverse("api:get_guidebook", kwargs={"unique_id": guidebook.unique_id}),
+            }
+        },
+    )
+
+
+# -------------------------------------------------------------------------------------------
 
 
 def ping(application) -> WebhookDelivery | None:

@@ -5,7 +5,7 @@
 const AREA_COLOR = "#f2a900";
 const ROUTE_COLOR = "#c2185b";
 
-function readJson(id) {
+export function readJson(id) {
   const element = document.getElementById(id);
   return element ? JSON.parse(element.textContent) : null;
 }
@@ -14,7 +14,7 @@ function setStatus(element, text) {
   if (element) element.textContent = text;
 }
 
-async function createMap(container, config, layers, options) {
+export async function createMap(container, config, layers, options) {
   const maplibregl = await import(config.maplibre);
   maplibregl.setWorkerUrl(new URL(config.maplibreWorker, window.location.href).href);
   const style = {
