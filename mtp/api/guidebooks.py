@@ -360,6 +360,13 @@ def owned_scene(
     return guidebook, scene
 
 
+def refuse_nulls(payload: BodyIn) -> None:
+    """A 422 for a null where a field may only be left out (``NOT_NULL``)."""
+    for field in NOT_NULL:
+        if field in payload.model_fields_set and getattr(payload, field, "") is None:
+            raise invalid_parameter(field, "must not be null.")
+
+
 def find_category(field: str, slug: str | None) -> Category | None:
     if not slug:
         return None
@@ -422,6 +429,7 @@ def create_guidebook(request: HttpRequest):
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
     payload = validate_body(request, GuidebookCreateIn, JSON_BODY)
+    refuse_nulls(payload)
     guidebook = Guidebook(
         owner=request.auth.user,
         application=request.auth.application,
@@ -537,9 +545,7 @@ def update_guidebook(request: HttpRequest, unique_id: UUID):
         guidebook = owned_guidebook(request, unique_id)
         payload = validate_body(request, GuidebookPatchIn, JSON_BODY)
         sent = payload.model_fields_set
-        for field in NOT_NULL:
-            if field in sent and getattr(payload, field, "") is None:
-                raise invalid_parameter(field, "must not be null.")
+        refuse_nulls(payload)
         if "name" in sent:
             guidebook.name = payload.name
         if "description" in sent:
@@ -610,6 +616,7 @@ def create_scene(request: HttpRequest, unique_id: UUID):
     with transaction.atomic():
         guidebook = owned_guidebook(request, unique_id)
         payload = validate_body(request, SceneCreateIn, JSON_BODY)
+        refuse_nulls(payload)
         image = published_image(payload.image)
         try:
             scene = guidebook.add_scene(
@@ -670,9 +677,7 @@ def update_scene(request: HttpRequest, unique_id: UUID, scene_id: UUID):
         guidebook, scene = owned_scene(request, unique_id, scene_id)
         payload = validate_body(request, ScenePatchIn, JSON_BODY)
         sent = payload.model_fields_set
-        for field in NOT_NULL:
-            if field in sent and getattr(payload, field, "") is None:
-                raise invalid_parameter(field, "must not be null.")
+        refuse_nulls(payload)
         if "title" in sent:
             scene.title = payload.title or ""
         if "description" in sent:
@@ -734,6 +739,7 @@ def create_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID):
     with transaction.atomic():
         guidebook, scene = owned_scene(request, unique_id, scene_id)
         payload = validate_body(request, PoiCreateIn, JSON_BODY)
+        refuse_nulls(payload)
         _check_direction(scene, payload)
         placing = payload.placing()
         if placing is None:
@@ -777,9 +783,7 @@ def update_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID, poi_id: UU
         guidebook, scene, poi = _owned_poi(request, unique_id, scene_id, poi_id)
         payload = validate_body(request, PoiPatchIn, JSON_BODY)
         sent = payload.model_fields_set
-        for field in NOT_NULL:
-            if field in sent and getattr(payload, field, "") is None:
-                raise invalid_parameter(field, "must not be null.")
+        refuse_nulls(payload)
         _check_direction(scene, payload)
         placing = payload.placing()
         if placing is not None:

@@ -34,6 +34,7 @@ from conftest import issue_token
 from mtp.api.openapi import PHOTO_KEY, SEQUENCE_LINKS
 from mtp.api.tests.conftest import make_sequence
 from mtp.challenges.models import Challenge
+from mtp.guidebooks.models import Guidebook
 from mtp.sequences.models import Image
 from testing.fake_mapillary import RECORDED_SEQUENCE
 
@@ -50,7 +51,9 @@ def schemathesis_config(token: str, client_id: str) -> str:
     ``cover`` names one of the sequence's own photos, so a made-up key is refused with 422; and
     a challenge's area must be a closed, valid shape no larger than the instance allows, ending
     after it starts (a change: after the start it keeps), which JSON Schema cannot say, so a
-    made-up area or window is refused with 422.
+    made-up area or window is refused with 422. Likewise for guidebooks: a scene names an image
+    of a published sequence (a made-up key: 422), a new order names every scene once, and yaw
+    and pitch place a point only on a panorama, with a link Django's URL check takes.
 
     An operation is named by its method and path together (``include-name-regex``): a path
     and a method given apart match either."""
@@ -61,7 +64,7 @@ def schemathesis_config(token: str, client_id: str) -> str:
         f'api_key = "{client_id}"\n'
         "[[operations]]\n"
         'include-name-regex = "^GET /api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
-        '|challenges|challenges/[^/]+/leaderboard)$"\n'
+        '|challenges|challenges/[^/]+/leaderboard|guidebooks)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"
@@ -74,6 +77,11 @@ def schemathesis_config(token: str, client_id: str) -> str:
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
         "[[operations]]\n"
         'include-name-regex = "^(POST|PATCH) /api/v1/challenges(/[^/]+)?$"\n'
+        "[operations.checks.positive_data_acceptance]\n"
+        'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
+        "[[operations]]\n"
+        'include-name-regex = "^((POST|PUT) /api/v1/guidebooks/[^/]+/scenes'
+        '|(POST|PATCH) /api/v1/guidebooks/[^/]+/scenes/[^/]+/pois(/[^/]+)?)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
     )
@@ -167,3 +175,5 @@ def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
     # (test_openapi), but a made-up area is seldom a closed ring, so the stateful phase
     # seldom gets a challenge to follow them from.
     assert Challenge.objects.filter(owner=owner).exists(), report
+    # Guidebooks were made as the run's user, and scenes on the document's example photo.
+    assert Guidebook.objects.filter(owner=owner).exists(), report

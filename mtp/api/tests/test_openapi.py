@@ -36,6 +36,20 @@ ENDPOINTS = {
     ("PATCH", "/api/v1/challenges/{unique_id}"),
     ("DELETE", "/api/v1/challenges/{unique_id}"),
     ("GET", "/api/v1/challenges/{unique_id}/leaderboard"),
+    # Guidebooks
+    ("GET", "/api/v1/guidebook-categories"),
+    ("POST", "/api/v1/guidebooks"),
+    ("GET", "/api/v1/guidebooks"),
+    ("GET", "/api/v1/guidebooks/{unique_id}"),
+    ("PATCH", "/api/v1/guidebooks/{unique_id}"),
+    ("DELETE", "/api/v1/guidebooks/{unique_id}"),
+    ("POST", "/api/v1/guidebooks/{unique_id}/scenes"),
+    ("PUT", "/api/v1/guidebooks/{unique_id}/scenes"),
+    ("PATCH", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}"),
+    ("DELETE", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}"),
+    ("POST", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois"),
+    ("PATCH", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois/{poi_id}"),
+    ("DELETE", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois/{poi_id}"),
 }
 
 
@@ -188,7 +202,66 @@ def test_create_challenge_links_to_every_operation_that_takes_a_challenge_id(ope
         for method in item
     }
     sequences, _ = links_and_targets(openapi, "/api/v1/sequence/create", ("/api/v1/sequence/",))
-    assert sequences | linked == every
+    guidebooks = guidebook_link_targets(openapi)
+    assert sequences | linked | guidebooks == every
+
+
+def guidebook_link_targets(document: dict) -> set[tuple[str, str]]:
+    """What the creates of a guidebook, a scene and a point link to."""
+    by_id = {
+        operation["operationId"]: (method, path)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    targets = set()
+    for create in (
+        "/api/v1/guidebooks",
+        "/api/v1/guidebooks/{unique_id}/scenes",
+        "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois",
+    ):
+        links = document["paths"][create]["post"]["responses"]["201"]["links"]
+        targets |= {by_id[link["operationId"]] for link in links.values()}
+    return targets
+
+
+def test_guidebook_creates_link_to_every_operation_on_what_they_made(openapi):
+    taking_an_id = {
+        (method, path)
+        for path, item in openapi["paths"].items()
+        if path.startswith("/api/v1/guidebooks/{unique_id}")
+        for method in item
+    }
+    assert guidebook_link_targets(openapi) == taking_an_id
+    poi = openapi["paths"]["/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois"]["post"]
+    link = poi["responses"]["201"]["links"]["UpdatePoi"]
+    assert link["parameters"] == {
+        "unique_id": "$request.path.unique_id",
+        "scene_id": "$request.path.scene_id",
+        "poi_id": "$response.body#/unique_id",
+    }
+
+
+def test_a_point_is_placed_one_way_on_the_photo_as_the_server_says(openapi):
+    schemas = openapi["components"]["schemas"]
+    create = {**schemas["PoiCreate"], "components": openapi["components"]}
+    for placed in ({"title": "A", "x": 0, "y": 1}, {"title": "A", "yaw": -180, "pitch": 90}):
+        jsonschema.validate(placed, create)
+    for wrong in (
+        {"title": "A"},
+        {"title": "A", "x": 0.5},
+        {"title": "A", "x": 1.5, "y": 0.5},
+        {"title": "A", "x": 0.5, "y": 0.5, "yaw": 0, "pitch": 0},
+        {"title": "A", "yaw": 0, "pitch": 91},
+        {"title": "A", "x": None, "y": None, "yaw": 0, "pitch": 0},
+        {"title": "A", "x": 0.5, "y": 0.5, "category": "cooking"},
+        {"title": "A", "x": 0.5, "y": 0.5, "url": "javascript:alert(1)"},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, create)
+    patch = {**schemas["PoiPatch"], "components": openapi["components"]}
+    jsonschema.validate({"title": "B"}, patch)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"yaw": 10}, patch)
 
 
 def test_every_body_has_an_example_that_fits_its_schema(openapi):
