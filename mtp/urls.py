@@ -17,7 +17,7 @@ urlpatterns = [
     path("", include("mtp.developers.oauth_urls")),
     path("developers/", include("mtp.developers.urls")),
     path("developers/", include("mtp.webhooks.urls")),
-    path("api/v1/tiles/", include("mtp.tiles.urls")),
+    path("api/v1/tiles/", include("mtp.api.tile_urls")),
     # Any text as the key: the view answers the API's 404 rather than the URL resolver's page.
     path("api/v1/images/<str:mapillary_key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
     re_path(r"^api/v1/images/(?P<rest>.*)$", images.not_found),

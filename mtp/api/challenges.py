@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
 from mtp.api.errors import ApiError, invalid_parameter
-from mtp.api.formats import GEOJSON, JSON_ONLY, JSON_OR_GEOJSON, json_response, negotiate
+from mtp.api.formats import GEOJSON, JSON_ONLY, JSON_OR_GEOJSON, negotiate
 from mtp.api.leaderboards import (
     METRIC_DESCRIPTION,
     LeaderboardOut,
@@ -35,6 +35,7 @@ from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import MAX_CAMERA_MAKES, Challenge, may_create_challenges
+from mtp.lib.http import json_response
 from mtp.sequences.queries import find_transport_type
 
 router = Router(tags=["challenges"])

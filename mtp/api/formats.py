@@ -1,23 +1,16 @@
 """Response formats chosen by the ``Accept`` header: JSON, GeoJSON and GPX.
 
-JSON is the default. A resource lists the formats it has; a request that accepts none of them
+JSON is the default (``mtp.lib.http`` writes it; the objects build their GeoJSON and GPX
+themselves). A resource lists the formats it has; a request that accepts none of them
 gets a 406 naming them.
 """
 
-import json
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from collections.abc import Sequence
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from mtp.api.errors import ApiError
-
-JSON = "application/json"
-GEOJSON = "application/geo+json"
-GPX = "application/gpx+xml"
+from mtp.lib.http import GEOJSON, GPX, JSON
 
 JSON_ONLY = (JSON,)
 JSON_OR_GEOJSON = (JSON, GEOJSON)
@@ -81,50 +74,3 @@ def negotiate(request: HttpRequest, available: Sequence[str]) -> str:
             {"available": list(available)},
         )
     return chosen
-
-
-def json_bytes(data: Any) -> bytes:
-    return json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
-
-
-def json_response(
-    data: Any, *, status: int = 200, media_type: str = JSON, vary: bool = False
-) -> HttpResponse:
-    response = HttpResponse(json_bytes(data), status=status, content_type=media_type)
-    if vary:
-        response["Vary"] = "Accept"
-    return response
-
-
-def gpx_document(name: str, description: str, link: str, points: Iterable[tuple]) -> str:
-    """A GPX 1.1 track: one ``trkpt`` per (lon, lat, captured_at, altitude), in order."""
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<gpx version="1.1" creator="Map the Paths" xmlns="http://www.topografix.com/GPX/1/1">',
-        "<metadata>",
-        f"<name>{escape(name)}</name>",
-        f"<link href={quoteattr(link)}/>",
-        "</metadata>",
-        "<trk>",
-        f"<name>{escape(name)}</name>",
-    ]
-    if description:
-        lines.append(f"<desc>{escape(description)}</desc>")
-    lines.append("<trkseg>")
-    for lon, lat, captured_at, altitude in points:
-        children = ""
-        if altitude is not None:
-            children += f"<ele>{altitude:.2f}</ele>"
-        if captured_at is not None:
-            children += f"<time>{_gpx_time(captured_at)}</time>"
-        lines.append(f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}">{children}</trkpt>')
-    lines += ["</trkseg>", "</trk>", "</gpx>", ""]
-    return "\n".join(lines)
-
-
-def _gpx_time(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond // 1000:03d}"
-    return text + "Z"

@@ -29,17 +29,9 @@ from mtp.api.errors import ApiError, api_error_response, error_response, invalid
 from mtp.api.limits import bad_token_refusal, count_bad_token, count_request, photos_policy, refusal
 from mtp.lib.ratelimit import apply_headers
 from mtp.sequences.keeper import SIZE as KEPT_SIZE
+from mtp.sequences.links import DEFAULT_SIZE, FIELDS, SIZES, valid_signature
 from mtp.sequences.models import Image, Sequence
-from mtp.sequences.photos import (
-    DEFAULT_SIZE,
-    FIELDS,
-    SIZES,
-    PhotoUnavailable,
-    is_valid_key,
-    resolve,
-    stored_links,
-    valid_signature,
-)
+from mtp.sequences.photos import PhotoUnavailable, is_valid_key, resolve, stored_links
 
 NOT_FOUND = "No photo with this key."
 GONE = "Mapillary no longer has this photo, and this server kept no copy of it."

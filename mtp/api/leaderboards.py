@@ -1,8 +1,5 @@
 """Leaderboards: people ranked by the photos, distance or sequences they published."""
 
-import base64
-import binascii
-import json
 from datetime import timedelta
 from typing import Literal
 
@@ -13,16 +10,18 @@ from ninja import Field, Query, Router, Schema
 
 from mtp.api.auth import token_or_client_auth
 from mtp.api.errors import ApiError, invalid_parameter
-from mtp.api.formats import JSON_ONLY, json_response, negotiate
+from mtp.api.formats import JSON_ONLY, negotiate
 from mtp.api.pagination import next_link
 from mtp.api.schemas import StrictOut
 from mtp.api.scopes import READ, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
+from mtp.lib.http import json_response
 from mtp.sequences.leaderboard import (
     PERIOD_DAYS,
     Criteria,
-    Standing,
     camera_make_ids,
+    decode_cursor,
+    encode_cursor,
     standings,
     transport_type_ids,
 )
@@ -74,35 +73,16 @@ class LeaderboardOut(StrictOut):
     next: str | None
 
 
-# Cursors ---------------------------------------------------------------------------------------
-
-
-def encode_cursor(standing: Standing) -> str:
-    payload = json.dumps(["rank", standing.rank, standing.user.pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        name, rank, user_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        for number in (rank, user_id):
-            if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < 2**63:
-                raise ValueError("not a number")
-        if name != "rank":
-            raise ValueError("another list")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(
-            400, "The cursor is not valid: use the next link of the page before, unchanged."
-        ) from None
-    return rank, user_id
-
-
 def leaderboard_response(
     request: HttpRequest, criteria: Criteria, *, limit: int, cursor: str | None
 ):
     """A page of standings as JSON, with the link to the next one."""
-    after = decode_cursor(cursor) if cursor else None
+    try:
+        after = decode_cursor(cursor) if cursor else None
+    except ValueError:
+        raise ApiError(
+            400, "The cursor is not valid: use the next link of the page before, unchanged."
+        ) from None
     rows = standings(criteria, limit=limit + 1, after=after)
     following = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     link = next_link(request, following)

@@ -23,8 +23,8 @@ from mtp.api.schemas import GOOGLE_STREET_VIEW_MAX_LENGTH
 from mtp.challenges.areas import WGS84_CRS
 from mtp.guidebooks.models import Category
 from mtp.mapillary.client import KEY_PATTERN, TOKEN_PATTERN
+from mtp.sequences.links import DEFAULT_SIZE, SIZES
 from mtp.sequences.models import MAX_TAGS, TAG_MAX_LENGTH
-from mtp.sequences.photos import DEFAULT_SIZE, SIZES
 from mtp.sequences.queries import MAX_RADIUS_M, transport_types_by_name
 
 TOKEN_SCHEME = "TokenAuth"  # noqa: S105 - the name of a security scheme

@@ -4,18 +4,15 @@ Drafts, importing and failed sequences exist only for their owner: anyone else g
 404 as for an id that does not exist.
 """
 
-import functools
 import logging
 import math
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from ninja import Query, Router
 
@@ -29,8 +26,6 @@ from mtp.api.formats import (
     JSON,
     JSON_ONLY,
     JSON_OR_GEOJSON,
-    gpx_document,
-    json_response,
     negotiate,
 )
 from mtp.api.idempotency import idempotent
@@ -56,8 +51,9 @@ from mtp.imports.jobs import (
     repeated_import,
     request_import,
 )
-from mtp.imports.models import ImportJob
+from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.dates import utc_or_calendar_end
+from mtp.lib.http import json_response
 from mtp.mapillary.client import (
     MapillaryError,
     check_key,
@@ -66,8 +62,10 @@ from mtp.mapillary.client import (
     get_me,
 )
 from mtp.mapillary.schemas import MapillaryUser
+from mtp.sequences.formats import feature, gpx_response
+from mtp.sequences.links import absolute, object_url
 from mtp.sequences.models import Image, Sequence, SequenceAlias
-from mtp.sequences.photos import cover_data, cover_keys, photo_urls
+from mtp.sequences.photos import cover_keys
 from mtp.sequences.queries import (
     MAX_RADIUS_M,
     find_transport_type,
@@ -116,151 +114,12 @@ def _formats_doc(schema: dict, *, gpx: bool) -> dict:
 # Representations -------------------------------------------------------------------------------
 
 
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-_PLACEHOLDER = UUID(int=0)
-
-
-@functools.lru_cache(maxsize=16)
-def _sequence_url_template(name: str, site_url: str, prefix: str) -> str:
-    return site_url + reverse(name, kwargs={"unique_id": _PLACEHOLDER})
-
-
-def sequence_url(name: str, unique_id: UUID) -> str:
-    """The absolute URL of the view ``name`` for a sequence, without resolving it each time."""
-    template = _sequence_url_template(name, settings.SITE_URL, get_script_prefix())
-    return template.replace(str(_PLACEHOLDER), str(unique_id))
-
-
-@functools.lru_cache(maxsize=4096)
-def _profile_url(username: str, site_url: str, prefix: str) -> str:
-    return site_url + reverse("accounts:profile", args=[username])
-
-
-def profile_url(user) -> str:
-    return _profile_url(user.username, settings.SITE_URL, get_script_prefix())
-
-
 def sequence_api_url(sequence: Sequence) -> str:
-    return sequence_url("api:get_sequence", sequence.unique_id)
-
-
-def import_data(job: ImportJob | None) -> dict[str, Any] | None:
-    if job is None:
-        return None
-    return {
-        "status": job.status,
-        "mapillary_sequence_key": job.mapillary_sequence_key,
-        "progress": {"done": job.progress_done, "total": job.progress_total},
-        "error": job.error or None,
-        "note": job.note or None,
-        "created_at": job.created_at,
-        "finished_at": job.finished_at,
-    }
-
-
-def sequence_data(
-    sequence: Sequence,
-    *,
-    tags: list[str],
-    latest_import: ImportJob | None = None,
-    cover_key: str | None = None,
-) -> dict[str, Any]:
-    """The JSON of a sequence. ``cover_key``: its cover photo's (``cover_keys``)."""
-    owner = sequence.owner
-    transport_type = transport_types_by_id().get(sequence.transport_type_id)
-    has_box = sequence.bbox_west is not None
-    return {
-        "unique_id": str(sequence.unique_id),
-        "name": sequence.name,
-        "description": sequence.description,
-        "transport_type": transport_type.name if transport_type else "",
-        "tags": tags,
-        "status": sequence.status,
-        "image_count": sequence.image_count,
-        "distance_m": round(sequence.distance_m, 1),
-        "captured_at_start": sequence.captured_at_start,
-        "captured_at_end": sequence.captured_at_end,
-        "is_pano": sequence.is_pano,
-        "bbox": [sequence.bbox_west, sequence.bbox_south, sequence.bbox_east, sequence.bbox_north]
-        if has_box
-        else None,
-        "mapillary_sequence_key": sequence.mapillary_sequence_key,
-        "google_street_view": sequence.google_street_view or None,
-        "strava": sequence.strava or None,
-        "source": sequence.source,
-        "owner": {
-            "username": owner.username,
-            "display_name": owner.public_name,
-            "profile_url": profile_url(owner),
-        },
-        "created_at": sequence.created_at,
-        "updated_at": sequence.updated_at,
-        "published_at": sequence.published_at,
-        "url": sequence_url("web:sequence", sequence.unique_id),
-        "cover": cover_data(cover_key, private=not sequence.is_public),
-        "import": import_data(latest_import),
-    }
-
-
-def transport_types_by_id() -> dict[int, Any]:
-    return {item.pk: item for item in transport_types_by_name().values()}
-
-
-def geojson_geometry(sequence: Sequence) -> dict[str, Any] | None:
-    if sequence.geometry is not None:
-        return {"type": "LineString", "coordinates": [list(point) for point in sequence.geometry]}
-    if sequence.bbox_west is not None:
-        # One image: its point is the whole box.
-        return {"type": "Point", "coordinates": [sequence.bbox_west, sequence.bbox_south]}
-    return None
-
-
-def feature(sequence: Sequence, data: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "type": "Feature",
-        "id": data["unique_id"],
-        "geometry": geojson_geometry(sequence),
-        "properties": data,
-    }
-    if data["bbox"] is not None:
-        result["bbox"] = data["bbox"]
-    return result
-
-
-def gpx_response(sequence: Sequence) -> HttpResponse:
-    rows = Image.objects.filter(sequence=sequence).order_by("position", "id")
-    points = (
-        (image.point.x, image.point.y, image.captured_at, image.altitude)
-        for image in rows.only("point", "captured_at", "altitude").iterator(chunk_size=2000)
-    )
-    document = gpx_document(
-        sequence.name, sequence.description, absolute(sequence.get_absolute_url()), points
-    )
-    response = HttpResponse(document, content_type=f"{GPX}; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{sequence.unique_id}.gpx"'
-    response["Vary"] = "Accept"
-    return response
-
-
-def latest_imports(sequence_ids: list[int]) -> dict[int, ImportJob]:
-    """The most recent import job of each sequence, in one query."""
-    latest: dict[int, ImportJob] = {}
-    if not sequence_ids:
-        return latest
-    jobs = ImportJob.objects.filter(sequence_id__in=sequence_ids).order_by(
-        "sequence_id", "-created_at", "-id"
-    )
-    for job in jobs.defer("token_ciphertext"):
-        latest.setdefault(job.sequence_id, job)
-    return latest
+    return object_url("api:get_sequence", sequence.unique_id)
 
 
 def write_response(sequence: Sequence, *, status: int, **extra: Any) -> HttpResponse:
-    data = sequence_data(
-        sequence,
+    data = sequence.to_dict(
         tags=tag_names_by_sequence([sequence.pk])[sequence.pk],
         latest_import=latest_imports([sequence.pk]).get(sequence.pk),
         cover_key=cover_keys([sequence]).get(sequence.pk),
@@ -384,7 +243,7 @@ def _create_sequence(request: HttpRequest) -> HttpResponse:
         application=caller.application,
     )
     insert_sequence(sequence, payload.tag_names)
-    data = sequence_data(sequence, tags=payload.tag_names)
+    data = sequence.to_dict(tags=payload.tag_names)
     response = json_response({"unique_id": data["unique_id"], "sequence": data}, status=201)
     response["Location"] = sequence_api_url(sequence)
     return response
@@ -481,7 +340,7 @@ def import_response(sequence: Sequence, job: ImportJob | None) -> HttpResponse:
     if job is None:
         return write_response(sequence, status=200)
     status = 202 if job.is_active else 200
-    return write_response(sequence, status=status, **{"import": import_data(job)})
+    return write_response(sequence, status=status, **{"import": job.to_dict()})
 
 
 # Seconds each request to Mapillary may take while the client waits.
@@ -568,8 +427,8 @@ def get_sequence(request: HttpRequest, unique_id: UUID):
     is_owner = request.auth.user is not None and sequence.owner_id == request.auth.user.pk
     latest = latest_imports([sequence.pk]).get(sequence.pk) if is_owner else None
     tags = tag_names_by_sequence([sequence.pk])[sequence.pk]
-    data = sequence_data(
-        sequence, tags=tags, latest_import=latest, cover_key=cover_keys([sequence]).get(sequence.pk)
+    data = sequence.to_dict(
+        tags=tags, latest_import=latest, cover_key=cover_keys([sequence]).get(sequence.pk)
     )
     if media_type == GEOJSON:
         return json_response(feature(sequence, data), media_type=GEOJSON, vary=True)
@@ -603,7 +462,7 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     )
     rows, cursor = page(images, IMAGE_ORDERING, limit=params.limit, cursor=params.cursor)
     private = not sequence.is_public
-    results = [image_data(image, private=private) for image in rows]
+    results = [image.to_dict(private=private) for image in rows]
     link = next_link(request, cursor)
     if media_type == GEOJSON:
         body = {
@@ -625,27 +484,6 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     if link:
         response["Link"] = f'<{link}>; rel="next"'
     return response
-
-
-def image_data(image: Image, *, private: bool = False) -> dict[str, Any]:
-    """The JSON of an image. Its photo links are this server's own, stable ones
-    (mtp.sequences.photos); ``private``: of a sequence that is not public, signed for its owner.
-    """
-    return {
-        "mapillary_key": image.mapillary_key,
-        "position": image.position,
-        "lon": image.point.x,
-        "lat": image.point.y,
-        "captured_at": image.captured_at,
-        "compass_angle": image.compass_angle,
-        "altitude": image.altitude,
-        "is_pano": image.is_pano,
-        "width": image.width,
-        "height": image.height,
-        "camera_make": image.camera_make.name if image.camera_make else None,
-        "camera_model": image.camera_model.name if image.camera_model else None,
-        **photo_urls(image.mapillary_key, private=private),
-    }
 
 
 # Search ----------------------------------------------------------------------------------------
@@ -760,8 +598,8 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     covers = cover_keys(rows)
     link = next_link(request, cursor)
     items = [
-        sequence_data(
-            row, tags=tags[row.pk], latest_import=latest.get(row.pk), cover_key=covers.get(row.pk)
+        row.to_dict(
+            tags=tags[row.pk], latest_import=latest.get(row.pk), cover_key=covers.get(row.pk)
         )
         for row in rows
     ]

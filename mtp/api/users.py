@@ -1,13 +1,14 @@
 """The user an access token acts for."""
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 
 from mtp.api.auth import token_auth
-from mtp.api.formats import JSON_ONLY, json_response, negotiate
+from mtp.api.formats import JSON_ONLY, negotiate
 from mtp.api.schemas import ErrorOut, MeOut
 from mtp.api.scopes import READ, require_scope
+from mtp.lib.http import json_response
+from mtp.sequences.links import owner_data
 
 router = Router(tags=["users"])
 
@@ -30,10 +31,4 @@ def me(request: HttpRequest):
     negotiate(request, JSON_ONLY)
     require_scope(request, READ)
     user = request.auth.user
-    return json_response(
-        {
-            "username": user.username,
-            "display_name": user.public_name,
-            "profile_url": f"{settings.SITE_URL}{user.get_absolute_url()}",
-        }
-    )
+    return json_response(owner_data(user))

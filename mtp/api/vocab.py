@@ -5,11 +5,12 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from mtp.api.auth import token_or_client_auth
-from mtp.api.formats import JSON_ONLY, json_response, negotiate
+from mtp.api.formats import JSON_ONLY, negotiate
 from mtp.api.pagination import next_link, offset_page
 from mtp.api.schemas import TagFilters, TagListOut, TransportTypeOut
 from mtp.api.scopes import READ, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS
+from mtp.lib.http import json_response
 from mtp.sequences.models import Tag
 from mtp.sequences.queries import transport_types_by_name
 

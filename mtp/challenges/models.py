@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from mtp.challenges.areas import area_geojson
 from mtp.sequences.leaderboard import Criteria, camera_make_ids, transport_type_ids
+from mtp.sequences.links import profile_url
 from mtp.sequences.models import TransportType
 
 NAME_MAX_LENGTH = 100
@@ -140,7 +141,7 @@ class Challenge(models.Model):
             "owner": {
                 "username": self.owner.username,
                 "name": self.owner.public_name,
-                "profile_url": site + self.owner.get_absolute_url(),
+                "profile_url": profile_url(self.owner),
             },
             "transport_types": sorted(kind.name for kind in self.transport_types.all()),
             "camera_makes": list(self.camera_makes),

@@ -8,7 +8,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.views.device import DeviceGrantForm
 
 from mtp.developers.models import FLOWS, Application
-from mtp.webhooks.signing import set_new_secret
+from mtp.developers.webhook_secrets import set_new_secret
 
 REDIRECT_URIS_MAX_LENGTH = 2000
 CONSENT_FIELD_MAX_LENGTH = 2000

@@ -17,8 +17,8 @@ from oauth2_provider.models import (
     revoke_access_token,
 )
 
+from mtp.developers.webhook_urls import validate_webhook_url
 from mtp.lib.lookalike import imitates, visible_name_problem
-from mtp.webhooks.targets import validate_webhook_url
 
 # The first-party application the website's own pages use (created by migration 0003).
 WEB_CLIENT_ID = "mtp-web"

@@ -1,5 +1,7 @@
 """Import jobs: one per hand-off of a Mapillary sequence to a Map the Paths sequence."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
@@ -78,3 +80,28 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of the import: the ``import`` of its sequence, and webhook events."""
+        return {
+            "status": self.status,
+            "mapillary_sequence_key": self.mapillary_sequence_key,
+            "progress": {"done": self.progress_done, "total": self.progress_total},
+            "error": self.error or None,
+            "note": self.note or None,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+        }
+
+
+def latest_imports(sequence_ids: list[int]) -> dict[int, ImportJob]:
+    """The most recent import job of each sequence, in one query."""
+    latest: dict[int, ImportJob] = {}
+    if not sequence_ids:
+        return latest
+    jobs = ImportJob.objects.filter(sequence_id__in=sequence_ids).order_by(
+        "sequence_id", "-created_at", "-id"
+    )
+    for job in jobs.defer("token_ciphertext"):
+        latest.setdefault(job.sequence_id, job)
+    return latest

@@ -1,7 +1,15 @@
-"""Small helpers for requests."""
+"""Small helpers for requests and responses."""
+
+import json
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+GPX = "application/gpx+xml"
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -19,3 +27,16 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= count:
             return forwarded[-count]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def json_bytes(data: Any) -> bytes:
+    return json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+
+def json_response(
+    data: Any, *, status: int = 200, media_type: str = JSON, vary: bool = False
+) -> HttpResponse:
+    response = HttpResponse(json_bytes(data), status=status, content_type=media_type)
+    if vary:
+        response["Vary"] = "Accept"
+    return response

@@ -12,12 +12,14 @@ Two ways to count:
   route inside it.
 """
 
+import base64
+import binascii
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import Intersection, Length
 from django.contrib.gis.geos import GEOSGeometry
@@ -25,8 +27,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
 
+from mtp.sequences.links import profile_url
 from mtp.sequences.models import CameraMake, Image, Sequence
 from mtp.sequences.queries import transport_types_by_name
 
@@ -63,11 +65,31 @@ class Standing:
             "user": {
                 "username": self.user.username,
                 "name": self.user.public_name,
-                "profile_url": settings.SITE_URL
-                + reverse("accounts:profile", args=[self.user.username]),
+                "profile_url": profile_url(self.user),
             },
             "value": value,
         }
+
+
+def encode_cursor(standing: Standing) -> str:
+    """Where the next page of standings starts, as an opaque text."""
+    payload = json.dumps(["rank", standing.rank, standing.user.pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """The (rank, user id) that ``encode_cursor`` wrote; ValueError for any other text."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, rank, user_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        for number in (rank, user_id):
+            if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < 2**63:
+                raise ValueError("not a number")
+        if name != "rank":
+            raise ValueError("another list")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("not a cursor of this list") from None
+    return rank, user_id
 
 
 def transport_type_ids(kinds: Iterable) -> frozenset[int]:

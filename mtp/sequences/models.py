@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,7 +22,8 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 
 from mtp.lib.geodesy import path_length_m
-from mtp.sequences.queries import SequenceQuerySet
+from mtp.sequences.links import cover_data, object_url, owner_data, photo_urls
+from mtp.sequences.queries import SequenceQuerySet, transport_types_by_name
 
 # Google's hosts that serve Google Maps (a Street View share link is a Google Maps link).
 GOOGLE_HOST = re.compile(r"(?:www\.|maps\.)?google\.(?:com|[a-z]{2}|com?\.[a-z]{2})")
@@ -142,6 +144,10 @@ class CameraModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.make.name} {self.name}"
+
+
+def _transport_types_by_id() -> dict[int, TransportType]:
+    return {item.pk: item for item in transport_types_by_name().values()}
 
 
 class Sequence(models.Model):
@@ -299,6 +305,45 @@ class Sequence(models.Model):
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    def to_dict(
+        self, *, tags: list[str], latest_import=None, cover_key: str | None = None
+    ) -> dict[str, Any]:
+        """The JSON of the sequence, as the API, the pages and webhooks give it.
+
+        What lives in other tables comes in, fetched for many sequences at once: ``tags``
+        (``tag_names_by_sequence``), ``latest_import`` (its most recent ImportJob, or None) and
+        ``cover_key`` (its cover photo's, ``mtp.sequences.photos.cover_keys``).
+        """
+        transport_type = _transport_types_by_id().get(self.transport_type_id)
+        has_box = self.bbox_west is not None
+        return {
+            "unique_id": str(self.unique_id),
+            "name": self.name,
+            "description": self.description,
+            "transport_type": transport_type.name if transport_type else "",
+            "tags": tags,
+            "status": self.status,
+            "image_count": self.image_count,
+            "distance_m": round(self.distance_m, 1),
+            "captured_at_start": self.captured_at_start,
+            "captured_at_end": self.captured_at_end,
+            "is_pano": self.is_pano,
+            "bbox": [self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north]
+            if has_box
+            else None,
+            "mapillary_sequence_key": self.mapillary_sequence_key,
+            "google_street_view": self.google_street_view or None,
+            "strava": self.strava or None,
+            "source": self.source,
+            "owner": owner_data(self.owner),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "published_at": self.published_at,
+            "url": object_url("web:sequence", self.unique_id),
+            "cover": cover_data(cover_key, private=not self.is_public),
+            "import": latest_import.to_dict() if latest_import is not None else None,
+        }
+
     def set_route(
         self,
         points: list[tuple[float, float]],
@@ -377,6 +422,26 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return self.mapillary_key
+
+    def to_dict(self, *, private: bool = False) -> dict[str, Any]:
+        """The JSON of the image. Its photo links are this server's own, stable ones
+        (``mtp.sequences.links``); ``private``: of a sequence that is not public, signed for its
+        owner."""
+        return {
+            "mapillary_key": self.mapillary_key,
+            "position": self.position,
+            "lon": self.point.x,
+            "lat": self.point.y,
+            "captured_at": self.captured_at,
+            "compass_angle": self.compass_angle,
+            "altitude": self.altitude,
+            "is_pano": self.is_pano,
+            "width": self.width,
+            "height": self.height,
+            "camera_make": self.camera_make.name if self.camera_make else None,
+            "camera_model": self.camera_model.name if self.camera_model else None,
+            **photo_urls(self.mapillary_key, private=private),
+        }
 
 
 class SequenceAlias(models.Model):

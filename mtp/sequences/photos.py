@@ -1,26 +1,17 @@
-"""Photos: the instance's own stable links to every image, and what those links resolve to.
+"""Photos: what this instance's stable photo links (``mtp.sequences.links``) resolve to.
 
 Mapillary's CDN links are signed and expire (``oe=``, a hexadecimal Unix time; afterwards the
-CDN answers 403), so they are never handed out. Every image link the API and the pages give
-is this instance's own (``photo_url``): ``/api/v1/images/<mapillary_key>/thumbnail?size=1024``.
-That endpoint answers with a redirect to a freshly signed Mapillary link, or with the photo's
-kept copy (``mtp.sequences.keeper``).
+CDN answers 403), so they are never handed out. The photo endpoint answers a stable link with
+a redirect to a freshly signed Mapillary link, or with the photo's kept copy
+(``mtp.sequences.keeper``).
 
 Fresh links are resolved in batches (``resolve``): one Graph API call ``/images?image_ids=``
 for up to ``MAPILLARY_BATCH_SIZE`` photos, with the instance's own application token
 (``MAPILLARY_CLIENT_TOKEN``), all four sizes at once. They are kept on the Image rows
 (``thumb_*_url``, and ``links_until``: ``EXPIRY_MARGIN`` seconds before the first expires), so
 the endpoint finds a photo's row and its link in one query, on every process and machine.
-
-Photos of sequences that are not public (drafts, imports, failed imports) are private like
-the sequence. Their links carry an expiry and a signature (``private=True``), made with a key
-derived from ``SECRET_KEY`` for that one photo, so that an ``<img>`` tag on the owner's pages
-(which sends no token) can show them: such a link is valid ``PRIVATE_LINK_DAYS`` to one day
-more, and the same all day long, so browsers can cache the photo.
 """
 
-import functools
-import hmac
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -31,18 +22,13 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
-from django.urls import get_script_prefix, reverse
-from django.utils.crypto import salted_hmac
 
 from mtp.mapillary.client import KEY_PATTERN, MapillaryError, get_images
+from mtp.sequences.links import DAY, FIELDS
 from mtp.sequences.models import Image
 
 logger = logging.getLogger(__name__)
 
-SIZES = ("256", "1024", "2048", "original")
-DEFAULT_SIZE = "1024"
-# The image object's field for each size.
-FIELDS = {size: f"thumb_{size}_url" for size in SIZES}
 THUMB_FIELDS = ("id", *FIELDS.values())
 
 # A signed link is used until this many seconds before it expires, so it never runs out
@@ -54,10 +40,6 @@ UNKNOWN_EXPIRY_SECONDS = 3600
 MISSING_SECONDS = 300
 # Keys looked up or written in one query.
 STORED_CHUNK = 500
-
-PRIVATE_LINK_DAYS = 7
-DAY = 86_400
-_SIGNATURE_SALT = "mtp.sequences.photos.private-link"
 
 # The cache entry that tells operators (``mtp check --deploy``) Mapillary refused the token.
 TOKEN_REFUSED_KEY = "photos:token-refused"  # noqa: S105 (a cache key)
@@ -75,76 +57,6 @@ def photos_available() -> bool:
 
 def is_valid_key(mapillary_key: str) -> bool:
     return isinstance(mapillary_key, str) and bool(KEY_PATTERN.match(mapillary_key))
-
-
-# Stable links ----------------------------------------------------------------------------------
-
-_PLACEHOLDER = "0"
-
-
-@functools.lru_cache(maxsize=8)
-def _url_template(site_url: str, prefix: str) -> tuple[str, str]:
-    path = reverse("photo-thumbnail", kwargs={"mapillary_key": _PLACEHOLDER})
-    head, _, tail = path.rpartition(f"/{_PLACEHOLDER}/")
-    return f"{site_url}{head}/", f"/{tail}"
-
-
-def photo_path_prefix() -> str:
-    """The start of every photo link, up to the key (for pages that build links themselves)."""
-    return _url_template(settings.SITE_URL, get_script_prefix())[0]
-
-
-def photo_url(
-    mapillary_key: str, size: str = DEFAULT_SIZE, *, private: bool = False, now: float | None = None
-) -> str:
-    """The stable absolute URL of an image's photo at ``size`` (one of ``SIZES``).
-
-    ``private``: for a photo of a sequence that is not public, a link signed for its owner.
-    """
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {', '.join(SIZES)}")
-    head, tail = _url_template(settings.SITE_URL, get_script_prefix())
-    url = f"{head}{mapillary_key}{tail}?size={size}"
-    if private:
-        expires = private_link_expiry(now)
-        url += f"&expires={expires}&signature={link_signature(mapillary_key, expires)}"
-    return url
-
-
-def photo_urls(mapillary_key: str, *, private: bool = False) -> dict[str, str]:
-    """The image object's four links: ``thumb_256_url`` ... ``thumb_original_url``."""
-    now = time.time()
-    return {
-        field: photo_url(mapillary_key, size, private=private, now=now)
-        for size, field in FIELDS.items()
-    }
-
-
-def private_link_expiry(now: float | None = None) -> int:
-    """When a private link made now expires: the end of the day ``PRIVATE_LINK_DAYS`` ahead."""
-    today = int(now if now is not None else time.time()) // DAY
-    return (today + PRIVATE_LINK_DAYS + 1) * DAY
-
-
-def link_signature(mapillary_key: str, expires: int) -> str:
-    return salted_hmac(
-        _SIGNATURE_SALT, f"{mapillary_key}:{expires}", algorithm="sha256"
-    ).hexdigest()[:32]
-
-
-def valid_signature(mapillary_key: str, expires: str, signature: str) -> bool:
-    """Whether a private link's ``expires`` and ``signature`` are this server's and still valid.
-
-    Signatures made with a key in ``SECRET_KEY_FALLBACKS`` are accepted too.
-    """
-    if not expires.isdigit() or len(expires) > 12 or int(expires) < time.time():
-        return False
-    message = f"{mapillary_key}:{expires}"
-    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
-        expected = salted_hmac(_SIGNATURE_SALT, message, secret=secret, algorithm="sha256")
-        if hmac.compare_digest(expected.hexdigest()[:32], signature):
-            return True
-    return False
 
 
 # Resolving fresh links -------------------------------------------------------------------------
@@ -316,10 +228,3 @@ def cover_keys(sequences: Iterable) -> dict[int, str]:
         if picked.get(sequence_id, image_id) == image_id:
             keys[sequence_id] = mapillary_key
     return keys
-
-
-def cover_data(mapillary_key: str | None, *, private: bool = False) -> dict[str, str] | None:
-    """The JSON of a sequence's cover: the photo's key and its stable links."""
-    if mapillary_key is None:
-        return None
-    return {"mapillary_key": mapillary_key, **photo_urls(mapillary_key, private=private)}

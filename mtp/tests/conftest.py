@@ -13,12 +13,12 @@ from conftest import issue_token
 from mtp.api.tests.conftest import make_sequence
 from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
+from mtp.developers.webhook_secrets import set_new_secret
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
 from mtp.sequences.models import Sequence
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.signing import set_new_secret
 
 URLENCODED = "application/x-www-form-urlencoded"
 METHODS = ("get", "post", "put", "patch", "delete")

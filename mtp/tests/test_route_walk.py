@@ -21,10 +21,10 @@ from oauth2_provider.models import get_access_token_model
 from conftest import bearer
 from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
+from mtp.developers.webhook_secrets import webhook_secret
 from mtp.sequences.models import Sequence
 from mtp.tests.conftest import FORM, METHODS, URLENCODED, parameter_values, query, urls
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.signing import webhook_secret
 from testing.routes import routes
 
 AccessToken = get_access_token_model()

@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from mtp.api.errors import ApiError
-from mtp.api.leaderboards import decode_cursor, encode_cursor
 from mtp.sequences.leaderboard import (
     PERIOD_DAYS,
     Criteria,
     camera_make_ids,
+    decode_cursor,
+    encode_cursor,
     standings,
     transport_type_ids,
 )
@@ -75,7 +75,7 @@ class LeaderboardForm(forms.Form):
             return None
         try:
             return decode_cursor(text)
-        except ApiError:
+        except ValueError:
             raise ValidationError(
                 "This page link is not valid: start from the first page."
             ) from None

@@ -25,13 +25,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from mtp.api.formats import GEOJSON, json_response
-from mtp.api.sequences import feature, gpx_response, sequence_data
 from mtp.imports.jobs import ImportRequestError, request_import
-from mtp.imports.models import ImportJob
+from mtp.imports.models import ImportJob, latest_imports
+from mtp.lib.http import GEOJSON, json_response
 from mtp.mapillary.client import MapillaryError, get_me
+from mtp.sequences.formats import feature, gpx_response
+from mtp.sequences.links import photo_path_prefix, photo_url
 from mtp.sequences.models import Image, Sequence
-from mtp.sequences.photos import cover_keys, photo_path_prefix, photo_url, photos_available
+from mtp.sequences.photos import cover_keys, photos_available
 from mtp.sequences.queries import set_sequence_tags, tag_names_by_sequence, transport_types_by_name
 from mtp.web.challenges import challenges_near
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
@@ -217,7 +218,7 @@ def _download(sequence: Sequence, kind: str) -> HttpResponse:
     if kind == "gpx":
         response = gpx_response(sequence)
     elif kind == "geojson":
-        data = sequence_data(sequence, tags=tag_names_by_sequence([sequence.pk])[sequence.pk])
+        data = sequence.to_dict(tags=tag_names_by_sequence([sequence.pk])[sequence.pk])
         response = json_response(feature(sequence, data), media_type=GEOJSON)
     else:
         return HttpResponse(
@@ -380,9 +381,7 @@ def sequence_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     is_owner = sequence.owner_id == request.user.pk
     route = _route_data(sequence)
     first_image = route["photos"][0][0] if route["photos"] else None
-    latest_job = None
-    if is_owner:
-        latest_job = ImportJob.objects.filter(sequence=sequence).defer("token_ciphertext").first()
+    latest_job = latest_imports([sequence.pk]).get(sequence.pk) if is_owner else None
     context = {
         "sequence": sequence,
         "tags": list(sequence.tags.order_by("name")),
@@ -411,14 +410,6 @@ def _own_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
     )
 
 
-def _latest_jobs(sequence_ids: list[int]) -> dict[int, ImportJob]:
-    latest: dict[int, ImportJob] = {}
-    jobs = ImportJob.objects.filter(sequence_id__in=sequence_ids).defer("token_ciphertext")
-    for job in jobs.order_by("sequence_id", "-created_at", "-id"):
-        latest.setdefault(job.sequence_id, job)
-    return latest
-
-
 def _last_key(sequence: Sequence) -> str:
     """The Mapillary key to offer for another try: the sequence's, else its last import's."""
     if sequence.mapillary_sequence_key:
@@ -437,7 +428,7 @@ def my_sequences(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-id")
     )
     ids = [sequence.pk for sequence in sequences]
-    jobs = _latest_jobs(ids)
+    jobs = latest_imports(ids)
     tags = tag_names_by_sequence(ids)
     groups: dict[str, list[Sequence]] = {status: [] for status in Sequence.Status.values}
     for sequence in sequences:
@@ -473,7 +464,7 @@ def my_progress(request: HttpRequest) -> JsonResponse:
         | Q(unique_id__in=_uuids(request.GET.getlist("id")))
     )
     rows = list(sequences.distinct().values("pk", "unique_id", "status", "image_count"))
-    jobs = _latest_jobs([row["pk"] for row in rows])
+    jobs = latest_imports([row["pk"] for row in rows])
     items = []
     for row in rows:
         job = jobs.get(row["pk"])
@@ -559,7 +550,7 @@ def sequence_import(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     """Start (or retry) an import with the owner's Mapillary token, which is not kept after it."""
     sequence = _own_sequence(request, unique_id)
     if request.method == "GET":
-        sequence.job = _latest_jobs([sequence.pk]).get(sequence.pk)
+        sequence.job = latest_imports([sequence.pk]).get(sequence.pk)
         form = ImportForm(initial={"mapillary_sequence_key": _last_key(sequence)})
         return render(request, "web/sequence_import.html", {"sequence": sequence, "form": form})
     form = ImportForm(request.POST)

@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.models import DBTaskResult
 
+from mtp.developers.webhook_secrets import SIGNATURE_HEADER, signature_header, webhook_secret
+from mtp.developers.webhook_urls import UnsafeTarget, resolve
 from mtp.webhooks.models import WebhookAttempt, WebhookDelivery
-from mtp.webhooks.signing import SIGNATURE_HEADER, signature_header, webhook_secret
-from mtp.webhooks.targets import UnsafeTarget, resolve
 
 logger = logging.getLogger(__name__)
 

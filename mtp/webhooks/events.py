@@ -13,9 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
 from django.utils import timezone
 
+from mtp.sequences.links import object_url
+from mtp.sequences.models import Sequence
 from mtp.webhooks.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,8 @@ def sequence_summary(sequence) -> dict[str, Any]:
         "distance_m": round(sequence.distance_m, 1),
         "mapillary_sequence_key": sequence.mapillary_sequence_key,
         "published_at": sequence.published_at,
-        "url": settings.SITE_URL + sequence.get_absolute_url(),
-        "api_url": settings.SITE_URL
-        + reverse("api:get_sequence", kwargs={"unique_id": sequence.unique_id}),
+        "url": object_url("web:sequence", sequence.unique_id),
+        "api_url": object_url("api:get_sequence", sequence.unique_id),
     }
 
 
@@ -58,22 +58,17 @@ def import_ended(job) -> WebhookDelivery | None:
     """Queue the event for a finished import to the app that created its sequence, if that
     app has a webhook URL; call it in the transaction that writes the import's outcome,
     after the sequence is updated."""
-    # Here, not at the top: mtp.api.sequences imports mtp.imports.jobs, which imports this module.
-    from mtp.api.sequences import import_data
-    from mtp.imports.models import ImportJob
-    from mtp.sequences.models import Sequence
-
     sequence = Sequence.objects.select_related("application").filter(pk=job.sequence_id).first()
     application = sequence.application if sequence is not None else None
     if application is None or not application.webhook_url or not application.is_active:
         return None
     # As stored: the caller's copy may lack what the finishing UPDATE computed (progress).
-    job = ImportJob.objects.get(pk=job.pk)
-    event_type = IMPORT_SUCCEEDED if job.status == ImportJob.Status.SUCCEEDED else IMPORT_FAILED
+    job.refresh_from_db()
+    event_type = IMPORT_SUCCEEDED if job.status == job.Status.SUCCEEDED else IMPORT_FAILED
     return record(
         application,
         event_type,
-        {"sequence": sequence_summary(sequence), "import": import_data(job)},
+        {"sequence": sequence_summary(sequence), "import": job.to_dict()},
     )
 
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from oauth2_provider.models import get_application_model
 
+from mtp.developers.webhook_secrets import rotate_secret
 from mtp.webhooks import events
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.signing import rotate_secret
 
 Application = get_application_model()
 

@@ -8,10 +8,10 @@ import sys
 import pytest
 from django.test import override_settings
 
-from mtp.api import sequences
 from mtp.api.schemas import ErrorOut
 from mtp.api.tests.conftest import API
 from mtp.lib import ratelimit
+from mtp.sequences.models import Sequence
 
 CREATE = f"{API}/sequence/create"
 
@@ -101,7 +101,7 @@ def test_an_unexpected_failure_is_a_json_500_without_details(
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(sequences, "sequence_data", broken)
+    monkeypatch.setattr(Sequence, "to_dict", broken)
     response = client.get(f"{API}/sequence/{published.unique_id}", **owner_headers)
     body = assert_error(response, 500)
     assert "fire" not in body["error"]

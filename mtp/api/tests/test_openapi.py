@@ -11,7 +11,8 @@ from openapi_spec_validator import validate
 
 from mtp.api.tests.conftest import API
 from mtp.challenges.areas import MEMBERS
-from mtp.sequences.photos import DEFAULT_SIZE, SIZES, is_valid_key
+from mtp.sequences.links import DEFAULT_SIZE, SIZES
+from mtp.sequences.photos import is_valid_key
 
 API_MD = Path(__file__).resolve().parents[3] / "docs" / "API.md"
 TRANSPORT_TYPES = (

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from PIL import Image as Picture
 
 from mtp.api.tests.conftest import API, make_sequence
-from mtp.sequences import photos
+from mtp.sequences import links, photos
 from mtp.sequences.models import Image
 
 SITE = "http://127.0.0.1:8000"
@@ -61,7 +61,7 @@ def test_image_objects_carry_the_servers_own_stable_links(client, app, owner, fa
     assert first["thumb_2048_url"] == f"{SITE}/api/v1/images/{keys[0]}/thumbnail?size=2048"
     assert first["thumb_original_url"].endswith("/thumbnail?size=original")
     assert "stored" not in reply.content.decode()
-    assert photos.photo_url(keys[0]) == first["thumb_1024_url"]
+    assert links.photo_url(keys[0]) == first["thumb_1024_url"]
 
 
 def test_unpublished_sequences_give_their_owner_signed_links(client, owner, owner_headers):
@@ -70,13 +70,13 @@ def test_unpublished_sequences_give_their_owner_signed_links(client, owner, owne
     link = reply.json()["results"][0]["thumb_1024_url"]
     query = parse_qs(urlsplit(link).query)
     assert query["size"] == ["1024"]
-    assert int(query["expires"][0]) > time.time() + photos.PRIVATE_LINK_DAYS * 86_400 - 1
+    assert int(query["expires"][0]) > time.time() + links.PRIVATE_LINK_DAYS * 86_400 - 1
     assert len(query["signature"][0]) == 32
 
 
 def test_a_photo_url_refuses_an_unknown_size():
     with pytest.raises(ValueError):
-        photos.photo_url("123", "512")
+        links.photo_url("123", "512")
 
 
 # The endpoint ---------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_an_unknown_key_is_a_404_in_the_api_shape(client, db):
     assert reply.status_code == 404
     assert reply.json()["error"] == "No photo with this key."
     assert client.get(f"{API}/images/{'x' * 300}/thumbnail").status_code == 404
-    assert client.get(f"{API}/images/nothing-here").json()["detail"]["sizes"] == list(photos.SIZES)
+    assert client.get(f"{API}/images/nothing-here").json()["detail"]["sizes"] == list(links.SIZES)
 
 
 @pytest.mark.parametrize("size", ["512", "", "ORIGINAL", "1024x"])
@@ -185,7 +185,7 @@ def test_photos_of_an_unpublished_sequence_are_the_owners_only(
     assert client.get(photo(keys[0])).status_code == 404
     assert client.get(photo(keys[0]), **other_headers).status_code == 404
     assert client.get(photo(keys[0]), **owner_headers).status_code == 302
-    signed = photos.photo_url(keys[0], private=True).removeprefix(SITE)
+    signed = links.photo_url(keys[0], private=True).removeprefix(SITE)
     assert client.get(signed).status_code == 302
     assert client.get(signed.replace("signature=", "signature=0")).status_code == 404
     other_key = signed.replace(keys[0], "another-key")
@@ -202,7 +202,7 @@ def test_an_expired_private_link_is_refused(client, owner, fake_mapillary):
     sequence.published_at = None
     sequence.save()
     expires = int(time.time()) - 1
-    signature = photos.link_signature(keys[0], expires)
+    signature = links.link_signature(keys[0], expires)
     stale = f"{photo(keys[0])}&expires={expires}&signature={signature}"
     assert client.get(stale).status_code == 404
 
@@ -289,13 +289,13 @@ def test_the_cover_is_the_first_photo_until_the_owner_picks_one(client, app, own
     read = client.get(f"{API}/sequence/{sequence.unique_id}", {"client_id": app.client_id})
     assert read.json()["cover"] == {
         "mapillary_key": keys[0],
-        **{f"thumb_{size}_url": photos.photo_url(keys[0], size) for size in photos.SIZES},
+        **{f"thumb_{size}_url": links.photo_url(keys[0], size) for size in links.SIZES},
     }
     reply = patch(client, sequence, owner_headers, {"cover": keys[2]})
     assert reply.status_code == 200
     assert reply.json()["sequence"]["cover"]["mapillary_key"] == keys[2]
     read = client.get(f"{API}/sequence/{sequence.unique_id}", {"client_id": app.client_id})
-    assert read.json()["cover"]["thumb_1024_url"] == photos.photo_url(keys[2])
+    assert read.json()["cover"]["thumb_1024_url"] == links.photo_url(keys[2])
     # Back to the first photo.
     reply = patch(client, sequence, owner_headers, {"cover": None})
     assert reply.status_code == 200, reply.json()

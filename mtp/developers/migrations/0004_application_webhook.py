@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import mtp.webhooks.targets
+import mtp.developers.webhook_urls
 
 
 class Migration(migrations.Migration):
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 default="",
                 help_text="Where this server POSTs events about sequences the application created.",
                 max_length=500,
-                validators=[mtp.webhooks.targets.validate_webhook_url],
+                validators=[mtp.developers.webhook_urls.validate_webhook_url],
                 verbose_name="Webhook URL",
             ),
         ),

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
+from mtp.sequences.links import photo_url
 from mtp.sequences.models import Sequence
-from mtp.sequences.photos import photo_url
 from mtp.web.tests.conftest import publish
 
 TOKEN = "MLY|1234|a-client-secret"

@@ -4,7 +4,7 @@ import json
 
 from django import template
 
-from mtp.webhooks.signing import webhook_secret
+from mtp.developers.webhook_secrets import webhook_secret
 
 register = template.Library()
 

@@ -15,8 +15,8 @@ import pytest
 from django.conf import settings
 
 from mtp.developers.models import Application
+from mtp.developers.webhook_secrets import webhook_secret
 from mtp.sequences.models import Sequence, TransportType
-from mtp.webhooks.signing import webhook_secret
 
 DOCS = Path(settings.BASE_DIR).parent / "docs" / "WEBHOOKS.md"
 

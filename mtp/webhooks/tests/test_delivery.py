@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.models import Application
+from mtp.developers.webhook_secrets import rotate_secret, webhook_secret
 from mtp.webhooks.delivery import (
     EXCERPT_BYTES,
     MAX_BACKOFF_SECONDS,
@@ -25,7 +26,6 @@ from mtp.webhooks.delivery import (
 )
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.signing import rotate_secret, webhook_secret
 from mtp.webhooks.tests.conftest import Receiver, verify_signature
 
 DATA = {"sequence": {"name": "Morning walk"}, "import": {"status": "succeeded"}}

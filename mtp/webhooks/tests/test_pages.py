@@ -7,10 +7,10 @@ from django_tasks_db.models import DBTaskResult
 
 from mtp.developers.models import Application
 from mtp.developers.tests.test_applications import register
+from mtp.developers.webhook_secrets import webhook_secret
 from mtp.webhooks.delivery import attempt
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
-from mtp.webhooks.signing import webhook_secret
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,12 @@ import pytest
 from django.core.management import call_command
 
 from mtp.developers.models import Application
+from mtp.developers.webhook_secrets import webhook_secret
 from mtp.imports.jobs import request_import
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Sequence
-from mtp.webhooks.signing import webhook_secret
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ old key can then be dropped (docs/DEPLOY.md, "Secrets").
 from django.core.management.base import BaseCommand
 from oauth2_provider.models import get_application_model
 
+from mtp.developers.webhook_secrets import KEY_PURPOSE as WEBHOOK_PURPOSE
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import KEY_PURPOSE as TOKEN_PURPOSE
 from mtp.lib.secretbox import Undecryptable, reencrypt
-from mtp.webhooks.signing import KEY_PURPOSE as WEBHOOK_PURPOSE
 
 
 class Command(BaseCommand):

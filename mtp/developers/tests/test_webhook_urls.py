@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mtp.webhooks.targets import UnsafeTarget, reached, resolve
+from mtp.developers.webhook_urls import UnsafeTarget, reached, resolve
 
 
 @pytest.fixture

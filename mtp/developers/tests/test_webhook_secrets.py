@@ -5,7 +5,7 @@ import hmac
 import time
 
 from mtp.developers.models import Application
-from mtp.webhooks.signing import (
+from mtp.developers.webhook_secrets import (
     rotate_secret,
     signature_header,
     webhook_secret,

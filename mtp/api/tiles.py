@@ -1,4 +1,5 @@
-"""``GET /api/v1/tiles/{z}/{x}/{y}.mvt``: a vector tile of published sequences and photos.
+"""``GET /api/v1/tiles/{z}/{x}/{y}.mvt``: a vector tile of published sequences and photos (drawn
+by ``mtp.tiles``).
 
 A public read under the API's client_id rule: a registered ``client_id`` in the query string,
 or a bearer token. The view is a plain Django view, not an API operation: a tile is bytes

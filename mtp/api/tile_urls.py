@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from mtp.tiles import views
+from mtp.api import tiles as views
 
 app_name = "tiles"
 
