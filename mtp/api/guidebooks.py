@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
 from mtp.api.errors import ApiError, invalid_parameter
-from mtp.api.formats import GEOJSON, JSON_ONLY, JSON_OR_GEOJSON, json_response, negotiate
+from mtp.api.formats import GEOJSON, JSON_ONLY, JSON_OR_GEOJSON, negotiate
 from mtp.api.pagination import Ordering, next_link, page
 from mtp.api.schemas import BodyIn, ErrorOut, ImageOut, OwnerOut, StrictOut, Tags
 from mtp.api.scopes import READ, WRITE, require_scope
@@ -48,6 +48,7 @@ from mtp.guidebooks.models import (
     TooManyScenes,
     xy_of,
 )
+from mtp.lib.http import json_response
 from mtp.sequences.models import Image
 from mtp.sequences.queries import parse_tags
 from mtp.webhooks.events import guidebook_published

@@ -23,8 +23,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 
+from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import Image, Tag
-from mtp.sequences.photos import photo_urls
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -224,7 +224,6 @@ class Guidebook(models.Model):
     ) -> dict[str, Any]:
         """The guidebook's JSON. With ``scenes`` (shown ones, in order, with their image,
         sequence and points loaded), each scene in full and the box around their photos."""
-        site = settings.SITE_URL
         data: dict[str, Any] = {
             "unique_id": str(self.unique_id),
             "name": self.name,
@@ -233,13 +232,9 @@ class Guidebook(models.Model):
             "tags": tags,
             "published": self.is_published,
             "published_at": self.published_at,
-            "owner": {
-                "username": self.owner.username,
-                "display_name": self.owner.public_name,
-                "profile_url": site + self.owner.get_absolute_url(),
-            },
+            "owner": owner_data(self.owner),
             "scene_count": scene_count,
-            "url": site + self.get_absolute_url(),
+            "url": object_url("web:guidebook", self.unique_id),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -346,22 +341,7 @@ class Scene(models.Model):
 
     def image_dict(self) -> dict[str, Any]:
         """The scene's image object with its stable photo links (of a published sequence)."""
-        image = self.image
-        return {
-            "mapillary_key": image.mapillary_key,
-            "position": image.position,
-            "lon": image.point.x,
-            "lat": image.point.y,
-            "captured_at": image.captured_at,
-            "compass_angle": image.compass_angle,
-            "altitude": image.altitude,
-            "is_pano": image.is_pano,
-            "width": image.width,
-            "height": image.height,
-            "camera_make": image.camera_make.name if image.camera_make_id else None,
-            "camera_model": image.camera_model.name if image.camera_model_id else None,
-            **photo_urls(image.mapillary_key),
-        }
+        return self.image.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """The scene's JSON: its image, the sequence it is from, and its points in order."""
@@ -375,7 +355,7 @@ class Scene(models.Model):
             "sequence": {
                 "unique_id": str(sequence.unique_id),
                 "name": sequence.name,
-                "url": settings.SITE_URL + sequence.get_absolute_url(),
+                "url": object_url("web:sequence", sequence.unique_id),
             },
             "pois": [poi.to_dict(is_pano=self.image.is_pano) for poi in self.pois.all()],
         }

@@ -92,8 +92,7 @@ def guidebook_published(guidebook) -> WebhookDelivery | None:
                 "scene_count": guidebook.scenes.filter(image__sequence__status="published").count(),
                 "published_at": guidebook.published_at,
                 "url": site + guidebook.get_absolute_url(),
-                "api_url": site
-                + reverse("api:get_guidebook", kwargs={"unique_id": guidebook.unique_id}),
+                "api_url": object_url("api:get_guidebook", guidebook.unique_id),
             }
         },
     )
