@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from pydantic import BeforeValidator, ConfigDict, model_validator
+from pydantic import BeforeValidator, ConfigDict, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 from mtp.api.auth import token_auth, token_or_client_auth
@@ -96,10 +96,17 @@ CategorySlug = Annotated[
     BeforeValidator(_text),
     Field(max_length=50, description="A category's slug (see /guidebook-categories)."),
 ]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Yaw = Annotated[float, Field(ge=-180, le=180, description="Degrees; 0: the photo's middle.")]
-Pitch = Annotated[float, Field(ge=-90, le=90, description="Degrees; 0: the horizon.")]
-Position = Annotated[int, Field(ge=0, le=MAX_SCENES, description="0-based place in the order.")]
+# Strict: a number is a JSON number (not "0.5", not true) and a yes-or-no a JSON boolean (not 0),
+# as the document says.
+Fraction = Annotated[float, Strict(), Field(ge=0, le=1)]
+Yaw = Annotated[
+    float, Strict(), Field(ge=-180, le=180, description="Degrees; 0: the photo's middle.")
+]
+Pitch = Annotated[float, Strict(), Field(ge=-90, le=90, description="Degrees; 0: the horizon.")]
+Position = Annotated[
+    int, Strict(), Field(ge=0, le=MAX_SCENES, description="0-based place in the order.")
+]
+Published = Annotated[bool, Strict()]
 
 
 def _url(value: Any) -> Any:
@@ -132,7 +139,7 @@ class GuidebookCreateIn(BodyIn):
     description: Description | None = ""
     category: CategorySlug | None = None
     tags: Tags = None
-    published: bool = Field(False, description="true: seen by everyone at once.")
+    published: Published = Field(False, description="true: seen by everyone at once.")
 
 
 class GuidebookPatchIn(BodyIn):
@@ -145,7 +152,7 @@ class GuidebookPatchIn(BodyIn):
     description: Description | None = None
     category: CategorySlug | None = Field(None, description="A category's slug; null for none.")
     tags: Tags = Field(None, description="The new tags, replacing the old ones.")
-    published: bool | None = None
+    published: Published | None = None
 
 
 class SceneCreateIn(BodyIn):
@@ -646,18 +653,26 @@ def create_scene(request: HttpRequest, unique_id: UUID):
     openapi_extra=openapi_body(SceneOrderIn, accepted=JSON_BODY),
 )
 def reorder_scenes(request: HttpRequest, unique_id: UUID):
-    """Put your guidebook's scenes in a new order: every scene's `unique_id`, each once."""
+    """Put your guidebook's scenes in a new order: every scene's `unique_id`, each once.
+
+    Hidden scenes (of sequences no longer published) may be left out: they go after the others.
+    """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
     with transaction.atomic():
         guidebook = owned_guidebook(request, unique_id)
         payload = validate_body(request, SceneOrderIn, JSON_BODY)
-        ids = dict(guidebook.scenes.values_list("unique_id", "pk"))
-        if len(set(payload.scenes)) != len(payload.scenes) or set(payload.scenes) != set(ids):
+        scenes = guidebook.scenes.order_by("position", "id")
+        ids = dict(scenes.values_list("unique_id", "pk"))
+        shown = set(scenes.shown().values_list("unique_id", flat=True))
+        given = payload.scenes
+        if len(set(given)) != len(given) or not shown <= set(given) <= set(ids):
             raise invalid_parameter(
                 "scenes", "give every scene's unique_id of this guidebook, each once."
             )
-        guidebook.renumber([ids[scene_id] for scene_id in payload.scenes])
+        # Hidden scenes left out keep their order, after the others.
+        rest = [pk for scene_id, pk in ids.items() if scene_id not in set(given)]
+        guidebook.renumber([ids[scene_id] for scene_id in given] + rest)
         _touch(guidebook)
     data = guidebook_data(found_guidebook(request, unique_id))
     return json_response({"unique_id": data["unique_id"], "guidebook": data})

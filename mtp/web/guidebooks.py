@@ -7,6 +7,7 @@ marker and takes the arrow keys. The editor is plain forms; on a scene's page, a
 photo places the new point (the script fills in x and y, which can also be typed).
 """
 
+from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 from django import forms
@@ -192,14 +193,16 @@ def _owned(request: HttpRequest, unique_id: UUID, *, lock: bool = False) -> Guid
 class SceneAddForm(forms.Form):
     image = forms.CharField(
         label="Photo",
-        max_length=100,
-        help_text="The Mapillary key of a photo of a published sequence (shown under each "
-        "photo on a sequence's page).",
+        max_length=2000,
+        help_text="The address of a photo on a sequence's page (it ends with ?photo=...), or "
+        "the photo's key.",
     )
     title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH)
 
     def clean_image(self) -> Image:
-        key = self.cleaned_data["image"].strip()
+        given = self.cleaned_data["image"].strip()
+        # A sequence page's address names its photo in ?photo=<key>.
+        key = parse_qs(urlsplit(given).query).get("photo", [given])[0] if "?" in given else given
         image = Image.objects.filter(mapillary_key=key, sequence__status="published").first()
         if image is None:
             raise ValidationError("No photo of a published sequence has this key.")

@@ -310,6 +310,25 @@ def test_a_deleted_sequence_takes_its_scenes_away(
     assert Scene.objects.count() == 1
 
 
+def test_a_new_order_may_leave_hidden_scenes_out(
+    client, owner, owner_headers, guidebook_id, published
+):
+    other = make_sequence(owner, name="Other", route=[(6.2, 46.3), (6.21, 46.3)])
+    hidden = add_scene(client, owner_headers, guidebook_id, keys(published)[0])
+    first, second = (add_scene(client, owner_headers, guidebook_id, key) for key in keys(other))
+    Sequence.objects.filter(pk=published.pk).update(status="draft", published_at=None)
+    url = f"{API}/guidebooks/{guidebook_id}/scenes"
+    response = put(client, url, {"scenes": [second, first]}, owner_headers)
+    assert response.status_code == 200, response.content
+    assert [scene["unique_id"] for scene in response.json()["guidebook"]["scenes"]] == [
+        second,
+        first,
+    ]
+    order = Scene.objects.order_by("position").values_list("unique_id", flat=True)
+    assert [str(scene_id) for scene_id in order] == [second, first, hidden]
+    assert put(client, url, {"scenes": [second]}, owner_headers).status_code == 422
+
+
 def test_a_sequence_no_longer_published_hides_its_scenes_until_it_is_again(
     client, owner_headers, app, guidebook_id, published
 ):

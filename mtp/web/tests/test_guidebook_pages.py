@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from mtp.guidebooks.models import Category, Guidebook, Poi, Scene
 from mtp.web.tests.conftest import publish
+from mtp.web.tests.test_no_inline_code import InlineCodeFinder
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +75,10 @@ def test_the_owner_creates_a_guidebook_and_adds_moves_and_deletes_scenes(owner, 
         False,
     )
     edit = f"/guidebooks/{guidebook.unique_id}/edit/"
-    for key in keys:
+    for key in keys[:2]:
         assert owner_client.post(edit, {"action": "add-scene", "image": key}).status_code == 302
+    address = f"https://mtp.example.org{sequence.get_absolute_url()}?photo={keys[2]}"
+    assert owner_client.post(edit, {"action": "add-scene", "image": address}).status_code == 302
     refused = owner_client.post(edit, {"action": "add-scene", "image": "nope"})
     assert refused.status_code == 200 and b"No photo of a published sequence" in refused.content
     first, second, third = guidebook.scenes.order_by("position")
@@ -122,3 +125,23 @@ def test_a_profile_lists_the_persons_published_guidebooks(client, owner, owner_c
     assert "River guide" in public and "Unfinished guide" not in public
     own = owner_client.get(owner.get_absolute_url()).content.decode()
     assert "Unfinished guide" in own
+
+
+def test_guidebook_pages_carry_no_inline_code(client, owner, owner_client, settings):
+    guidebook = make_guidebook(owner)
+    scene = guidebook.scenes.first()
+    pages = [
+        (client, "/guidebooks/"),
+        (client, guidebook.get_absolute_url()),
+        (owner_client, "/guidebooks/new/"),
+        (owner_client, f"/guidebooks/{guidebook.unique_id}/edit/"),
+        (owner_client, f"/guidebooks/{guidebook.unique_id}/scenes/{scene.unique_id}/edit/"),
+    ]
+    for browser, path in pages:
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        finder = InlineCodeFinder()
+        finder.feed(response.content.decode())
+        # Photos come from this site's own stable links, absolute like every link it gives.
+        problems = [text for text in finder.problems if f"loads {settings.SITE_URL}/" not in text]
+        assert problems == [], (path, problems)
