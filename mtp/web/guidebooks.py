@@ -339,14 +339,18 @@ def scene_edit(request: HttpRequest, unique_id: UUID, scene_id: UUID) -> HttpRes
     pois = [
         poi.to_dict(is_pano=scene.image.is_pano) for poi in scene.pois.select_related("category")
     ]
+    shown = scene.image.sequence.is_public
+    # A photo of a sequence no longer published: only its own owner sees it (a signed link).
+    own_photo = scene.image.sequence.owner_id == request.user.pk
+    image = scene.image.to_dict(private=not shown) if shown or own_photo else None
     return render(
         request,
         "web/scene_edit.html",
         {
             "guidebook": guidebook,
             "scene": scene,
-            "image": scene.image_dict(),
-            "shown": scene.image.sequence.is_public,
+            "image": image,
+            "shown": shown,
             "pois": pois,
             "scene_form": scene_form,
             "poi_form": poi_form,

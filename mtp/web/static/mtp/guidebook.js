@@ -179,6 +179,13 @@ class Reader {
         item.append(category);
       }
       if (poi.description) item.append(document.createElement("br"), poi.description);
+      if (poi.url) {
+        const link = document.createElement("a");
+        link.href = poi.url;
+        link.rel = "noopener nofollow";
+        link.textContent = "More about it";
+        item.append(document.createElement("br"), link);
+      }
       return item;
     });
     if (items.length === 0) {
