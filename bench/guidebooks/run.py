@@ -146,6 +146,10 @@ def seed():
         authorization_grant_type=application.GRANT_IMPLICIT,
         redirect_uris="https://example.org/cb",
     )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return sequences[0], guidebooks[0], guidebooks[1], app.client_id
 
 

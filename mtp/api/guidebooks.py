@@ -532,8 +532,8 @@ def get_guidebook(request: HttpRequest, unique_id: UUID):
     require_scope(request, READ)
     guidebook = found_guidebook(request, unique_id)
     if media_type == GEOJSON:
-        scenes = list(Scene.objects.for_reading().filter(guidebook=guidebook))
-        return json_response(guidebook.to_feature_collection(scenes), media_type=GEOJSON, vary=True)
+        collection = guidebook.to_feature_collection(guidebook.shown_scenes())
+        return json_response(collection, media_type=GEOJSON, vary=True)
     return json_response(guidebook_data(guidebook), vary=True)
 
 

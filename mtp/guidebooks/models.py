@@ -220,10 +220,10 @@ class Guidebook(models.Model):
         return list(self.scenes.order_by("position", "id").values_list("pk", flat=True))
 
     def to_dict(
-        self, *, tags: list[str], scene_count: int, scenes: list["Scene"] | None = None
+        self, *, tags: list[str], scene_count: int, scenes: list[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
-        """The guidebook's JSON. With ``scenes`` (shown ones, in order, with their image,
-        sequence and points loaded), each scene in full and the box around their photos."""
+        """The guidebook's JSON. With ``scenes`` (the shown ones' JSON, in order), those and
+        the box around their photos."""
         data: dict[str, Any] = {
             "unique_id": str(self.unique_id),
             "name": self.name,
@@ -240,50 +240,98 @@ class Guidebook(models.Model):
         }
         if scenes is not None:
             data["bbox"] = scene_bbox(scenes)
-            data["scenes"] = [scene.to_dict() for scene in scenes]
+            data["scenes"] = scenes
         return data
+
+    def shown_scenes(self) -> list[dict[str, Any]]:
+        """The JSON of every shown scene, in order, with its image and points: two queries
+        however many scenes (a guidebook is read far more often than it is written)."""
+        scenes = list(Scene.objects.for_reading().filter(guidebook=self))
+        pois: dict[int, list[dict[str, Any]]] = {scene.pk: [] for scene in scenes}
+        rows = (
+            Poi.objects.filter(scene__in=[scene.pk for scene in scenes])
+            .order_by("id")
+            .values_list(*POI_VALUES)
+        )
+        pano = {scene.pk: scene.image.is_pano for scene in scenes}
+        for scene_id, *values in rows:
+            pois[scene_id].append(poi_data(*values, is_pano=pano[scene_id]))
+        return [scene.to_dict(pois=pois[scene.pk]) for scene in scenes]
 
     def reading_dict(self) -> dict[str, Any]:
         """The JSON in full: every shown scene in order, with its image and points."""
-        scenes = list(Scene.objects.for_reading().filter(guidebook=self))
+        scenes = self.shown_scenes()
         tags = sorted(self.tags.values_list("name", flat=True))
         return self.to_dict(tags=tags, scene_count=len(scenes), scenes=scenes)
 
-    def to_feature_collection(self, scenes: list["Scene"]) -> dict[str, Any]:
-        """GeoJSON: a Point Feature per shown scene, in order, at its photo's place."""
+    def to_feature_collection(self, scenes: list[dict[str, Any]]) -> dict[str, Any]:
+        """GeoJSON: a Point Feature per shown scene (``shown_scenes``), in order, at its
+        photo's place, with the scene's JSON as its properties."""
         return {
             "type": "FeatureCollection",
             "bbox": scene_bbox(scenes),
             "properties": {"unique_id": str(self.unique_id), "name": self.name},
-            "features": [scene.to_feature() for scene in scenes],
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": scene["unique_id"],
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [scene["image"]["lon"], scene["image"]["lat"]],
+                    },
+                    "properties": scene,
+                }
+                for scene in scenes
+            ],
         }
 
 
-def scene_bbox(scenes: list["Scene"]) -> list[float] | None:
+def scene_bbox(scenes: list[dict[str, Any]]) -> list[float] | None:
     """[west, south, east, north] around the scenes' photos; None without scenes."""
     if not scenes:
         return None
-    lons = [scene.image.point.x for scene in scenes]
-    lats = [scene.image.point.y for scene in scenes]
+    lons = [scene["image"]["lon"] for scene in scenes]
+    lats = [scene["image"]["lat"] for scene in scenes]
     return [min(lons), min(lats), max(lons), max(lats)]
 
 
-# What a scene's JSON reads of its sequence and image; the route and Mapillary's links never.
-SEQUENCE_FIELDS_UNUSED = [
-    f"image__sequence__{name}"
-    for name in ("geometry", "description", "google_street_view", "strava", "source")
+# What a scene's JSON reads: of its sequence, its id and name (not its route); of its image, what
+# Image.to_dict shows (not Mapillary's links); of its points, all but when they were written.
+READING_FIELDS = [
+    *("id", "guidebook_id", "position", "unique_id", "title", "description"),
+    *(
+        f"image__{name}"
+        for name in (
+            "id",
+            "sequence_id",
+            "mapillary_key",
+            "position",
+            "point",
+            "captured_at",
+            "compass_angle",
+            "altitude",
+            "is_pano",
+            "width",
+            "height",
+            "camera_make_id",
+            "camera_model_id",
+            "camera_make__name",
+            "camera_model__name",
+        )
+    ),
 ]
-IMAGE_FIELDS_UNUSED = [
-    f"image__{name}"
-    for name in (
-        "thumb_256_url",
-        "thumb_1024_url",
-        "thumb_2048_url",
-        "thumb_original_url",
-        "links_until",
-        "kept_copy",
-    )
-]
+# A point's columns, in poi_data's order after its scene's id.
+POI_VALUES = (
+    "scene_id",
+    "unique_id",
+    "title",
+    "description",
+    "x",
+    "y",
+    "category__slug",
+    "category__name",
+    "url",
+)
 
 
 class SceneQuerySet(models.QuerySet):
@@ -292,13 +340,15 @@ class SceneQuerySet(models.QuerySet):
         return self.filter(image__sequence__status="published")
 
     def for_reading(self) -> "SceneQuerySet":
-        """Shown scenes in order with what their JSON needs, in two queries however many."""
+        """Shown scenes in order with their image and their sequence's id and name, in one
+        query however many."""
         return (
             self.shown()
-            .select_related("image", "image__sequence", "image__camera_make", "image__camera_model")
-            .defer(*SEQUENCE_FIELDS_UNUSED, *IMAGE_FIELDS_UNUSED)
-            .prefetch_related(
-                models.Prefetch("pois", Poi.objects.select_related("category").order_by("id"))
+            .select_related("image", "image__camera_make", "image__camera_model")
+            .only(*READING_FIELDS)
+            .annotate(
+                sequence_unique_id=models.F("image__sequence__unique_id"),
+                sequence_name=models.F("image__sequence__name"),
             )
             .order_by("position", "id")
         )
@@ -343,9 +393,18 @@ class Scene(models.Model):
         """The scene's image object with its stable photo links (of a published sequence)."""
         return self.image.to_dict()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The scene's JSON: its image, the sequence it is from, and its points in order."""
-        sequence = self.image.sequence
+    def to_dict(self, *, pois: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The scene's JSON: its image, the sequence it is from, and its points in order
+        (``pois``: their JSON, when already built)."""
+        if hasattr(self, "sequence_unique_id"):  # read with Scene.objects.for_reading()
+            sequence_id, sequence_name = self.sequence_unique_id, self.sequence_name
+        else:
+            sequence_id, sequence_name = self.image.sequence.unique_id, self.image.sequence.name
+        if pois is None:
+            pois = [
+                poi.to_dict(is_pano=self.image.is_pano)
+                for poi in self.pois.select_related("category").order_by("id")
+            ]
         return {
             "unique_id": str(self.unique_id),
             "position": self.position,
@@ -353,21 +412,11 @@ class Scene(models.Model):
             "description": self.description,
             "image": self.image_dict(),
             "sequence": {
-                "unique_id": str(sequence.unique_id),
-                "name": sequence.name,
-                "url": object_url("web:sequence", sequence.unique_id),
+                "unique_id": str(sequence_id),
+                "name": sequence_name,
+                "url": object_url("web:sequence", sequence_id),
             },
-            "pois": [poi.to_dict(is_pano=self.image.is_pano) for poi in self.pois.all()],
-        }
-
-    def to_feature(self) -> dict[str, Any]:
-        data = self.to_dict()
-        image = data["image"]
-        return {
-            "type": "Feature",
-            "id": data["unique_id"],
-            "geometry": {"type": "Point", "coordinates": [image["lon"], image["lat"]]},
-            "properties": data,
+            "pois": pois,
         }
 
 
@@ -413,15 +462,42 @@ class Poi(models.Model):
 
     def to_dict(self, *, is_pano: bool = False) -> dict[str, Any]:
         """The point's JSON; ``is_pano``: its photo is a panorama, so yaw and pitch are given."""
-        yaw, pitch = yaw_pitch_of(self.x, self.y) if is_pano else (None, None)
-        return {
-            "unique_id": str(self.unique_id),
-            "title": self.title,
-            "description": self.description,
-            "x": self.x,
-            "y": self.y,
-            "yaw": yaw,
-            "pitch": pitch,
-            "category": self.category.to_dict() if self.category_id else None,
-            "url": self.url or None,
-        }
+        category = self.category if self.category_id else None
+        return poi_data(
+            self.unique_id,
+            self.title,
+            self.description,
+            self.x,
+            self.y,
+            category.slug if category else None,
+            category.name if category else None,
+            self.url,
+            is_pano=is_pano,
+        )
+
+
+def poi_data(
+    unique_id,
+    title: str,
+    description: str,
+    x: float,
+    y: float,
+    category_slug: str | None,
+    category_name: str | None,
+    url: str,
+    *,
+    is_pano: bool,
+) -> dict[str, Any]:
+    """A point's JSON from its columns (``POI_VALUES``, read without building a model)."""
+    yaw, pitch = yaw_pitch_of(x, y) if is_pano else (None, None)
+    return {
+        "unique_id": str(unique_id),
+        "title": title,
+        "description": description,
+        "x": x,
+        "y": y,
+        "yaw": yaw,
+        "pitch": pitch,
+        "category": {"slug": category_slug, "name": category_name} if category_slug else None,
+        "url": url or None,
+    }
