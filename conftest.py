@@ -66,6 +66,7 @@ def seeded(transactional_db) -> None:
     for module, function in [
         ("mtp.developers.migrations.0003_first_party_application", "create_web_application"),
         ("mtp.sequences.migrations.0002_seed_transport_types", "seed"),
+        ("mtp.guidebooks.migrations.0002_seed_categories", "seed"),
     ]:
         getattr(importlib.import_module(module), function)(apps, None)
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "mtp.sequences",
     "mtp.challenges",
     "mtp.tours",
+    "mtp.guidebooks",
     "mtp.imports",
     "mtp.api",
     "mtp.tiles",

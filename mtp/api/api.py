@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mtp.api import (
     challenges,
+    guidebooks,
     leaderboards,
     sequences,
     tours,  # Tours
@@ -64,6 +65,8 @@ api.add_router("", leaderboards.router)
 api.add_router("", challenges.router)
 # Tours and likes
 api.add_router("", tours.router)
+# Guidebooks
+api.add_router("", guidebooks.router)
 
 
 @api.exception_handler(ApiError)

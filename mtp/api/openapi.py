@@ -17,8 +17,10 @@ from typing import Any
 from ninja import NinjaAPI
 
 from mtp.api.challenges import NOT_NULL
+from mtp.api.guidebooks import NOT_NULL as GUIDEBOOK_NOT_NULL
 from mtp.api.images import NOT_FOUND, invalid_size
 from mtp.challenges.areas import WGS84_CRS
+from mtp.guidebooks.models import Category
 from mtp.mapillary.formats import KEY_PATTERN, TOKEN_PATTERN
 from mtp.sequences.external_links import GOOGLE_STREET_VIEW_MAX_LENGTH, STRAVA_ACTIVITY_PATTERN
 from mtp.sequences.links import DEFAULT_SIZE, SIZES
@@ -67,6 +69,8 @@ class DocumentedAPI(NinjaAPI):
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:
     document = copy.deepcopy(dict(document))
+    global _category_slugs
+    _category_slugs = list(Category.objects.values_list("slug", flat=True))
     kinds = transport_types_by_name().values()
     children = sorted(kind.name for kind in kinds if kind.parent_id is not None)
     every = sorted(kind.name for kind in kinds)
@@ -97,6 +101,7 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                     media["schema"] = _component(document, schema, media_type)
             _examples(path, method, operation)
     _links(document)
+    _nested_links(document)
     # Written out whole (its operationId, rules and examples included).
     document["paths"][PHOTO[0]] = {PHOTO[1]: _photo_operation()}
     _photo_link(document)
@@ -209,6 +214,11 @@ def _text_rules(
             text["pattern"] = TAG_ITEM if listed else TAGS
         elif name == "sequences":
             text["pattern"] = UUID_TEXT
+        elif name == "category":
+            # Guidebooks: a slug of the vocabulary kept in the admin.
+            text["enum"] = _category_slugs
+        elif name == "url":
+            text["pattern"] = POI_URL
         elif name == "near":
             text["pattern"] = f"^({LON},{LAT})?$"
         elif name == "bbox":
@@ -260,8 +270,9 @@ def _body_rules(schema: dict[str, Any], transport_types: list[str], every: list[
                 if branch.get("type") == "object":
                     branch.update(copy.deepcopy(AREA))
     # A sequence or challenge always has a name (and a challenge its area, window and lists):
-    # a change may leave them out, never set them to null.
-    _without_null(schema, NOT_NULL)
+    # a change may leave them out, never set them to null. Likewise a guidebook's fields.
+    _without_null(schema, NOT_NULL + GUIDEBOOK_NOT_NULL)
+    _placing_rules(schema)
     # A tour's status either, nor (in a list of a tour's routes) the same id twice.
     _without_null(schema, ("status",))
     if "sequences" in properties:
@@ -321,6 +332,99 @@ MAPILLARY_PAIR = [
 ]
 
 
+# Guidebooks -----------------------------------------------------------------------------------
+
+# The slugs of guidebook categories, read when the document is made.
+_category_slugs: list[str] = []
+# A point's link (http or https, a host with a dot-separated name), as Django's URLValidator
+# takes it; empty or null: none.
+_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+POI_URL = f"^(https?://{_LABEL}(\\.{_LABEL})*\\.[a-z]{{2,63}}(/[^\\s\\x00]*)?)?$"
+
+
+def _placing_rules(schema: dict[str, Any]) -> None:
+    """A point of interest is placed by x and y, or by yaw and pitch, never both; a new one
+    must be placed."""
+    properties = schema.get("properties", {})
+    if not {"x", "y", "yaw", "pitch"} <= set(properties):
+        return
+
+    def together(first: str, second: str) -> dict[str, Any]:
+        neither = {"not": {"anyOf": [{"required": [first]}, {"required": [second]}]}}
+        return {"anyOf": [{"required": [first, second]}, neither]}
+
+    rules = [
+        together("x", "y"),
+        together("yaw", "pitch"),
+        {"not": {"required": ["x", "yaw"]}},
+    ]
+    if "title" in schema.get("required", []):
+        rules.append({"anyOf": [{"required": ["x", "y"]}, {"required": ["yaw", "pitch"]}]})
+    schema["allOf"] = rules
+
+
+GUIDEBOOKS = "/api/v1/guidebooks"
+GUIDEBOOK = "/api/v1/guidebooks/{unique_id}"
+SCENES = f"{GUIDEBOOK}/scenes"
+SCENE = f"{SCENES}/{{scene_id}}"
+POIS = f"{SCENE}/pois"
+POI = f"{POIS}/{{poi_id}}"
+CREATE_GUIDEBOOK = (GUIDEBOOKS, "post")
+CREATE_SCENE = (SCENES, "post")
+CREATE_POI = (POIS, "post")
+GUIDEBOOK_LINKS = {
+    "GetGuidebook": (GUIDEBOOK, "get"),
+    "UpdateGuidebook": (GUIDEBOOK, "patch"),
+    "DeleteGuidebook": (GUIDEBOOK, "delete"),
+    "CreateScene": (SCENES, "post"),
+    "ReorderScenes": (SCENES, "put"),
+}
+SCENE_LINKS = {
+    "UpdateScene": (SCENE, "patch"),
+    "DeleteScene": (SCENE, "delete"),
+    "CreatePoi": (POIS, "post"),
+}
+POI_LINKS = {"UpdatePoi": (POI, "patch"), "DeletePoi": (POI, "delete")}
+# Each create of a guidebook's part, the links from its 201, and where their ids come from.
+NESTED_LINKS = [
+    (
+        CREATE_SCENE,
+        SCENE_LINKS,
+        {"unique_id": "$request.path.unique_id", "scene_id": "$response.body#/unique_id"},
+        "The scene just added.",
+    ),
+    (
+        CREATE_POI,
+        POI_LINKS,
+        {
+            "unique_id": "$request.path.unique_id",
+            "scene_id": "$request.path.scene_id",
+            "poi_id": "$response.body#/unique_id",
+        },
+        "The point of interest just placed.",
+    ),
+]
+
+
+def _nested_links(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    for (create_path, create_method), targets, parameters, description in NESTED_LINKS:
+        create = paths.get(create_path, {}).get(create_method)
+        if create is None:
+            continue
+        links = {
+            name: {
+                "operationId": paths[path][method]["operationId"],
+                "parameters": parameters,
+                "description": description,
+            }
+            for name, (path, method) in targets.items()
+            if method in paths.get(path, {})
+        }
+        responses = create["responses"]
+        responses[201 if 201 in responses else "201"]["links"] = links
+
+
 # Links ------------------------------------------------------------------------------------
 
 CREATE = ("/api/v1/sequence/create", "post")
@@ -365,6 +469,7 @@ LINKS = [
     (CREATE, SEQUENCE_LINKS, "The sequence just created."),
     (CREATE_CHALLENGE, CHALLENGE_LINKS, "The challenge just created."),
     (CREATE_TOUR, TOUR_LINKS, "The tour just created."),
+    (CREATE_GUIDEBOOK, GUIDEBOOK_LINKS, "The guidebook just created."),
 ]
 
 
@@ -854,6 +959,122 @@ ERROR_EXAMPLES = {
     "429": {"error": "Too many requests: wait 17 seconds.", "status": False},
     "503": {"error": "Mapillary cannot be reached now.", "status": False},
 }
+
+
+# Guidebooks' examples -------------------------------------------------------------------------
+
+EXAMPLE_GUIDEBOOK_ID = "5d7e9f10-2a3b-4c5d-8e9f-0a1b2c3d4e5f"
+EXAMPLE_SCENE_ID = "6e8f0a21-3b4c-4d5e-9f0a-1b2c3d4e5f60"
+EXAMPLE_POI_ID = "7f901b32-4c5d-4e6f-a01b-2c3d4e5f6071"
+EXAMPLE_CATEGORY = {"slug": "history", "name": "History"}
+EXAMPLE_POI = {
+    "unique_id": EXAMPLE_POI_ID,
+    "title": "Jet d'Eau",
+    "description": "The fountain, 140 m high.",
+    "x": 0.62,
+    "y": 0.35,
+    "yaw": None,
+    "pitch": None,
+    "category": {"slug": "water", "name": "Water"},
+    "url": "https://en.wikipedia.org/wiki/Jet_d%27Eau",
+}
+EXAMPLE_SCENE = {
+    "unique_id": EXAMPLE_SCENE_ID,
+    "position": 0,
+    "title": "The harbour",
+    "description": "Start at the end of the pier.",
+    "image": EXAMPLE_IMAGE,
+    "sequence": {
+        "unique_id": EXAMPLE_ID,
+        "name": "Lake shore walk",
+        "url": f"https://mtp.example.org/sequences/{EXAMPLE_ID}/",
+    },
+    "pois": [EXAMPLE_POI],
+}
+EXAMPLE_GUIDEBOOK_SUMMARY = {
+    "unique_id": EXAMPLE_GUIDEBOOK_ID,
+    "name": "Geneva's lake shore",
+    "description": "Five stops along the water.",
+    "category": EXAMPLE_CATEGORY,
+    "tags": ["geneva", "lake"],
+    "published": True,
+    "published_at": "2025-05-02T08:00:00Z",
+    "owner": EXAMPLE_OWNER,
+    "scene_count": 1,
+    "url": f"https://mtp.example.org/guidebooks/{EXAMPLE_GUIDEBOOK_ID}/",
+    "created_at": "2025-05-01T18:00:00Z",
+    "updated_at": "2025-05-02T08:00:00Z",
+}
+EXAMPLE_GUIDEBOOK = {
+    **EXAMPLE_GUIDEBOOK_SUMMARY,
+    "bbox": [6.1432, 46.2044, 6.1432, 46.2044],
+    "scenes": [EXAMPLE_SCENE],
+}
+EXAMPLE_NEW_GUIDEBOOK = {
+    **EXAMPLE_GUIDEBOOK,
+    "published": False,
+    "published_at": None,
+    "scene_count": 0,
+    "bbox": None,
+    "scenes": [],
+    "updated_at": "2025-05-01T18:00:00Z",
+}
+REQUEST_EXAMPLES.update(
+    {
+        CREATE_GUIDEBOOK: {
+            "name": "Geneva's lake shore",
+            "description": "Five stops along the water.",
+            "category": "history",
+            "tags": ["geneva", "lake"],
+        },
+        (GUIDEBOOK, "patch"): {"published": True},
+        CREATE_SCENE: {
+            "image": PHOTO_KEY,
+            "title": "The harbour",
+            "description": "Start at the end of the pier.",
+        },
+        (SCENES, "put"): {"scenes": [EXAMPLE_SCENE_ID]},
+        (SCENE, "patch"): {"title": "The harbour at dawn", "position": 0},
+        CREATE_POI: {
+            "title": "Jet d'Eau",
+            "description": "The fountain, 140 m high.",
+            "x": 0.62,
+            "y": 0.35,
+            "category": "water",
+            "url": "https://en.wikipedia.org/wiki/Jet_d%27Eau",
+        },
+        (POI, "patch"): {"title": "The Jet d'Eau"},
+    }
+)
+RESPONSE_EXAMPLES.update(
+    {
+        ("/api/v1/guidebook-categories", "get", "200"): [
+            EXAMPLE_CATEGORY,
+            {"slug": "water", "name": "Water"},
+        ],
+        (*CREATE_GUIDEBOOK, "201"): {
+            "unique_id": EXAMPLE_GUIDEBOOK_ID,
+            "guidebook": EXAMPLE_NEW_GUIDEBOOK,
+        },
+        (GUIDEBOOKS, "get", "200"): {"results": [EXAMPLE_GUIDEBOOK_SUMMARY], "next": None},
+        (GUIDEBOOK, "get", "200"): EXAMPLE_GUIDEBOOK,
+        (GUIDEBOOK, "patch", "200"): {
+            "unique_id": EXAMPLE_GUIDEBOOK_ID,
+            "guidebook": EXAMPLE_GUIDEBOOK,
+        },
+        (*CREATE_SCENE, "201"): {"unique_id": EXAMPLE_SCENE_ID, "scene": EXAMPLE_SCENE},
+        (SCENES, "put", "200"): {"unique_id": EXAMPLE_GUIDEBOOK_ID, "guidebook": EXAMPLE_GUIDEBOOK},
+        (SCENE, "patch", "200"): {
+            "unique_id": EXAMPLE_SCENE_ID,
+            "scene": {**EXAMPLE_SCENE, "title": "The harbour at dawn"},
+        },
+        (*CREATE_POI, "201"): {"unique_id": EXAMPLE_POI_ID, "poi": EXAMPLE_POI},
+        (POI, "patch", "200"): {
+            "unique_id": EXAMPLE_POI_ID,
+            "poi": {**EXAMPLE_POI, "title": "The Jet d'Eau"},
+        },
+    }
+)
 
 
 def _examples(path: str, method: str, operation: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mtp.web import challenges, leaderboards, tours, views
+from mtp.web import challenges, guidebooks, leaderboards, tours, views
 
 app_name = "web"
 
@@ -22,6 +22,17 @@ urlpatterns = [
     path("tours/<uuid:unique_id>/like/", tours.like_tour, name="tour-like"),
     path("sequences/<uuid:unique_id>/like/", tours.like_sequence, name="sequence-like"),
     # (end of tours)
+    # Guidebooks
+    path("guidebooks/", guidebooks.guidebook_list, name="guidebooks"),
+    path("guidebooks/new/", guidebooks.guidebook_new, name="guidebook-new"),
+    path("guidebooks/<uuid:unique_id>/", guidebooks.guidebook_detail, name="guidebook"),
+    path("guidebooks/<uuid:unique_id>/edit/", guidebooks.guidebook_edit, name="guidebook-edit"),
+    path(
+        "guidebooks/<uuid:unique_id>/scenes/<uuid:scene_id>/edit/",
+        guidebooks.scene_edit,
+        name="scene-edit",
+    ),
+    # End of guidebooks
     path("my/", views.my_sequences, name="my"),
     path("my/progress.json", views.my_progress, name="my-progress"),
     path("my/sequences/<uuid:unique_id>/edit/", views.sequence_edit, name="edit"),

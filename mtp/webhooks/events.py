@@ -28,8 +28,10 @@ PING = "ping"
 # Tours ---------------------------------------------------------------------------------------
 # Sent to the application that created a tour when the tour is published.
 TOUR_PUBLISHED = "tour.published"
+# Guidebooks --------------------------------------------------------------------------------
+GUIDEBOOK_PUBLISHED = "guidebook.published"
 # ---------------------------------------------------------------------------------------------
-EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING, TOUR_PUBLISHED)
+EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING, TOUR_PUBLISHED, GUIDEBOOK_PUBLISHED)
 # Finished deliveries older than this are deleted when the application gets a new event.
 HISTORY_DAYS = 30
 
@@ -101,6 +103,35 @@ def tour_published(tour) -> WebhookDelivery | None:
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+# Guidebooks --------------------------------------------------------------------------------
+
+
+def guidebook_published(guidebook) -> WebhookDelivery | None:
+    """Queue ``guidebook.published`` to the application that created the guidebook, if it has
+    a webhook URL; call it in the transaction that publishes the guidebook."""
+    application = guidebook.application
+    if application is None or not application.webhook_url or not application.is_active:
+        return None
+    site = settings.SITE_URL
+    return record(
+        application,
+        GUIDEBOOK_PUBLISHED,
+        {
+            "guidebook": {
+                "unique_id": str(guidebook.unique_id),
+                "name": guidebook.name,
+                "scene_count": guidebook.scenes.filter(image__sequence__status="published").count(),
+                "published_at": guidebook.published_at,
+                "url": site + guidebook.get_absolute_url(),
+                "api_url": object_url("api:get_guidebook", guidebook.unique_id),
+            }
+        },
+    )
+
+
+# -------------------------------------------------------------------------------------------
 
 
 def ping(application) -> WebhookDelivery | None:

@@ -32,6 +32,7 @@ from PIL import Image as Picture
 
 from mtp.api.openapi import PHOTO_KEY, SEQUENCE_LINKS
 from mtp.challenges.models import Challenge
+from mtp.guidebooks.models import Guidebook
 from mtp.sequences.models import Image
 from mtp.tours.models import Tour
 from testing.builders import issue_token, make_sequence
@@ -53,8 +54,10 @@ def schemathesis_config(token: str, client_id: str) -> str:
     ``cover`` names one of the sequence's own photos, so a made-up key is refused with 422; and
     a challenge's area must be a closed, valid shape no larger than the instance allows, ending
     after it starts (a change: after the start it keeps), which JSON Schema cannot say, so a
-    made-up area or window is refused with 422; and a tour's routes are published sequences of
-    this server, so a made-up id is refused with 422.
+    made-up area or window is refused with 422; a tour's routes are published sequences of
+    this server, so a made-up id is refused with 422. Likewise for guidebooks: a scene names an
+    image of a published sequence (a made-up key: 422), a new order names every scene once, and
+    yaw and pitch place a point only on a panorama, with a link Django's URL check takes.
 
     An operation is named by its method and path together (``include-name-regex``): a path
     and a method given apart match either."""
@@ -65,7 +68,7 @@ def schemathesis_config(token: str, client_id: str) -> str:
         f'api_key = "{client_id}"\n'
         "[[operations]]\n"
         'include-name-regex = "^GET /api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
-        '|challenges|challenges/[^/]+/leaderboard|tours)$"\n'
+        '|challenges|challenges/[^/]+/leaderboard|tours|guidebooks)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"
@@ -83,6 +86,9 @@ def schemathesis_config(token: str, client_id: str) -> str:
         # Tours: a route is a published sequence of this server, which a made-up id is not.
         "[[operations]]\n"
         'include-name-regex = "^(POST /api/v1/tours|PUT /api/v1/tours/[^/]+/sequences)$"\n'
+        "[[operations]]\n"
+        'include-name-regex = "^((POST|PUT) /api/v1/guidebooks/[^/]+/scenes'
+        '|(POST|PATCH) /api/v1/guidebooks/[^/]+/scenes/[^/]+/pois(/[^/]+)?)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
     )
@@ -178,3 +184,5 @@ def test_schemathesis_finds_no_disagreement_between_the_document_and_the_server(
     assert Challenge.objects.filter(owner=owner).exists(), report
     # Tours were created as the run's user (an empty list of routes is a valid tour).
     assert Tour.objects.filter(owner=owner).exists(), report
+    # Guidebooks were made as the run's user, and scenes on the document's example photo.
+    assert Guidebook.objects.filter(owner=owner).exists(), report

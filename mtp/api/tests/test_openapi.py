@@ -48,6 +48,20 @@ ENDPOINTS = {
     ("DELETE", "/api/v1/tours/{unique_id}/like"),
     ("PUT", "/api/v1/sequence/{unique_id}/like"),
     ("DELETE", "/api/v1/sequence/{unique_id}/like"),
+    # Guidebooks
+    ("GET", "/api/v1/guidebook-categories"),
+    ("POST", "/api/v1/guidebooks"),
+    ("GET", "/api/v1/guidebooks"),
+    ("GET", "/api/v1/guidebooks/{unique_id}"),
+    ("PATCH", "/api/v1/guidebooks/{unique_id}"),
+    ("DELETE", "/api/v1/guidebooks/{unique_id}"),
+    ("POST", "/api/v1/guidebooks/{unique_id}/scenes"),
+    ("PUT", "/api/v1/guidebooks/{unique_id}/scenes"),
+    ("PATCH", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}"),
+    ("DELETE", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}"),
+    ("POST", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois"),
+    ("PATCH", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois/{poi_id}"),
+    ("DELETE", "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois/{poi_id}"),
 }
 
 
@@ -210,7 +224,8 @@ def test_create_challenge_links_to_every_operation_that_takes_a_challenge_id(ope
         ("put", "/api/v1/sequence/{unique_id}/like"),
         ("delete", "/api/v1/sequence/{unique_id}/like"),
     }
-    assert sequences | linked | tours | likes == every
+    guidebooks = guidebook_link_targets(openapi)
+    assert sequences | linked | tours | likes | guidebooks == every
 
 
 def test_create_tour_links_to_every_operation_that_takes_a_tour_id(openapi):
@@ -228,6 +243,64 @@ def test_a_form_sends_a_tours_routes_in_one_field(openapi):
         one = "3f1c9a52-7d4b-4e0a-9b8e-2a6c1d5e7f90"
         assert pattern.match(",".join([one] * 500)) and not pattern.match(",".join([one] * 501))
     assert schemas["TourCreate"]["properties"]["sequences"]["maxItems"] == 500
+
+
+def guidebook_link_targets(document: dict) -> set[tuple[str, str]]:
+    """What the creates of a guidebook, a scene and a point link to."""
+    by_id = {
+        operation["operationId"]: (method, path)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    targets = set()
+    for create in (
+        "/api/v1/guidebooks",
+        "/api/v1/guidebooks/{unique_id}/scenes",
+        "/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois",
+    ):
+        links = document["paths"][create]["post"]["responses"]["201"]["links"]
+        targets |= {by_id[link["operationId"]] for link in links.values()}
+    return targets
+
+
+def test_guidebook_creates_link_to_every_operation_on_what_they_made(openapi):
+    taking_an_id = {
+        (method, path)
+        for path, item in openapi["paths"].items()
+        if path.startswith("/api/v1/guidebooks/{unique_id}")
+        for method in item
+    }
+    assert guidebook_link_targets(openapi) == taking_an_id
+    poi = openapi["paths"]["/api/v1/guidebooks/{unique_id}/scenes/{scene_id}/pois"]["post"]
+    link = poi["responses"]["201"]["links"]["UpdatePoi"]
+    assert link["parameters"] == {
+        "unique_id": "$request.path.unique_id",
+        "scene_id": "$request.path.scene_id",
+        "poi_id": "$response.body#/unique_id",
+    }
+
+
+def test_a_point_is_placed_one_way_on_the_photo_as_the_server_says(openapi):
+    schemas = openapi["components"]["schemas"]
+    create = {**schemas["PoiCreate"], "components": openapi["components"]}
+    for placed in ({"title": "A", "x": 0, "y": 1}, {"title": "A", "yaw": -180, "pitch": 90}):
+        jsonschema.validate(placed, create)
+    for wrong in (
+        {"title": "A"},
+        {"title": "A", "x": 0.5},
+        {"title": "A", "x": 1.5, "y": 0.5},
+        {"title": "A", "x": 0.5, "y": 0.5, "yaw": 0, "pitch": 0},
+        {"title": "A", "yaw": 0, "pitch": 91},
+        {"title": "A", "x": None, "y": None, "yaw": 0, "pitch": 0},
+        {"title": "A", "x": 0.5, "y": 0.5, "category": "cooking"},
+        {"title": "A", "x": 0.5, "y": 0.5, "url": "javascript:alert(1)"},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(wrong, create)
+    patch = {**schemas["PoiPatch"], "components": openapi["components"]}
+    jsonschema.validate({"title": "B"}, patch)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"yaw": 10}, patch)
 
 
 def test_every_body_has_an_example_that_fits_its_schema(openapi):

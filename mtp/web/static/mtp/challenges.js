@@ -5,7 +5,7 @@
 const AREA_COLOR = "#f2a900";
 const ROUTE_COLOR = "#c2185b";
 
-function readJson(id) {
+export function readJson(id) {
   const element = document.getElementById(id);
   return element ? JSON.parse(element.textContent) : null;
 }
@@ -15,7 +15,7 @@ function setStatus(element, text) {
 }
 
 // The published routes (the tiles) under the page's own layers.
-async function createMap(container, config, layers, options) {
+export async function createMap(container, config, layers, options) {
   const { pageStyle, createMap: create } = await import(config.maps);
   const sources = { mtp: { type: "vector", tiles: [config.tiles], minzoom: 0, maxzoom: 16 }, ...(layers.sources || {}) };
   const routes = {

@@ -439,4 +439,4 @@ export function nearestPhoto(photos, lon, lat) {
   return best;
 }
 
-export { reducedMotion };
+export { loadPannellum, reducedMotion };
