@@ -130,6 +130,14 @@ def bearer(token: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
+def token_with_scope(user, app, scope: str) -> dict[str, Any]:
+    """The headers of a new token of ``user`` for ``app`` that holds ``scope`` alone."""
+    raw = issue_token(user, app)
+    newest = AccessToken.objects.filter(user=user, application=app).latest("id")
+    AccessToken.objects.filter(pk=newest.pk).update(scope=scope)
+    return bearer(raw)
+
+
 def pkce_pair() -> tuple[str, str]:
     """A PKCE code_verifier and its S256 code_challenge."""
     verifier = secrets.token_urlsafe(48)

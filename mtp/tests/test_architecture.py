@@ -185,3 +185,18 @@ def test_modules_import_each_other_without_cycles():
 def test_the_cycle_check_finds_a_cycle():
     graph = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}
     assert cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_test_module_imports_another():
+    """What tests share lives in ``testing/`` (builders, pages, workers) or in a conftest's
+    fixtures, never in a test module that others import."""
+    wrong = sorted(
+        {
+            f"{path}:{line}: imports {target}"
+            for path in PACKAGE.rglob("*.py")
+            if "tests" in path.relative_to(PACKAGE).parts
+            for target, line in _imported_names(path)
+            if ".tests." in f".{target}." or target.split(".")[0] == "conftest"
+        }
+    )
+    assert not wrong, "\n".join(wrong)

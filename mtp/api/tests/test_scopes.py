@@ -5,14 +5,7 @@ import json
 import pytest
 
 from mtp.sequences.models import Sequence
-from testing.builders import API, AccessToken, bearer, issue_token
-
-
-def token_with_scope(user, app, scope: str) -> dict[str, str]:
-    raw = issue_token(user, app)
-    newest = AccessToken.objects.filter(user=user, application=app).latest("id")
-    AccessToken.objects.filter(pk=newest.pk).update(scope=scope)
-    return bearer(raw)
+from testing.builders import API, token_with_scope
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from mtp.sequences.models import Sequence, SequenceLike
 from mtp.tours.models import MAX_SEQUENCES, Tour, TourLike, TourSequence
 from mtp.webhooks.events import TOUR_PUBLISHED
 from mtp.webhooks.models import WebhookDelivery
-from testing.builders import API, bearer, make_sequence
+from testing.builders import API, bearer, make_sequence, token_with_scope
 
 URL = f"{API}/tours"
 
@@ -104,8 +104,6 @@ def test_a_tour_may_be_created_from_a_multipart_form_with_the_field_repeated(
 
 
 def test_creating_a_tour_needs_the_write_scope(client, owner, app, routes):
-    from mtp.api.tests.test_scopes import token_with_scope
-
     headers = token_with_scope(owner, app, "read")
     response = client.post(
         URL, json.dumps({"name": "x"}), content_type="application/json", **headers

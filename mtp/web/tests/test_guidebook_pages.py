@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from mtp.guidebooks.models import Category, Guidebook, Poi, Scene
-from mtp.web.tests.test_no_inline_code import InlineCodeFinder
 from testing.builders import publish
+from testing.pages import InlineCodeFinder
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mtp.guidebooks.models import Category, Guidebook, Poi, Scene
-from mtp.web.tests.browser.test_photo_viewer import photographed
+from testing.viewer import photographed
 
 WAIT_MS = 20_000
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mtp.tours.models import Tour, set_tour_sequences
-from mtp.web.tests.browser.test_photo_viewer import (
+from testing.viewer import (
     KEYS,
     WAIT_MS,
     open_page,
