@@ -81,7 +81,14 @@ def parameter_values(olivia: dict) -> dict[str, list]:
     """For each route parameter, Olivia's values to try."""
     draft, importing, own_app = olivia["draft"], olivia["importing"], olivia["app"]
     return {
-        "unique_id": [draft.unique_id, importing.unique_id],
+        "unique_id": [
+            draft.unique_id,
+            importing.unique_id,
+            olivia["tour"].unique_id,
+            olivia["guidebook"].unique_id,
+        ],
+        "scene_id": [olivia["scene"].unique_id],
+        "poi_id": [olivia["poi"].unique_id],
         "pk": [own_app.pk],
         "delivery_pk": [olivia["delivery"].pk],
         "username": [olivia["draft"].owner.username],

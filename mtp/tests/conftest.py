@@ -9,8 +9,10 @@ from django.test import Client
 from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
 from mtp.developers.webhook_secrets import set_new_secret
+from mtp.guidebooks.models import Guidebook, Poi, Scene
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
+from mtp.tours.models import Tour, set_tour_sequences
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from testing.builders import issue_token, make_sequence
@@ -68,7 +70,22 @@ def olivia(owner, app, other_user, settings) -> dict:
     assert device.status_code == 200, device.content
     device = device.json()
     token = issue_token(owner, app)
+    # A tour and a guidebook not published yet, on her public walk: hers alone to see.
+    tour = Tour.objects.create(owner=owner, name="Olivia's secret tour", status="draft")
+    set_tour_sequences(tour, [published.pk])
+    guidebook = Guidebook.objects.create(owner=owner, name="Olivia's secret guidebook")
+    scene = Scene.objects.create(
+        guidebook=guidebook,
+        position=0,
+        image=published.images.order_by("position").first(),
+        title="Olivia's secret scene",
+    )
+    poi = Poi.objects.create(scene=scene, x=0.5, y=0.5, title="Olivia's secret point")
     return {
+        "tour": tour,
+        "guidebook": guidebook,
+        "scene": scene,
+        "poi": poi,
         "draft": draft,
         "importing": importing,
         "published": published,
@@ -89,5 +106,9 @@ def olivia(owner, app, other_user, settings) -> dict:
             client_secret,
             webhook_signing_secret,
             device["device_code"],
+            "Olivia's secret tour",
+            "Olivia's secret guidebook",
+            "Olivia's secret scene",
+            "Olivia's secret point",
         ],
     }

@@ -21,7 +21,9 @@ from oauth2_provider.models import get_access_token_model
 from mtp.developers.models import Application
 from mtp.developers.oauth2 import DeviceGrant
 from mtp.developers.webhook_secrets import webhook_secret
+from mtp.guidebooks.models import Guidebook, Poi
 from mtp.sequences.models import Sequence
+from mtp.tours.models import Tour
 from mtp.webhooks.models import WebhookDelivery
 from testing.builders import bearer
 from testing.routes import FORM, METHODS, URLENCODED, parameter_values, query, routes, urls
@@ -108,6 +110,45 @@ ROUTES = {
     "my/sequences/<uuid:unique_id>/edit/",
     "my/sequences/<uuid:unique_id>/delete/",
     "my/sequences/<uuid:unique_id>/import/",
+    # Tours and likes
+    "api/v1/tours",
+    "api/v1/tours/",
+    "api/v1/tours/<uuidstr:unique_id>",
+    "api/v1/tours/<uuidstr:unique_id>/",
+    "api/v1/tours/<uuidstr:unique_id>/sequences",
+    "api/v1/tours/<uuidstr:unique_id>/sequences/",
+    "api/v1/tours/<uuidstr:unique_id>/like",
+    "api/v1/tours/<uuidstr:unique_id>/like/",
+    "api/v1/sequence/<uuidstr:unique_id>/like",
+    "api/v1/sequence/<uuidstr:unique_id>/like/",
+    "tours/",
+    "tours/new/",
+    "tours/add/",
+    "tours/<uuid:unique_id>/",
+    "tours/<uuid:unique_id>/edit/",
+    "tours/<uuid:unique_id>/delete/",
+    "tours/<uuid:unique_id>/like/",
+    "sequences/<uuid:unique_id>/like/",
+    # Guidebooks
+    "api/v1/guidebook-categories",
+    "api/v1/guidebook-categories/",
+    "api/v1/guidebooks",
+    "api/v1/guidebooks/",
+    "api/v1/guidebooks/<uuidstr:unique_id>",
+    "api/v1/guidebooks/<uuidstr:unique_id>/",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes/",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes/<uuidstr:scene_id>",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes/<uuidstr:scene_id>/",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes/<uuidstr:scene_id>/pois",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes/<uuidstr:scene_id>/pois/",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes/<uuidstr:scene_id>/pois/<uuidstr:poi_id>",
+    "api/v1/guidebooks/<uuidstr:unique_id>/scenes/<uuidstr:scene_id>/pois/<uuidstr:poi_id>/",
+    "guidebooks/",
+    "guidebooks/new/",
+    "guidebooks/<uuid:unique_id>/",
+    "guidebooks/<uuid:unique_id>/edit/",
+    "guidebooks/<uuid:unique_id>/scenes/<uuid:scene_id>/edit/",
 }
 
 
@@ -121,7 +162,9 @@ def test_every_api_operation_is_among_the_routes(client, db):
     document = client.get("/api/v1/openapi.json").json()
     patterns = {route.pattern for route in routes()}
     for path in document["paths"]:
-        route = path.removeprefix("/").replace("{unique_id}", "<uuidstr:unique_id>")
+        route = path.removeprefix("/")
+        for name in ("unique_id", "scene_id", "poi_id"):
+            route = route.replace(f"{{{name}}}", f"<uuidstr:{name}>")
         assert route.replace("{mapillary_key}", "<str:mapillary_key>") in patterns
 
 
@@ -186,6 +229,13 @@ def assert_olivias_things_are_as_they_were(olivia: dict) -> None:
     assert (
         DeviceGrant.objects.get(pk=olivia["device"].pk).status == DeviceGrant.AUTHORIZATION_PENDING
     )
+    tour = Tour.objects.get(pk=olivia["tour"].pk)
+    assert (tour.name, tour.status, tour.sequence_count) == ("Olivia's secret tour", "draft", 1)
+    guidebook = Guidebook.objects.get(pk=olivia["guidebook"].pk)
+    assert (guidebook.name, guidebook.published_at) == ("Olivia's secret guidebook", None)
+    assert list(guidebook.scenes.values_list("title", flat=True)) == ["Olivia's secret scene"]
+    poi = Poi.objects.get(pk=olivia["poi"].pk)
+    assert (poi.title, poi.x, poi.y) == ("Olivia's secret point", 0.5, 0.5)
     owner = draft.owner
     owner.refresh_from_db()
     assert owner.email == "olivia@example.org"

@@ -86,6 +86,10 @@ def schemathesis_config(token: str, client_id: str) -> str:
         # Tours: a route is a published sequence of this server, which a made-up id is not.
         "[[operations]]\n"
         'include-name-regex = "^(POST /api/v1/tours|PUT /api/v1/tours/[^/]+/sequences)$"\n'
+        "[operations.checks.positive_data_acceptance]\n"
+        'expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]\n'
+        # Guidebooks: a scene's image is a photo of a published sequence here; a point's
+        # placing follows the photo (yaw and pitch on a panorama only).
         "[[operations]]\n"
         'include-name-regex = "^((POST|PUT) /api/v1/guidebooks/[^/]+/scenes'
         '|(POST|PATCH) /api/v1/guidebooks/[^/]+/scenes/[^/]+/pois(/[^/]+)?)$"\n'

@@ -89,7 +89,9 @@ class Browsing:
         return path
 
     def check_accessibility(self, page, name: str) -> None:
-        """Run axe-core on the page as it is; keep what it finds under ``name``."""
+        """Run axe-core on the page once it is not updating a part of itself (``aria-busy``,
+        shown faded while it waits); keep what it finds under ``name``."""
+        page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
         if not page.evaluate("() => typeof axe !== 'undefined'"):
             page.evaluate(AXE.read_text())
         found = page.evaluate(AXE_RUN)
