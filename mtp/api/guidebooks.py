@@ -10,7 +10,7 @@ count) until the sequence is published again; deleting the sequence deletes the 
 """
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -187,6 +187,12 @@ class SceneOrderIn(BodyIn):
 
 
 class PoiFields(BodyIn):
+    if TYPE_CHECKING:  # each subclass declares them, in the order of its schema
+        x: float | None
+        y: float | None
+        yaw: float | None
+        pitch: float | None
+
     @model_validator(mode="after")
     def _one_placing(self) -> "PoiFields":
         sent = self.model_fields_set
@@ -341,7 +347,8 @@ def found_guidebook(request: HttpRequest, unique_id: UUID, *, lock: bool = False
     queryset = _guidebooks()
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    guidebook = queryset.visible_to(request.auth.user).filter(unique_id=unique_id).first()
+    viewer = request.auth.user  # type: ignore[attr-defined]
+    guidebook = queryset.visible_to(viewer).filter(unique_id=unique_id).first()
     if guidebook is None:
         raise ApiError(404, NOT_FOUND)
     return guidebook
@@ -350,7 +357,7 @@ def found_guidebook(request: HttpRequest, unique_id: UUID, *, lock: bool = False
 def owned_guidebook(request: HttpRequest, unique_id: UUID) -> Guidebook:
     """The caller's guidebook, locked for the change; 403 for another's published one."""
     guidebook = found_guidebook(request, unique_id, lock=True)
-    if guidebook.owner_id != request.auth.user.pk:
+    if guidebook.owner_id != request.auth.user.pk:  # type: ignore[attr-defined]
         raise ApiError(403, "Only the guidebook's owner may change it.")
     return guidebook
 
@@ -439,8 +446,8 @@ def create_guidebook(request: HttpRequest):
     payload = validate_body(request, GuidebookCreateIn, JSON_BODY)
     refuse_nulls(payload)
     guidebook = Guidebook(
-        owner=request.auth.user,
-        application=request.auth.application,
+        owner=request.auth.user,  # type: ignore[attr-defined]
+        application=request.auth.application,  # type: ignore[attr-defined]
         name=payload.name,
         description=payload.description or "",
         category=find_category("category", payload.category),
@@ -475,7 +482,7 @@ def list_guidebooks(request: HttpRequest, filters: Query[GuidebookSearch]):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, READ)
-    viewer = request.auth.user
+    viewer = request.auth.user  # type: ignore[attr-defined]
     own = bool(
         viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
     )
@@ -503,12 +510,12 @@ def list_guidebooks(request: HttpRequest, filters: Query[GuidebookSearch]):
         queryset.select_related("owner", "category")
         .prefetch_related("tags")
         .annotate(
-            shown_scenes=Count("scenes", filter=Q(scenes__image__sequence__status="published"))
+            shown_scene_count=Count("scenes", filter=Q(scenes__image__sequence__status="published"))
         )
     )
     rows, cursor = page(queryset, ordering, limit=filters.limit, cursor=filters.cursor)
     link = next_link(request, cursor)
-    results = [row.to_dict(tags=row.tag_names(), scene_count=row.shown_scenes) for row in rows]
+    results = [row.to_dict(tags=row.tag_names(), scene_count=row.shown_scene_count) for row in rows]
     response = json_response({"results": results, "next": link}, vary=True)
     if link:
         response["Link"] = f'<{link}>; rel="next"'
@@ -555,6 +562,7 @@ def update_guidebook(request: HttpRequest, unique_id: UUID):
         sent = payload.model_fields_set
         refuse_nulls(payload)
         if "name" in sent:
+            assert payload.name is not None  # a null was refused above
             guidebook.name = payload.name
         if "description" in sent:
             guidebook.description = payload.description or ""
@@ -700,6 +708,7 @@ def update_scene(request: HttpRequest, unique_id: UUID, scene_id: UUID):
             scene.description = payload.description or ""
         scene.save()
         if "position" in sent:
+            assert payload.position is not None  # a null was refused above
             guidebook.move_scene(scene, payload.position)
         _touch(guidebook)
     data = scene_data(scene)

@@ -808,7 +808,7 @@ EXAMPLE_LIKE = {"unique_id": EXAMPLE_TOUR_ID, "liked": True, "like_count": 6}
 # ---------------------------------------------------------------------------------------------
 
 # Request bodies, by operation.
-REQUEST_EXAMPLES = {
+REQUEST_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     CREATE: {
         "name": "Lake shore walk",
         "description": "Along the lake from the Jet d'Eau.",
@@ -1082,11 +1082,11 @@ def _examples(path: str, method: str, operation: dict[str, Any]) -> None:
     request_example = REQUEST_EXAMPLES.get((path, method))
     if body and request_example is not None:
         for media_type, media in body["content"].items():
-            example = request_example
-            if media_type != "application/json" and isinstance(example.get("sequences"), list):
+            body_example = request_example
+            if media_type != "application/json" and isinstance(body_example.get("sequences"), list):
                 # A form sends a tour's routes in one field (_form_sequences).
-                example = {**example, "sequences": ",".join(example["sequences"])}
-            media["example"] = example
+                body_example = {**body_example, "sequences": ",".join(body_example["sequences"])}
+            media["example"] = body_example
     for status, response in operation["responses"].items():
         content = response.get("content", {}).get("application/json")
         if content is None:

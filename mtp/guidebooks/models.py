@@ -51,6 +51,7 @@ def yaw_pitch_of(x: float, y: float) -> tuple[float, float]:
 
 def box_shape(west: float, south: float, east: float, north: float) -> GEOSGeometry:
     """The box as a polygon; as a line or a point when it has no width or height."""
+    shape: GEOSGeometry
     if west == east and south == north:
         shape = Point(west, south)
     elif west == east or south == north:
@@ -96,7 +97,7 @@ class GuidebookQuerySet(models.QuerySet):
         return self.filter(Q(name__icontains=text) | Q(description__icontains=text))
 
     def with_all_tags(self, names) -> "GuidebookQuerySet":
-        through = self.model.tags.through
+        through = self.model.tags.through  # type: ignore[attr-defined]
         queryset = self
         for name in set(names):
             queryset = queryset.filter(
@@ -228,7 +229,7 @@ class Guidebook(models.Model):
             "unique_id": str(self.unique_id),
             "name": self.name,
             "description": self.description,
-            "category": self.category.to_dict() if self.category_id else None,
+            "category": self.category.to_dict() if self.category is not None else None,
             "tags": tags,
             "published": self.is_published,
             "published_at": self.published_at,
@@ -397,7 +398,7 @@ class Scene(models.Model):
         """The scene's JSON: its image, the sequence it is from, and its points in order
         (``pois``: their JSON, when already built)."""
         if hasattr(self, "sequence_unique_id"):  # read with Scene.objects.for_reading()
-            sequence_id, sequence_name = self.sequence_unique_id, self.sequence_name
+            sequence_id, sequence_name = self.sequence_unique_id, self.sequence_name  # type: ignore[attr-defined]
         else:
             sequence_id, sequence_name = self.image.sequence.unique_id, self.image.sequence.name
         if pois is None:

@@ -14,13 +14,13 @@ def set_liked(like_model: type[models.Model], field: str, target: models.Model, 
     ``like_model`` has a foreign key ``field`` to ``target``'s model and one ``user``. Saying
     the same again changes nothing (PUT and DELETE are idempotent).
     """
-    counted = type(target).objects.filter(pk=target.pk)
-    rows = like_model.objects.filter(user=user, **{field: target})
+    counted = type(target)._default_manager.filter(pk=target.pk)
+    rows = like_model._default_manager.filter(user=user, **{field: target})
     with transaction.atomic():
         if liked:
             try:
                 with transaction.atomic():
-                    like_model.objects.create(user=user, **{field: target})
+                    like_model._default_manager.create(user=user, **{field: target})
             except IntegrityError:
                 # Liked already (perhaps by a request a moment before).
                 pass
@@ -38,7 +38,7 @@ def liked_ids(like_model: type[models.Model], field: str, user, ids: list[int]) 
     if user is None or not user.is_authenticated or not ids:
         return set()
     return set(
-        like_model.objects.filter(user=user, **{f"{field}_id__in": ids}).values_list(
+        like_model._default_manager.filter(user=user, **{f"{field}_id__in": ids}).values_list(
             f"{field}_id", flat=True
         )
     )
@@ -49,13 +49,13 @@ def recount(model: type[models.Model], like_model: type[models.Model], field: st
     if not ids:
         return
     count = (
-        like_model.objects.filter(**{field: models.OuterRef("pk")})
+        like_model._default_manager.filter(**{field: models.OuterRef("pk")})
         .order_by()
         .values(field)
         .annotate(total=models.Count("pk"))
         .values("total")
     )
-    model.objects.filter(pk__in=list(ids)).update(
+    model._default_manager.filter(pk__in=list(ids)).update(
         like_count=models.functions.Coalesce(models.Subquery(count), 0)
     )
 
@@ -70,7 +70,9 @@ def recount_when_users_leave(
     key = f"_liked_{like_model._meta.label_lower.replace('.', '_')}"
 
     def before(sender, instance, **kwargs) -> None:
-        ids = like_model.objects.filter(user=instance).values_list(f"{field}_id", flat=True)
+        ids = like_model._default_manager.filter(user=instance).values_list(
+            f"{field}_id", flat=True
+        )
         setattr(instance, key, list(ids))
 
     def after(sender, instance, **kwargs) -> None:

@@ -62,7 +62,7 @@ class TourQuerySet(models.QuerySet):
             sql = " OR ".join([f"({TOUR_BOX} && box(point(%s, %s), point(%s, %s)))"] * len(boxes))
             params = [value for box in boxes for value in box]
             # The numbers are parameters; the rest is this module's own text.
-            return self.extra(where=[sql], params=params)  # noqa: S610
+            return self.extra(where=[sql], params=params)  # type: ignore[return-value]  # noqa: S610
         condition = Q()
         for w, s, e, n in boxes:
             condition |= Q(bbox_west__lte=e, bbox_east__gte=w, bbox_south__lte=n, bbox_north__gte=s)
@@ -350,7 +350,7 @@ def sequence_saved(sender, instance: Sequence, created: bool, update_fields=None
 
 
 def sequence_deleting(sender, instance: Sequence, **kwargs) -> None:
-    instance._tour_ids = list(
+    instance._tour_ids = list(  # type: ignore[attr-defined]
         TourSequence.objects.filter(sequence_id=instance.pk).values_list("tour_id", flat=True)
     )
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from mtp.accounts.requests import SignedInRequest
 from mtp.guidebooks.models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
@@ -60,7 +61,7 @@ class GuidebookSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Any")] + _category_choices()[1:]
+        self.fields["category"].choices = [("", "Any")] + _category_choices()[1:]  # type: ignore[attr-defined]
 
 
 def guidebook_list(request: HttpRequest) -> HttpResponse:
@@ -75,7 +76,7 @@ def guidebook_list(request: HttpRequest) -> HttpResponse:
     queryset = (
         queryset.select_related("owner", "category")
         .annotate(
-            shown_scenes=Count("scenes", filter=Q(scenes__image__sequence__status="published"))
+            shown_scene_count=Count("scenes", filter=Q(scenes__image__sequence__status="published"))
         )
         .order_by("-published_at", "-id")
     )
@@ -137,7 +138,7 @@ class GuidebookForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = _category_choices()
+        self.fields["category"].choices = _category_choices()  # type: ignore[attr-defined]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -171,7 +172,7 @@ def _save_guidebook(guidebook: Guidebook, data: dict) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def guidebook_new(request: HttpRequest) -> HttpResponse:
+def guidebook_new(request: SignedInRequest) -> HttpResponse:
     form = GuidebookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         guidebook = Guidebook(owner=request.user)
@@ -180,7 +181,7 @@ def guidebook_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/guidebook_new.html", {"form": form})
 
 
-def _owned(request: HttpRequest, unique_id: UUID, *, lock: bool = False) -> Guidebook:
+def _owned(request: SignedInRequest, unique_id: UUID, *, lock: bool = False) -> Guidebook:
     queryset = Guidebook.objects.filter(owner=request.user)
     if lock:
         queryset = queryset.select_for_update()
@@ -211,7 +212,7 @@ class SceneAddForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def guidebook_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+def guidebook_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     """The owner's editor: the guidebook's fields, its scenes in order (move, delete), and a
     new scene. Each form posts its ``action``."""
     guidebook = _owned(request, unique_id)
@@ -221,7 +222,7 @@ def guidebook_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         initial={
             "name": guidebook.name,
             "description": guidebook.description,
-            "category": guidebook.category.slug if guidebook.category_id else "",
+            "category": guidebook.category.slug if guidebook.category is not None else "",
             "tags": ", ".join(guidebook.tag_names()),
             "published": guidebook.is_published,
         },
@@ -289,7 +290,7 @@ class PoiForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = _category_choices()
+        self.fields["category"].choices = _category_choices()  # type: ignore[attr-defined]
 
 
 class SceneForm(forms.Form):
@@ -301,7 +302,7 @@ class SceneForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scene_edit(request: HttpRequest, unique_id: UUID, scene_id: UUID) -> HttpResponse:
+def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> HttpResponse:
     """A scene's title and description, and its points: click the photo to place a new one."""
     guidebook = _owned(request, unique_id)
     scene = get_object_or_404(
@@ -334,7 +335,9 @@ def scene_edit(request: HttpRequest, unique_id: UUID, scene_id: UUID) -> HttpRes
         )
         return redirect(here + "#points")
     if action == "delete-poi":
-        Poi.objects.filter(scene=scene, unique_id=request.POST.get("poi")).delete()
+        poi_id = request.POST.get("poi")
+        if poi_id is not None:
+            Poi.objects.filter(scene=scene, unique_id=poi_id).delete()
         return redirect(here + "#points")
     pois = [
         poi.to_dict(is_pano=scene.image.is_pano) for poi in scene.pois.select_related("category")

@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mtp.accounts.requests import SignedInRequest
 from mtp.sequences.likes import set_liked
 from mtp.sequences.links import photo_path_prefix, photo_url
 from mtp.sequences.models import Image, Sequence, SequenceLike, Tag
@@ -66,7 +67,7 @@ def _visible_tour(request: HttpRequest, unique_id: UUID) -> Tour:
     )
 
 
-def _own_tour(request: HttpRequest, unique_id: UUID) -> Tour:
+def _own_tour(request: SignedInRequest, unique_id: UUID) -> Tour:
     return get_object_or_404(
         Tour.objects.filter(owner=request.user).select_related("owner"), unique_id=unique_id
     )
@@ -163,13 +164,21 @@ def tour_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     routes = _routes(tour, geometry=True)
     photos = _tour_photos(routes)
     lines = [[list(point) for point in route.geometry] for route in routes if route.geometry]
-    boxes = [route for route in routes if route.bbox_west is not None]
+    # A route has its four bounds or none (Sequence sets them together).
+    boxes = [
+        (route.bbox_west, route.bbox_south, route.bbox_east, route.bbox_north)
+        for route in routes
+        if route.bbox_west is not None
+        and route.bbox_south is not None
+        and route.bbox_east is not None
+        and route.bbox_north is not None
+    ]
     box = (
         [
-            min(route.bbox_west for route in boxes),
-            min(route.bbox_south for route in boxes),
-            max(route.bbox_east for route in boxes),
-            max(route.bbox_north for route in boxes),
+            min(west for west, _, _, _ in boxes),
+            min(south for _, south, _, _ in boxes),
+            max(east for _, _, east, _ in boxes),
+            max(north for _, _, _, north in boxes),
         ]
         if boxes
         else None
@@ -216,7 +225,7 @@ def tour_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tour_new(request: HttpRequest) -> HttpResponse:
+def tour_new(request: SignedInRequest) -> HttpResponse:
     """A new tour, with the sequence ``?sequence=`` (or the form's) as its first route."""
     first = _published_sequence(request.POST.get("sequence") or request.GET.get("sequence"))
     form = TourForm(request.POST or None, initial={"name": first.name if first else ""})
@@ -248,7 +257,7 @@ def _published_sequence(unique_id: str | None) -> Sequence | None:
 
 
 @login_required
-def tour_add(request: HttpRequest) -> HttpResponse:
+def tour_add(request: SignedInRequest) -> HttpResponse:
     """Add a published sequence to one of your tours (the end of it), or start a new one."""
     sequence = _published_sequence(request.POST.get("sequence") or request.GET.get("sequence"))
     if sequence is None:
@@ -269,7 +278,7 @@ def tour_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tour_edit(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+def tour_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     """Change a tour: its fields, and its routes' order with Move up, Move down and Remove
     buttons (ordinary buttons: the keyboard and a page without the script use them)."""
     tour = _own_tour(request, unique_id)
@@ -345,7 +354,7 @@ def _edit(request: HttpRequest, tour: Tour, routes: list[Sequence]) -> HttpRespo
 
 
 @login_required
-def tour_delete(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+def tour_delete(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     tour = _own_tour(request, unique_id)
     if request.method == "POST":
         tour.delete()

@@ -20,7 +20,7 @@ def guidebooks_of(context, person) -> list[Guidebook]:
     return list(
         queryset.select_related("owner", "category")
         .annotate(
-            shown_scenes=Count("scenes", filter=Q(scenes__image__sequence__status="published"))
+            shown_scene_count=Count("scenes", filter=Q(scenes__image__sequence__status="published"))
         )
         .order_by("-published_at", "-id")[:PROFILE_LIMIT]
     )

@@ -42,6 +42,7 @@ def page(client, url: str, status: int = 200) -> str:
 
 def config(html: str, name: str) -> dict:
     found = re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', html, re.S)
+    assert found is not None, f"no {name} on the page"
     return json.loads(found.group(1))
 
 

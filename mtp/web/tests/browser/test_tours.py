@@ -24,8 +24,8 @@ def tour(seeded, owner, fake_mapillary) -> Tour:
     second = photographed(owner, fake_mapillary, "Harbour walk", 2)
     made = Tour.objects.create(owner=owner, name="Amsterdam in a morning")
     set_tour_sequences(made, [first.pk, second.pk])
-    made.keys = KEYS[first.pk] + KEYS[second.pk]
-    made.routes = [str(first.unique_id), str(second.unique_id)]
+    made.keys = KEYS[first.pk] + KEYS[second.pk]  # type: ignore[attr-defined]
+    made.routes = [str(first.unique_id), str(second.unique_id)]  # type: ignore[attr-defined]
     return made
 
 
