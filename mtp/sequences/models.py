@@ -104,8 +104,19 @@ def clear_transport_types_cache(**kwargs) -> None:
         _transport_types_cache = None
 
 
+# The same types by id, made once for each dict transport_types_by_name gives (a tour's JSON
+# looks one up for each of its routes).
+_transport_types_by_id: tuple[dict[str, TransportType], dict[int, TransportType]] | None = None
+
+
 def transport_types_by_id() -> dict[int, TransportType]:
-    return {item.pk: item for item in transport_types_by_name().values()}
+    global _transport_types_by_id
+    by_name = transport_types_by_name()
+    cached = _transport_types_by_id
+    if cached is None or cached[0] is not by_name:
+        cached = (by_name, {item.pk: item for item in by_name.values()})
+        _transport_types_by_id = cached
+    return cached[1]
 
 
 def find_transport_type(name: str, *, child_only: bool) -> TransportType:
