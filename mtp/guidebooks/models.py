@@ -24,7 +24,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 
 from mtp.sequences.links import object_url, owner_data
-from mtp.sequences.models import Image, Tag
+from mtp.sequences.models import Image, Tag, image_columns, image_data
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -247,17 +247,31 @@ class Guidebook(models.Model):
     def shown_scenes(self) -> list[dict[str, Any]]:
         """The JSON of every shown scene, in order, with its image and points: two queries
         however many scenes (a guidebook is read far more often than it is written)."""
-        scenes = list(Scene.objects.for_reading().filter(guidebook=self))
-        pois: dict[int, list[dict[str, Any]]] = {scene.pk: [] for scene in scenes}
-        rows = (
-            Poi.objects.filter(scene__in=[scene.pk for scene in scenes])
-            .order_by("id")
-            .values_list(*POI_VALUES)
+        # Values, not models: a GEOS point and three models per scene cost more than the rest.
+        annotations, image_names = image_columns("image__")
+        scenes = list(
+            Scene.objects.shown()
+            .filter(guidebook=self)
+            .order_by("position", "id")
+            .annotate(**annotations)
+            .values_list(*SCENE_VALUES, *image_names)
         )
-        pano = {scene.pk: scene.image.is_pano for scene in scenes}
+        # Each row: the scene's id, the rest of SCENE_VALUES, then its image's values.
+        first_image_value = len(SCENE_VALUES)
+        pois: dict[int, list[dict[str, Any]]] = {row[0]: [] for row in scenes}
+        # Of the image's values, is_pano is the eighth (image_data's order).
+        pano = {row[0]: row[first_image_value + 7] for row in scenes}
+        rows = Poi.objects.filter(scene__in=list(pois)).order_by("id").values_list(*POI_VALUES)
         for scene_id, *values in rows:
             pois[scene_id].append(poi_data(*values, is_pano=pano[scene_id]))
-        return [scene.to_dict(pois=pois[scene.pk]) for scene in scenes]
+        return [
+            scene_data(
+                *row[1:first_image_value],
+                image=image_data(*row[first_image_value:]),
+                pois=pois[row[0]],
+            )
+            for row in scenes
+        ]
 
     def reading_dict(self) -> dict[str, Any]:
         """The JSON in full: every shown scene in order, with its image and points."""
@@ -321,6 +335,16 @@ READING_FIELDS = [
         )
     ),
 ]
+# A scene's columns read with its image's (image_columns), in scene_data's order after its id.
+SCENE_VALUES = (
+    "id",
+    "unique_id",
+    "position",
+    "title",
+    "description",
+    "image__sequence__unique_id",
+    "image__sequence__name",
+)
 # A point's columns, in poi_data's order after its scene's id.
 POI_VALUES = (
     "scene_id",
@@ -406,19 +430,44 @@ class Scene(models.Model):
                 poi.to_dict(is_pano=self.image.is_pano)
                 for poi in self.pois.select_related("category").order_by("id")
             ]
-        return {
-            "unique_id": str(self.unique_id),
-            "position": self.position,
-            "title": self.title,
-            "description": self.description,
-            "image": self.image_dict(),
-            "sequence": {
-                "unique_id": str(sequence_id),
-                "name": sequence_name,
-                "url": object_url("web:sequence", sequence_id),
-            },
-            "pois": pois,
-        }
+        return scene_data(
+            self.unique_id,
+            self.position,
+            self.title,
+            self.description,
+            sequence_id,
+            sequence_name,
+            image=self.image_dict(),
+            pois=pois,
+        )
+
+
+def scene_data(
+    unique_id,
+    position: int,
+    title: str,
+    description: str,
+    sequence_id,
+    sequence_name: str,
+    *,
+    image: dict[str, Any],
+    pois: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A scene's JSON from its columns (``SCENE_VALUES``, read without building a model), its
+    image's JSON and its points'."""
+    return {
+        "unique_id": str(unique_id),
+        "position": position,
+        "title": title,
+        "description": description,
+        "image": image,
+        "sequence": {
+            "unique_id": str(sequence_id),
+            "name": sequence_name,
+            "url": object_url("web:sequence", sequence_id),
+        },
+        "pois": pois,
+    }
 
 
 class Poi(models.Model):

@@ -95,21 +95,26 @@ def photo_url(
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
-    head, tail = _url_template(settings.SITE_URL, get_script_prefix())
-    url = f"{head}{mapillary_key}{tail}?size={size}"
-    if private:
-        expires = private_link_expiry(now)
-        url += f"&expires={expires}&signature={link_signature(mapillary_key, expires)}"
-    return url
+    return _photo_links(mapillary_key, (size,), private=private, now=now)[0]
 
 
 def photo_urls(mapillary_key: str, *, private: bool = False) -> dict[str, str]:
     """The image object's four links: ``thumb_256_url`` ... ``thumb_original_url``."""
-    now = time.time()
-    return {
-        field: photo_url(mapillary_key, size, private=private, now=now)
-        for size, field in FIELDS.items()
-    }
+    links = _photo_links(mapillary_key, SIZES, private=private, now=time.time())
+    return dict(zip(FIELDS.values(), links, strict=True))
+
+
+def _photo_links(
+    mapillary_key: str, sizes: tuple[str, ...], *, private: bool, now: float | None
+) -> list[str]:
+    # The prefix, the template and a private link's signature once for all sizes: an image's
+    # links are built for every image of a reply.
+    head, tail = _url_template(settings.SITE_URL, get_script_prefix())
+    signed = ""
+    if private:
+        expires = private_link_expiry(now)
+        signed = f"&expires={expires}&signature={link_signature(mapillary_key, expires)}"
+    return [f"{head}{mapillary_key}{tail}?size={size}{signed}" for size in sizes]
 
 
 def private_link_expiry(now: float | None = None) -> int:

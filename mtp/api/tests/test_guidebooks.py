@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from mtp.api.guidebooks import GuidebookListOut, GuidebookOut, PoiWriteOut, SceneWriteOut
 from mtp.guidebooks.models import MAX_SCENES, Category, Guidebook, Poi, Scene
-from mtp.sequences.models import Image, Sequence
+from mtp.lib.http import json_bytes
+from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
 from mtp.webhooks.models import WebhookDelivery
 from testing.builders import API, bearer, issue_token, make_sequence
 
@@ -171,6 +172,30 @@ def test_scenes_come_in_order_with_their_image_and_points(
     assert data["scenes"][0]["sequence"]["unique_id"] == str(published.unique_id)
     assert data["scene_count"] == 2
     assert data["bbox"][0] <= image["lon"] <= data["bbox"][2]
+
+
+def test_a_scenes_image_reads_as_the_image_does_everywhere_else(
+    client, owner_headers, app, guidebook_id, published
+):
+    first, second = published.images.order_by("position")[:2]
+    make = CameraMake.objects.create(name="GoPro")
+    first.camera_make = make
+    first.camera_model = CameraModel.objects.create(make=make, name="MAX")
+    first.compass_angle, first.altitude, first.width, first.height = 123.25, 371.5, 5760, 2880
+    first.is_pano = True
+    first.save()
+    for image in (first, second):
+        add_scene(client, owner_headers, guidebook_id, image.mapillary_key)
+    response = client.get(f"{API}/guidebooks/{guidebook_id}", {"client_id": app.client_id})
+    assert response.status_code == 200
+    images = [scene["image"] for scene in response.json()["scenes"]]
+    expected = [
+        json.loads(json_bytes(Image.objects.get(pk=image.pk).to_dict()))
+        for image in (first, second)
+    ]
+    assert images == expected
+    assert [list(image) for image in images] == [list(image) for image in expected]  # key order
+    assert images[0]["camera_model"] == "MAX" and images[1]["camera_model"] is None
 
 
 def test_geojson_gives_a_point_per_scene_in_order(client, owner_headers, guidebook_id, published):
