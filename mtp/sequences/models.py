@@ -598,7 +598,7 @@ class Image(models.Model):
         )
 
 
-def image_columns(prefix: str = "") -> tuple[dict[str, models.Func], list[str]]:
+def image_columns(prefix: str = "") -> tuple[dict[str, Any], list[str]]:
     """What ``image_data`` reads of an image, for many images at once without building models
     or GEOS points: annotations (its point's longitude and latitude) and the names to give
     ``values_list`` after them, in ``image_data``'s order. ``prefix``: the way to the image

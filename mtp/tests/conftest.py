@@ -77,7 +77,7 @@ def olivia(owner, app, other_user, settings) -> dict:
     scene = Scene.objects.create(
         guidebook=guidebook,
         position=0,
-        image=published.images.order_by("position").first(),
+        image=published.images.order_by("position")[0],
         title="Olivia's secret scene",
     )
     poi = Poi.objects.create(scene=scene, x=0.5, y=0.5, title="Olivia's secret point")
