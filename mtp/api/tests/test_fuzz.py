@@ -66,6 +66,9 @@ def schemathesis_config(token: str, client_id: str) -> str:
         f'bearer = "{token}"\n'
         "[auth.openapi.ClientId]\n"
         f'api_key = "{client_id}"\n'
+        # Enough steps for the stateful phase to follow links across 40-odd operations.
+        "[phases.stateful]\n"
+        "max-steps = 300\n"
         "[[operations]]\n"
         'include-name-regex = "^GET /api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
         '|challenges|challenges/[^/]+/leaderboard|tours|guidebooks)$"\n'
