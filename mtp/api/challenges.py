@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router
 from pydantic import BeforeValidator, ConfigDict, model_validator
-from pydantic_core import PydanticCustomError
 
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
@@ -30,9 +29,17 @@ from mtp.api.leaderboards import (
     leaderboard_response,
 )
 from mtp.api.pagination import Ordering, next_link, page
-from mtp.api.schemas import RFC3339_DATE_TIME, BodyIn, Description, ErrorOut, Name, StrictOut
+from mtp.api.schemas import (
+    RFC3339_DATE_TIME,
+    BodyIn,
+    Description,
+    ErrorOut,
+    Name,
+    StrictOut,
+    invalid_input,
+)
 from mtp.api.scopes import READ, WRITE, require_scope
-from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
+from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import MAX_CAMERA_MAKES, Challenge, may_create_challenges
 from mtp.lib.http import json_response
@@ -46,8 +53,6 @@ NOT_FOUND = "No challenge with this id."
 JSON_BODY = ("application/json",)
 # A change may leave these out, never set them to null.
 NOT_NULL = ("name", "area", "start", "end", "transport_types", "camera_makes")
-OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
-WRITE_ERRORS = {**OWNER_ERRORS, 413: ErrorOut, 415: ErrorOut}
 GEOJSON_DOC = {
     "responses": {
         200: {
@@ -60,11 +65,6 @@ GEOJSON_DOC = {
 }
 
 
-def _invalid(kind: str, message: str) -> PydanticCustomError:
-    # The message goes through the context so that braces in user input are not a template.
-    return PydanticCustomError(kind, "{message}", {"message": message})
-
-
 def _transport_types(value: Any) -> Any:
     if not isinstance(value, list):
         return value
@@ -75,7 +75,7 @@ def _transport_types(value: Any) -> Any:
         try:
             kind = find_transport_type(name, child_only=False)
         except DjangoValidationError as error:
-            raise _invalid("invalid_transport_type", error.messages[0]) from None
+            raise invalid_input("invalid_transport_type", error.messages[0]) from None
         if kind.name not in names:
             names.append(kind.name)
     return names
@@ -116,7 +116,7 @@ def _date_time(value: Any) -> Any:
     # Without this, pydantic also takes a number of seconds or a time without its offset.
     if value is None or (isinstance(value, str) and RFC3339_DATE_TIME.match(value)):
         return value
-    raise _invalid(
+    raise invalid_input(
         "invalid_moment", "Give a date-time with its offset, such as 2025-05-01T00:00:00Z."
     )
 
@@ -150,7 +150,7 @@ class ChallengeCreateIn(BodyIn):
     @model_validator(mode="after")
     def _window(self) -> "ChallengeCreateIn":
         if _aware(self.end) <= _aware(self.start):
-            raise _invalid("invalid_window", "end must be after start.")
+            raise invalid_input("invalid_window", "end must be after start.")
         return self
 
 

@@ -23,16 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import BeforeValidator, ConfigDict, Strict, model_validator
-from pydantic_core import PydanticCustomError
 
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
 from mtp.api.errors import ApiError, invalid_parameter
 from mtp.api.formats import GEOJSON, JSON_ONLY, JSON_OR_GEOJSON, negotiate
 from mtp.api.pagination import Ordering, next_link, page
-from mtp.api.schemas import BodyIn, ErrorOut, ImageOut, OwnerOut, StrictOut, Tags
+from mtp.api.schemas import BodyIn, ErrorOut, ImageOut, OwnerOut, StrictOut, Tags, invalid_input
 from mtp.api.scopes import READ, WRITE, require_scope
-from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
+from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
 from mtp.guidebooks.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_POIS,
@@ -59,8 +58,6 @@ JSON_BODY = ("application/json",)
 NOT_FOUND = "No guidebook with this id."
 SCENE_NOT_FOUND = "No scene with this id in this guidebook."
 POI_NOT_FOUND = "No point of interest with this id on this scene."
-OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
-WRITE_ERRORS = {**OWNER_ERRORS, 413: ErrorOut, 415: ErrorOut}
 # A change may leave these out, never set them to null.
 NOT_NULL = ("name", "published", "title", "x", "y", "yaw", "pitch", "position", "scenes")
 GEOJSON_DOC = {
@@ -73,11 +70,6 @@ GEOJSON_DOC = {
     },
     "parameters": [CLIENT_ID_PARAMETER],
 }
-
-
-def _invalid(kind: str, message: str) -> PydanticCustomError:
-    # The message goes through the context so that braces in user input are not a template.
-    return PydanticCustomError(kind, "{message}", {"message": message})
 
 
 def _text(value: Any) -> Any:
@@ -116,7 +108,7 @@ def _url(value: Any) -> Any:
     try:
         URLValidator(schemes=["http", "https"])(value)
     except DjangoValidationError:
-        raise _invalid("invalid_url", "Give an http or https URL.") from None
+        raise invalid_input("invalid_url", "Give an http or https URL.") from None
     return value
 
 
@@ -198,9 +190,11 @@ class PoiFields(BodyIn):
         sent = self.model_fields_set
         by_xy, by_direction = sent & {"x", "y"}, sent & {"yaw", "pitch"}
         if by_xy and by_direction:
-            raise _invalid("conflict", "Place the point by x and y, or by yaw and pitch: not both.")
+            raise invalid_input(
+                "conflict", "Place the point by x and y, or by yaw and pitch: not both."
+            )
         if len(by_xy) == 1 or len(by_direction) == 1:
-            raise _invalid("incomplete", "Give x with y, and yaw with pitch.")
+            raise invalid_input("incomplete", "Give x with y, and yaw with pitch.")
         return self
 
     def placing(self) -> tuple[float, float] | None:

@@ -23,7 +23,7 @@ from mtp.sequences.tags import parse_tags
 SOURCE_MAX_LENGTH = 50
 
 
-def _invalid(kind: str, message: str) -> PydanticCustomError:
+def invalid_input(kind: str, message: str) -> PydanticCustomError:
     # The message goes through the context so that braces in user input are not a template.
     return PydanticCustomError(kind, "{message}", {"message": message})
 
@@ -38,7 +38,7 @@ def _transport_type(value: Any) -> Any:
     try:
         return find_transport_type(value, child_only=True).name
     except DjangoValidationError as error:
-        raise _invalid("invalid_transport_type", error.messages[0]) from None
+        raise invalid_input("invalid_transport_type", error.messages[0]) from None
 
 
 def _tags(value: Any) -> Any:
@@ -47,7 +47,7 @@ def _tags(value: Any) -> Any:
     try:
         return parse_tags(value)
     except DjangoValidationError as error:
-        raise _invalid("invalid_tag", error.messages[0]) from None
+        raise invalid_input("invalid_tag", error.messages[0]) from None
 
 
 def _optional_link(value: Any) -> Any:
@@ -61,7 +61,7 @@ def _google_street_view(value: Any) -> Any:
     try:
         return parse_google_street_view(value)
     except DjangoValidationError as error:
-        raise _invalid("invalid_link", error.messages[0]) from None
+        raise invalid_input("invalid_link", error.messages[0]) from None
 
 
 def _strava(value: Any) -> Any:
@@ -74,7 +74,7 @@ def _strava(value: Any) -> Any:
     try:
         return parse_strava(value)
     except DjangoValidationError as error:
-        raise _invalid("invalid_link", error.messages[0]) from None
+        raise invalid_input("invalid_link", error.messages[0]) from None
 
 
 Name = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=NAME_MAX_LENGTH)]
@@ -120,7 +120,7 @@ def _moment(value: Any) -> Any:
         isinstance(value, str) and (RFC3339_DATE_TIME.match(value) or RFC3339_DATE.match(value))
     ):
         return value
-    raise _invalid(
+    raise invalid_input(
         "invalid_moment",
         "Give a date-time with its offset (2024-05-01T09:00:00Z) or a date (2024-05-01).",
     )
@@ -180,9 +180,9 @@ class SequencePatchIn(BodyIn):
     @model_validator(mode="after")
     def _one_spelling_of_tags(self) -> "SequencePatchIn":
         if "tags" in self.model_fields_set and "tag" in self.model_fields_set:
-            raise _invalid("conflict", "Send tags or tag, not both.")
+            raise invalid_input("conflict", "Send tags or tag, not both.")
         if "name" in self.model_fields_set and self.name is None:
-            raise _invalid("incomplete", "A sequence needs a name.")
+            raise invalid_input("incomplete", "A sequence needs a name.")
         return self
 
 
@@ -214,10 +214,10 @@ class ImportIn(BodyIn):
         ):
             a, b = getattr(self, first), getattr(self, second)
             if a and b and a != b:
-                raise _invalid("conflict", f"{first} and {second} differ: send one of them.")
+                raise invalid_input("conflict", f"{first} and {second} differ: send one of them.")
         key, token = self.mapillary_key, self.mapillary_token
         if bool(key) != bool(token):
-            raise _invalid(
+            raise invalid_input(
                 "incomplete",
                 "A Mapillary sequence key needs the user's Mapillary token, and the other way "
                 "round: send both (seq_key and token).",

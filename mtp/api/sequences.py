@@ -105,6 +105,7 @@ CLIENT_ID_PARAMETER = {
 # 429: every operation is rate limited (mtp/api/limits.py).
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 406: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
+WRITE_ERRORS = {**OWNER_ERRORS, 413: ErrorOut, 415: ErrorOut}
 
 
 def _formats_doc(schema: dict, *, gpx: bool) -> dict:

@@ -18,7 +18,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from pydantic import BeforeValidator, ConfigDict
-from pydantic_core import PydanticCustomError
 
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
@@ -35,9 +34,17 @@ from mtp.api.schemas import (
     SequenceOut,
     StrictOut,
     Tags,
+    invalid_input,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
-from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox, visible_sequence
+from mtp.api.sequences import (
+    CLIENT_ID_PARAMETER,
+    ERRORS,
+    OWNER_ERRORS,
+    WRITE_ERRORS,
+    parse_bbox,
+    visible_sequence,
+)
 from mtp.lib.http import json_response
 from mtp.sequences.formats import feature
 from mtp.sequences.likes import set_liked
@@ -65,8 +72,6 @@ ORDERINGS = {
     "likes": Ordering("likes", "like_count", kind=int),
     "distance": Ordering("distance", "distance_m", kind=float),
 }
-OWNER_ERRORS = {**ERRORS, 404: ErrorOut}
-WRITE_ERRORS = {**OWNER_ERRORS, 413: ErrorOut, 415: ErrorOut}
 FORMATS_DOC = {
     "responses": {
         200: {
@@ -83,10 +88,6 @@ FORMATS_DOC = {
 # Bodies ----------------------------------------------------------------------------------------
 
 
-def _invalid(kind: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, "{message}", {"message": message})
-
-
 def _sequence_ids(value: Any) -> Any:
     """A list of sequence ids; a form sends them repeated, or separated by commas."""
     if isinstance(value, str):
@@ -100,11 +101,13 @@ def _sequence_ids(value: Any) -> Any:
         try:
             ids.append(str(UUID(item.strip())))
         except ValueError:
-            raise _invalid("invalid_sequence_id", f"{item[:60]!r} is not a sequence id.") from None
+            raise invalid_input(
+                "invalid_sequence_id", f"{item[:60]!r} is not a sequence id."
+            ) from None
     seen: set[str] = set()
     for item in ids:
         if item in seen:
-            raise _invalid(
+            raise invalid_input(
                 "duplicate_sequence", f"{item} is in the list twice: a route is in a tour once."
             )
         seen.add(item)
