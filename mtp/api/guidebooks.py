@@ -34,7 +34,6 @@ from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
 from mtp.guidebooks.models import (
     DESCRIPTION_MAX_LENGTH,
-    MAX_POIS,
     MAX_SCENES,
     NAME_MAX_LENGTH,
     POI_DESCRIPTION_MAX_LENGTH,
@@ -44,6 +43,7 @@ from mtp.guidebooks.models import (
     Guidebook,
     Poi,
     Scene,
+    TooManyPois,
     TooManyScenes,
     xy_of,
 )
@@ -395,10 +395,6 @@ def scene_data(scene: Scene) -> dict[str, Any]:
     return shown.to_dict() if shown is not None else {}
 
 
-def _touch(guidebook: Guidebook) -> None:
-    Guidebook.objects.filter(pk=guidebook.pk).update(updated_at=timezone.now())
-
-
 def _located(response: HttpResponse, guidebook: Guidebook) -> HttpResponse:
     response["Location"] = settings.SITE_URL + reverse(
         "api:get_guidebook", args=[guidebook.unique_id]
@@ -641,7 +637,7 @@ def create_scene(request: HttpRequest, unique_id: UUID):
                 str(error),
                 {"errors": [{"field": "image", "message": str(error), "type": "too_many"}]},
             ) from None
-        _touch(guidebook)
+        guidebook.touch()
     data = scene_data(scene)
     response = json_response({"unique_id": data["unique_id"], "scene": data}, status=201)
     return _located(response, guidebook)
@@ -675,7 +671,7 @@ def reorder_scenes(request: HttpRequest, unique_id: UUID):
         # Hidden scenes left out keep their order, after the others.
         rest = [pk for scene_id, pk in ids.items() if scene_id not in set(given)]
         guidebook.renumber([ids[scene_id] for scene_id in given] + rest)
-        _touch(guidebook)
+        guidebook.touch()
     data = guidebook_data(found_guidebook(request, unique_id))
     return json_response({"unique_id": data["unique_id"], "guidebook": data})
 
@@ -704,7 +700,7 @@ def update_scene(request: HttpRequest, unique_id: UUID, scene_id: UUID):
         if "position" in sent:
             assert payload.position is not None  # a null was refused above
             guidebook.move_scene(scene, payload.position)
-        _touch(guidebook)
+        guidebook.touch()
     data = scene_data(scene)
     return json_response({"unique_id": data["unique_id"], "scene": data})
 
@@ -722,7 +718,7 @@ def delete_scene(request: HttpRequest, unique_id: UUID, scene_id: UUID):
         guidebook, scene = owned_scene(request, unique_id, scene_id, hidden=True)
         scene.delete()
         guidebook.renumber(guidebook.scene_ids())
-        _touch(guidebook)
+        guidebook.touch()
     return HttpResponse(status=204)
 
 
@@ -763,18 +759,18 @@ def create_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID):
         placing = payload.placing()
         if placing is None:
             raise invalid_parameter("x", "place the point: give x and y (or yaw and pitch).")
-        if scene.pois.count() >= MAX_POIS:
-            raise ApiError(422, f"A scene holds at most {MAX_POIS} points of interest.")
-        poi = Poi.objects.create(
-            scene=scene,
-            title=payload.title,
-            description=payload.description or "",
-            x=placing[0],
-            y=placing[1],
-            category=find_category("category", payload.category),
-            url=payload.url or "",
-        )
-        _touch(guidebook)
+        try:
+            poi = scene.add_poi(
+                title=payload.title,
+                description=payload.description or "",
+                x=placing[0],
+                y=placing[1],
+                category=find_category("category", payload.category),
+                url=payload.url or "",
+            )
+        except TooManyPois as error:
+            raise ApiError(422, str(error)) from None
+        guidebook.touch()
     return _poi_response(poi, is_pano=scene.image.is_pano, status=201)
 
 
@@ -816,7 +812,7 @@ def update_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID, poi_id: UU
         if "url" in sent:
             poi.url = payload.url or ""
         poi.save()
-        _touch(guidebook)
+        guidebook.touch()
     return _poi_response(poi, is_pano=scene.image.is_pano, status=200)
 
 
@@ -832,5 +828,5 @@ def delete_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID, poi_id: UU
     with transaction.atomic():
         guidebook, _scene, poi = _owned_poi(request, unique_id, scene_id, poi_id)
         poi.delete()
-        _touch(guidebook)
+        guidebook.touch()
     return HttpResponse(status=204)

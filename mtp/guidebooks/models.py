@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 
 from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import Image, Tag, image_columns, image_data
@@ -37,6 +38,10 @@ MAX_POIS = 100
 
 class TooManyScenes(Exception):
     """A guidebook already holds ``MAX_SCENES`` scenes."""
+
+
+class TooManyPois(Exception):
+    """A scene already holds ``MAX_POIS`` points of interest."""
 
 
 def xy_of(yaw: float, pitch: float) -> tuple[float, float]:
@@ -190,6 +195,10 @@ class Guidebook(models.Model):
         # Another request may create the same tag at the same moment: the conflict is ignored.
         Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
         self.tags.set(Tag.objects.filter(name__in=names))
+
+    def touch(self) -> None:
+        """Its scenes or their points changed: ``updated_at`` says when."""
+        Guidebook.objects.filter(pk=self.pk).update(updated_at=timezone.now())
 
     def renumber(self, scene_ids: list[int]) -> None:
         """Give the scenes ``scene_ids`` the positions 0, 1, 2... in that order."""
@@ -413,6 +422,15 @@ class Scene(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Scene {self.position + 1}"
+
+    def add_poi(self, **fields: Any) -> "Poi":
+        """A new point of interest on the scene's photo, after the others.
+
+        Call it in a transaction with the guidebook's row locked. Raises TooManyPois.
+        """
+        if self.pois.count() >= MAX_POIS:
+            raise TooManyPois(f"A scene holds at most {MAX_POIS} points of interest.")
+        return Poi.objects.create(scene=self, **fields)
 
     def image_dict(self) -> dict[str, Any]:
         """The scene's image object with its stable photo links (of a published sequence)."""

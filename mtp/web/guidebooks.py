@@ -34,6 +34,7 @@ from mtp.guidebooks.models import (
     Guidebook,
     Poi,
     Scene,
+    TooManyPois,
     TooManyScenes,
 )
 from mtp.sequences.models import Image
@@ -286,7 +287,9 @@ class PoiForm(forms.Form):
     )
     y = forms.FloatField(min_value=0, max_value=1, help_text="0 (top) to 1 (bottom).")
     category = forms.ChoiceField(required=False)
-    url = forms.URLField(required=False, max_length=URL_MAX_LENGTH, assume_scheme="https")
+    url = forms.URLField(
+        label="Link", required=False, max_length=URL_MAX_LENGTH, assume_scheme="https"
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -315,29 +318,40 @@ def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> Htt
         request.POST if action == "save" else None,
         initial={"title": scene.title, "description": scene.description},
     )
-    poi_form = PoiForm(request.POST if action == "add-poi" else None)
+    # Its own ids: the scene's form above has a title and a description too.
+    poi_form = PoiForm(request.POST if action == "add-poi" else None, auto_id="id_poi_%s")
     here = reverse("web:scene-edit", args=[guidebook.unique_id, scene.unique_id])
     if action == "save" and scene_form.is_valid():
         scene.title = scene_form.cleaned_data["title"].strip()
         scene.description = scene_form.cleaned_data["description"].strip()
-        scene.save()
+        with transaction.atomic():
+            scene.save()
+            guidebook.touch()
         return redirect(here)
     if action == "add-poi" and poi_form.is_valid():
         data = poi_form.cleaned_data
-        Poi.objects.create(
-            scene=scene,
-            title=data["title"].strip(),
-            description=data["description"].strip(),
-            x=data["x"],
-            y=data["y"],
-            category=_category(data["category"]),
-            url=data["url"],
-        )
-        return redirect(here + "#points")
+        with transaction.atomic():
+            _owned(request, unique_id, lock=True)
+            try:
+                scene.add_poi(
+                    title=data["title"].strip(),
+                    description=data["description"].strip(),
+                    x=data["x"],
+                    y=data["y"],
+                    category=_category(data["category"]),
+                    url=data["url"],
+                )
+            except TooManyPois as error:
+                poi_form.add_error(None, str(error))
+            else:
+                guidebook.touch()
+                return redirect(here + "#points")
     if action == "delete-poi":
         poi_id = request.POST.get("poi")
         if poi_id is not None:
-            Poi.objects.filter(scene=scene, unique_id=poi_id).delete()
+            with transaction.atomic():
+                if Poi.objects.filter(scene=scene, unique_id=poi_id).delete()[0]:
+                    guidebook.touch()
         return redirect(here + "#points")
     pois = [
         poi.to_dict(is_pano=scene.image.is_pano) for poi in scene.pois.select_related("category")

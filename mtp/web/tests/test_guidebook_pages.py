@@ -1,11 +1,13 @@
 """Guidebook pages: the list on Explore's tab, the reader, the editor, and profiles."""
 
 import json
+import re
+from collections import Counter
 
 import pytest
 from django.utils import timezone
 
-from mtp.guidebooks.models import Category, Guidebook, Poi, Scene
+from mtp.guidebooks.models import MAX_POIS, Category, Guidebook, Poi, Scene
 from testing.builders import publish
 from testing.pages import InlineCodeFinder
 
@@ -108,6 +110,23 @@ def test_the_scene_editor_places_a_point_and_refuses_one_off_the_photo(owner, ow
     assert placed.status_code == 302
     poi = scene.pois.get(title="Bridge")
     assert (poi.x, poi.y, poi.category.slug) == (0.75, 0.1, "history")
+    guidebook.refresh_from_db()
+    assert guidebook.updated_at >= poi.created_at
+
+
+def test_the_scene_editor_holds_a_scene_to_the_most_points_the_api_does(owner, owner_client):
+    guidebook = make_guidebook(owner, scenes=1)
+    scene = guidebook.scenes.get()
+    Poi.objects.bulk_create(
+        Poi(scene=scene, title=f"Point {number}", x=0.5, y=0.5) for number in range(MAX_POIS - 1)
+    )
+    url = f"/guidebooks/{guidebook.unique_id}/scenes/{scene.unique_id}/edit/"
+    refused = owner_client.post(
+        url, {"action": "add-poi", "title": "One more", "x": "0.5", "y": "0.5"}
+    )
+    assert refused.status_code == 200
+    assert f"A scene holds at most {MAX_POIS} points of interest.".encode() in refused.content
+    assert scene.pois.count() == MAX_POIS
 
 
 def test_no_one_else_edits_a_guidebook(owner, other_client):
@@ -145,3 +164,6 @@ def test_guidebook_pages_carry_no_inline_code(client, owner, owner_client, setti
         # Photos come from this site's own stable links, absolute like every link it gives.
         problems = [text for text in finder.problems if f"loads {settings.SITE_URL}/" not in text]
         assert problems == [], (path, problems)
+        # Each id once: the scene editor has two forms with a title and a description.
+        ids = Counter(re.findall(r'\sid="([^"]+)"', response.content.decode()))
+        assert [name for name, count in ids.items() if count > 1] == [], path

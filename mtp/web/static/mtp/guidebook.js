@@ -309,8 +309,8 @@ class Reader {
 // The editor: a click on the photo says where the new point goes.
 function startEditor(frame) {
   placeMarkers(frame);
-  const x = document.getElementById("id_x");
-  const y = document.getElementById("id_y");
+  const x = document.getElementById("id_poi_x");
+  const y = document.getElementById("id_poi_y");
   const marker = document.getElementById("new-marker");
   const image = frame.querySelector("#scene-image");
   const show = () => {
@@ -326,7 +326,7 @@ function startEditor(frame) {
     x.value = round((event.clientX - box.left) / box.width);
     y.value = round((event.clientY - box.top) / box.height);
     show();
-    document.getElementById("id_title").focus();
+    document.getElementById("id_poi_title").focus();
   });
   x.addEventListener("input", show);
   y.addEventListener("input", show);

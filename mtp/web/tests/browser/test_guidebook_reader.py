@@ -13,6 +13,7 @@ from mtp.guidebooks.models import Category, Guidebook, Poi, Scene
 from testing.viewer import photographed
 
 WAIT_MS = 20_000
+PASSWORD = "correct horse battery"
 
 
 # Before the browser starts: its event loop makes the database calls of this thread fail.
@@ -40,6 +41,7 @@ def guidebook(seeded, owner, fake_mapillary) -> Guidebook:
             category=Category.objects.get(slug="history"),
             url="https://example.org/lamps",
         )
+    guidebook.first_scene = guidebook.scenes.order_by("position").first()  # type: ignore[attr-defined]
     return guidebook
 
 
@@ -117,3 +119,48 @@ def test_read_a_guidebook_with_the_keys_and_open_a_point_from_its_marker(
     )
     assert current[-1] == 2
     assert not log.violations and not log.blocked, (log.violations, log.blocked)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_owner_places_a_point_with_a_click_on_the_photo(guidebook, browsing, fake_mapillary):
+    page, log = browsing
+    log.prefix = "editor"
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    log.allowed.append(fake_mapillary.url)
+    scene = guidebook.first_scene
+    page.goto(log.base_url + "/accounts/login/")
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{log.base_url}/guidebooks/{guidebook.unique_id}/scenes/{scene.unique_id}/edit/")
+    photo = page.locator("#scene-image")
+    page.wait_for_function(
+        "() => { const image = document.getElementById('scene-image');"
+        " return image.complete && image.naturalWidth > 0; }"
+    )
+
+    # A click a quarter across and three quarters down: the form says so, a marker shows it,
+    # and the new point's title takes the focus.
+    box = photo.bounding_box()
+    photo.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.75})
+    x = float(page.locator("#id_poi_x").input_value())
+    y = float(page.locator("#id_poi_y").input_value())
+    assert abs(x - 0.25) < 0.01 and abs(y - 0.75) < 0.01, (x, y)
+    expect(page.locator("#new-marker")).to_be_visible()
+    expect(page.locator("#id_poi_title")).to_be_focused()
+    log.screenshot(page, "placed", full_page=True)
+    log.check_accessibility(page, "scene-editor")
+
+    page.keyboard.type("Swing bridge")
+    page.get_by_role("button", name="Add the point").click()
+    saved = page.locator(".poi-list li", has_text="Swing bridge")
+    expect(saved).to_be_visible()
+    assert saved.locator(".meta").inner_text().startswith(f"x {x:.3f}, y {y:.3f}")
+    expect(page.locator("#poi-markers .poi-marker:not(.new)")).to_have_count(2)
+    assert log.inaccessible == {}
+    assert not log.violations and not log.blocked and not log.errors, (
+        log.violations,
+        log.blocked,
+        log.errors,
+    )
