@@ -28,7 +28,7 @@ from mtp.api.leaderboards import (
     Metric,
     leaderboard_response,
 )
-from mtp.api.pagination import Ordering, next_link, page
+from mtp.api.pagination import Ordering, next_link, page, with_next_link
 from mtp.api.schemas import (
     RFC3339_DATE_TIME,
     BodyIn,
@@ -336,9 +336,7 @@ def list_challenges(request: HttpRequest, filters: Query[ChallengeFilters]):
         response = json_response(
             {"results": [row.to_dict() for row in rows], "next": link}, vary=True
         )
-    if link:
-        response["Link"] = f'<{link}>; rel="next"'
-    return response
+    return with_next_link(response, link)
 
 
 @router.get(

@@ -28,9 +28,10 @@ from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
 from mtp.api.errors import ApiError, invalid_parameter
 from mtp.api.formats import GEOJSON, JSON_ONLY, JSON_OR_GEOJSON, negotiate
-from mtp.api.pagination import Ordering, next_link, page
+from mtp.api.pagination import next_link, page, with_next_link
 from mtp.api.schemas import BodyIn, ErrorOut, ImageOut, OwnerOut, StrictOut, Tags, invalid_input
 from mtp.api.scopes import READ, WRITE, require_scope
+from mtp.api.search import NEWEST, OWN_NEWEST, lists_own, searched_tags
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
 from mtp.guidebooks.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -49,7 +50,6 @@ from mtp.guidebooks.models import (
 )
 from mtp.lib.http import json_response
 from mtp.sequences.models import Image
-from mtp.sequences.tags import parse_tags
 from mtp.webhooks.events import guidebook_published
 
 router = Router(tags=["guidebooks"])
@@ -454,10 +454,6 @@ def create_guidebook(request: HttpRequest):
     return _located(response, guidebook)
 
 
-ORDERING = Ordering("newest", "published_at", kind=datetime)
-OWN_ORDERING = Ordering("newest", "published_at", nullable=True, kind=datetime)
-
-
 @router.get(
     "/guidebooks",
     auth=token_or_client_auth,
@@ -473,13 +469,11 @@ def list_guidebooks(request: HttpRequest, filters: Query[GuidebookSearch]):
     negotiate(request, JSON_ONLY)
     require_scope(request, READ)
     viewer = request.auth.user  # type: ignore[attr-defined]
-    own = bool(
-        viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
-    )
-    ordering = ORDERING
+    own = lists_own(request, filters.user)
+    ordering = NEWEST
     if own:
         queryset = Guidebook.objects.filter(owner=viewer)
-        ordering = OWN_ORDERING
+        ordering = OWN_NEWEST
     else:
         queryset = Guidebook.objects.published()
         if filters.user:
@@ -487,11 +481,7 @@ def list_guidebooks(request: HttpRequest, filters: Query[GuidebookSearch]):
     if filters.q and filters.q.strip():
         queryset = queryset.matching_text(filters.q.strip())
     if filters.tag:
-        try:
-            names = parse_tags(filters.tag)
-        except DjangoValidationError as error:
-            raise invalid_parameter("tag", error.messages[0]) from None
-        queryset = queryset.with_all_tags(names)
+        queryset = queryset.with_all_tags(searched_tags(filters.tag))
     if filters.category:
         queryset = queryset.filter(category=find_category("category", filters.category))
     if filters.bbox:
@@ -507,9 +497,7 @@ def list_guidebooks(request: HttpRequest, filters: Query[GuidebookSearch]):
     link = next_link(request, cursor)
     results = [row.to_dict(tags=row.tag_names(), scene_count=row.shown_scene_count) for row in rows]
     response = json_response({"results": results, "next": link}, vary=True)
-    if link:
-        response["Link"] = f'<{link}>; rel="next"'
-    return response
+    return with_next_link(response, link)
 
 
 @router.get(

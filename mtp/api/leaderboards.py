@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from mtp.api.auth import token_or_client_auth
 from mtp.api.errors import ApiError, invalid_parameter
 from mtp.api.formats import JSON_ONLY, negotiate
-from mtp.api.pagination import next_link
+from mtp.api.pagination import next_link, with_next_link
 from mtp.api.schemas import StrictOut
 from mtp.api.scopes import READ, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, parse_bbox
@@ -88,9 +88,7 @@ def leaderboard_response(
     link = next_link(request, following)
     body = {"results": [row.to_dict() for row in rows[:limit]], "next": link}
     response = json_response(body)
-    if link:
-        response["Link"] = f'<{link}>; rel="next"'
-    return response
+    return with_next_link(response, link)
 
 
 # The global leaderboard -----------------------------------------------------------------------

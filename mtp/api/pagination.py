@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from mtp.api.errors import ApiError
 from mtp.lib.dates import in_utc
@@ -125,6 +125,13 @@ def next_link(request: HttpRequest, cursor: str | None) -> str | None:
     query = request.GET.copy()
     query["cursor"] = cursor
     return f"{settings.SITE_URL}{request.path}?{query.urlencode()}"
+
+
+def with_next_link(response: HttpResponse, link: str | None) -> HttpResponse:
+    """``response`` with its next page also in a ``Link`` header (RFC 8288), as in ``next``."""
+    if link:
+        response["Link"] = f'<{link}>; rel="next"'
+    return response
 
 
 def offset_page(

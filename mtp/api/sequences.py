@@ -30,7 +30,7 @@ from mtp.api.formats import (
 )
 from mtp.api.idempotency import idempotent
 from mtp.api.limits import check_import
-from mtp.api.pagination import Ordering, next_link, page
+from mtp.api.pagination import Ordering, next_link, page, with_next_link
 from mtp.api.schemas import (
     ErrorOut,
     ImageListOut,
@@ -45,6 +45,7 @@ from mtp.api.schemas import (
     SequenceWriteOut,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
+from mtp.api.search import NEWEST, OWN_NEWEST, lists_own, searched_tags
 from mtp.imports.jobs import (
     ImportRequestError,
     import_refusal,
@@ -75,7 +76,6 @@ from mtp.sequences.models import (
 from mtp.sequences.photos import cover_keys
 from mtp.sequences.tags import (
     insert_sequence,
-    parse_tags,
     set_sequence_tags,
     tag_names_by_sequence,
 )
@@ -88,7 +88,7 @@ router = Router(tags=["sequences"], by_alias=True)
 DEFAULT_RADIUS_M = 1000.0
 
 ORDERINGS = {
-    "newest": Ordering("newest", "published_at", kind=datetime),
+    "newest": NEWEST,
     "captured": Ordering("captured", "captured_at_start", nullable=True, kind=datetime),
     "distance": Ordering("distance", "distance_m", kind=float),
     "likes": Ordering("likes", "like_count", kind=int),
@@ -487,9 +487,7 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
         response = json_response(body, media_type=GEOJSON, vary=True)
     else:
         response = json_response({"results": results, "next": link}, vary=True)
-    if link:
-        response["Link"] = f'<{link}>; rel="next"'
-    return response
+    return with_next_link(response, link)
 
 
 # Search ----------------------------------------------------------------------------------------
@@ -536,15 +534,12 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
     media_type = negotiate(request, JSON_OR_GEOJSON)
     require_scope(request, READ)
     viewer = request.auth.user  # type: ignore[attr-defined]
-    own = bool(
-        viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
-    )
+    own = lists_own(request, filters.user)
     ordering = ORDERINGS[filters.sort]
     if own:
         queryset = Sequence.objects.filter(owner=viewer)
         if filters.sort == "newest":
-            # Drafts have no publication date: they come after the published ones.
-            ordering = Ordering("newest", "published_at", nullable=True, kind=datetime)
+            ordering = OWN_NEWEST
     else:
         queryset = Sequence.objects.published()
         if filters.user:
@@ -577,11 +572,7 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
             raise invalid_parameter("transport_type", error.messages[0]) from None
         queryset = queryset.of_transport_type(kind)
     if filters.tag:
-        try:
-            names = parse_tags(filters.tag)
-        except DjangoValidationError as error:
-            raise invalid_parameter("tag", error.messages[0]) from None
-        queryset = queryset.with_all_tags(names)
+        queryset = queryset.with_all_tags(searched_tags(filters.tag))
     if filters.captured_after:
         queryset = queryset.filter(
             captured_at_start__gte=utc_or_calendar_end(filters.captured_after)
@@ -618,9 +609,7 @@ def list_sequences(request: HttpRequest, filters: Query[SequenceFilters]):
         response = json_response(body, media_type=GEOJSON, vary=True)
     else:
         response = json_response({"results": items, "next": link}, vary=True)
-    if link:
-        response["Link"] = f'<{link}>; rel="next"'
-    return response
+    return with_next_link(response, link)
 
 
 # Edit and delete -------------------------------------------------------------------------------

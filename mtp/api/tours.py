@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -24,7 +23,7 @@ from mtp.api.bodies import openapi_body, validate_body
 from mtp.api.errors import ApiError, invalid_parameter
 from mtp.api.formats import ALL_FORMATS, GEOJSON, GPX, JSON_ONLY, negotiate
 from mtp.api.idempotency import idempotent
-from mtp.api.pagination import Ordering, next_link, page
+from mtp.api.pagination import Ordering, next_link, page, with_next_link
 from mtp.api.schemas import (
     BodyIn,
     Description,
@@ -37,6 +36,7 @@ from mtp.api.schemas import (
     invalid_input,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
+from mtp.api.search import NEWEST, OWN_NEWEST, lists_own, searched_tags
 from mtp.api.sequences import (
     CLIENT_ID_PARAMETER,
     ERRORS,
@@ -68,7 +68,7 @@ router = Router(tags=["tours"], by_alias=True)
 
 NOT_FOUND = "No tour with this id."
 ORDERINGS = {
-    "newest": Ordering("newest", "published_at", kind=datetime),
+    "newest": NEWEST,
     "likes": Ordering("likes", "like_count", kind=int),
     "distance": Ordering("distance", "distance_m", kind=float),
 }
@@ -366,15 +366,12 @@ def list_tours(request: HttpRequest, filters: Query[TourFilters]):
     negotiate(request, JSON_ONLY)
     require_scope(request, READ)
     viewer = request.auth.user  # type: ignore[attr-defined]
-    own = bool(
-        viewer is not None and filters.user and filters.user.lower() == viewer.username.lower()
-    )
+    own = lists_own(request, filters.user)
     ordering = ORDERINGS[filters.sort]
     if own:
         queryset = Tour.objects.filter(owner=viewer)
         if filters.sort == "newest":
-            # Drafts have no publication date: they come after the published ones.
-            ordering = Ordering("newest", "published_at", nullable=True, kind=datetime)
+            ordering = OWN_NEWEST
     else:
         queryset = Tour.objects.published()
         if filters.user:
@@ -382,11 +379,7 @@ def list_tours(request: HttpRequest, filters: Query[TourFilters]):
     if filters.bbox:
         queryset = queryset.in_bbox(*parse_bbox(filters.bbox))
     if filters.tag:
-        try:
-            names = parse_tags(filters.tag)
-        except DjangoValidationError as error:
-            raise invalid_parameter("tag", error.messages[0]) from None
-        queryset = queryset.with_all_tags(names)
+        queryset = queryset.with_all_tags(searched_tags(filters.tag))
     if filters.sequence:
         sequence_id = (
             Sequence.objects.filter(unique_id=filters.sequence).values_list("pk", flat=True).first()
@@ -405,9 +398,7 @@ def list_tours(request: HttpRequest, filters: Query[TourFilters]):
     response = json_response(
         {"results": [row.to_dict(tags=tags[row.pk]) for row in rows], "next": link}, vary=True
     )
-    if link:
-        response["Link"] = f'<{link}>; rel="next"'
-    return response
+    return with_next_link(response, link)
 
 
 @router.get(

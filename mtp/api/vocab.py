@@ -6,7 +6,7 @@ from ninja import Query, Router
 
 from mtp.api.auth import token_or_client_auth
 from mtp.api.formats import JSON_ONLY, negotiate
-from mtp.api.pagination import next_link, offset_page
+from mtp.api.pagination import next_link, offset_page, with_next_link
 from mtp.api.schemas import TagFilters, TagListOut, TransportTypeOut
 from mtp.api.scopes import READ, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS
@@ -70,6 +70,4 @@ def list_tags(request: HttpRequest, params: Query[TagFilters]):
     )
     link = next_link(request, cursor)
     response = json_response({"results": rows, "next": link})
-    if link:
-        response["Link"] = f'<{link}>; rel="next"'
-    return response
+    return with_next_link(response, link)
