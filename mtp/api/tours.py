@@ -294,15 +294,6 @@ def _tag_names(value) -> list[str]:
     return parse_tags(value) if value else []
 
 
-def _set_tags(tour: Tour, names: list[str]) -> None:
-    """Make ``names`` the tour's tags, creating tags that do not exist yet."""
-    from mtp.sequences.models import Tag
-
-    if names:
-        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
-    tour.tags.set(Tag.objects.filter(name__in=names))
-
-
 def _published_now(tour: Tour, was_public: bool) -> None:
     """A tour just published: tell the application that created it (in this transaction)."""
     if tour.is_public and not was_public:
@@ -343,7 +334,7 @@ def _create_tour(request: HttpRequest) -> HttpResponse:
     )
     with transaction.atomic():
         tour.save()
-        _set_tags(tour, _tag_names(payload.tags))
+        tour.set_tags(_tag_names(payload.tags))
         set_tour_sequences(tour, sequence_ids)
         _published_now(tour, was_public=False)
     response = write_response(tour, status=201)
@@ -495,7 +486,7 @@ def update_tour(request: HttpRequest, unique_id: UUID):
             tour.status = payload.status
         tour.save()
         if "tags" in sent:
-            _set_tags(tour, _tag_names(payload.tags))
+            tour.set_tags(_tag_names(payload.tags))
         _published_now(tour, was_public)
     return write_response(tour, status=200)
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import Image, Tag, image_columns, image_data
+from mtp.sequences.tags import tags_named
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -192,9 +193,7 @@ class Guidebook(models.Model):
 
     def set_tags(self, names: list[str]) -> None:
         """Make ``names`` its tags, creating tags that do not exist yet (in a transaction)."""
-        # Another request may create the same tag at the same moment: the conflict is ignored.
-        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
-        self.tags.set(Tag.objects.filter(name__in=names))
+        self.tags.set(tags_named(names))
 
     def touch(self) -> None:
         """Its scenes or their points changed: ``updated_at`` says when."""

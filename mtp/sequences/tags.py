@@ -1,4 +1,4 @@
-"""Tags: reading what a person typed, and linking tags to sequences.
+"""Tags: reading what a person typed, and linking tags to sequences (and to tours and guidebooks).
 
 ``parse_tags`` is the one reading of tags, for the API and the website alike; the limits it
 applies (``MAX_TAGS``, ``TAG_MAX_LENGTH``) are the models'. Linking writes SQL by hand because
@@ -10,7 +10,7 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, transaction
-from django.db.models import signals
+from django.db.models import QuerySet, signals
 from django.db.models.sql import InsertQuery
 
 from mtp.sequences.models import MAX_TAGS, TAG_PATTERN, TAG_RULE, Sequence, Tag
@@ -166,6 +166,15 @@ def _remember_tag_ids(names: list[str]) -> None:
 def forget_tag_ids() -> None:
     with _tag_ids_lock:
         _tag_ids.clear()
+
+
+def tags_named(names: list[str]) -> QuerySet[Tag]:
+    """The tags ``names``, creating those that do not exist yet (for a tour's or a guidebook's
+    tags; a sequence's take ``set_sequence_tags``, which is one statement)."""
+    if names:
+        # Another request may create the same tag at the same moment: the conflict is ignored.
+        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    return Tag.objects.filter(name__in=names)
 
 
 def set_sequence_tags(sequence_id: int, names: list[str], *, created: bool = False) -> None:

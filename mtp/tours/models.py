@@ -16,7 +16,7 @@ from django.utils import timezone
 from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import Sequence, Tag
 from mtp.sequences.photos import cover_keys
-from mtp.sequences.tags import tag_names_by_sequence
+from mtp.sequences.tags import tag_names_by_sequence, tags_named
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 50_000
@@ -182,6 +182,10 @@ class Tour(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "published_at"}
         super().save(*args, **kwargs)
+
+    def set_tags(self, names: list[str]) -> None:
+        """Make ``names`` its tags, creating tags that do not exist yet (in a transaction)."""
+        self.tags.set(tags_named(names))
 
     def refresh_totals(self) -> None:
         """Count, photos, length and box of its published routes, stored on the tour."""

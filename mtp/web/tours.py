@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from mtp.accounts.requests import SignedInRequest
 from mtp.sequences.likes import set_liked
 from mtp.sequences.links import photo_path_prefix, photo_url
-from mtp.sequences.models import Image, Sequence, SequenceLike, Tag
+from mtp.sequences.models import Image, Sequence, SequenceLike
 from mtp.sequences.photos import photos_available
 from mtp.sequences.tags import parse_tags
 from mtp.tours.models import (
@@ -52,12 +52,6 @@ class TourForm(forms.Form):
             return parse_tags(self.cleaned_data.get("tags") or "")
         except ValidationError as error:
             raise forms.ValidationError(error.messages[0]) from None
-
-
-def _set_tags(tour: Tour, names: list[str]) -> None:
-    if names:
-        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
-    tour.tags.set(Tag.objects.filter(name__in=names))
 
 
 def _visible_tour(request: HttpRequest, unique_id: UUID) -> Tour:
@@ -238,7 +232,7 @@ def tour_new(request: SignedInRequest) -> HttpResponse:
                 description=data["description"],
                 status=data["status"],
             )
-            _set_tags(tour, data["tags"])
+            tour.set_tags(data["tags"])
             set_tour_sequences(tour, [first.pk] if first else [])
             if tour.is_public:
                 tour_published(tour)
@@ -312,25 +306,36 @@ def _edit_page(request, tour, routes, form, status: int = 200) -> HttpResponse:
     )
 
 
+def _moved(order: list[str], action: str, which: str) -> tuple[list[str], str]:
+    """``order`` with the route ``which`` moved up, down or removed, and the button that keeps
+    the focus ("up", "down" or "" for none)."""
+    order = list(order)
+    if which not in order:
+        return order, ""
+    place = order.index(which)
+    if action == "up" and place > 0:
+        order[place - 1], order[place] = order[place], order[place - 1]
+        return order, "up" if place - 1 > 0 else "down"
+    if action == "down" and place + 1 < len(order):
+        order[place + 1], order[place] = order[place], order[place + 1]
+        return order, "down" if place + 2 < len(order) else "up"
+    if action == "remove":
+        order.remove(which)
+    return order, ""
+
+
 def _edit(request: HttpRequest, tour: Tour, routes: list[Sequence]) -> HttpResponse:
-    order = [str(route.unique_id) for route in routes]
-    focus = ""
     if "move" in request.POST or "remove" in request.POST:
         action, _, which = (
             request.POST.get("move") or f"remove:{request.POST['remove']}"
         ).partition(":")
-        if which in order:
-            place = order.index(which)
-            if action == "up" and place > 0:
-                order[place - 1], order[place] = order[place], order[place - 1]
-                focus = "up" if place - 1 > 0 else "down"
-            elif action == "down" and place + 1 < len(order):
-                order[place + 1], order[place] = order[place], order[place + 1]
-                focus = "down" if place + 2 < len(order) else "up"
-            elif action == "remove":
-                order.remove(which)
-        by_id = {str(route.unique_id): route.pk for route in routes}
         with transaction.atomic():
+            # The routes as they are now, under the tour's lock (another change may have
+            # come since the page was read).
+            tour = Tour.objects.select_for_update().get(pk=tour.pk)
+            routes = _routes(tour)
+            by_id = {str(route.unique_id): route.pk for route in routes}
+            order, focus = _moved(list(by_id), action, which)
             set_tour_sequences(tour, [by_id[item] for item in order])
             tour.save(update_fields=["updated_at"])
         url = reverse("web:tour-edit", args=[tour.unique_id])
@@ -343,11 +348,12 @@ def _edit(request: HttpRequest, tour: Tour, routes: list[Sequence]) -> HttpRespo
     if not form.is_valid():
         return _edit_page(request, tour, routes, form, status=400)
     data = form.cleaned_data
-    was_public = tour.is_public
     with transaction.atomic():
+        tour = Tour.objects.select_for_update().get(pk=tour.pk)
+        was_public = tour.is_public
         tour.name, tour.description, tour.status = data["name"], data["description"], data["status"]
         tour.save()
-        _set_tags(tour, data["tags"])
+        tour.set_tags(data["tags"])
         if tour.is_public and not was_public:
             tour_published(tour)
     return redirect(tour.get_absolute_url())
