@@ -253,11 +253,13 @@ def main() -> None:
     options = parser.parse_args()
     configure(Path(tempfile.mkdtemp(prefix="mtp-bench-tours-")))
 
+    from django.db import transaction
     from django.test import Client
     from oauth2_provider.models import get_application_model
 
     from mtp.accounts.models import User
     from mtp.sequences.models import Sequence
+    from mtp.sequences.tags import set_sequence_tags
     from mtp.tours.models import Tour, TourSequence, set_tour_sequences
 
     if not (options.reuse and complete()):
@@ -290,6 +292,11 @@ def main() -> None:
         tour = Tour.objects.create(owner=host, name="Twenty routes", description="Benchmark.")
         routes = list(Sequence.objects.order_by("id").values_list("pk", flat=True)[:20])
         set_tour_sequences(tour, routes)
+    # Tags on the tour and on each route, as people give them (two each).
+    with transaction.atomic():
+        tour.set_tags(["lake", "old-town"])
+        for number, pk in enumerate(tour.entries.values_list("sequence_id", flat=True)):
+            set_sequence_tags(pk, [TAGS[number % len(TAGS)], TAGS[(number + 3) % len(TAGS)]])
     sequence = Sequence.objects.filter(tour_entries__tour=tour).first()
     tour_url = f"/api/v1/tours/{tour.unique_id}"
     sequence_url = f"/api/v1/sequence/{sequence.unique_id}"

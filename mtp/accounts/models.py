@@ -9,6 +9,11 @@ from mtp.lib.lookalike import skeleton
 
 
 # The plugin cannot see the related managers of django-oauth-toolkit's untyped models.
+def public_name(username: str, display_name: str) -> str:
+    """The name a person is shown by: their display name, else their username."""
+    return display_name or username
+
+
 class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person with an account. ``display_name`` is what other people see."""
 
@@ -41,7 +46,7 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
 
     @property
     def public_name(self) -> str:
-        return self.display_name or self.username
+        return public_name(self.username, self.display_name)
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", args=[self.username])

@@ -64,7 +64,7 @@ from mtp.mapillary.client import (
 )
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.formats import feature, gpx_response
-from mtp.sequences.links import absolute, object_url
+from mtp.sequences.links import USER_FIELDS_UNREAD, absolute, object_url
 from mtp.sequences.models import (
     MAX_RADIUS_M,
     Image,
@@ -141,10 +141,7 @@ NOT_FOUND = "No sequence with this id."
 
 
 # What a sequence's JSON shows of its owner; the rest of the user row is never read.
-OWNER_FIELDS_UNUSED = [
-    f"owner__{name}"
-    for name in ("password", "last_login", "email", "first_name", "last_name", "date_joined")
-]
+OWNER_FIELDS_UNUSED = [f"owner__{name}" for name in USER_FIELDS_UNREAD]
 
 
 def _with_owner(queryset):

@@ -46,8 +46,9 @@ from mtp.api.sequences import (
     visible_sequence,
 )
 from mtp.lib.http import json_response
-from mtp.sequences.formats import feature
+from mtp.sequences.formats import line_feature
 from mtp.sequences.likes import set_liked
+from mtp.sequences.links import object_url
 from mtp.sequences.models import Image, Sequence, SequenceLike
 from mtp.sequences.tags import parse_tags
 from mtp.tours.formats import tour_gpx
@@ -56,10 +57,10 @@ from mtp.tours.models import (
     OWNER_FIELDS_UNUSED,
     Tour,
     TourLike,
-    routes_data,
     routes_of,
     set_tour_sequences,
     tag_names_by_tour,
+    tour_data,
 )
 from mtp.webhooks.events import tour_published
 
@@ -250,12 +251,6 @@ def owned_tour(request: HttpRequest, unique_id: UUID) -> Tour:
     return tour
 
 
-def tour_data(tour: Tour) -> dict[str, Any]:
-    return tour.to_dict(
-        tags=tag_names_by_tour([tour.pk])[tour.pk], sequences=routes_data(routes_of(tour))
-    )
-
-
 def published_sequence_ids(unique_ids: list[str]) -> list[int]:
     """The row ids of the published sequences ``unique_ids``, in order; a 422 naming those
     that are not (unknown, or a draft: nobody's draft may be in a tour)."""
@@ -286,7 +281,8 @@ def published_sequence_ids(unique_ids: list[str]) -> list[int]:
 
 
 def write_response(tour: Tour, *, status: int) -> HttpResponse:
-    data = tour_data(_tours().get(pk=tour.pk))
+    tour = _tours().get(pk=tour.pk)
+    data = tour_data(tour, routes_of(tour))
     return json_response({"unique_id": data["unique_id"], "tour": data}, status=status)
 
 
@@ -411,10 +407,11 @@ def get_tour(request: HttpRequest, unique_id: UUID):
     if media_type == GPX:
         return _gpx_response(tour)
     routes = routes_of(tour, geometry=media_type == GEOJSON)
-    data = tour.to_dict(tags=tag_names_by_tour([tour.pk])[tour.pk], sequences=routes_data(routes))
+    data = tour_data(tour, routes)
     if media_type == GEOJSON:
         features = [
-            feature(route, item) for route, item in zip(routes, data.pop("sequences"), strict=True)
+            line_feature(route["geometry"], item)
+            for route, item in zip(routes, data.pop("sequences"), strict=True)
         ]
         body = {
             "type": "FeatureCollection",
@@ -430,7 +427,7 @@ def get_tour(request: HttpRequest, unique_id: UUID):
 
 def _gpx_response(tour: Tour) -> HttpResponse:
     routes = routes_of(tour)
-    points: dict[int, list[tuple]] = {route.pk: [] for route in routes}
+    points: dict[int, list[tuple]] = {route["id"]: [] for route in routes}
     images = (
         Image.objects.filter(sequence_id__in=list(points))
         .order_by("sequence_id", "position", "id")
@@ -445,7 +442,10 @@ def _gpx_response(tour: Tour) -> HttpResponse:
         tour.name,
         tour.description,
         site + tour.get_absolute_url(),
-        [(route.name, site + route.get_absolute_url(), points[route.pk]) for route in routes],
+        [
+            (route["name"], object_url("web:sequence", route["unique_id"]), points[route["id"]])
+            for route in routes
+        ],
     )
     response = HttpResponse(document, content_type=f"{GPX}; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{tour.unique_id}.gpx"'

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from django.contrib.gis.geos import LineString
 from django.http import HttpResponse
 
 from mtp.lib.http import GPX
@@ -12,21 +13,26 @@ from mtp.sequences.links import absolute
 from mtp.sequences.models import Image, Sequence
 
 
-def geojson_geometry(sequence: Sequence) -> dict[str, Any] | None:
-    if sequence.geometry is not None:
-        return {"type": "LineString", "coordinates": [list(point) for point in sequence.geometry]}
-    if sequence.bbox_west is not None:
-        # One image: its point is the whole box.
-        return {"type": "Point", "coordinates": [sequence.bbox_west, sequence.bbox_south]}
+def geojson_geometry(line: LineString | None, bbox: list[float] | None) -> dict[str, Any] | None:
+    """A route's geometry: its line, or the point of a sequence of one image (its whole box)."""
+    if line is not None:
+        return {"type": "LineString", "coordinates": [list(point) for point in line]}
+    if bbox is not None:
+        return {"type": "Point", "coordinates": bbox[:2]}
     return None
 
 
 def feature(sequence: Sequence, data: dict[str, Any]) -> dict[str, Any]:
     """The sequence as a GeoJSON Feature whose properties are ``data`` (its ``to_dict()``)."""
+    return line_feature(sequence.geometry, data)
+
+
+def line_feature(line: LineString | None, data: dict[str, Any]) -> dict[str, Any]:
+    """``feature`` from a sequence's line and its JSON, for rows read without models."""
     result: dict[str, Any] = {
         "type": "Feature",
         "id": data["unique_id"],
-        "geometry": geojson_geometry(sequence),
+        "geometry": geojson_geometry(line, data["bbox"]),
         "properties": data,
     }
     if data["bbox"] is not None:

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.crypto import salted_hmac
 
+from mtp.accounts.models import public_name
+
 SIZES = ("256", "1024", "2048", "original")
 DEFAULT_SIZE = "1024"
 # The image object's field for each size.
@@ -60,12 +62,21 @@ def profile_url(user) -> str:
     return _profile_url(user.username, settings.SITE_URL, get_script_prefix())
 
 
+# What an owner's JSON reads of the user row: the rest (as ``owner__<name>``, say) is deferred.
+USER_FIELDS_UNREAD = ("password", "last_login", "email", "first_name", "last_name", "date_joined")
+
+
 def owner_data(user) -> dict[str, str]:
     """The JSON of the person who owns an object."""
+    return person_data(user.username, user.display_name)
+
+
+def person_data(username: str, display_name: str) -> dict[str, str]:
+    """``owner_data`` from the two columns it reads, for rows read without building models."""
     return {
-        "username": user.username,
-        "display_name": user.public_name,
-        "profile_url": profile_url(user),
+        "username": username,
+        "display_name": public_name(username, display_name),
+        "profile_url": _profile_url(username, settings.SITE_URL, get_script_prefix()),
     }
 
 

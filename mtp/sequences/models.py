@@ -4,7 +4,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from mtp.sequences.external_links import (
     parse_strava,
     strava_url,
 )
-from mtp.sequences.links import cover_data, object_url, owner_data, photo_urls
+from mtp.sequences.links import cover_data, object_url, person_data, photo_urls
 
 # The limits on what a person types, here only: the API and the website both use them.
 # Generous enough for what apps let people type (the MTP Desktop Uploader sets none).
@@ -462,36 +462,10 @@ class Sequence(models.Model):
         (``tag_names_by_sequence``), ``latest_import`` (its most recent ImportJob, or None) and
         ``cover_key`` (its cover photo's, ``mtp.sequences.photos.cover_keys``).
         """
-        transport_type = transport_types_by_id().get(self.transport_type_id)
-        has_box = self.bbox_west is not None
-        return {
-            "unique_id": str(self.unique_id),
-            "name": self.name,
-            "description": self.description,
-            "transport_type": transport_type.name if transport_type else "",
-            "tags": tags,
-            "status": self.status,
-            "image_count": self.image_count,
-            "distance_m": round(self.distance_m, 1),
-            "captured_at_start": self.captured_at_start,
-            "captured_at_end": self.captured_at_end,
-            "is_pano": self.is_pano,
-            "like_count": self.like_count,
-            "bbox": [self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north]
-            if has_box
-            else None,
-            "mapillary_sequence_key": self.mapillary_sequence_key,
-            "google_street_view": self.google_street_view or None,
-            "strava": self.strava or None,
-            "source": self.source,
-            "owner": owner_data(self.owner),
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "published_at": self.published_at,
-            "url": object_url("web:sequence", self.unique_id),
-            "cover": cover_data(cover_key, private=not self.is_public),
-            "import": latest_import.to_dict() if latest_import is not None else None,
-        }
+        values = {name: getattr(self, name) for name in SEQUENCE_COLUMNS}
+        values["owner__username"] = self.owner.username
+        values["owner__display_name"] = self.owner.display_name
+        return sequence_data(values, tags=tags, latest_import=latest_import, cover_key=cover_key)
 
     @property
     def strava_url(self) -> str:
@@ -523,6 +497,58 @@ class Sequence(models.Model):
         known = [t for t in times if t is not None]
         self.captured_at_start = min(known) if known else None
         self.captured_at_end = max(known) if known else None
+
+
+# What a sequence's JSON reads of its row (its line is GeoJSON's business, not the JSON's).
+SEQUENCE_COLUMNS = (
+    *("unique_id", "name", "description", "transport_type_id", "status", "source"),
+    *("image_count", "distance_m", "captured_at_start", "captured_at_end", "is_pano"),
+    *("like_count", "bbox_west", "bbox_south", "bbox_east", "bbox_north"),
+    *("mapillary_sequence_key", "google_street_view", "strava"),
+    *("created_at", "updated_at", "published_at"),
+)
+# ... and of its owner's: ``values(*SEQUENCE_VALUES)`` reads many without building models.
+SEQUENCE_VALUES = (*SEQUENCE_COLUMNS, "owner__username", "owner__display_name")
+
+
+def sequence_data(
+    values: Mapping[str, Any],
+    *,
+    tags: list[str],
+    latest_import=None,
+    cover_key: str | None = None,
+) -> dict[str, Any]:
+    """The JSON of a sequence from its values (``SEQUENCE_VALUES``: a model's, in
+    ``Sequence.to_dict``, or a row read without one); the rest as ``Sequence.to_dict`` takes it."""
+    transport_type = transport_types_by_id().get(values["transport_type_id"])
+    unique_id = values["unique_id"]
+    box = [values["bbox_west"], values["bbox_south"], values["bbox_east"], values["bbox_north"]]
+    return {
+        "unique_id": str(unique_id),
+        "name": values["name"],
+        "description": values["description"],
+        "transport_type": transport_type.name if transport_type else "",
+        "tags": tags,
+        "status": values["status"],
+        "image_count": values["image_count"],
+        "distance_m": round(values["distance_m"], 1),
+        "captured_at_start": values["captured_at_start"],
+        "captured_at_end": values["captured_at_end"],
+        "is_pano": values["is_pano"],
+        "like_count": values["like_count"],
+        "bbox": box if box[0] is not None else None,
+        "mapillary_sequence_key": values["mapillary_sequence_key"],
+        "google_street_view": values["google_street_view"] or None,
+        "strava": values["strava"] or None,
+        "source": values["source"],
+        "owner": person_data(values["owner__username"], values["owner__display_name"]),
+        "created_at": values["created_at"],
+        "updated_at": values["updated_at"],
+        "published_at": values["published_at"],
+        "url": object_url("web:sequence", unique_id),
+        "cover": cover_data(cover_key, private=values["status"] != Sequence.Status.PUBLISHED),
+        "import": latest_import.to_dict() if latest_import is not None else None,
+    }
 
 
 class Image(models.Model):

@@ -217,8 +217,13 @@ def forget_token_refusal() -> None:
 def cover_keys(sequences: Iterable) -> dict[int, str]:
     """The Mapillary key of each sequence's cover photo, in one query: the photo its owner
     picked, else its first. Sequences without photos are left out."""
-    picked = {s.pk: s.cover_id for s in sequences if s.cover_id is not None}
-    first = [s.pk for s in sequences if s.cover_id is None]
+    return cover_keys_by_id({sequence.pk: sequence.cover_id for sequence in sequences})
+
+
+def cover_keys_by_id(cover_ids: dict[int, int | None]) -> dict[int, str]:
+    """``cover_keys`` from each sequence's id and its ``cover_id`` (None: none picked)."""
+    picked = {pk: cover_id for pk, cover_id in cover_ids.items() if cover_id is not None}
+    first = [pk for pk, cover_id in cover_ids.items() if cover_id is None]
     condition = Q(pk__in=picked.values()) | Q(sequence_id__in=first, position=0)
     if not picked and not first:
         return {}

@@ -13,9 +13,9 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from mtp.sequences.links import object_url, owner_data
-from mtp.sequences.models import Sequence, Tag
-from mtp.sequences.photos import cover_keys
+from mtp.sequences.links import USER_FIELDS_UNREAD, object_url, owner_data
+from mtp.sequences.models import SEQUENCE_VALUES, Sequence, Tag, sequence_data
+from mtp.sequences.photos import cover_keys_by_id
 from mtp.sequences.tags import tag_names_by_sequence, tags_named
 
 NAME_MAX_LENGTH = 100
@@ -208,7 +208,7 @@ class Tour(models.Model):
         self, *, tags: list[str], sequences: list[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
         """The tour's JSON: ``tags`` its tag names; ``sequences`` the JSON of its routes in
-        order (``routes_data``: a tour read alone), or None (a tour in a list, which gives only
+        order (``tour_data``: a tour read alone), or None (a tour in a list, which gives only
         their count)."""
         has_box = self.bbox_west is not None
         data: dict[str, Any] = {
@@ -275,32 +275,32 @@ class TourLike(models.Model):
 
 
 # What a tour's JSON shows of owners; the rest of the user row is never read.
-OWNER_FIELDS_UNUSED = [
-    f"owner__{name}"
-    for name in ("password", "last_login", "email", "first_name", "last_name", "date_joined")
-]
+OWNER_FIELDS_UNUSED = [f"owner__{name}" for name in USER_FIELDS_UNREAD]
 
 
-def routes_of(tour: Tour, *, geometry: bool = False) -> list[Sequence]:
-    """The tour's published routes in order, their owners loaded, in one query; without their
-    lines unless ``geometry``."""
-    routes = (
+def routes_of(tour: Tour, *, geometry: bool = False) -> list[dict[str, Any]]:
+    """The tour's published routes in order, in one query, as values (``SEQUENCE_VALUES``,
+    with ``id`` and ``cover_id``): a tour's reply reads 20 routes and more, and builds no
+    models for them. With ``geometry``, each has its line too."""
+    columns = ["id", "cover_id", *SEQUENCE_VALUES, *(["geometry"] if geometry else [])]
+    return list(
         Sequence.objects.published()
         .filter(tour_entries__tour=tour)
-        .select_related("owner")
-        .defer(*OWNER_FIELDS_UNUSED)
         .order_by("tour_entries__position")
+        .values(*columns)
     )
-    if not geometry:
-        routes = routes.defer("geometry")
-    return list(routes)
 
 
-def routes_data(routes: list[Sequence]) -> list[dict[str, Any]]:
-    """The JSON of the routes (``Sequence.to_dict``), with their tags and covers: two queries."""
-    tags = tag_names_by_sequence([route.pk for route in routes])
-    covers = cover_keys(routes)
-    return [route.to_dict(tags=tags[route.pk], cover_key=covers.get(route.pk)) for route in routes]
+def tour_data(tour: Tour, routes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON of a tour read alone, with the JSON of its routes (``routes_of``) in order:
+    three queries more, for the tour's tags, its routes' tags and their covers."""
+    route_tags = tag_names_by_sequence([route["id"] for route in routes])
+    covers = cover_keys_by_id({route["id"]: route["cover_id"] for route in routes})
+    sequences = [
+        sequence_data(route, tags=route_tags[route["id"]], cover_key=covers.get(route["id"]))
+        for route in routes
+    ]
+    return tour.to_dict(tags=tag_names_by_tour([tour.pk])[tour.pk], sequences=sequences)
 
 
 def tag_names_by_tour(tour_ids: list[int]) -> dict[int, list[str]]:

@@ -206,6 +206,23 @@ def test_reading_a_tour_gives_its_routes_totals_box_owner_tags_and_likes(
     assert data["sequences"][0]["like_count"] == 0
 
 
+def test_each_route_reads_in_a_tour_as_it_reads_alone(client, app, tour, routes, other_user):
+    """Tags, the cover (the first photo, or the one the owner picked), the owner's name and
+    the rest: a tour builds its routes' JSON from their values, a sequence from its model."""
+    other_user.display_name = "Lena from the lake"
+    other_user.save()
+    picked = routes[2].images.order_by("position")[1]
+    Sequence.objects.filter(pk=routes[2].pk).update(cover=picked)
+    data = client.get(f"{URL}/{tour['unique_id']}?client_id={app.client_id}").json()
+    for route_data, sequence in zip(data["sequences"], routes, strict=True):
+        alone = client.get(f"{API}/sequence/{sequence.unique_id}?client_id={app.client_id}")
+        assert route_data == alone.json()
+    assert data["sequences"][1]["owner"]["display_name"] == "Lena from the lake"
+    covers = [item["cover"]["mapillary_key"] for item in data["sequences"]]
+    first = [sequence.images.get(position=0).mapillary_key for sequence in routes[:2]]
+    assert covers == [*first, picked.mapillary_key]
+
+
 def test_a_tour_as_geojson_is_a_feature_per_route_in_order(client, app, tour):
     response = client.get(
         f"{URL}/{tour['unique_id']}?client_id={app.client_id}",
