@@ -100,12 +100,12 @@ SPREAD_SQL = """
         (unique_id, owner_id, name, description, transport_type_id, source, status,
          google_street_view, strava, captured_at_start, captured_at_end, geometry,
          bbox_west, bbox_south, bbox_east, bbox_north, distance_m, image_count, is_pano,
-         created_at, updated_at, published_at)
+         like_count, created_at, updated_at, published_at)
     SELECT gen_random_uuid(), %(owner)s, 'Sequence ' || g, 'A walk', %(walk)s, 'bench',
            'published', '', '', now() - g * interval '1 hour',
            now() - g * interval '1 hour' + interval '10 minutes', line,
            ST_XMin(line), ST_YMin(line), ST_XMax(line), ST_YMax(line),
-           ST_Length(line::geography), 20, false, now(), now(), now() - g * interval '1 minute'
+           ST_Length(line::geography), 20, false, 0, now(), now(), now() - g * interval '1 minute'
     FROM routes
 """
 
@@ -121,11 +121,11 @@ IN_BOX_SQL = """
         (unique_id, owner_id, name, description, transport_type_id, source, status,
          google_street_view, strava, captured_at_start, captured_at_end, geometry,
          bbox_west, bbox_south, bbox_east, bbox_north, distance_m, image_count, is_pano,
-         created_at, updated_at, published_at)
+         like_count, created_at, updated_at, published_at)
     SELECT gen_random_uuid(), %(owner)s, 'In the box ' || g, 'A walk', %(walk)s, 'bench',
            'published', '', '', now(), now(), line,
            ST_XMin(line), ST_YMin(line), ST_XMax(line), ST_YMax(line),
-           ST_Length(line::geography), 2, false, now(), now(),
+           ST_Length(line::geography), 2, false, 0, now(), now(),
            now() - g * interval '90 seconds'
     FROM routes
 """

@@ -69,8 +69,10 @@ def psql(statement: str) -> None:
 
 PEOPLE_SQL = """
     INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
-                               is_staff, is_active, date_joined, display_name)
-    SELECT '!', false, 'person' || g, '', '', '', false, true, now(), 'Person ' || g
+                               is_staff, is_active, date_joined, display_name, username_skeleton,
+                               import_failure_emails)
+    SELECT '!', false, 'person' || g, '', '', '', false, true, now(), 'Person ' || g,
+           'person' || g, true
     FROM generate_series(1, %(people)s) g
 """
 
@@ -95,13 +97,13 @@ SEQUENCES_SQL = """
         (unique_id, owner_id, name, description, transport_type_id, source, status,
          google_street_view, strava, captured_at_start, captured_at_end, geometry,
          bbox_west, bbox_south, bbox_east, bbox_north, distance_m, image_count, is_pano,
-         camera_make_id, created_at, updated_at, published_at, mapillary_sequence_key)
+         camera_make_id, like_count, created_at, updated_at, published_at, mapillary_sequence_key)
     SELECT gen_random_uuid(), (SELECT min(id) FROM accounts_user) + g %% %(people)s,
            'Sequence ' || g, '', (%(kinds)s)[1 + g %% cardinality(%(kinds)s)], 'bench',
            'published', '', '', captured, captured + interval '10 minutes', line,
            ST_XMin(line), ST_YMin(line), ST_XMax(line), ST_YMax(line),
            ST_Length(line::geography), %(photos)s, false,
-           (%(makes)s)[1 + (g / 7) %% cardinality(%(makes)s)], now(), now(), now(), 'seq-' || g
+           (%(makes)s)[1 + (g / 7) %% cardinality(%(makes)s)], 0, now(), now(), now(), 'seq-' || g
     FROM routes
 """
 
