@@ -21,11 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import Intersection, Length
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models import BooleanField, Count, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower
 
 from mtp.sequences.links import profile_url
@@ -192,8 +193,24 @@ def totals(criteria: Criteria) -> list[QuerySet]:
             bbox_north__lte=north,
         )
     ).exclude(wholly_inside)
-    images = Image.objects.filter(sequence__in=crossing.values("pk"))
-    images = _window(images, "captured_at", criteria).filter(point__intersects=area)
+    images = _window(
+        Image.objects.filter(sequence__in=crossing.values("pk")), "captured_at", criteria
+    )
+    if connections[images.db].vendor == "postgresql":
+        # The photos of the few routes crossing the edge, tested one by one. Matched to the
+        # photos' own spatial index, the test made the planner read every photo of the area
+        # for each such route (it takes an area to hold far fewer photos than it can): 218 ms
+        # against 40 ms (bench/leaderboard). ST_Force2D, which changes nothing of a 2D
+        # point, keeps the test off that index.
+        on_area = Func(
+            Func("point", function="ST_Force2D"),
+            Value(area, output_field=GeometryField(srid=4326)),
+            function="ST_Intersects",
+            output_field=BooleanField(),
+        )
+        images = images.alias(on_area=on_area).filter(on_area=True)
+    else:
+        images = images.filter(point__intersects=area)
     value = Count("id") if criteria.metric == "images" else Count("sequence_id", distinct=True)
     edge = images.order_by().values(user_id=F("sequence__owner_id")).annotate(value=value)
     return [inside, edge]
