@@ -8,12 +8,12 @@ from django.urls import reverse
 from mtp.lib.lookalike import skeleton
 
 
-# The plugin cannot see the related managers of django-oauth-toolkit's untyped models.
 def public_name(username: str, display_name: str) -> str:
     """The name a person is shown by: their display name, else their username."""
     return display_name or username
 
 
+# The plugin cannot see the related managers of django-oauth-toolkit's untyped models.
 class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person with an account. ``display_name`` is what other people see."""
 

@@ -64,7 +64,7 @@ from mtp.mapillary.client import (
 )
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.formats import feature, gpx_response
-from mtp.sequences.links import USER_FIELDS_UNREAD, absolute, object_url
+from mtp.sequences.links import OWNER_FIELDS_UNREAD, absolute, object_url
 from mtp.sequences.models import (
     MAX_RADIUS_M,
     Image,
@@ -140,12 +140,8 @@ def write_response(sequence: Sequence, *, status: int, **extra: Any) -> HttpResp
 NOT_FOUND = "No sequence with this id."
 
 
-# What a sequence's JSON shows of its owner; the rest of the user row is never read.
-OWNER_FIELDS_UNUSED = [f"owner__{name}" for name in USER_FIELDS_UNREAD]
-
-
 def _with_owner(queryset):
-    return queryset.select_related("owner").defer(*OWNER_FIELDS_UNUSED)
+    return queryset.select_related("owner").defer(*OWNER_FIELDS_UNREAD)
 
 
 class SequenceMoved(Exception):

@@ -48,13 +48,12 @@ from mtp.api.sequences import (
 from mtp.lib.http import json_response
 from mtp.sequences.formats import line_feature
 from mtp.sequences.likes import set_liked
-from mtp.sequences.links import object_url
+from mtp.sequences.links import OWNER_FIELDS_UNREAD, object_url
 from mtp.sequences.models import Image, Sequence, SequenceLike
 from mtp.sequences.tags import parse_tags
 from mtp.tours.formats import tour_gpx
 from mtp.tours.models import (
     MAX_SEQUENCES,
-    OWNER_FIELDS_UNUSED,
     Tour,
     TourLike,
     routes_of,
@@ -224,7 +223,7 @@ class TourFilters(Schema):
 
 
 def _tours():
-    return Tour.objects.select_related("owner").defer(*OWNER_FIELDS_UNUSED)
+    return Tour.objects.select_related("owner").defer(*OWNER_FIELDS_UNREAD)
 
 
 def visible_tour(request: HttpRequest, unique_id: UUID) -> Tour:
@@ -375,7 +374,7 @@ def list_tours(request: HttpRequest, filters: Query[TourFilters]):
     if filters.q and filters.q.strip():
         queryset = queryset.matching_text(filters.q.strip())
     rows, cursor = page(
-        queryset.select_related("owner").defer(*OWNER_FIELDS_UNUSED),
+        queryset.select_related("owner").defer(*OWNER_FIELDS_UNREAD),
         ordering,
         limit=filters.limit,
         cursor=filters.cursor,

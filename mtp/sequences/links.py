@@ -62,8 +62,10 @@ def profile_url(user) -> str:
     return _profile_url(user.username, settings.SITE_URL, get_script_prefix())
 
 
-# What an owner's JSON reads of the user row: the rest (as ``owner__<name>``, say) is deferred.
+# What an owner's JSON does not read of the user row: a query of objects with their owners
+# defers these (``defer(*OWNER_FIELDS_UNREAD)`` with ``select_related("owner")``).
 USER_FIELDS_UNREAD = ("password", "last_login", "email", "first_name", "last_name", "date_joined")
+OWNER_FIELDS_UNREAD = tuple(f"owner__{name}" for name in USER_FIELDS_UNREAD)
 
 
 def owner_data(user) -> dict[str, str]:

@@ -13,7 +13,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from mtp.sequences.links import USER_FIELDS_UNREAD, object_url, owner_data
+from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import SEQUENCE_VALUES, Sequence, Tag, sequence_data
 from mtp.sequences.photos import cover_keys_by_id
 from mtp.sequences.tags import tag_names_by_sequence, tags_named
@@ -272,10 +272,6 @@ class TourLike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.tour_id}"
-
-
-# What a tour's JSON shows of owners; the rest of the user row is never read.
-OWNER_FIELDS_UNUSED = [f"owner__{name}" for name in USER_FIELDS_UNREAD]
 
 
 def routes_of(tour: Tour, *, geometry: bool = False) -> list[dict[str, Any]]:

@@ -331,7 +331,7 @@ def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> Htt
     if action == "add-poi" and poi_form.is_valid():
         data = poi_form.cleaned_data
         with transaction.atomic():
-            _owned(request, unique_id, lock=True)
+            _owned(request, unique_id, lock=True)  # add_poi counts under the guidebook's lock
             try:
                 scene.add_poi(
                     title=data["title"].strip(),

@@ -276,9 +276,9 @@ def tour_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     """Change a tour: its fields, and its routes' order with Move up, Move down and Remove
     buttons (ordinary buttons: the keyboard and a page without the script use them)."""
     tour = _own_tour(request, unique_id)
-    routes = _routes(tour)
     if request.method == "POST":
-        return _edit(request, tour, routes)
+        return _edit(request, tour)
+    routes = _routes(tour)
     form = TourForm(
         initial={
             "name": tour.name,
@@ -307,9 +307,8 @@ def _edit_page(request, tour, routes, form, status: int = 200) -> HttpResponse:
 
 
 def _moved(order: list[str], action: str, which: str) -> tuple[list[str], str]:
-    """``order`` with the route ``which`` moved up, down or removed, and the button that keeps
-    the focus ("up", "down" or "" for none)."""
-    order = list(order)
+    """``order`` (changed in place) with the route ``which`` moved up, down or removed, and the
+    button that keeps the focus ("up", "down" or "" for none)."""
     if which not in order:
         return order, ""
     place = order.index(which)
@@ -324,7 +323,7 @@ def _moved(order: list[str], action: str, which: str) -> tuple[list[str], str]:
     return order, ""
 
 
-def _edit(request: HttpRequest, tour: Tour, routes: list[Sequence]) -> HttpResponse:
+def _edit(request: HttpRequest, tour: Tour) -> HttpResponse:
     if "move" in request.POST or "remove" in request.POST:
         action, _, which = (
             request.POST.get("move") or f"remove:{request.POST['remove']}"
@@ -346,7 +345,7 @@ def _edit(request: HttpRequest, tour: Tour, routes: list[Sequence]) -> HttpRespo
         return redirect(f"{url}#routes")
     form = TourForm(request.POST)
     if not form.is_valid():
-        return _edit_page(request, tour, routes, form, status=400)
+        return _edit_page(request, tour, _routes(tour), form, status=400)
     data = form.cleaned_data
     with transaction.atomic():
         tour = Tour.objects.select_for_update().get(pk=tour.pk)
