@@ -151,13 +151,20 @@ class SequenceCreateIn(BodyIn):
     description: Description | None = ""
     transport_type: TransportTypeName
     tag: Tags = None
+    tags: Tags = Field(None, description="Same as tag: the spelling replies and PATCH use.")
     source: Annotated[str, BeforeValidator(_text), Field(max_length=SOURCE_MAX_LENGTH)] = Field(
         "", description="The app that created the sequence, such as mtpdu."
     )
 
+    @model_validator(mode="after")
+    def _one_spelling_of_tags(self) -> "SequenceCreateIn":
+        if "tags" in self.model_fields_set and "tag" in self.model_fields_set:
+            raise invalid_input("conflict", "Send tags or tag, not both.")
+        return self
+
     @property
     def tag_names(self) -> list[str]:
-        return list(self.tag or [])
+        return list(self.tag or self.tags or [])
 
 
 class SequencePatchIn(BodyIn):

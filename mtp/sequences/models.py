@@ -1,5 +1,6 @@
 """Sequences of street-level images, their images, and the vocabularies that describe them."""
 
+import difflib
 import re
 import threading
 import time
@@ -119,6 +120,48 @@ def transport_types_by_id() -> dict[int, TransportType]:
     return cached[1]
 
 
+# Words people write for a way of travel that is not its name here ("Bike" for Bicycle).
+TRANSPORT_TYPE_WORDS = {
+    "bike": "Bicycle",
+    "cycle": "Bicycle",
+    "cycling": "Bicycle",
+    "ebike": "Electric Bicycle",
+    "e-bike": "Electric Bicycle",
+    "escooter": "Electric Scooter",
+    "e-scooter": "Electric Scooter",
+    "hike": "Walk",
+    "hiking": "Walk",
+    "walking": "Walk",
+    "run": "Walk",
+    "running": "Walk",
+    "foot": "Walk",
+    "skiing": "Ski",
+    "snowboarding": "Snowboard",
+    "swimming": "Swim",
+    "kayaking": "Kayak",
+    "canoeing": "Canoe",
+    "rowing": "Row",
+    "sailing": "Sail",
+    "surfing": "Surf",
+    "diving": "Scuba Dive",
+    "climbing": "Rock Climbing",
+    "paragliding": "Paraglide",
+    "driving": "Car",
+    "auto": "Car",
+}
+
+
+def closest_transport_type(name: str, valid: list[str]) -> str | None:
+    """The valid transport type ``name`` most likely means, or None when nothing is close."""
+    word = " ".join(name.strip().lower().split())
+    meant = TRANSPORT_TYPE_WORDS.get(word) or TRANSPORT_TYPE_WORDS.get(word.replace(" ", ""))
+    if meant in valid:
+        return meant
+    by_lower = {item.lower(): item for item in valid}
+    close = difflib.get_close_matches(word, list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
 def find_transport_type(name: str, *, child_only: bool) -> TransportType:
     """The transport type called ``name`` (any case), or ValidationError listing valid names."""
     found = transport_types_by_name().get(name.strip().lower())
@@ -134,7 +177,9 @@ def find_transport_type(name: str, *, child_only: bool) -> TransportType:
             f"'{found.name}' is a group: pick one of its kinds. Valid names: {', '.join(valid)}."
         )
     else:
-        message = f"Unknown transport type '{name}'. Valid names: {', '.join(valid)}."
+        guess = closest_transport_type(name, valid)
+        hint = f" Did you mean '{guess}'?" if guess else ""
+        message = f"Unknown transport type '{name}'.{hint} Valid names: {', '.join(valid)}."
     # No params: Django would format the message, which holds the user's text, with %.
     raise ValidationError(message, code="invalid_transport_type")
 
