@@ -21,8 +21,10 @@ from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
+from django.utils import timezone
 
 from mtp.lib.geodesy import bbox_around, path_length_m
+from mtp.lib.jobs import Job
 from mtp.sequences.external_links import (
     GOOGLE_STREET_VIEW_MAX_LENGTH,
     parse_google_street_view,
@@ -809,44 +811,47 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
     duplicate.delete()
 
 
-class KeepPhotosJob(models.Model):
+class KeepPhotosJob(Job):
     """Keeping a small copy of every photo of a published sequence (mtp.sequences.keeper).
 
-    One row per sequence, queued again whenever the sequence is published again. A worker
-    holds a lease (``lock``, ``locked_until``) while it copies; a worker that dies leaves a
-    lease that runs out, and the job is queued again. Photos already kept are not fetched again.
+    One row per sequence, queued again whenever the sequence is published again
+    (``mtp.lib.jobs``). A worker that dies leaves a lease that runs out, and the job runs
+    again; photos already kept are not fetched again.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        DONE = "done"
-        FAILED = "failed"
+    queue = "photos"
+    priority = 2
 
     sequence = models.OneToOneField(Sequence, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
     kept = models.PositiveIntegerField(default=0, help_text="Photos kept so far.")
     missing = models.PositiveIntegerField(
         default=0, help_text="Photos Mapillary did not give in the last run."
     )
-    last_error = models.CharField(max_length=300, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    lock = models.CharField(max_length=32, blank=True, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="keepphotos_status_next")
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "done", "failed"]),
-                name="keepphotosjob_status_valid",
-            ),
-        ]
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        return 10
+
+    @classmethod
+    def enabled(cls) -> bool:
+        """``MTP_KEEP_PHOTOS=false`` turns keeping off."""
+        return settings.MTP_KEEP_PHOTOS
+
+    @classmethod
+    def claimed_rows(cls) -> models.QuerySet["KeepPhotosJob"]:
+        return cls.objects.select_related("sequence")
+
+    def finish(self, **changes: Any) -> None:
+        super().finish(finished_at=timezone.now(), **changes)
+
+    def give_up(self, error: str, **changes: Any) -> None:
+        super().give_up(error, finished_at=timezone.now(), **changes)
 
     def __str__(self) -> str:
         return f"keep photos of {self.sequence_id} ({self.status})"
