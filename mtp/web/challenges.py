@@ -1,6 +1,7 @@
 """Challenge pages: the list, a challenge with its area, leaderboard and time left, a new one."""
 
 import json
+from datetime import datetime
 from uuid import UUID
 
 from django import forms
@@ -22,6 +23,7 @@ from mtp.challenges.models import (
     Challenge,
     may_create_challenges,
 )
+from mtp.lib.dates import in_utc
 from mtp.sequences.leaderboard import METRICS, photo_count, standings
 from mtp.sequences.models import TransportType
 from mtp.web.forms import transport_type_choices
@@ -88,6 +90,14 @@ def challenge_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     return render(request, "web/challenge.html", context)
 
 
+def _utc(moment: datetime) -> datetime:
+    # A time typed with an offset may have no UTC value, which the databases need (as the API).
+    try:
+        return in_utc(moment)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 class ChallengeForm(forms.Form):
     """A new challenge. The area is GeoJSON: drawn on the map, or pasted without JavaScript."""
 
@@ -130,11 +140,18 @@ class ChallengeForm(forms.Form):
     def clean_area(self):
         try:
             data = json.loads(self.cleaned_data["area"])
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nested deeper than the parser goes, which no GeoJSON is.
             raise ValidationError("The area is not GeoJSON: draw it on the map.") from None
         if isinstance(data, dict) and data.get("type") == "Feature":
             data = data.get("geometry")
         return parse_area(data)
+
+    def clean_start(self) -> datetime:
+        return _utc(self.cleaned_data["start"])
+
+    def clean_end(self) -> datetime:
+        return _utc(self.cleaned_data["end"])
 
     def clean_camera_makes(self) -> list[str]:
         names: list[str] = []
