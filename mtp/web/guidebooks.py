@@ -192,6 +192,18 @@ def _owned(request: SignedInRequest, unique_id: UUID, *, lock: bool = False) -> 
     return guidebook
 
 
+def _uuid(data, name: str) -> UUID | None:
+    """The id the form field ``name`` holds, None when it is missing; a 404 when it is not an
+    id at all (no page sends one: there is nothing it could name)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Http404(f"No {name} with this id.") from None
+
+
 class SceneAddForm(forms.Form):
     image = forms.CharField(
         label="Photo",
@@ -252,7 +264,7 @@ def guidebook_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     if action in ("up", "down", "delete-scene"):
         with transaction.atomic():
             guidebook = _owned(request, unique_id, lock=True)
-            scene = get_object_or_404(guidebook.scenes, unique_id=request.POST.get("scene"))
+            scene = get_object_or_404(guidebook.scenes, unique_id=_uuid(request.POST, "scene"))
             if action == "delete-scene":
                 scene.delete()
                 guidebook.renumber(guidebook.scene_ids())
@@ -347,7 +359,7 @@ def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> Htt
                 guidebook.touch()
                 return redirect(here + "#points")
     if action == "delete-poi":
-        poi_id = request.POST.get("poi")
+        poi_id = _uuid(request.POST, "poi")
         if poi_id is not None:
             with transaction.atomic():
                 if Poi.objects.filter(scene=scene, unique_id=poi_id).delete()[0]:

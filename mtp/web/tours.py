@@ -278,8 +278,11 @@ def tour_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     tour = _own_tour(request, unique_id)
     if request.method == "POST":
         return _edit(request, tour)
-    routes = _routes(tour)
-    form = TourForm(
+    return _edit_page(request, tour, _routes(tour), _tour_form(tour))
+
+
+def _tour_form(tour: Tour) -> TourForm:
+    return TourForm(
         initial={
             "name": tour.name,
             "description": tour.description,
@@ -287,10 +290,9 @@ def tour_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
             "status": tour.status,
         }
     )
-    return _edit_page(request, tour, routes, form)
 
 
-def _edit_page(request, tour, routes, form, status: int = 200) -> HttpResponse:
+def _edit_page(request, tour, routes, form, status: int = 200, error: str = "") -> HttpResponse:
     moved = request.GET.get("moved")
     return render(
         request,
@@ -301,6 +303,7 @@ def _edit_page(request, tour, routes, form, status: int = 200) -> HttpResponse:
             "form": form,
             "moved": moved,
             "focus": request.GET.get("focus"),
+            "error": error,
         },
         status=status,
     )
@@ -325,9 +328,14 @@ def _moved(order: list[str], action: str, which: str) -> tuple[list[str], str]:
 
 def _edit(request: HttpRequest, tour: Tour) -> HttpResponse:
     if "move" in request.POST or "remove" in request.POST:
+        removed = request.POST.get("remove")
         action, _, which = (
-            request.POST.get("move") or f"remove:{request.POST['remove']}"
+            request.POST.get("move") or (f"remove:{removed}" if removed else "")
         ).partition(":")
+        if not which:
+            # Every button names its route: an empty one was not sent by the page.
+            error = "Choose a route to move or remove."
+            return _edit_page(request, tour, _routes(tour), _tour_form(tour), 400, error)
         with transaction.atomic():
             # The routes as they are now, under the tour's lock (another change may have
             # come since the page was read).
