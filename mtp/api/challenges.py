@@ -37,6 +37,7 @@ from mtp.api.schemas import (
     Name,
     StrictOut,
     invalid_input,
+    line_text,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
@@ -101,7 +102,7 @@ TransportTypes = Annotated[
     Field(description="Ways of travel that count: kinds (Kayak) or groups (Water). None: any."),
 ]
 CameraMakes = Annotated[
-    list[Annotated[str, Field(max_length=100)]],
+    list[Annotated[str, BeforeValidator(line_text), Field(max_length=100)]],
     BeforeValidator(_camera_makes),
     Field(
         max_length=MAX_CAMERA_MAKES, description="Camera makes that count (any case). None: any."

@@ -17,6 +17,8 @@ Unicode's confusables (UTS #39).
 
 import unicodedata
 
+from mtp.lib.text import control_character_problem
+
 # Bidirectional controls: embeddings, overrides, isolates and marks, which reorder what
 # follows them on screen.
 BIDI_CONTROLS = frozenset(
@@ -87,8 +89,10 @@ def imitates(name: str, model: str) -> bool:
 
 
 def visible_name_problem(name: str) -> str | None:
-    """Why a name would not show as what it is (nothing visible, or text reordered by
-    bidirectional controls), or None."""
+    """Why a name would not show as what it is (nothing visible, text reordered by
+    bidirectional controls, or control characters), or None."""
+    if problem := control_character_problem(name):
+        return problem
     if has_bidi_controls(name):
         return "A name cannot hold characters that reverse the text around them."
     if name and is_blank(name):

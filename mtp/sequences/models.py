@@ -22,6 +22,7 @@ from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 
 from mtp.lib.geodesy import bbox_around, path_length_m
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.external_links import (
     GOOGLE_STREET_VIEW_MAX_LENGTH,
     parse_google_street_view,
@@ -297,10 +298,10 @@ class Sequence(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sequences"
     )
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     # The database CHECK in Meta backs up the validator.
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     transport_type = models.ForeignKey(TransportType, on_delete=models.PROTECT, related_name="+")
     tags = models.ManyToManyField(Tag, blank=True, related_name="sequences")

@@ -24,6 +24,7 @@ from mtp.challenges.models import (
     may_create_challenges,
 )
 from mtp.lib.dates import in_utc
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.leaderboard import METRICS, photo_count, standings
 from mtp.sequences.models import TransportType
 from mtp.web.forms import transport_type_choices
@@ -101,9 +102,12 @@ def _utc(moment: datetime) -> datetime:
 class ChallengeForm(forms.Form):
     """A new challenge. The area is GeoJSON: drawn on the map, or pasted without JavaScript."""
 
-    name = forms.CharField(max_length=NAME_MAX_LENGTH)
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
-        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     area = forms.CharField(
         label="Area",
@@ -157,6 +161,7 @@ class ChallengeForm(forms.Form):
         names: list[str] = []
         for part in self.cleaned_data["camera_makes"].split(","):
             name = part.strip()
+            validate_line(name)
             if name and name.lower() not in [known.lower() for known in names]:
                 if len(name) > 100:
                     raise ValidationError("A camera make is at most 100 characters.")

@@ -37,6 +37,7 @@ from mtp.guidebooks.models import (
     TooManyPois,
     TooManyScenes,
 )
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.models import Image
 from mtp.sequences.tags import parse_tags
 from mtp.web.maps import map_config
@@ -127,9 +128,12 @@ def guidebook_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
 
 
 class GuidebookForm(forms.Form):
-    name = forms.CharField(max_length=NAME_MAX_LENGTH)
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
-        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     category = forms.ChoiceField(required=False)
     tags = forms.CharField(required=False, max_length=2000, help_text="Comma-separated.")
@@ -211,7 +215,7 @@ class SceneAddForm(forms.Form):
         help_text="The address of a photo on a sequence's page (it ends with ?photo=...), or "
         "the photo's key.",
     )
-    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH, validators=[validate_line])
 
     def clean_image(self) -> Image:
         given = self.cleaned_data["image"].strip()
@@ -288,10 +292,11 @@ def guidebook_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
 
 
 class PoiForm(forms.Form):
-    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
         required=False,
         max_length=POI_DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     x = forms.FloatField(
@@ -309,9 +314,12 @@ class PoiForm(forms.Form):
 
 
 class SceneForm(forms.Form):
-    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
-        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

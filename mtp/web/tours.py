@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mtp.accounts.requests import SignedInRequest
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.likes import set_liked
 from mtp.sequences.links import photo_path_prefix, photo_url
 from mtp.sequences.models import Image, Sequence, SequenceLike
@@ -37,9 +38,12 @@ STRIP_SIDE = 5
 
 
 class TourForm(forms.Form):
-    name = forms.CharField(max_length=NAME_MAX_LENGTH, strip=True)
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, strip=True, validators=[validate_line])
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=DESCRIPTION_MAX_LENGTH
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
     )
     tags = forms.CharField(required=False, help_text="Separated by commas: lake, geneva")
     status = forms.ChoiceField(
