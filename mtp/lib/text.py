@@ -1,4 +1,4 @@
-"""Text people write: the characters it may hold.
+"""Text people write: the characters it may hold, and the same text on one line.
 
 Control characters (C0 and C1, Unicode's category Cc: U+0000 to U+001F, U+007F to U+009F)
 show nothing, or move the cursor and recolour a terminal (``\\x1b[31m``), and most of the C0
@@ -39,3 +39,8 @@ def validate_lines(value: str) -> None:
     if problem := control_character_problem(value, lines=True):
         raise ValidationError(problem, code="control_character")
 
+
+def one_line(text: str) -> str:
+    """``text`` on one line, for an e-mail subject or any other header: line ends (all of
+    Unicode's), other control characters and runs of spaces become one space."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())

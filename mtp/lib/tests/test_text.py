@@ -1,8 +1,8 @@
-"""The characters a text may hold (mtp/lib/text.py)."""
+"""The characters a text may hold, and a text on one line (mtp/lib/text.py)."""
 
 import pytest
 
-from mtp.lib.text import control_character_problem
+from mtp.lib.text import control_character_problem, one_line
 
 
 @pytest.mark.parametrize("character", [chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)]])
@@ -20,3 +20,7 @@ def test_lines_hold_tabs_and_line_ends_only(character):
 def test_other_characters_are_text(text):
     assert control_character_problem(text) is None
 
+
+def test_one_line_turns_every_line_end_and_control_into_one_space():
+    text = " Lake\r\n\x0b\x0c\x1c\x85\u2028\u2029walk\x1b[31m  now "
+    assert one_line(text) == "Lake walk [31m now"
