@@ -11,8 +11,10 @@ published sequences need neither, and are rate limited per address (``MTP_API_RA
 Photos of sequences that are not public are their owner's only: the owner's signed link
 (``expires`` and ``signature``, which the API and the pages give the owner), the owner's
 browser session, or the owner's access token; anyone else gets the 404 of a photo that does
-not exist. Like the tiles, this is a plain Django view, not an API operation: it is read
-dozens of times per page.
+not exist. Credentials are checked first, for every key: refused ones (another scheme than
+Bearer, no token, a token that is not live) are a 401 whatever the photo, counted as bad
+tokens (``api-bad-token``). Like the tiles, this is a plain Django view, not an API
+operation: it is read dozens of times per page.
 """
 
 import functools
@@ -67,6 +69,9 @@ def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
     size = request.GET.get("size", DEFAULT_SIZE)
     if size not in SIZES:
         raise invalid_size()
+    # Credentials are checked before the key is looked up: refused ones get the same 401
+    # whether the photo is unpublished or does not exist.
+    token_user_id = _token_user_id(request)
     if not is_key(mapillary_key):
         raise ApiError(404, NOT_FOUND)
     row = _photo_row(mapillary_key)
@@ -74,7 +79,7 @@ def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
         raise ApiError(404, NOT_FOUND)
     kept_copy = row["kept_copy"]
     public = row["status"] == Sequence.Status.PUBLISHED
-    if not public and not _is_owner(request, mapillary_key, row["owner_id"]):
+    if not public and not _is_owner(request, mapillary_key, row["owner_id"], token_user_id):
         raise ApiError(404, NOT_FOUND)
     cache_scope = "public" if public else "private"
     if size == KEPT_SIZE and kept_copy:
@@ -136,15 +141,26 @@ def _photo_row(mapillary_key: str) -> dict | None:
     return dict(zip([*_COLUMNS, "status", "owner_id"], row, strict=True))
 
 
-def _is_owner(request: HttpRequest, mapillary_key: str, owner_id: int) -> bool:
+def _token_user_id(request: HttpRequest) -> int | None:
+    """The user of the access token the request sends, or None without credentials; a 401 for
+    credentials refused (another scheme, no token, a token that is not live)."""
+    raw_token = bearer_token(request)
+    if raw_token is None:
+        return None
+    _token, caller, _application = authenticate_token(raw_token)
+    request.token_checked = True  # type: ignore[attr-defined]
+    return caller.pk
+
+
+def _is_owner(
+    request: HttpRequest, mapillary_key: str, owner_id: int, token_user_id: int | None
+) -> bool:
     expires = request.GET.get("expires", "")
     signature = request.GET.get("signature", "")
     if expires and signature and valid_signature(mapillary_key, expires, signature):
         return True
-    raw_token = bearer_token(request)
-    if raw_token is not None:
-        _token, caller, _application = authenticate_token(raw_token)
-        return caller.pk == owner_id
+    if token_user_id is not None:
+        return token_user_id == owner_id
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.pk == owner_id)
 

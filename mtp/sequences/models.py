@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from mtp.lib.geodesy import bbox_around, path_length_m
 from mtp.lib.jobs import Job
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.external_links import (
     GOOGLE_STREET_VIEW_MAX_LENGTH,
     parse_google_street_view,
@@ -344,10 +345,10 @@ class Sequence(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sequences"
     )
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     # The database CHECK in Meta backs up the validator.
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     transport_type = models.ForeignKey(TransportType, on_delete=models.PROTECT, related_name="+")
     tags = models.ManyToManyField(Tag, blank=True, related_name="sequences")
