@@ -1,4 +1,4 @@
-"""Rate limits of the API: per access token, per client address without one, and for imports.
+"""Rate limits of the API: per access token, and per client address without one.
 
 The limits are settings (``MTP_API_RATE_*``, requests per ``MTP_API_RATE_WINDOW`` seconds; 0
 turns one off); the counting is mtp.lib.ratelimit's. Every API reply carries the RateLimit
@@ -48,10 +48,6 @@ def photos_policy() -> Policy:
 
 def bad_token_policy() -> Policy:
     return Policy("api-bad-token", settings.MTP_API_RATE_BAD_TOKEN, settings.MTP_API_RATE_WINDOW)
-
-
-def import_policy() -> Policy:
-    return Policy("api-import", settings.MTP_API_RATE_IMPORT, settings.MTP_API_RATE_WINDOW)
 
 
 def _bearer(request: HttpRequest) -> str | None:
@@ -163,11 +159,3 @@ def too_many(usage: Usage, message: str = "Too many requests: slow down.") -> Ap
 def refusal(usage: Usage) -> JsonResponse:
     error = too_many(usage)
     return error_response(error.status, error.message, error.detail, error.headers)
-
-
-def check_import(request: HttpRequest) -> None:
-    """Each import call may ask Mapillary whose token it is: limited per user (a 429)."""
-    user_id = request.auth.user.pk  # type: ignore[attr-defined]
-    usage = ratelimit.hit(import_policy(), f"user:{user_id}")
-    if usage.exceeded:
-        raise too_many(usage, "Too many import calls.")

@@ -29,7 +29,7 @@ from mtp.api.formats import (
     negotiate,
 )
 from mtp.api.idempotency import idempotent
-from mtp.api.limits import check_import
+from mtp.api.limits import too_many
 from mtp.api.pagination import Ordering, next_link, page, with_next_link
 from mtp.api.schemas import (
     ErrorOut,
@@ -46,23 +46,17 @@ from mtp.api.schemas import (
 )
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.search import NEWEST, OWN_NEWEST, lists_own, searched_tags
-from mtp.imports.jobs import (
-    ImportRequestError,
-    import_refusal,
-    repeated_import,
-    request_import,
+from mtp.imports.actions import (
+    ImportLimitReached,
+    InvalidImportField,
+    MapillarySaysNo,
+    SequenceNotFound,
+    start_import,
 )
+from mtp.imports.jobs import ImportRequestError
 from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.dates import utc_or_calendar_end
 from mtp.lib.http import json_response
-from mtp.mapillary.client import (
-    MapillaryError,
-    check_key,
-    check_sequence,
-    check_token,
-    get_me,
-)
-from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.formats import feature, gpx_response
 from mtp.sequences.links import OWNER_FIELDS_UNREAD, absolute, object_url
 from mtp.sequences.models import (
@@ -292,44 +286,27 @@ def import_sequence(request: HttpRequest, unique_id: UUID):
 def _import_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     sequence = owned_sequence(request, unique_id, follow_alias=True)
     payload = validate_body(request, ImportIn)
-    key, token = payload.mapillary_key, payload.mapillary_token
-    links = {
-        "google_street_view": payload.google_street_view or None,
-        "strava": str(payload.strava) if payload.strava else None,
-    }
-    repeated = repeated_import(sequence, key, force=bool(payload.refresh)) if key else None
-    changes_links = any(
-        value is not None and value != getattr(sequence, name) for name, value in links.items()
-    )
-    if not changes_links and (not key or repeated is not None):
-        # Nothing to change: the uploader sends every pending call on each list load.
-        return import_response(sequence, repeated)
-    refusal = import_refusal(sequence, key) if key else None
-    if refusal is not None:
-        raise ApiError(refusal.http_status, refusal.message)
-    # Each call that changes something may ask Mapillary: limited per user.
-    check_import(request)
-    mapillary_user = _check_mapillary(key, token or "") if key and repeated is None else None
-    with transaction.atomic():
-        sequence = owned_sequence(request, unique_id, lock=True, follow_alias=True)
-        job = None
-        if key:
-            try:
-                job, _created = request_import(
-                    sequence,
-                    mapillary_sequence_key=key,
-                    token=token or "",
-                    mapillary_user=mapillary_user,
-                    force=bool(payload.refresh),
-                )
-            except ImportRequestError as error:
-                raise ApiError(error.http_status, error.message) from None
-            if job.sequence_id != sequence.pk:
-                # Joined to the user's sequence that holds the key: the links go there.
-                sequence = Sequence.objects.select_for_update().get(pk=job.sequence_id)
-        changed = _apply_links(sequence, links["google_street_view"], links["strava"])
-        if changed:
-            sequence.save(update_fields=[*changed, "updated_at"])
+    try:
+        sequence, job = start_import(
+            request.auth.user,  # type: ignore[attr-defined]
+            sequence,
+            mapillary_key=payload.mapillary_key,
+            mapillary_token=payload.mapillary_token,
+            refresh=bool(payload.refresh),
+            google_street_view=payload.google_street_view or None,
+            strava=str(payload.strava) if payload.strava else None,
+        )
+    except ImportLimitReached as limited:
+        raise too_many(limited.usage, "Too many import calls.") from None
+    except InvalidImportField as invalid:
+        raise invalid_parameter(invalid.field, invalid.message) from None
+    except MapillarySaysNo as refused:
+        detail = {"mapillary": refused.mapillary} if refused.mapillary else None
+        raise ApiError(refused.http_status, refused.message, detail) from None
+    except SequenceNotFound:
+        raise ApiError(404, NOT_FOUND) from None
+    except ImportRequestError as error:
+        raise ApiError(error.http_status, error.message) from None
     return import_response(sequence, job)
 
 
@@ -340,53 +317,6 @@ def import_response(sequence: Sequence, job: ImportJob | None) -> HttpResponse:
         return write_response(sequence, status=200)
     status = 202 if job.is_active else 200
     return write_response(sequence, status=status, **{"import": job.to_dict()})
-
-
-# Seconds each request to Mapillary may take while the client waits.
-MAPILLARY_CHECK_TIMEOUT = 10
-
-
-def _check_mapillary(key: str, token: str) -> MapillaryUser | None:
-    """Who Mapillary says the token belongs to, once the sequence is known to exist and be
-    theirs; None when Mapillary did not answer in time (the worker asks again). The API error
-    to answer with when Mapillary says no."""
-    try:
-        check_key(key)
-    except MapillaryError as error:
-        raise invalid_parameter("seq_key", error.message) from None
-    try:
-        check_token(token)
-    except MapillaryError as error:
-        raise invalid_parameter("token", error.message) from None
-    try:
-        user = get_me(token, retries=0, timeout=MAPILLARY_CHECK_TIMEOUT)
-    except MapillaryError as error:
-        if error.permanent:
-            detail = {"mapillary": {"status": error.status, "code": error.code}}
-            raise ApiError(400, error.message, detail) from None
-        # Not a 503: clients retry those at once. The worker waits Mapillary out instead.
-        logger.info("import accepted while Mapillary is unavailable: %s", error.message)
-        return None
-    try:
-        found = check_sequence(token, key, timeout=MAPILLARY_CHECK_TIMEOUT)
-    except MapillaryError as error:
-        detail = {"mapillary": {"status": error.status, "code": error.code}}
-        raise ApiError(422, error.message, detail) from None
-    if found.exists is False:
-        raise ApiError(
-            422,
-            f"Mapillary has no images for sequence {key}. If it was uploaded recently, send "
-            "this again once Mapillary has processed it.",
-        )
-    if found.creator is not None and found.creator.id != user.id:
-        uploader = found.creator.username or "another Mapillary user"
-        raise ApiError(
-            403,
-            f"Mapillary sequence {key} was uploaded by {uploader}, not by "
-            f"{user.username or 'the owner of this token'}. You can import only your own "
-            "sequences.",
-        )
-    return user
 
 
 def _apply_links(

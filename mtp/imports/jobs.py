@@ -1,9 +1,10 @@
 """Import jobs: handing a Mapillary sequence to the workers, and how a job ends in failure.
 
-``request_import`` is what the API calls. It records a queued ``ImportJob`` holding the
-user's token encrypted and marks the sequence as importing, in one transaction. The job's
-row is its only record: a worker (``mtp worker``) finds it queued and takes it under a lease
-(``mtp.lib.jobs``); ``fail`` ends one, undoing what it stored.
+``request_import`` is what ``mtp.imports.actions.start_import`` calls once the caller's
+checks have passed. It records a queued ``ImportJob`` holding the user's token encrypted and
+marks the sequence as importing, in one transaction. The job's row is its only record: a
+worker (``mtp worker``) finds it queued and takes it under a lease (``mtp.lib.jobs``);
+``fail`` ends one, undoing what it stored.
 
 Repeats: the MTP Desktop Uploader may send the same import many times (it polls).
 - While a job for the sequence is queued or running, the same key returns that job;

@@ -26,10 +26,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mtp.accounts.requests import SignedInRequest
-from mtp.imports.jobs import ImportRequestError, request_import
+from mtp.imports.actions import TokenRefused, start_import
+from mtp.imports.jobs import ImportRequestError
 from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.http import GEOJSON, json_response
-from mtp.mapillary.client import MapillaryError, get_me
 from mtp.sequences.formats import feature, gpx_response
 from mtp.sequences.links import photo_path_prefix, photo_url
 from mtp.sequences.models import Image, Sequence, transport_types_by_name
@@ -47,8 +47,6 @@ RESULTS_PER_PAGE = 20
 MAP_MATCHES_LIMIT = 1000
 # Thumbnails either side of the current photo in the sequence page's strip.
 STRIP_SIDE = 5
-# Someone is waiting on the page: one retry when Mapillary fails, then say so.
-MAPILLARY_RETRIES = 1
 
 
 @never_cache
@@ -549,20 +547,16 @@ def sequence_import(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
         return render(request, "web/sequence_import.html", {"sequence": sequence, "form": form})
     form = ImportForm(request.POST)
     if form.is_valid():
-        key = form.cleaned_data["mapillary_sequence_key"]
-        token = form.cleaned_data["mapillary_token"]
         try:
-            mapillary_user = get_me(token, retries=MAPILLARY_RETRIES)
-            request_import(
-                sequence, mapillary_sequence_key=key, token=token, mapillary_user=mapillary_user
+            start_import(
+                request.user,
+                sequence,
+                mapillary_key=form.cleaned_data["mapillary_sequence_key"],
+                mapillary_token=form.cleaned_data["mapillary_token"],
+                wait_for_mapillary=True,
             )
-        except MapillaryError as error:
-            if error.permanent:
-                form.add_error("mapillary_token", f"Mapillary refused it: {error.message}")
-            else:
-                form.add_error(
-                    None, f"Mapillary did not answer ({error.message}). Try again in a minute."
-                )
+        except TokenRefused as refused:
+            form.add_error("mapillary_token", f"Mapillary refused it: {refused.message}")
         except ImportRequestError as error:
             form.add_error(None, error.message)
         else:

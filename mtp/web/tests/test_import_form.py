@@ -4,10 +4,11 @@ import pytest
 from django.utils.html import escape
 
 from mtp.imports.models import ImportJob
+from mtp.lib import ratelimit
 from mtp.mapillary.formats import key_problem
 from mtp.sequences.models import Sequence
 from testing.builders import draft, failed_import, publish
-from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
+from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE, STRANGER
 
 
 def import_url(sequence: Sequence) -> str:
@@ -123,3 +124,67 @@ def test_a_person_waits_for_one_retry_at_most_when_mapillary_fails(
         {"mapillary_sequence_key": RECORDED_SEQUENCE, "mapillary_token": OWNER.token},
     )
     assert fake_mapillary.count("/me") == 2
+
+
+# The website refuses what the API refuses (mtp.imports.actions), with the reason on the form.
+
+
+@pytest.mark.django_db
+def test_a_mapillary_sequence_that_does_not_exist_is_refused_on_the_form(
+    fake_mapillary, owner_client, owner
+):
+    sequence = draft(owner)
+    response = owner_client.post(
+        import_url(sequence),
+        {"mapillary_sequence_key": "nosuchsequence", "mapillary_token": OWNER.token},
+    )
+    assert response.status_code == 400
+    assert "Mapillary has no images for sequence nosuchsequence" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    sequence.refresh_from_db()
+    assert (sequence.status, sequence.mapillary_sequence_key) == ("draft", None)
+
+
+@pytest.mark.django_db
+def test_another_mapillary_users_sequence_is_refused_on_the_form(
+    fake_mapillary, owner_client, owner
+):
+    fake_mapillary.add_sequence("strangers-walk", 5, owner=STRANGER)
+    sequence = draft(owner)
+    response = owner_client.post(
+        import_url(sequence),
+        {"mapillary_sequence_key": "strangers-walk", "mapillary_token": OWNER.token},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "uploaded by someone_else, not by vorpalblade" in html
+    assert "You can import only your own sequences." in html
+    assert not ImportJob.objects.exists()
+    sequence.refresh_from_db()
+    assert sequence.status == Sequence.Status.DRAFT
+
+
+@pytest.mark.django_db
+def test_the_per_user_import_limit_holds_on_the_form_too(
+    fake_mapillary, owner_client, owner, settings, monkeypatch
+):
+    settings.MTP_API_RATE_IMPORT = 2
+    monkeypatch.setattr(ratelimit, "now", lambda: 1_000_000_040)  # 20 s into a 60 s window
+    # Two calls that change something: refused by Mapillary, but counted.
+    for _ in range(2):
+        owner_client.post(
+            import_url(draft(owner)),
+            {"mapillary_sequence_key": "nosuchsequence", "mapillary_token": OWNER.token},
+        )
+    asked = fake_mapillary.count("/me")
+    sequence = draft(owner, "Third walk")
+    response = owner_client.post(
+        import_url(sequence),
+        {"mapillary_sequence_key": RECORDED_SEQUENCE, "mapillary_token": OWNER.token},
+    )
+    assert response.status_code == 400
+    assert "Too many import calls. Try again in 40 seconds." in response.content.decode()
+    assert fake_mapillary.count("/me") == asked
+    assert not ImportJob.objects.exists()
+    sequence.refresh_from_db()
+    assert sequence.status == Sequence.Status.DRAFT
