@@ -1,5 +1,5 @@
 """Tours: several published sequences in the order of a trip. Create, read, search, change,
-reorder and delete them, and like them (and sequences).
+reorder and delete them, and like them.
 
 Anyone with a ``client_id`` reads published tours; a draft exists for its owner only (anyone
 else gets the 404 of an id that does not exist). Changing a tour takes its owner's token with
@@ -28,6 +28,7 @@ from mtp.api.schemas import (
     BodyIn,
     Description,
     ErrorOut,
+    LikeOut,
     Name,
     OwnerOut,
     SequenceOut,
@@ -43,13 +44,12 @@ from mtp.api.sequences import (
     OWNER_ERRORS,
     WRITE_ERRORS,
     parse_bbox,
-    visible_sequence,
 )
 from mtp.lib.http import json_response
 from mtp.sequences.formats import line_feature
 from mtp.sequences.likes import set_liked
 from mtp.sequences.links import OWNER_FIELDS_UNREAD, object_url
-from mtp.sequences.models import Image, Sequence, SequenceLike
+from mtp.sequences.models import Image, Sequence
 from mtp.sequences.tags import parse_tags
 from mtp.tours.formats import tour_gpx
 from mtp.tours.models import (
@@ -192,12 +192,6 @@ class TourWriteOut(StrictOut):
 class TourListOut(StrictOut):
     results: list[TourSummaryOut]
     next: str | None = Field(description="The next page, or null on the last one.")
-
-
-class LikeOut(StrictOut):
-    unique_id: str
-    liked: bool = Field(description="Whether you like it now.")
-    like_count: int
 
 
 class TourFilters(Schema):
@@ -558,29 +552,3 @@ def unlike_tour(request: HttpRequest, unique_id: UUID):
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
     return _like(request, TourLike, "tour", visible_tour(request, unique_id), False)
-
-
-@router.put(
-    "/sequence/{uuid:unique_id}/like",
-    auth=token_auth,
-    response={200: LikeOut, **OWNER_ERRORS},
-    summary="Like a sequence",
-)
-def like_sequence(request: HttpRequest, unique_id: UUID):
-    """Like a published sequence. Liking it again changes nothing."""
-    negotiate(request, JSON_ONLY)
-    require_scope(request, WRITE)
-    return _like(request, SequenceLike, "sequence", visible_sequence(request, unique_id), True)
-
-
-@router.delete(
-    "/sequence/{uuid:unique_id}/like",
-    auth=token_auth,
-    response={200: LikeOut, **OWNER_ERRORS},
-    summary="No longer like a sequence",
-)
-def unlike_sequence(request: HttpRequest, unique_id: UUID):
-    """Take back your like of a sequence. Doing it again changes nothing."""
-    negotiate(request, JSON_ONLY)
-    require_scope(request, WRITE)
-    return _like(request, SequenceLike, "sequence", visible_sequence(request, unique_id), False)

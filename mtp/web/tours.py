@@ -1,6 +1,6 @@
 """Tour pages: a tour (its routes on one map, in order, and the photo viewer walking across
 them), the tours on Explore, a new tour, adding a sequence to a tour, editing with reordering
-that works from the keyboard (and without the script), and likes of tours and sequences."""
+that works from the keyboard (and without the script), and likes of tours."""
 
 from uuid import UUID
 
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from mtp.accounts.requests import SignedInRequest
 from mtp.sequences.likes import set_liked
 from mtp.sequences.links import photo_path_prefix, photo_url
-from mtp.sequences.models import Image, Sequence, SequenceLike
+from mtp.sequences.models import Image, Sequence
 from mtp.sequences.photos import photos_available
 from mtp.sequences.tags import parse_tags
 from mtp.tours.models import (
@@ -370,28 +370,9 @@ def tour_delete(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
 # Likes ----------------------------------------------------------------------------------------
 
 
-def sequence_likes(request: HttpRequest, sequence: Sequence) -> dict:
-    """What a sequence's page shows of its likes: whether the viewer likes it."""
-    user = request.user
-    liked = (
-        user.is_authenticated
-        and sequence.is_public
-        and SequenceLike.objects.filter(sequence=sequence, user=user).exists()
-    )
-    return {"liked": liked}
-
-
 @login_required
 @require_POST
 def like_tour(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     tour = get_object_or_404(Tour.objects.published(), unique_id=unique_id)
     set_liked(TourLike, "tour", tour, request.user, request.POST.get("like") != "0")
     return redirect(f"{tour.get_absolute_url()}#like")
-
-
-@login_required
-@require_POST
-def like_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
-    sequence = get_object_or_404(Sequence.objects.published(), unique_id=unique_id)
-    set_liked(SequenceLike, "sequence", sequence, request.user, request.POST.get("like") != "0")
-    return redirect(f"{sequence.get_absolute_url()}#like")
