@@ -5,3 +5,10 @@ class WebhooksConfig(AppConfig):
     name = "mtp.webhooks"
     label = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self) -> None:
+        # The content apps sit below this one: their actions send a signal, heard here.
+        from mtp.tours import actions as tours
+        from mtp.webhooks import events
+
+        tours.published.connect(events.tour_published, dispatch_uid="webhooks-tour-published")

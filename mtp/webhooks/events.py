@@ -93,9 +93,10 @@ def tour_summary(tour) -> dict[str, Any]:
     }
 
 
-def tour_published(tour) -> WebhookDelivery | None:
+def tour_published(sender, tour, **kwargs) -> WebhookDelivery | None:
     """Queue the event for a tour just published to the app that created it, if that app has
-    a webhook URL; call it in the transaction that publishes the tour, after its routes are set."""
+    a webhook URL. It hears ``mtp.tours.actions.published``, sent in the transaction that
+    publishes the tour, after its routes are set."""
     application = tour.application
     if application is None or not application.webhook_url or not application.is_active:
         return None
