@@ -109,9 +109,10 @@ def tour_published(sender, tour, **kwargs) -> WebhookDelivery | None:
 # Guidebooks --------------------------------------------------------------------------------
 
 
-def guidebook_published(guidebook) -> WebhookDelivery | None:
+def guidebook_published(sender, guidebook, **kwargs) -> WebhookDelivery | None:
     """Queue ``guidebook.published`` to the application that created the guidebook, if it has
-    a webhook URL; call it in the transaction that publishes the guidebook."""
+    a webhook URL. It hears ``mtp.guidebooks.actions.published``, sent in the transaction
+    that publishes the guidebook."""
     application = guidebook.application
     if application is None or not application.webhook_url or not application.is_active:
         return None
