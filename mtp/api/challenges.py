@@ -11,7 +11,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router
@@ -41,6 +40,7 @@ from mtp.api.schemas import (
 )
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
+from mtp.challenges import actions
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import MAX_CAMERA_MAKES, Challenge, may_create_challenges
 from mtp.lib.dates import in_utc
@@ -223,18 +223,15 @@ def _challenges():
     return Challenge.objects.select_related("owner").prefetch_related("transport_types")
 
 
-def found_challenge(unique_id: UUID, *, lock: bool = False) -> Challenge:
-    queryset = _challenges()
-    if lock:
-        queryset = Challenge.objects.select_for_update().select_related("owner")
-    challenge = queryset.filter(unique_id=unique_id).first()
+def found_challenge(unique_id: UUID) -> Challenge:
+    challenge = _challenges().filter(unique_id=unique_id).first()
     if challenge is None:
         raise ApiError(404, NOT_FOUND)
     return challenge
 
 
 def owned_challenge(request: HttpRequest, unique_id: UUID) -> Challenge:
-    challenge = found_challenge(unique_id, lock=True)
+    challenge = found_challenge(unique_id)
     user = request.auth.user  # type: ignore[attr-defined]
     if challenge.owner_id != user.pk:
         raise ApiError(403, "Only the challenge's owner may change or delete it.")
@@ -248,9 +245,8 @@ def area_of(data: dict[str, Any]):
         raise invalid_parameter("area", error.messages[0]) from None
 
 
-def _set_transport_types(challenge: Challenge, names: list[str]) -> None:
-    kinds = [find_transport_type(name, child_only=False) for name in names]
-    challenge.transport_types.set([kind.pk for kind in kinds])
+def _transport_type_ids(names: list[str]) -> list[int]:
+    return [find_transport_type(name, child_only=False).pk for name in names]
 
 
 def write_response(challenge: Challenge, *, status: int) -> HttpResponse:
@@ -281,18 +277,16 @@ def create_challenge(request: HttpRequest):
         raise ApiError(403, "On this server only staff members may create challenges.")
     payload = validate_body(request, ChallengeCreateIn, JSON_BODY)
     area = area_of(payload.area)
-    challenge = Challenge(
-        owner=user,
+    challenge = actions.create_challenge(
+        user,
         name=payload.name,
         description=payload.description or "",
         camera_makes=payload.camera_makes,
         start=payload.start,
         end=payload.end,
+        area=area,
+        transport_type_ids=_transport_type_ids(payload.transport_types),
     )
-    challenge.set_area(area)
-    with transaction.atomic():
-        challenge.save()
-        _set_transport_types(challenge, payload.transport_types)
     response = write_response(challenge, status=201)
     response["Location"] = settings.SITE_URL + reverse(
         "api:get_challenge", args=[challenge.unique_id]
@@ -367,31 +361,31 @@ def update_challenge(request: HttpRequest, unique_id: UUID):
     """Change your challenge; fields left out stay as they are."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        challenge = owned_challenge(request, unique_id)
-        payload = validate_body(request, ChallengePatchIn, JSON_BODY)
-        sent = payload.model_fields_set
-        for field in NOT_NULL:
-            if field in sent and getattr(payload, field) is None:
-                raise invalid_parameter(field, "must not be null.")
-        # The fields in NOT_NULL that were sent are not None (checked above).
-        if "name" in sent:
-            challenge.name = payload.name  # type: ignore[assignment]
-        if "description" in sent:
-            challenge.description = payload.description or ""
-        if "camera_makes" in sent:
-            challenge.camera_makes = payload.camera_makes
-        if "start" in sent:
-            challenge.start = payload.start  # type: ignore[assignment]
-        if "end" in sent:
-            challenge.end = payload.end  # type: ignore[assignment]
-        if challenge.end <= challenge.start:
-            raise invalid_parameter("end", "end must be after start.")
-        if "area" in sent:
-            challenge.set_area(area_of(payload.area))  # type: ignore[arg-type]
-        challenge.save()
-        if "transport_types" in sent:
-            _set_transport_types(challenge, payload.transport_types)  # type: ignore[arg-type]
+    challenge = owned_challenge(request, unique_id)
+    payload = validate_body(request, ChallengePatchIn, JSON_BODY)
+    sent = payload.model_fields_set
+    for field in NOT_NULL:
+        if field in sent and getattr(payload, field) is None:
+            raise invalid_parameter(field, "must not be null.")
+    # The fields in NOT_NULL that were sent are not None (checked above).
+    try:
+        actions.change_challenge(
+            request.auth.user,  # type: ignore[attr-defined]
+            challenge.pk,
+            name=payload.name if "name" in sent else None,
+            description=(payload.description or "") if "description" in sent else None,
+            camera_makes=payload.camera_makes if "camera_makes" in sent else None,
+            start=payload.start if "start" in sent else None,
+            end=payload.end if "end" in sent else None,
+            area=area_of(payload.area) if "area" in sent else None,  # type: ignore[arg-type]
+            transport_type_ids=_transport_type_ids(payload.transport_types)  # type: ignore[arg-type]
+            if "transport_types" in sent
+            else None,
+        )
+    except actions.BadWindow as error:
+        raise invalid_parameter("end", str(error)) from None
+    except Challenge.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return write_response(challenge, status=200)
 
 
@@ -404,8 +398,11 @@ def update_challenge(request: HttpRequest, unique_id: UUID):
 def delete_challenge(request: HttpRequest, unique_id: UUID):
     """Delete your challenge. Answers 204."""
     require_scope(request, WRITE)
-    with transaction.atomic():
-        owned_challenge(request, unique_id).delete()
+    challenge = owned_challenge(request, unique_id)
+    try:
+        actions.delete_challenge(request.auth.user, challenge.pk)  # type: ignore[attr-defined]
+    except Challenge.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return HttpResponse(status=204)
 
 

@@ -16,11 +16,9 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import BeforeValidator, ConfigDict, Strict, model_validator
 
@@ -43,6 +41,7 @@ from mtp.api.schemas import (
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.search import NEWEST, OWN_NEWEST, lists_own, searched_tags
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
+from mtp.guidebooks import actions
 from mtp.guidebooks.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_SCENES,
@@ -60,7 +59,6 @@ from mtp.guidebooks.models import (
 )
 from mtp.lib.http import json_response
 from mtp.sequences.models import Image
-from mtp.webhooks.events import guidebook_published
 
 router = Router(tags=["guidebooks"])
 
@@ -348,11 +346,9 @@ def _guidebooks():
     return Guidebook.objects.select_related("owner", "category")
 
 
-def found_guidebook(request: HttpRequest, unique_id: UUID, *, lock: bool = False) -> Guidebook:
+def found_guidebook(request: HttpRequest, unique_id: UUID) -> Guidebook:
     """The guidebook if the caller may see it (published, or theirs); 404 otherwise."""
     queryset = _guidebooks()
-    if lock:
-        queryset = queryset.select_for_update(of=("self",))
     viewer = request.auth.user  # type: ignore[attr-defined]
     guidebook = queryset.visible_to(viewer).filter(unique_id=unique_id).first()
     if guidebook is None:
@@ -361,8 +357,8 @@ def found_guidebook(request: HttpRequest, unique_id: UUID, *, lock: bool = False
 
 
 def owned_guidebook(request: HttpRequest, unique_id: UUID) -> Guidebook:
-    """The caller's guidebook, locked for the change; 403 for another's published one."""
-    guidebook = found_guidebook(request, unique_id, lock=True)
+    """The caller's guidebook; 403 for another's published one."""
+    guidebook = found_guidebook(request, unique_id)
     if guidebook.owner_id != request.auth.user.pk:  # type: ignore[attr-defined]
         raise ApiError(403, "Only the guidebook's owner may change it.")
     return guidebook
@@ -371,7 +367,7 @@ def owned_guidebook(request: HttpRequest, unique_id: UUID) -> Guidebook:
 def owned_scene(
     request: HttpRequest, unique_id: UUID, scene_id: UUID, *, hidden: bool = False
 ) -> tuple[Guidebook, Scene]:
-    """The caller's guidebook (locked) and one of its shown scenes (or hidden ones too, to
+    """The caller's guidebook and one of its shown scenes (or hidden ones too, to
     delete them)."""
     guidebook = owned_guidebook(request, unique_id)
     scenes = Scene.objects.all() if hidden else Scene.objects.shown()
@@ -447,19 +443,15 @@ def create_guidebook(request: HttpRequest):
     require_scope(request, WRITE)
     payload = validate_body(request, GuidebookCreateIn, JSON_BODY)
     refuse_nulls(payload)
-    guidebook = Guidebook(
-        owner=request.auth.user,  # type: ignore[attr-defined]
-        application=request.auth.application,  # type: ignore[attr-defined]
+    guidebook = actions.create_guidebook(
+        request.auth.user,  # type: ignore[attr-defined]
         name=payload.name,
         description=payload.description or "",
         category=find_category("category", payload.category),
-        published_at=timezone.now() if payload.published else None,
+        published=bool(payload.published),
+        tags=list(payload.tags or []),
+        application=request.auth.application,  # type: ignore[attr-defined]
     )
-    with transaction.atomic():
-        guidebook.save()
-        guidebook.set_tags(list(payload.tags or []))
-        if payload.published:
-            guidebook_published(guidebook)
     guidebook = found_guidebook(request, guidebook.unique_id)
     data = guidebook_data(guidebook)
     response = json_response({"unique_id": data["unique_id"], "guidebook": data}, status=201)
@@ -546,30 +538,24 @@ def update_guidebook(request: HttpRequest, unique_id: UUID):
     it (and tells the application that created it); `false` makes it a draft again."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook = owned_guidebook(request, unique_id)
-        payload = validate_body(request, GuidebookPatchIn, JSON_BODY)
-        sent = payload.model_fields_set
-        refuse_nulls(payload)
-        if "name" in sent:
-            assert payload.name is not None  # a null was refused above
-            guidebook.name = payload.name
-        if "description" in sent:
-            guidebook.description = payload.description or ""
-        if "category" in sent:
-            guidebook.category = find_category("category", payload.category)
-        newly_published = False
-        if "published" in sent:
-            if payload.published and not guidebook.is_published:
-                guidebook.published_at = timezone.now()
-                newly_published = True
-            elif not payload.published:
-                guidebook.published_at = None
-        guidebook.save()
-        if "tags" in sent:
-            guidebook.set_tags(list(payload.tags or []))
-        if newly_published:
-            guidebook_published(guidebook)
+    guidebook = owned_guidebook(request, unique_id)
+    payload = validate_body(request, GuidebookPatchIn, JSON_BODY)
+    sent = payload.model_fields_set
+    refuse_nulls(payload)
+    try:
+        actions.change_guidebook(
+            request.auth.user,  # type: ignore[attr-defined]
+            guidebook.pk,
+            name=payload.name if "name" in sent else None,
+            description=(payload.description or "") if "description" in sent else None,
+            category=find_category("category", payload.category)
+            if "category" in sent
+            else actions.KEEP,
+            published=bool(payload.published) if "published" in sent else None,
+            tags=list(payload.tags or []) if "tags" in sent else None,
+        )
+    except Guidebook.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     data = guidebook_data(found_guidebook(request, unique_id))
     return json_response({"unique_id": data["unique_id"], "guidebook": data})
 
@@ -583,8 +569,11 @@ def update_guidebook(request: HttpRequest, unique_id: UUID):
 def delete_guidebook(request: HttpRequest, unique_id: UUID):
     """Delete your guidebook with its scenes and points. Answers 204."""
     require_scope(request, WRITE)
-    with transaction.atomic():
-        owned_guidebook(request, unique_id).delete()
+    guidebook = owned_guidebook(request, unique_id)
+    try:
+        actions.delete_guidebook(request.auth.user, guidebook.pk)  # type: ignore[attr-defined]
+    except Guidebook.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return HttpResponse(status=204)
 
 
@@ -619,25 +608,27 @@ def create_scene(request: HttpRequest, unique_id: UUID):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook = owned_guidebook(request, unique_id)
-        payload = validate_body(request, SceneCreateIn, JSON_BODY)
-        refuse_nulls(payload)
-        image = published_image(payload.image)
-        try:
-            scene = guidebook.add_scene(
-                image,
-                position=payload.position,
-                title=payload.title or "",
-                description=payload.description or "",
-            )
-        except TooManyScenes as error:
-            raise ApiError(
-                422,
-                str(error),
-                {"errors": [{"field": "image", "message": str(error), "type": "too_many"}]},
-            ) from None
-        guidebook.touch()
+    guidebook = owned_guidebook(request, unique_id)
+    payload = validate_body(request, SceneCreateIn, JSON_BODY)
+    refuse_nulls(payload)
+    image = published_image(payload.image)
+    try:
+        scene = actions.add_scene(
+            request.auth.user,  # type: ignore[attr-defined]
+            guidebook.pk,
+            image,
+            position=payload.position,
+            title=payload.title or "",
+            description=payload.description or "",
+        )
+    except TooManyScenes as error:
+        raise ApiError(
+            422,
+            str(error),
+            {"errors": [{"field": "image", "message": str(error), "type": "too_many"}]},
+        ) from None
+    except Guidebook.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     data = scene_data(scene)
     response = json_response({"unique_id": data["unique_id"], "scene": data}, status=201)
     return _located(response, guidebook)
@@ -657,21 +648,14 @@ def reorder_scenes(request: HttpRequest, unique_id: UUID):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook = owned_guidebook(request, unique_id)
-        payload = validate_body(request, SceneOrderIn, JSON_BODY)
-        scenes = guidebook.scenes.order_by("position", "id")
-        ids = dict(scenes.values_list("unique_id", "pk"))
-        shown = set(scenes.shown().values_list("unique_id", flat=True))
-        given = payload.scenes
-        if len(set(given)) != len(given) or not shown <= set(given) <= set(ids):
-            raise invalid_parameter(
-                "scenes", "give every scene's unique_id of this guidebook, each once."
-            )
-        # Hidden scenes left out keep their order, after the others.
-        rest = [pk for scene_id, pk in ids.items() if scene_id not in set(given)]
-        guidebook.renumber([ids[scene_id] for scene_id in given] + rest)
-        guidebook.touch()
+    guidebook = owned_guidebook(request, unique_id)
+    payload = validate_body(request, SceneOrderIn, JSON_BODY)
+    try:
+        actions.reorder_scenes(request.auth.user, guidebook.pk, payload.scenes)  # type: ignore[attr-defined]
+    except actions.SceneOrderError as error:
+        raise invalid_parameter("scenes", str(error)) from None
+    except Guidebook.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     data = guidebook_data(found_guidebook(request, unique_id))
     return json_response({"unique_id": data["unique_id"], "guidebook": data})
 
@@ -687,20 +671,21 @@ def update_scene(request: HttpRequest, unique_id: UUID, scene_id: UUID):
     """Change a scene's title or description, or move it to `position`."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook, scene = owned_scene(request, unique_id, scene_id)
-        payload = validate_body(request, ScenePatchIn, JSON_BODY)
-        sent = payload.model_fields_set
-        refuse_nulls(payload)
-        if "title" in sent:
-            scene.title = payload.title or ""
-        if "description" in sent:
-            scene.description = payload.description or ""
-        scene.save()
-        if "position" in sent:
-            assert payload.position is not None  # a null was refused above
-            guidebook.move_scene(scene, payload.position)
-        guidebook.touch()
+    guidebook, scene = owned_scene(request, unique_id, scene_id)
+    payload = validate_body(request, ScenePatchIn, JSON_BODY)
+    sent = payload.model_fields_set
+    refuse_nulls(payload)
+    try:
+        scene = actions.change_scene(
+            request.auth.user,  # type: ignore[attr-defined]
+            guidebook.pk,
+            scene.pk,
+            title=(payload.title or "") if "title" in sent else None,
+            description=(payload.description or "") if "description" in sent else None,
+            position=payload.position if "position" in sent else None,
+        )
+    except (Guidebook.DoesNotExist, Scene.DoesNotExist):
+        raise ApiError(404, SCENE_NOT_FOUND) from None
     data = scene_data(scene)
     return json_response({"unique_id": data["unique_id"], "scene": data})
 
@@ -714,11 +699,11 @@ def update_scene(request: HttpRequest, unique_id: UUID, scene_id: UUID):
 def delete_scene(request: HttpRequest, unique_id: UUID, scene_id: UUID):
     """Delete a scene with its points of interest; the scenes after it move up. Answers 204."""
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook, scene = owned_scene(request, unique_id, scene_id, hidden=True)
-        scene.delete()
-        guidebook.renumber(guidebook.scene_ids())
-        guidebook.touch()
+    guidebook, scene = owned_scene(request, unique_id, scene_id, hidden=True)
+    try:
+        actions.delete_scene(request.auth.user, guidebook.pk, scene.pk)  # type: ignore[attr-defined]
+    except (Guidebook.DoesNotExist, Scene.DoesNotExist):
+        raise ApiError(404, SCENE_NOT_FOUND) from None
     return HttpResponse(status=204)
 
 
@@ -751,26 +736,29 @@ def create_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID):
     At most 100 per scene. Answers 201 with its `unique_id`."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook, scene = owned_scene(request, unique_id, scene_id)
-        payload = validate_body(request, PoiCreateIn, JSON_BODY)
-        refuse_nulls(payload)
-        _check_direction(scene, payload)
-        placing = payload.placing()
-        if placing is None:
-            raise invalid_parameter("x", "place the point: give x and y (or yaw and pitch).")
-        try:
-            poi = scene.add_poi(
-                title=payload.title,
-                description=payload.description or "",
-                x=placing[0],
-                y=placing[1],
-                category=find_category("category", payload.category),
-                url=payload.url or "",
-            )
-        except TooManyPois as error:
-            raise ApiError(422, str(error)) from None
-        guidebook.touch()
+    guidebook, scene = owned_scene(request, unique_id, scene_id)
+    payload = validate_body(request, PoiCreateIn, JSON_BODY)
+    refuse_nulls(payload)
+    _check_direction(scene, payload)
+    placing = payload.placing()
+    if placing is None:
+        raise invalid_parameter("x", "place the point: give x and y (or yaw and pitch).")
+    try:
+        poi = actions.add_poi(
+            request.auth.user,  # type: ignore[attr-defined]
+            guidebook.pk,
+            scene.pk,
+            title=payload.title,
+            description=payload.description or "",
+            x=placing[0],
+            y=placing[1],
+            category=find_category("category", payload.category),
+            url=payload.url or "",
+        )
+    except TooManyPois as error:
+        raise ApiError(422, str(error)) from None
+    except (Guidebook.DoesNotExist, Scene.DoesNotExist):
+        raise ApiError(404, SCENE_NOT_FOUND) from None
     return _poi_response(poi, is_pano=scene.image.is_pano, status=201)
 
 
@@ -794,25 +782,28 @@ def update_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID, poi_id: UU
     may be null (none)."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook, scene, poi = _owned_poi(request, unique_id, scene_id, poi_id)
-        payload = validate_body(request, PoiPatchIn, JSON_BODY)
-        sent = payload.model_fields_set
-        refuse_nulls(payload)
-        _check_direction(scene, payload)
-        placing = payload.placing()
-        if placing is not None:
-            poi.x, poi.y = placing
-        if "title" in sent:
-            poi.title = payload.title
-        if "description" in sent:
-            poi.description = payload.description or ""
-        if "category" in sent:
-            poi.category = find_category("category", payload.category)
-        if "url" in sent:
-            poi.url = payload.url or ""
-        poi.save()
-        guidebook.touch()
+    guidebook, scene, poi = _owned_poi(request, unique_id, scene_id, poi_id)
+    payload = validate_body(request, PoiPatchIn, JSON_BODY)
+    sent = payload.model_fields_set
+    refuse_nulls(payload)
+    _check_direction(scene, payload)
+    placing = payload.placing()
+    try:
+        poi = actions.change_poi(
+            request.auth.user,  # type: ignore[attr-defined]
+            guidebook.pk,
+            poi.pk,
+            x=placing[0] if placing is not None else None,
+            y=placing[1] if placing is not None else None,
+            title=payload.title if "title" in sent else None,
+            description=(payload.description or "") if "description" in sent else None,
+            category=find_category("category", payload.category)
+            if "category" in sent
+            else actions.KEEP,
+            url=(payload.url or "") if "url" in sent else None,
+        )
+    except (Guidebook.DoesNotExist, Poi.DoesNotExist):
+        raise ApiError(404, POI_NOT_FOUND) from None
     return _poi_response(poi, is_pano=scene.image.is_pano, status=200)
 
 
@@ -825,8 +816,9 @@ def update_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID, poi_id: UU
 def delete_poi(request: HttpRequest, unique_id: UUID, scene_id: UUID, poi_id: UUID):
     """Delete a point of interest. Answers 204."""
     require_scope(request, WRITE)
-    with transaction.atomic():
-        guidebook, _scene, poi = _owned_poi(request, unique_id, scene_id, poi_id)
-        poi.delete()
-        guidebook.touch()
+    guidebook, _scene, poi = _owned_poi(request, unique_id, scene_id, poi_id)
+    try:
+        actions.delete_poi(request.auth.user, guidebook.pk, poi.pk)  # type: ignore[attr-defined]
+    except Guidebook.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return HttpResponse(status=204)

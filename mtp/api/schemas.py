@@ -464,3 +464,9 @@ class TagOut(StrictOut):
 class TagListOut(StrictOut):
     results: list[TagOut]
     next: str | None
+
+
+class LikeOut(StrictOut):
+    unique_id: str
+    liked: bool = Field(description="Whether you like it now.")
+    like_count: int

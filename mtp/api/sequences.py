@@ -11,9 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Query, Router
 
 from mtp.api.auth import token_auth, token_or_client_auth
@@ -36,6 +34,7 @@ from mtp.api.schemas import (
     ImageListOut,
     ImportAcceptedOut,
     ImportIn,
+    LikeOut,
     PageParams,
     SequenceCreateIn,
     SequenceFilters,
@@ -57,22 +56,18 @@ from mtp.imports.jobs import ImportRequestError
 from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.dates import utc_or_calendar_end
 from mtp.lib.http import json_response
+from mtp.sequences import actions
 from mtp.sequences.formats import feature, gpx_response
 from mtp.sequences.links import OWNER_FIELDS_UNREAD, absolute, object_url
 from mtp.sequences.models import (
     MAX_RADIUS_M,
     Image,
     Sequence,
-    SequenceAlias,
     find_transport_type,
     transport_types_by_name,
 )
 from mtp.sequences.photos import cover_keys
-from mtp.sequences.tags import (
-    insert_sequence,
-    set_sequence_tags,
-    tag_names_by_sequence,
-)
+from mtp.sequences.tags import tag_names_by_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +173,7 @@ def visible_sequence(request: HttpRequest, unique_id: UUID) -> Sequence:
 
 
 def owned_sequence(
-    request: HttpRequest, unique_id: UUID, *, lock: bool = False, follow_alias: bool = False
+    request: HttpRequest, unique_id: UUID, *, follow_alias: bool = False
 ) -> Sequence:
     """The caller's own sequence; 404 for anyone else's, exactly as for a missing one.
 
@@ -186,9 +181,6 @@ def owned_sequence(
     ``SequenceMoved``.
     """
     queryset = Sequence.objects.filter(owner=request.auth.user)  # type: ignore[attr-defined]
-    if lock:
-        # The sequence's row only: not its owner's, which the owner's other requests share.
-        queryset = queryset.select_for_update(of=("self",))
     queryset = queryset.select_related("owner")
     sequence = queryset.filter(unique_id=unique_id).first()
     if sequence is None:
@@ -226,16 +218,15 @@ def create_sequence(request: HttpRequest):
 def _create_sequence(request: HttpRequest) -> HttpResponse:
     payload = validate_body(request, SequenceCreateIn)
     caller = request.auth  # type: ignore[attr-defined]
-    transport_type = transport_types_by_name()[payload.transport_type.lower()]
-    sequence = Sequence(
-        owner=caller.user,
+    sequence = actions.create_sequence(
+        caller.user,
         name=payload.name,
         description=payload.description or "",
-        transport_type_id=transport_type.pk,
+        transport_type_id=transport_types_by_name()[payload.transport_type.lower()].pk,
         source=payload.source,
+        tags=payload.tag_names,
         application=caller.application,
     )
-    insert_sequence(sequence, payload.tag_names)
     data = sequence.to_dict(tags=payload.tag_names)
     response = json_response({"unique_id": data["unique_id"], "sequence": data}, status=201)
     response["Location"] = sequence_api_url(sequence)
@@ -317,19 +308,6 @@ def import_response(sequence: Sequence, job: ImportJob | None) -> HttpResponse:
         return write_response(sequence, status=200)
     status = 202 if job.is_active else 200
     return write_response(sequence, status=status, **{"import": job.to_dict()})
-
-
-def _apply_links(
-    sequence: Sequence, google_street_view: str | None, strava: str | None
-) -> list[str]:
-    changed = []
-    if google_street_view is not None and google_street_view != sequence.google_street_view:
-        sequence.google_street_view = google_street_view
-        changed.append("google_street_view")
-    if strava is not None and strava != sequence.strava:
-        sequence.strava = strava
-        changed.append("strava")
-    return changed
 
 
 # Read ------------------------------------------------------------------------------------------
@@ -554,57 +532,32 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        sequence = owned_sequence(request, unique_id, lock=True)
-        payload = validate_body(request, SequencePatchIn)
-        sent = payload.model_fields_set
-        changed = []
-        if "name" in sent and payload.name is not None and payload.name != sequence.name:
-            sequence.name = payload.name
-            changed.append("name")
-        if "description" in sent and (payload.description or "") != sequence.description:
-            sequence.description = payload.description or ""
-            changed.append("description")
-        if "transport_type" in sent and payload.transport_type is not None:
-            kind = transport_types_by_name()[payload.transport_type.lower()]
-            if kind.pk != sequence.transport_type_id:
-                sequence.transport_type_id = kind.pk
-                changed.append("transport_type")
-        changed += _apply_links(
-            sequence,
-            (payload.google_street_view or "") if "google_street_view" in sent else None,
-            str(payload.strava or "") if "strava" in sent else None,
+    sequence = owned_sequence(request, unique_id)
+    payload = validate_body(request, SequencePatchIn)
+    sent = payload.model_fields_set
+    tags_field = "tags" if "tags" in sent else "tag" if "tag" in sent else None
+    try:
+        actions.change_sequence(
+            request.auth.user,  # type: ignore[attr-defined]
+            sequence.pk,
+            name=payload.name if "name" in sent else None,
+            description=(payload.description or "") if "description" in sent else None,
+            transport_type_id=transport_types_by_name()[payload.transport_type.lower()].pk
+            if "transport_type" in sent and payload.transport_type is not None
+            else None,
+            google_street_view=(payload.google_street_view or "")
+            if "google_street_view" in sent
+            else None,
+            strava=str(payload.strava or "") if "strava" in sent else None,
+            cover=(payload.cover or "") if "cover" in sent else None,
+            tags=list(getattr(payload, tags_field) or []) if tags_field else None,
         )
-        if "cover" in sent:
-            cover_id = _cover_id(sequence, payload.cover)
-            if cover_id != sequence.cover_id:
-                sequence.cover_id = cover_id
-                changed.append("cover")
-        tags_field = "tags" if "tags" in sent else "tag" if "tag" in sent else None
-        if tags_field is not None:
-            set_sequence_tags(sequence.pk, list(getattr(payload, tags_field) or []))
-        if tags_field or set(changed) & {"name", "description", "transport_type"}:
-            sequence.edited_at = timezone.now()
-            changed.append("edited_at")
-        if changed or tags_field:
-            # Only the fields changed: an import may be writing the route at the same time.
-            sequence.save(update_fields=[*changed, "updated_at"])
+    except actions.NotAPhoto as error:
+        raise invalid_parameter("cover", str(error)) from None
+    except Sequence.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     sequence = visible_sequence(request, unique_id)
     return write_response(sequence, status=200)
-
-
-def _cover_id(sequence: Sequence, mapillary_key: str | None) -> int | None:
-    """The id of the sequence's photo ``mapillary_key``; None for none (the first photo)."""
-    if not mapillary_key:
-        return None
-    image_id = (
-        Image.objects.filter(sequence_id=sequence.pk, mapillary_key=mapillary_key)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if image_id is None:
-        raise invalid_parameter("cover", "give the mapillary_key of one of this sequence's photos.")
-    return image_id
 
 
 @router.delete(
@@ -619,11 +572,56 @@ def delete_sequence(request: HttpRequest, unique_id: UUID):
     The id of a sequence merged into another: only that id is forgotten, the other stays.
     """
     require_scope(request, WRITE)
-    with transaction.atomic():
-        try:
-            sequence = owned_sequence(request, unique_id, lock=True)
-        except SequenceMoved as moved:
-            SequenceAlias.objects.filter(unique_id=unique_id, sequence=moved.sequence).delete()
-            return HttpResponse(status=204)
-        sequence.delete()
+    user = request.auth.user  # type: ignore[attr-defined]
+    try:
+        sequence = owned_sequence(request, unique_id)
+    except SequenceMoved:
+        actions.forget_merged_id(user, unique_id)
+        return HttpResponse(status=204)
+    try:
+        actions.delete_sequence(user, sequence.pk)
+    except Sequence.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return HttpResponse(status=204)
+
+
+# Likes -----------------------------------------------------------------------------------------
+
+
+def like_response(unique_id: UUID, liked: bool, count: int) -> HttpResponse:
+    return json_response({"unique_id": str(unique_id), "liked": liked, "like_count": count})
+
+
+def _like(request: HttpRequest, unique_id: UUID, liked: bool) -> HttpResponse:
+    sequence = visible_sequence(request, unique_id)
+    try:
+        count = actions.like_sequence(request.auth.user, sequence, liked)  # type: ignore[attr-defined]
+    except actions.NotPublished as error:
+        raise ApiError(422, str(error)) from None
+    return like_response(sequence.unique_id, liked, count)
+
+
+@router.put(
+    "/sequence/{uuid:unique_id}/like",
+    auth=token_auth,
+    response={200: LikeOut, **OWNER_ERRORS},
+    summary="Like a sequence",
+)
+def like_sequence(request: HttpRequest, unique_id: UUID):
+    """Like a published sequence. Liking it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like(request, unique_id, True)
+
+
+@router.delete(
+    "/sequence/{uuid:unique_id}/like",
+    auth=token_auth,
+    response={200: LikeOut, **OWNER_ERRORS},
+    summary="No longer like a sequence",
+)
+def unlike_sequence(request: HttpRequest, unique_id: UUID):
+    """Take back your like of a sequence. Doing it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like(request, unique_id, False)

@@ -1,5 +1,5 @@
 """Tours: several published sequences in the order of a trip. Create, read, search, change,
-reorder and delete them, and like them (and sequences).
+reorder and delete them, and like them.
 
 Anyone with a ``client_id`` reads published tours; a draft exists for its owner only (anyone
 else gets the 404 of an id that does not exist). Changing a tour takes its owner's token with
@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
@@ -28,6 +27,7 @@ from mtp.api.schemas import (
     BodyIn,
     Description,
     ErrorOut,
+    LikeOut,
     Name,
     OwnerOut,
     SequenceOut,
@@ -42,26 +42,24 @@ from mtp.api.sequences import (
     ERRORS,
     OWNER_ERRORS,
     WRITE_ERRORS,
+    like_response,
     parse_bbox,
-    visible_sequence,
 )
 from mtp.lib.http import json_response
+from mtp.sequences.actions import NotPublished
 from mtp.sequences.formats import line_feature
-from mtp.sequences.likes import set_liked
 from mtp.sequences.links import OWNER_FIELDS_UNREAD, object_url
-from mtp.sequences.models import Image, Sequence, SequenceLike
+from mtp.sequences.models import Image, Sequence
 from mtp.sequences.tags import parse_tags
+from mtp.tours import actions
 from mtp.tours.formats import tour_gpx
 from mtp.tours.models import (
     MAX_SEQUENCES,
     Tour,
-    TourLike,
     routes_of,
-    set_tour_sequences,
     tag_names_by_tour,
     tour_data,
 )
-from mtp.webhooks.events import tour_published
 
 # by_alias: the routes are named as their replies name them ("import", not import_).
 router = Router(tags=["tours"], by_alias=True)
@@ -194,12 +192,6 @@ class TourListOut(StrictOut):
     next: str | None = Field(description="The next page, or null on the last one.")
 
 
-class LikeOut(StrictOut):
-    unique_id: str
-    liked: bool = Field(description="Whether you like it now.")
-    like_count: int
-
-
 class TourFilters(Schema):
     user: str | None = Field(None, description="A username. Your own lists your drafts too.")
     q: str | None = Field(None, max_length=100, description="Text in the name or description.")
@@ -235,13 +227,8 @@ def visible_tour(request: HttpRequest, unique_id: UUID) -> Tour:
 
 
 def owned_tour(request: HttpRequest, unique_id: UUID) -> Tour:
-    """The caller's own tour, locked; 404 for anyone else's draft, 403 for their published one."""
-    tour = (
-        Tour.objects.select_for_update(of=("self",))
-        .select_related("owner")
-        .filter(unique_id=unique_id)
-        .first()
-    )
+    """The caller's own tour; 404 for anyone else's draft, 403 for their published one."""
+    tour = Tour.objects.select_related("owner").filter(unique_id=unique_id).first()
     user = request.auth.user  # type: ignore[attr-defined]
     if tour is None or (tour.owner_id != user.pk and not tour.is_public):
         raise ApiError(404, NOT_FOUND)
@@ -289,12 +276,6 @@ def _tag_names(value) -> list[str]:
     return parse_tags(value) if value else []
 
 
-def _published_now(tour: Tour, was_public: bool) -> None:
-    """A tour just published: tell the application that created it (in this transaction)."""
-    if tour.is_public and not was_public:
-        tour_published(tour)
-
-
 # Calls -----------------------------------------------------------------------------------------
 
 
@@ -320,18 +301,15 @@ def create_tour(request: HttpRequest):
 def _create_tour(request: HttpRequest) -> HttpResponse:
     payload = validate_body(request, TourCreateIn)
     sequence_ids = published_sequence_ids(payload.sequences)
-    tour = Tour(
-        owner=request.auth.user,  # type: ignore[attr-defined]
-        application=request.auth.application,  # type: ignore[attr-defined]
+    tour = actions.create_tour(
+        request.auth.user,  # type: ignore[attr-defined]
         name=payload.name,
         description=payload.description or "",
         status=payload.status,
+        tags=_tag_names(payload.tags),
+        sequence_ids=sequence_ids,
+        application=request.auth.application,  # type: ignore[attr-defined]
     )
-    with transaction.atomic():
-        tour.save()
-        tour.set_tags(_tag_names(payload.tags))
-        set_tour_sequences(tour, sequence_ids)
-        _published_now(tour, was_public=False)
     response = write_response(tour, status=201)
     response["Location"] = settings.SITE_URL + reverse("api:get_tour", args=[tour.unique_id])
     return response
@@ -467,26 +445,23 @@ def update_tour(request: HttpRequest, unique_id: UUID):
     """
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        tour = owned_tour(request, unique_id)
-        payload = validate_body(request, TourPatchIn)
-        sent = payload.model_fields_set
-        for field in ("name", "status"):
-            if field in sent and getattr(payload, field) is None:
-                raise invalid_parameter(field, "must not be null.")
-        was_public = tour.is_public
-        if "name" in sent:
-            assert payload.name is not None  # a null was refused above
-            tour.name = payload.name
-        if "description" in sent:
-            tour.description = payload.description or ""
-        if "status" in sent:
-            assert payload.status is not None  # a null was refused above
-            tour.status = payload.status
-        tour.save()
-        if "tags" in sent:
-            tour.set_tags(_tag_names(payload.tags))
-        _published_now(tour, was_public)
+    tour = owned_tour(request, unique_id)
+    payload = validate_body(request, TourPatchIn)
+    sent = payload.model_fields_set
+    for field in ("name", "status"):
+        if field in sent and getattr(payload, field) is None:
+            raise invalid_parameter(field, "must not be null.")
+    try:
+        actions.change_tour(
+            request.auth.user,  # type: ignore[attr-defined]
+            tour.pk,
+            name=payload.name if "name" in sent else None,
+            description=(payload.description or "") if "description" in sent else None,
+            status=payload.status if "status" in sent else None,
+            tags=_tag_names(payload.tags) if "tags" in sent else None,
+        )
+    except Tour.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return write_response(tour, status=200)
 
 
@@ -501,11 +476,13 @@ def replace_tour_sequences(request: HttpRequest, unique_id: UUID):
     """Make the list the tour's routes, in this order: add, remove and reorder in one call."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    with transaction.atomic():
-        tour = owned_tour(request, unique_id)
-        payload = validate_body(request, TourSequencesIn)
-        set_tour_sequences(tour, published_sequence_ids(payload.sequences))
-        tour.save(update_fields=["updated_at"])
+    tour = owned_tour(request, unique_id)
+    payload = validate_body(request, TourSequencesIn)
+    sequence_ids = published_sequence_ids(payload.sequences)
+    try:
+        actions.set_routes(request.auth.user, tour.pk, sequence_ids)  # type: ignore[attr-defined]
+    except Tour.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return write_response(tour, status=200)
 
 
@@ -518,20 +495,24 @@ def replace_tour_sequences(request: HttpRequest, unique_id: UUID):
 def delete_tour(request: HttpRequest, unique_id: UUID):
     """Delete your tour (its routes stay as they are). Answers 204."""
     require_scope(request, WRITE)
-    with transaction.atomic():
-        owned_tour(request, unique_id).delete()
+    tour = owned_tour(request, unique_id)
+    try:
+        actions.delete_tour(request.auth.user, tour.pk)  # type: ignore[attr-defined]
+    except Tour.DoesNotExist:
+        raise ApiError(404, NOT_FOUND) from None
     return HttpResponse(status=204)
 
 
 # Likes -----------------------------------------------------------------------------------------
 
 
-def _like(request: HttpRequest, like_model, field: str, target, liked: bool) -> HttpResponse:
-    if not target.is_public:
-        raise ApiError(422, "Only what is published can be liked.")
-    user = request.auth.user  # type: ignore[attr-defined]
-    count = set_liked(like_model, field, target, user, liked)
-    return json_response({"unique_id": str(target.unique_id), "liked": liked, "like_count": count})
+def _like(request: HttpRequest, unique_id: UUID, liked: bool) -> HttpResponse:
+    tour = visible_tour(request, unique_id)
+    try:
+        count = actions.like_tour(request.auth.user, tour, liked)  # type: ignore[attr-defined]
+    except NotPublished as error:
+        raise ApiError(422, str(error)) from None
+    return like_response(tour.unique_id, liked, count)
 
 
 @router.put(
@@ -544,7 +525,7 @@ def like_tour(request: HttpRequest, unique_id: UUID):
     """Like a published tour. Liking it again changes nothing."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    return _like(request, TourLike, "tour", visible_tour(request, unique_id), True)
+    return _like(request, unique_id, True)
 
 
 @router.delete(
@@ -557,30 +538,4 @@ def unlike_tour(request: HttpRequest, unique_id: UUID):
     """Take back your like of a tour. Doing it again changes nothing."""
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
-    return _like(request, TourLike, "tour", visible_tour(request, unique_id), False)
-
-
-@router.put(
-    "/sequence/{uuid:unique_id}/like",
-    auth=token_auth,
-    response={200: LikeOut, **OWNER_ERRORS},
-    summary="Like a sequence",
-)
-def like_sequence(request: HttpRequest, unique_id: UUID):
-    """Like a published sequence. Liking it again changes nothing."""
-    negotiate(request, JSON_ONLY)
-    require_scope(request, WRITE)
-    return _like(request, SequenceLike, "sequence", visible_sequence(request, unique_id), True)
-
-
-@router.delete(
-    "/sequence/{uuid:unique_id}/like",
-    auth=token_auth,
-    response={200: LikeOut, **OWNER_ERRORS},
-    summary="No longer like a sequence",
-)
-def unlike_sequence(request: HttpRequest, unique_id: UUID):
-    """Take back your like of a sequence. Doing it again changes nothing."""
-    negotiate(request, JSON_ONLY)
-    require_scope(request, WRITE)
-    return _like(request, SequenceLike, "sequence", visible_sequence(request, unique_id), False)
+    return _like(request, unique_id, False)

@@ -28,6 +28,7 @@ from mtp.mapillary.client import (
     get_me,
 )
 from mtp.mapillary.schemas import MapillaryUser
+from mtp.sequences.actions import set_links
 from mtp.sequences.models import Sequence, SequenceAlias
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def start_import(
             if job.sequence_id != sequence.pk:
                 # Joined to the user's sequence that holds the key: the links go there.
                 sequence = Sequence.objects.select_for_update().get(pk=job.sequence_id)
-        changed = _set_links(sequence, google_street_view, strava)
+        changed = set_links(sequence, google_street_view, strava)
         if changed:
             sequence.save(update_fields=[*changed, "updated_at"])
     return sequence, job
@@ -216,15 +217,3 @@ def _ask_mapillary(key: str, token: str, *, wait: bool) -> MapillaryUser | None:
 
 def _said(error: MapillaryError) -> dict[str, object]:
     return {"status": error.status, "code": error.code}
-
-
-def _set_links(sequence: Sequence, google_street_view: str | None, strava: str | None) -> list[str]:
-    """Set the sequence's links elsewhere (None leaves one as it is); the fields changed."""
-    changed = []
-    if google_street_view is not None and google_street_view != sequence.google_street_view:
-        sequence.google_street_view = google_street_view
-        changed.append("google_street_view")
-    if strava is not None and strava != sequence.strava:
-        sequence.strava = strava
-        changed.append("strava")
-    return changed

@@ -1,4 +1,5 @@
-"""The rules of docs/ARCHITECTURE.md, read off the code: which way imports go, and no cycles.
+"""The rules of docs/ARCHITECTURE.md, read off the code: which way imports go, no cycles, no
+writes in views, and one sender for each webhook event.
 
 Every ``import`` counts, at the top of a module or inside a function. Tests and migrations are
 left out: a test may drive any layer, and migrations name what they need by string.
@@ -200,3 +201,212 @@ def test_no_test_module_imports_another():
         }
     )
     assert not wrong, "\n".join(wrong)
+
+
+# Writes live in actions ------------------------------------------------------------------------
+
+# The views of the API and of the pages parse, call one action (``<app>/actions.py``) and
+# render: they open no transaction and take no lock of their own.
+VIEWS = ("mtp.api", "mtp.web")
+WRITE_NAMES = ("atomic", "select_for_update")
+WRITES_IN_VIEWS_EXEMPT: set[tuple[str, str]] = set()
+
+
+def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:
+    """(name of the innermost function, node) for every node of a module; "<module>" for
+    what stands outside any function."""
+
+    def visit(node: ast.AST, function: str) -> Iterator[tuple[str, ast.AST]]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield from visit(child, child.name)
+            else:
+                yield function, child
+                yield from visit(child, function)
+
+    yield from visit(tree, "<module>")
+
+
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def writes_in_views(modules: dict[str, Path]) -> list[str]:
+    """Where a view module names ``transaction.atomic`` or ``select_for_update``."""
+    found = []
+    for name, path in sorted(modules.items()):
+        if not any(name == package or name.startswith(package + ".") for package in VIEWS):
+            continue
+        for function, node in _functions(_parsed(path)):
+            used = (
+                node.attr
+                if isinstance(node, ast.Attribute)
+                else node.id
+                if isinstance(node, ast.Name)
+                else node.name
+                if isinstance(node, ast.alias)
+                else None
+            )
+            if used in WRITE_NAMES and (name, function) not in WRITES_IN_VIEWS_EXEMPT:
+                line = getattr(node, "lineno", 0)
+                found.append(f"{path}:{line}: {function} uses {used}")
+    return found
+
+
+def test_api_and_page_views_open_no_transaction_and_take_no_lock():
+    wrong = writes_in_views(source_modules())
+    assert not wrong, "move the write into an action (<app>/actions.py):\n" + "\n".join(wrong)
+
+
+def test_the_write_check_finds_a_transaction_and_a_lock(tmp_path):
+    view = tmp_path / "view.py"
+    view.write_text(
+        "from django.db import transaction\n"
+        "from django.db.transaction import atomic\n\n"
+        "def edit(request):\n"
+        "    with transaction.atomic():\n"
+        "        Thing.objects.select_for_update().get(pk=1)\n"
+    )
+    found = writes_in_views({"mtp.web.view": view})
+    assert [line.split(": ", 1)[1] for line in found] == [
+        "<module> uses atomic",
+        "edit uses atomic",
+        "edit uses select_for_update",
+    ]
+
+
+# Each webhook event is sent from one function --------------------------------------------------
+
+EVENTS = "mtp.webhooks.events"
+# An import's outcome is queued from the import job (mtp.imports.jobs) and from the import
+# itself (mtp.imports.importer) until mtp/imports/actions.py finishes an import in one place;
+# that change removes this.
+SENDERS_EXEMPT = {"import_ended"}
+
+
+def _event_constants(tree: ast.Module) -> list[str]:
+    """The names of the event types (the constants listed in ``EVENT_TYPES``)."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "EVENT_TYPES" for target in node.targets
+        ):
+            assert isinstance(node.value, ast.Tuple)
+            return [item.id for item in node.value.elts if isinstance(item, ast.Name)]
+    raise AssertionError(f"{EVENTS} lists no EVENT_TYPES")
+
+
+def _referring_functions(modules: dict[str, Path], name: str) -> set[str]:
+    """The functions (``module.function``) that name ``name``, by itself or as an attribute."""
+    found = set()
+    for module, path in modules.items():
+        for function, node in _functions(_parsed(path)):
+            if (isinstance(node, ast.Name) and node.id == name) or (
+                isinstance(node, ast.Attribute) and node.attr == name
+            ):
+                found.add(f"{module}.{function}")
+    return found
+
+
+def _signal_names(tree: ast.Module) -> list[str]:
+    return [
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "Signal"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    ]
+
+
+def _senders(modules: dict[str, Path], module: str, signal: str) -> set[str]:
+    """The functions that call ``send`` on the signal ``module.signal``, under whatever name
+    they import it."""
+    found = set()
+    parent, _, leaf = module.rpartition(".")
+    for name, path in modules.items():
+        tree = _parsed(path)
+        bound = {signal} if name == module else set()
+        modules_bound = set()
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            for alias in node.names:
+                if node.module == module and alias.name == signal:
+                    bound.add(alias.asname or alias.name)
+                elif node.module == parent and alias.name == leaf:
+                    modules_bound.add(alias.asname or leaf)
+        for function, node in _functions(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("send", "send_robust")
+            ):
+                continue
+            target = node.func.value
+            if (isinstance(target, ast.Name) and target.id in bound) or (
+                isinstance(target, ast.Attribute)
+                and target.attr == signal
+                and isinstance(target.value, ast.Name)
+                and target.value.id in modules_bound
+            ):
+                found.add(f"{name}.{function}")
+    return found
+
+
+def test_each_webhook_event_is_queued_by_one_function_called_from_one_place():
+    """An event type is recorded in one function of mtp.webhooks.events, and that function is
+    called (or listens to a signal) in one place: the action whose change the event tells."""
+    modules = source_modules()
+    events = _parsed(modules[EVENTS])
+    wrong = []
+    for constant in _event_constants(events):
+        recorders = _referring_functions(modules, constant) - {f"{EVENTS}.<module>"}
+        if len(recorders) != 1:
+            wrong.append(f"{constant} is recorded by {sorted(recorders)}")
+            continue
+        recorder = recorders.pop().rpartition(".")[2]
+        callers = _referring_functions(modules, recorder) - {f"{EVENTS}.{recorder}"}
+        if len(callers) != 1 and recorder not in SENDERS_EXEMPT:
+            wrong.append(f"{constant}: {EVENTS}.{recorder} is called by {sorted(callers)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_each_signal_of_the_package_is_sent_from_one_function():
+    """The content apps sit below the webhooks: their actions send a signal that the webhooks
+    hear, each from the one function that makes the change the signal tells."""
+    modules = source_modules()
+    wrong = []
+    for module, path in sorted(modules.items()):
+        for signal in _signal_names(_parsed(path)):
+            senders = _senders(modules, module, signal)
+            if len(senders) != 1:
+                wrong.append(f"{module}.{signal} is sent by {sorted(senders) or 'nothing'}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_sender_check_follows_a_signal_under_other_names(tmp_path):
+    (tmp_path / "a.py").write_text(
+        "from django.dispatch import Signal\n\n"
+        "changed = Signal()\n\n"
+        "def change():\n"
+        "    changed.send(sender=None)\n"
+    )
+    (tmp_path / "b.py").write_text(
+        "from mtp.x import a as things\n"
+        "from mtp.x.a import changed as moved\n\n"
+        "def other():\n"
+        "    things.changed.send(sender=None)\n\n"
+        "def third():\n"
+        "    moved.send_robust(sender=None)\n\n"
+        "def listens():\n"
+        "    moved.connect(print)\n"
+    )
+    modules = {"mtp.x.a": tmp_path / "a.py", "mtp.x.b": tmp_path / "b.py"}
+    assert _signal_names(_parsed(modules["mtp.x.a"])) == ["changed"]
+    assert _senders(modules, "mtp.x.a", "changed") == {
+        "mtp.x.a.change",
+        "mtp.x.b.other",
+        "mtp.x.b.third",
+    }

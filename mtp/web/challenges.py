@@ -8,13 +8,13 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from mtp.accounts.requests import SignedInRequest
+from mtp.challenges import actions
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -187,20 +187,18 @@ def challenge_new(request: SignedInRequest) -> HttpResponse:
     form = ChallengeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        challenge = Challenge(
-            owner=request.user,
+        names = [name.lower() for name in data["transport_types"]]
+        kinds = [kind for kind in TransportType.objects.all() if kind.name.lower() in names]
+        challenge = actions.create_challenge(
+            request.user,
             name=data["name"].strip(),
             description=data["description"].strip(),
             camera_makes=data["camera_makes"],
             start=data["start"],
             end=data["end"],
+            area=data["area"],
+            transport_type_ids=[kind.pk for kind in kinds],
         )
-        challenge.set_area(data["area"])
-        names = [name.lower() for name in data["transport_types"]]
-        kinds = [kind for kind in TransportType.objects.all() if kind.name.lower() in names]
-        with transaction.atomic():
-            challenge.save()
-            challenge.transport_types.set(kinds)
         return redirect(challenge)
     return render(
         request,

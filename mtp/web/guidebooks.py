@@ -14,16 +14,15 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from mtp.accounts.requests import SignedInRequest
+from mtp.guidebooks import actions
 from mtp.guidebooks.models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
@@ -41,7 +40,6 @@ from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.models import Image
 from mtp.sequences.tags import parse_tags
 from mtp.web.maps import map_config
-from mtp.webhooks.events import guidebook_published
 
 PER_PAGE = 20
 
@@ -158,39 +156,26 @@ class GuidebookForm(forms.Form):
             raise ValidationError(error.messages[0]) from None
 
 
-def _save_guidebook(guidebook: Guidebook, data: dict) -> None:
-    """Write the form's fields; publishing tells the application that created it."""
-    newly_published = data["published"] and not guidebook.is_published
-    guidebook.name = data["name"]
-    guidebook.description = data["description"].strip()
-    guidebook.category = _category(data["category"])
-    if newly_published:
-        guidebook.published_at = timezone.now()
-    elif not data["published"]:
-        guidebook.published_at = None
-    with transaction.atomic():
-        guidebook.save()
-        guidebook.set_tags(data["tags"])
-        if newly_published:
-            guidebook_published(guidebook)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def guidebook_new(request: SignedInRequest) -> HttpResponse:
     form = GuidebookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        guidebook = Guidebook(owner=request.user)
-        _save_guidebook(guidebook, form.cleaned_data)
+        data = form.cleaned_data
+        guidebook = actions.create_guidebook(
+            request.user,
+            name=data["name"],
+            description=data["description"].strip(),
+            category=_category(data["category"]),
+            published=data["published"],
+            tags=data["tags"],
+        )
         return redirect("web:guidebook-edit", unique_id=guidebook.unique_id)
     return render(request, "web/guidebook_new.html", {"form": form})
 
 
-def _owned(request: SignedInRequest, unique_id: UUID, *, lock: bool = False) -> Guidebook:
-    queryset = Guidebook.objects.filter(owner=request.user)
-    if lock:
-        queryset = queryset.select_for_update()
-    guidebook = queryset.filter(unique_id=unique_id).first()
+def _owned(request: SignedInRequest, unique_id: UUID) -> Guidebook:
+    guidebook = Guidebook.objects.filter(owner=request.user, unique_id=unique_id).first()
     if guidebook is None:
         raise Http404("No guidebook of yours with this id.")
     return guidebook
@@ -250,34 +235,43 @@ def guidebook_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     )
     edit_url = reverse("web:guidebook-edit", args=[guidebook.unique_id])
     if action == "save" and form.is_valid():
-        _save_guidebook(guidebook, form.cleaned_data)
+        data = form.cleaned_data
+        actions.change_guidebook(
+            request.user,
+            guidebook.pk,
+            name=data["name"],
+            description=data["description"].strip(),
+            category=_category(data["category"]),
+            published=data["published"],
+            tags=data["tags"],
+        )
         return redirect(edit_url)
     if action == "add-scene" and scene_form.is_valid():
-        with transaction.atomic():
-            guidebook = _owned(request, unique_id, lock=True)
-            try:
-                guidebook.add_scene(
-                    scene_form.cleaned_data["image"],
-                    position=None,
-                    title=scene_form.cleaned_data["title"].strip(),
-                )
-            except TooManyScenes as error:
-                scene_form.add_error("image", str(error))
-            else:
-                return redirect(edit_url + "#scenes")
+        try:
+            actions.add_scene(
+                request.user,
+                guidebook.pk,
+                scene_form.cleaned_data["image"],
+                title=scene_form.cleaned_data["title"].strip(),
+            )
+        except TooManyScenes as error:
+            scene_form.add_error("image", str(error))
+        else:
+            return redirect(edit_url + "#scenes")
     if action in ("up", "down", "delete-scene"):
-        with transaction.atomic():
-            guidebook = _owned(request, unique_id, lock=True)
-            scene = get_object_or_404(guidebook.scenes, unique_id=_uuid(request.POST, "scene"))
+        scene = get_object_or_404(guidebook.scenes, unique_id=_uuid(request.POST, "scene"))
+        try:
             if action == "delete-scene":
-                scene.delete()
-                guidebook.renumber(guidebook.scene_ids())
+                actions.delete_scene(request.user, guidebook.pk, scene.pk)
             else:
-                step = -1 if action == "up" else 1
-                guidebook.move_scene(scene, max(0, scene.position + step))
+                actions.shift_scene(
+                    request.user, guidebook.pk, scene.pk, -1 if action == "up" else 1
+                )
+        except Scene.DoesNotExist:
+            raise Http404("No scene with this id.") from None
         return redirect(f"{edit_url}#scene-{request.POST.get('scene')}")
     if action == "delete":
-        guidebook.delete()
+        actions.delete_guidebook(request.user, guidebook.pk)
         return redirect("web:guidebooks")
     scenes = list(
         guidebook.scenes.select_related("image", "image__sequence")
@@ -342,36 +336,37 @@ def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> Htt
     poi_form = PoiForm(request.POST if action == "add-poi" else None, auto_id="id_poi_%s")
     here = reverse("web:scene-edit", args=[guidebook.unique_id, scene.unique_id])
     if action == "save" and scene_form.is_valid():
-        scene.title = scene_form.cleaned_data["title"].strip()
-        scene.description = scene_form.cleaned_data["description"].strip()
-        with transaction.atomic():
-            scene.save()
-            guidebook.touch()
+        actions.change_scene(
+            request.user,
+            guidebook.pk,
+            scene.pk,
+            title=scene_form.cleaned_data["title"].strip(),
+            description=scene_form.cleaned_data["description"].strip(),
+        )
         return redirect(here)
     if action == "add-poi" and poi_form.is_valid():
         data = poi_form.cleaned_data
-        with transaction.atomic():
-            _owned(request, unique_id, lock=True)  # add_poi counts under the guidebook's lock
-            try:
-                scene.add_poi(
-                    title=data["title"].strip(),
-                    description=data["description"].strip(),
-                    x=data["x"],
-                    y=data["y"],
-                    category=_category(data["category"]),
-                    url=data["url"],
-                )
-            except TooManyPois as error:
-                poi_form.add_error(None, str(error))
-            else:
-                guidebook.touch()
-                return redirect(here + "#points")
+        try:
+            actions.add_poi(
+                request.user,
+                guidebook.pk,
+                scene.pk,
+                title=data["title"].strip(),
+                description=data["description"].strip(),
+                x=data["x"],
+                y=data["y"],
+                category=_category(data["category"]),
+                url=data["url"],
+            )
+        except TooManyPois as error:
+            poi_form.add_error(None, str(error))
+        else:
+            return redirect(here + "#points")
     if action == "delete-poi":
         poi_id = _uuid(request.POST, "poi")
-        if poi_id is not None:
-            with transaction.atomic():
-                if Poi.objects.filter(scene=scene, unique_id=poi_id).delete()[0]:
-                    guidebook.touch()
+        poi = Poi.objects.filter(scene=scene, unique_id=poi_id).first() if poi_id else None
+        if poi is not None:
+            actions.delete_poi(request.user, guidebook.pk, poi.pk)
         return redirect(here + "#points")
     pois = [
         poi.to_dict(is_pano=scene.image.is_pano) for poi in scene.pois.select_related("category")

@@ -1,6 +1,6 @@
 """Tour pages: a tour (its routes on one map, in order, and the photo viewer walking across
 them), the tours on Explore, a new tour, adding a sequence to a tour, editing with reordering
-that works from the keyboard (and without the script), and likes of tours and sequences."""
+that works from the keyboard (and without the script), and likes of tours."""
 
 from uuid import UUID
 
@@ -8,7 +8,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -17,21 +16,18 @@ from django.views.decorators.http import require_POST
 
 from mtp.accounts.requests import SignedInRequest
 from mtp.lib.text import validate_line, validate_lines
-from mtp.sequences.likes import set_liked
 from mtp.sequences.links import photo_path_prefix, photo_url
-from mtp.sequences.models import Image, Sequence, SequenceLike
+from mtp.sequences.models import Image, Sequence
 from mtp.sequences.photos import photos_available
 from mtp.sequences.tags import parse_tags
+from mtp.tours import actions
 from mtp.tours.models import (
     DESCRIPTION_MAX_LENGTH,
-    MAX_SEQUENCES,
     NAME_MAX_LENGTH,
     Tour,
     TourLike,
-    set_tour_sequences,
 )
 from mtp.web.maps import map_config
-from mtp.webhooks.events import tour_published
 
 PER_PAGE = 20
 STRIP_SIDE = 5
@@ -229,17 +225,14 @@ def tour_new(request: SignedInRequest) -> HttpResponse:
     form = TourForm(request.POST or None, initial={"name": first.name if first else ""})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            tour = Tour.objects.create(
-                owner=request.user,
-                name=data["name"],
-                description=data["description"],
-                status=data["status"],
-            )
-            tour.set_tags(data["tags"])
-            set_tour_sequences(tour, [first.pk] if first else [])
-            if tour.is_public:
-                tour_published(tour)
+        tour = actions.create_tour(
+            request.user,
+            name=data["name"],
+            description=data["description"],
+            status=data["status"],
+            tags=data["tags"],
+            sequence_ids=[first.pk] if first else [],
+        )
         return redirect("web:tour-edit", tour.unique_id)
     return render(request, "web/tour_new.html", {"form": form, "first": first})
 
@@ -265,12 +258,7 @@ def tour_add(request: SignedInRequest) -> HttpResponse:
         tour = next((t for t in tours if str(t.unique_id) == request.POST.get("tour")), None)
         if tour is None:
             return redirect(f"{reverse('web:tour-new')}?sequence={sequence.unique_id}")
-        with transaction.atomic():
-            tour = Tour.objects.select_for_update().get(pk=tour.pk)
-            ids = list(tour.entries.order_by("position").values_list("sequence_id", flat=True))
-            if sequence.pk not in ids and len(ids) < MAX_SEQUENCES:
-                set_tour_sequences(tour, [*ids, sequence.pk])
-                tour.save(update_fields=["updated_at"])
+        actions.add_route(request.user, tour.pk, sequence.pk)
         return redirect("web:tour-edit", tour.unique_id)
     return render(request, "web/tour_add.html", {"sequence": sequence, "tours": tours})
 
@@ -313,23 +301,6 @@ def _edit_page(request, tour, routes, form, status: int = 200, error: str = "") 
     )
 
 
-def _moved(order: list[str], action: str, which: str) -> tuple[list[str], str]:
-    """``order`` (changed in place) with the route ``which`` moved up, down or removed, and the
-    button that keeps the focus ("up", "down" or "" for none)."""
-    if which not in order:
-        return order, ""
-    place = order.index(which)
-    if action == "up" and place > 0:
-        order[place - 1], order[place] = order[place], order[place - 1]
-        return order, "up" if place - 1 > 0 else "down"
-    if action == "down" and place + 1 < len(order):
-        order[place + 1], order[place] = order[place], order[place + 1]
-        return order, "down" if place + 2 < len(order) else "up"
-    if action == "remove":
-        order.remove(which)
-    return order, ""
-
-
 def _edit(request: HttpRequest, tour: Tour) -> HttpResponse:
     if "move" in request.POST or "remove" in request.POST:
         removed = request.POST.get("remove")
@@ -340,15 +311,7 @@ def _edit(request: HttpRequest, tour: Tour) -> HttpResponse:
             # Every button names its route: an empty one was not sent by the page.
             error = "Choose a route to move or remove."
             return _edit_page(request, tour, _routes(tour), _tour_form(tour), 400, error)
-        with transaction.atomic():
-            # The routes as they are now, under the tour's lock (another change may have
-            # come since the page was read).
-            tour = Tour.objects.select_for_update().get(pk=tour.pk)
-            routes = _routes(tour)
-            by_id = {str(route.unique_id): route.pk for route in routes}
-            order, focus = _moved(list(by_id), action, which)
-            set_tour_sequences(tour, [by_id[item] for item in order])
-            tour.save(update_fields=["updated_at"])
+        focus = actions.move_route(request.user, tour.pk, which, action)
         url = reverse("web:tour-edit", args=[tour.unique_id])
         if focus:
             # The moved route keeps the focus, on the button that can move it on the same way
@@ -359,14 +322,14 @@ def _edit(request: HttpRequest, tour: Tour) -> HttpResponse:
     if not form.is_valid():
         return _edit_page(request, tour, _routes(tour), form, status=400)
     data = form.cleaned_data
-    with transaction.atomic():
-        tour = Tour.objects.select_for_update().get(pk=tour.pk)
-        was_public = tour.is_public
-        tour.name, tour.description, tour.status = data["name"], data["description"], data["status"]
-        tour.save()
-        tour.set_tags(data["tags"])
-        if tour.is_public and not was_public:
-            tour_published(tour)
+    tour = actions.change_tour(
+        request.user,
+        tour.pk,
+        name=data["name"],
+        description=data["description"],
+        status=data["status"],
+        tags=data["tags"],
+    )
     return redirect(tour.get_absolute_url())
 
 
@@ -374,7 +337,7 @@ def _edit(request: HttpRequest, tour: Tour) -> HttpResponse:
 def tour_delete(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     tour = _own_tour(request, unique_id)
     if request.method == "POST":
-        tour.delete()
+        actions.delete_tour(request.user, tour.pk)
         return redirect("accounts:profile", request.user.username)
     return render(request, "web/tour_delete.html", {"tour": tour})
 
@@ -382,28 +345,9 @@ def tour_delete(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
 # Likes ----------------------------------------------------------------------------------------
 
 
-def sequence_likes(request: HttpRequest, sequence: Sequence) -> dict:
-    """What a sequence's page shows of its likes: whether the viewer likes it."""
-    user = request.user
-    liked = (
-        user.is_authenticated
-        and sequence.is_public
-        and SequenceLike.objects.filter(sequence=sequence, user=user).exists()
-    )
-    return {"liked": liked}
-
-
 @login_required
 @require_POST
 def like_tour(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     tour = get_object_or_404(Tour.objects.published(), unique_id=unique_id)
-    set_liked(TourLike, "tour", tour, request.user, request.POST.get("like") != "0")
+    actions.like_tour(request.user, tour, request.POST.get("like") != "0")
     return redirect(f"{tour.get_absolute_url()}#like")
-
-
-@login_required
-@require_POST
-def like_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
-    sequence = get_object_or_404(Sequence.objects.published(), unique_id=unique_id)
-    set_liked(SequenceLike, "sequence", sequence, request.user, request.POST.get("like") != "0")
-    return redirect(f"{sequence.get_absolute_url()}#like")

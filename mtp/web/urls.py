@@ -20,7 +20,7 @@ urlpatterns = [
     path("tours/<uuid:unique_id>/edit/", tours.tour_edit, name="tour-edit"),
     path("tours/<uuid:unique_id>/delete/", tours.tour_delete, name="tour-delete"),
     path("tours/<uuid:unique_id>/like/", tours.like_tour, name="tour-like"),
-    path("sequences/<uuid:unique_id>/like/", tours.like_sequence, name="sequence-like"),
+    path("sequences/<uuid:unique_id>/like/", views.like_sequence, name="sequence-like"),
     # (end of tours)
     # Guidebooks
     path("guidebooks/", guidebooks.guidebook_list, name="guidebooks"),

@@ -13,32 +13,32 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mtp.accounts.requests import SignedInRequest
 from mtp.imports.actions import TokenRefused, start_import
 from mtp.imports.jobs import ImportRequestError
 from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.http import GEOJSON, json_response
+from mtp.sequences.actions import change_sequence, delete_sequence
+from mtp.sequences.actions import like_sequence as set_sequence_liked
 from mtp.sequences.formats import feature, gpx_response
 from mtp.sequences.links import photo_path_prefix, photo_url
-from mtp.sequences.models import Image, Sequence, transport_types_by_name
+from mtp.sequences.models import Image, Sequence, SequenceLike, transport_types_by_name
 from mtp.sequences.photos import cover_keys, photos_available
-from mtp.sequences.tags import set_sequence_tags, tag_names_by_sequence
+from mtp.sequences.tags import tag_names_by_sequence
 from mtp.web.challenges import challenges_near
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
-from mtp.web.tours import sequence_likes
 
 logger = logging.getLogger(__name__)
 
@@ -497,18 +497,21 @@ def sequence_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     picked = (request.POST or request.GET).get("cover", "")[:100]
     form = SequenceForm(request.POST or None, instance=sequence, picked=picked)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            # Only the owner's own fields: an import may be writing the route at this moment.
-            fields = [name for name in form.changed_data if name != "tags"]
-            if {"name", "description", "transport_type", "tags"} & set(form.changed_data):
-                sequence.edited_at = timezone.now()
-                fields.append("edited_at")
-            if "cover" in fields:
-                sequence.cover = form.cleaned_data["cover"]
-            if fields:
-                sequence.save(update_fields=[*fields, "updated_at"])
-            if "tags" in form.changed_data:
-                set_sequence_tags(sequence.pk, form.cleaned_data["tags"])
+        data, changed = form.cleaned_data, form.changed_data
+        cover = data.get("cover")
+        change_sequence(
+            request.user,
+            sequence.pk,
+            name=data["name"] if "name" in changed else None,
+            description=data["description"] if "description" in changed else None,
+            transport_type_id=data["transport_type"].pk if "transport_type" in changed else None,
+            google_street_view=data["google_street_view"]
+            if "google_street_view" in changed
+            else None,
+            strava=data["strava"] if "strava" in changed else None,
+            cover=(cover.mapillary_key if cover else "") if "cover" in changed else None,
+            tags=data["tags"] if "tags" in changed else None,
+        )
         messages.success(request, f"“{sequence.name}” is saved.")
         return redirect(sequence.get_absolute_url())
     covers = []
@@ -528,7 +531,7 @@ def sequence_delete(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     sequence = _own_sequence(request, unique_id)
     if request.method == "POST":
         name = sequence.name
-        sequence.delete()
+        delete_sequence(request.user, sequence.pk)
         messages.success(request, f"“{name}” is deleted.")
         return redirect("web:my")
     return render(request, "web/sequence_delete.html", {"sequence": sequence})
@@ -565,3 +568,25 @@ def sequence_import(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     return render(
         request, "web/sequence_import.html", {"sequence": sequence, "form": form}, status=400
     )
+
+
+# Likes ----------------------------------------------------------------------------------------
+
+
+def sequence_likes(request: HttpRequest, sequence: Sequence) -> dict:
+    """What a sequence's page shows of its likes: whether the viewer likes it."""
+    user = request.user
+    liked = (
+        user.is_authenticated
+        and sequence.is_public
+        and SequenceLike.objects.filter(sequence=sequence, user=user).exists()
+    )
+    return {"liked": liked}
+
+
+@login_required
+@require_POST
+def like_sequence(request: HttpRequest, unique_id: UUID) -> HttpResponse:
+    sequence = get_object_or_404(Sequence.objects.published(), unique_id=unique_id)
+    set_sequence_liked(request.user, sequence, request.POST.get("like") != "0")
+    return redirect(f"{sequence.get_absolute_url()}#like")

@@ -12,3 +12,13 @@ class WebhooksConfig(AppConfig):
         from mtp.webhooks.models import WebhookDelivery
 
         jobs.register(WebhookDelivery, attempt)
+
+        # The content apps sit below this one: their actions send a signal, heard here.
+        from mtp.guidebooks import actions as guidebooks
+        from mtp.tours import actions as tours
+        from mtp.webhooks import events
+
+        tours.published.connect(events.tour_published, dispatch_uid="webhooks-tour-published")
+        guidebooks.published.connect(
+            events.guidebook_published, dispatch_uid="webhooks-guidebook-published"
+        )

@@ -93,9 +93,10 @@ def tour_summary(tour) -> dict[str, Any]:
     }
 
 
-def tour_published(tour) -> WebhookDelivery | None:
+def tour_published(sender, tour, **kwargs) -> WebhookDelivery | None:
     """Queue the event for a tour just published to the app that created it, if that app has
-    a webhook URL; call it in the transaction that publishes the tour, after its routes are set."""
+    a webhook URL. It hears ``mtp.tours.actions.published``, sent in the transaction that
+    publishes the tour, after its routes are set."""
     application = tour.application
     if application is None or not application.webhook_url or not application.is_active:
         return None
@@ -108,9 +109,10 @@ def tour_published(tour) -> WebhookDelivery | None:
 # Guidebooks --------------------------------------------------------------------------------
 
 
-def guidebook_published(guidebook) -> WebhookDelivery | None:
+def guidebook_published(sender, guidebook, **kwargs) -> WebhookDelivery | None:
     """Queue ``guidebook.published`` to the application that created the guidebook, if it has
-    a webhook URL; call it in the transaction that publishes the guidebook."""
+    a webhook URL. It hears ``mtp.guidebooks.actions.published``, sent in the transaction
+    that publishes the guidebook."""
     application = guidebook.application
     if application is None or not application.webhook_url or not application.is_active:
         return None
