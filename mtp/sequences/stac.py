@@ -196,7 +196,9 @@ def item_rows(queryset: QuerySet[Image]) -> QuerySet:
     ).values_list(*ITEM_VALUES, "id")
 
 
-def item_data(row: tuple, *, neighbours: tuple[str | None, str | None] = (None, None)):
+def item_data(
+    row: tuple, *, neighbours: tuple[str | None, str | None] = (None, None)
+) -> dict[str, Any]:
     """The STAC Item of a photo from its ``item_rows`` row; ``neighbours``: the keys of the
     photos before and after it in its sequence, for the prev and next links."""
     (key, position, lon, lat, captured_at, compass_angle, altitude, is_pano, width, height) = row[
