@@ -55,7 +55,7 @@ MAX_LIMIT = 1000
 MAX_NAMED = 1000
 UNSUPPORTED = ("intersects", "sortby", "fields", "filter", "query")
 
-SEARCH_ORDER = Ordering("search", "id", descending=False, kind=int)
+SEARCH_ORDER = Ordering("search", "sequence_id", descending=False, kind=int)
 ITEMS_ORDER = Ordering("items", "position", descending=False, kind=int)
 
 
@@ -158,15 +158,6 @@ def parse_bbox(value: Any) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def boxes_of(
-    west: float, south: float, east: float, north: float
-) -> tuple[tuple[float, float, float, float], ...]:
-    """The box as boxes that do not cross 180°."""
-    if west <= east:
-        return ((west, south, east, north),)
-    return ((west, south, 180.0, north), (-180.0, south, east, north))
-
-
 def _moment(text: str) -> datetime:
     if "T" not in text.upper():
         raise ValueError("a date without a time")
@@ -226,9 +217,7 @@ def _search_from(params: dict[str, Any]) -> tuple[stac.PhotoSearch, int, str | N
     for name in UNSUPPORTED:
         if params.get(name) not in (None, "", [], {}):
             raise StacError(400, f"{name} is not supported here: search with bbox.")
-    boxes = None
-    if params.get("bbox") not in (None, ""):
-        boxes = boxes_of(*parse_bbox(params["bbox"]))
+    bbox = parse_bbox(params["bbox"]) if params.get("bbox") not in (None, "") else None
     start = end = None
     if params.get("datetime") not in (None, ""):
         start, end = parse_datetime(params["datetime"])
@@ -239,7 +228,7 @@ def _search_from(params: dict[str, Any]) -> tuple[stac.PhotoSearch, int, str | N
     cursor = params.get("cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise StacError(400, "cursor: use the next link of the page before, unchanged.")
-    search = stac.PhotoSearch(boxes=boxes, start=start, end=end, collections=collections, ids=ids)
+    search = stac.PhotoSearch(bbox=bbox, start=start, end=end, collections=collections, ids=ids)
     return search, parse_limit(params.get("limit"), DEFAULT_LIMIT), cursor or None
 
 
@@ -429,15 +418,13 @@ def search(request: HttpRequest) -> HttpResponse:
     else:
         params = _query_params(request)
     found, limit, cursor = _search_from(params)
-    queryset = stac.published_photos(found)
-    if cursor:
-        _, last = _decode(SEARCH_ORDER, cursor)
-        queryset = queryset.filter(id__gt=last)
-    rows = list(stac.item_rows(queryset.order_by("id"))[: limit + 1])
+    after = _decode(SEARCH_ORDER, cursor) if cursor else None
+    rows = stac.search_photos(found, after=after, limit=limit + 1)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = SEARCH_ORDER.encode(SimpleNamespace(id=rows[-1][-1], pk=rows[-1][-1]))
+        last = SimpleNamespace(sequence_id=rows[-1][-2], pk=rows[-1][-1])
+        next_cursor = SEARCH_ORDER.encode(last)
     search_url = stac.stac_url("stac-search")
     links = [*stac.common_links(search_url)]
     if next_cursor is not None and request.method == "POST":

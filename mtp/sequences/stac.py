@@ -9,7 +9,7 @@ published sequences are STAC objects, so no link needs a signature.
 Reference: https://github.com/radiantearth/stac-spec/tree/v1.1.0
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -189,11 +189,12 @@ ITEM_VALUES = (
 
 
 def item_rows(queryset: QuerySet[Image]) -> QuerySet:
-    """``queryset``'s photos as tuples of ``ITEM_VALUES`` (``id`` last), without models."""
+    """``queryset``'s photos as tuples of ``ITEM_VALUES``, then ``sequence_id`` and ``id``,
+    without models."""
     return queryset.annotate(
         lon=Func("point", function="ST_X", output_field=FloatField()),
         lat=Func("point", function="ST_Y", output_field=FloatField()),
-    ).values_list(*ITEM_VALUES, "id")
+    ).values_list(*ITEM_VALUES, "sequence_id", "id")
 
 
 def item_data(
@@ -253,10 +254,10 @@ def item_data(
 
 @dataclass(frozen=True)
 class PhotoSearch:
-    """What an item search asks for; None: no condition. ``boxes``: (west, south, east, north)
-    each, two for a box across 180°."""
+    """What an item search asks for; None: no condition. ``bbox``: west, south, east, north
+    (west greater than east: across 180°)."""
 
-    boxes: tuple[tuple[float, float, float, float], ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None
     start: datetime | None = None
     end: datetime | None = None
     collections: tuple[UUID, ...] | None = None
@@ -270,41 +271,103 @@ def published_photos(search: PhotoSearch) -> QuerySet[Image]:
         queryset = queryset.filter(sequence__unique_id__in=search.collections)
     if search.ids is not None:
         queryset = queryset.filter(**{f"{photo_key_field()}__in": search.ids})
+    return _matching(queryset, search)
+
+
+def _matching(queryset: QuerySet[Image], search: PhotoSearch) -> QuerySet[Image]:
+    """Photos taken in the search's interval and box (edges included)."""
     if search.start is not None:
         queryset = queryset.filter(captured_at__gte=search.start)
     if search.end is not None:
         queryset = queryset.filter(captured_at__lte=search.end)
-    if search.boxes is not None:
-        queryset = _in_boxes(queryset, search.boxes)
-    return queryset
-
-
-def _in_boxes(queryset: QuerySet[Image], boxes: Iterable[tuple]) -> QuerySet[Image]:
-    """Photos in any of the boxes, edges included. The exact test compares the point's
-    coordinates; before it, each database's spatial index narrows the photos to test."""
-    queryset = queryset.alias(
+    if search.bbox is None:
+        return queryset
+    west, south, east, north = search.bbox
+    spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
+    inside = Q()
+    for span_west, span_east in spans:
+        inside |= Q(stac_lon__gte=span_west, stac_lon__lte=span_east)
+    return queryset.alias(
         stac_lon=Func("point", function="ST_X", output_field=FloatField()),
         stac_lat=Func("point", function="ST_Y", output_field=FloatField()),
-    )
-    exact = Q()
-    indexed = Q()
-    for west, south, east, north in boxes:
-        exact |= Q(stac_lon__gte=west, stac_lon__lte=east, stac_lat__gte=south, stac_lat__lte=north)
-        if connections[queryset.db].vendor == "postgresql":
-            # && on the photos' GiST index.
-            frame = Polygon.from_bbox((west, south, east, north))
+    ).filter(inside, stac_lat__gte=south, stac_lat__lte=north)
+
+
+# Sequences asked for at first in a search (at least one per photo of the page), and how many
+# times more each next time.
+FIRST_SEQUENCES = 4
+MORE_SEQUENCES = 4
+
+
+def search_photos(search: PhotoSearch, *, after: tuple[int, int] | None, limit: int) -> list[tuple]:
+    """Up to ``limit`` ``item_rows`` of the photos that match, in (sequence, photo id) order,
+    after ``after`` (the last one's sequence id and photo id).
+
+    The sequences come first: those published that may hold a match (their route's box
+    crosses the box, their capture times the interval), by id, from their indexes; then their
+    photos that match. A photo index ordered by id would be read far into a box that holds few
+    photos, and one searched by place would return a dense box's every photo to sort. The
+    sequences are asked for a batch at a time, each larger, until the page is full.
+    """
+    if search.ids is not None:
+        # A few photos named by key: their own index.
+        photos = published_photos(search)
+        if after is not None:
+            photos = photos.filter(_after(after))
+        return list(item_rows(photos.order_by("sequence_id", "id"))[:limit])
+    sequences = published_collections()
+    if search.collections is not None:
+        sequences = sequences.filter(unique_id__in=search.collections)
+    if search.bbox is not None:
+        sequences = _boxes_overlapping(sequences, *search.bbox)
+    sequences = collections_in_interval(sequences, search.start, search.end)
+    first = after[0] if after is not None else 0
+    batch = max(FIRST_SEQUENCES, limit)
+    rows: list[tuple] = []
+    while len(rows) < limit:
+        ids = list(
+            sequences.filter(id__gte=first).order_by("id").values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        photos = _matching(Image.objects.filter(sequence_id__in=ids), search)
+        if after is not None:
+            photos = photos.filter(_after(after))
+        found = item_rows(photos.order_by("sequence_id", "id"))[: limit - len(rows)]
+        rows += list(found)
+        if len(ids) < batch:
+            break
+        first = ids[-1] + 1
+        batch *= MORE_SEQUENCES
+    return rows
+
+
+def _boxes_overlapping(
+    sequences: QuerySet[Sequence], west: float, south: float, east: float, north: float
+) -> QuerySet[Sequence]:
+    """Sequences whose route's box overlaps the box: those that may have photos in it (their
+    photos are tested one by one after), found without testing their lines."""
+    spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
+    overlapping = Q()
+    for span_west, span_east in spans:
+        box = Q(
+            bbox_west__lte=span_east,
+            bbox_east__gte=span_west,
+            bbox_south__lte=north,
+            bbox_north__gte=south,
+        )
+        if connections[sequences.db].vendor == "postgresql":
+            # && on the routes' GiST index; sequences of one photo have a box and no line.
+            frame = Polygon.from_bbox((span_west, south, span_east, north))
             frame.srid = 4326
-            indexed |= Q(point__bboverlaps=frame)
-        else:
-            # SpatiaLite keeps no working index of the photos' points (Django's rebuilds of
-            # the table dropped its triggers): the sequences' boxes, on a B-tree, narrow them.
-            indexed |= Q(
-                sequence__bbox_west__lte=east,
-                sequence__bbox_east__gte=west,
-                sequence__bbox_south__lte=north,
-                sequence__bbox_north__gte=south,
-            )
-    return queryset.filter(indexed).filter(exact)
+            box = Q(geometry__bboverlaps=frame) | Q(box, geometry__isnull=True)
+        overlapping |= box
+    return sequences.filter(overlapping)
+
+
+def _after(after: tuple[int, int]) -> Q:
+    sequence_id, photo_id = after
+    return Q(sequence_id__gt=sequence_id) | Q(sequence_id=sequence_id, id__gt=photo_id)
 
 
 def neighbour_keys(sequence_id: int, position: int) -> tuple[str | None, str | None]:

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from mtp.sequences.links import photo_url
 from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
 from mtp.sequences.stac import PERSPECTIVE_EXTENSION, VIEW_EXTENSION
-from testing.builders import make_sequence, publish
+from testing.builders import make_sequence, publish, sequence_along
 from testing.stac import open_client, stac_errors
 
 CONFORMANCE = {
@@ -437,3 +437,17 @@ def test_other_sites_pages_may_read_the_stac_api(client, settings, world):
 
     assert reply["Access-Control-Allow-Origin"] == "*"
     assert landing["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_search_reads_on_past_sequences_that_cross_the_box_without_a_photo_in_it(
+    client, owner, monkeypatch
+):
+    monkeypatch.setattr("mtp.sequences.stac.FIRST_SEQUENCES", 1)
+    for number in range(5):
+        # Each route's line crosses the box, its two photos lie on either side of it.
+        sequence_along(owner, [(0.0, 10.0 + number / 100), (2.0, 10.0 + number / 100)])
+    inside = sequence_along(owner, [(1.0, 10.02), (1.01, 10.02), (3.0, 10.02)])
+
+    features = all_features(client, "/api/search?bbox=0.9,9,1.1,11&limit=1")
+
+    assert [item["id"] for item in features] == sorted(keys(inside))[:2]
