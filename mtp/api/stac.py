@@ -40,6 +40,8 @@ from mtp.sequences import stac
 from mtp.sequences.links import person_data
 from mtp.sequences.tags import tag_names_by_sequence
 
+# Not OGC's oas30 class, nor a service-desc link: API v1's OpenAPI document does not describe
+# these routes.
 CONFORMANCE = [
     "https://api.stacspec.org/v1.0.0/core",
     "https://api.stacspec.org/v1.0.0/collections",
@@ -273,7 +275,6 @@ def landing(request: HttpRequest) -> HttpResponse:
             stac.link("data", stac.stac_url("stac-collections")),
             stac.link("search", search_url, stac.GEOJSON, method="GET"),
             stac.link("search", search_url, stac.GEOJSON, method="POST"),
-            stac.link("service-doc", f"{settings.SITE_URL}/api/v1/docs", "text/html"),
         ],
     }
     return json_response(body)
