@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views import defaults
 
 from mtp.accounts import relays
-from mtp.api import images
+from mtp.api import images, stac
 from mtp.api.errors import error_response
 from mtp.lib.security import OAUTH_PATHS
 from mtp.web import views as web_views
@@ -22,6 +22,9 @@ urlpatterns = [
     path("api/v1/images/<str:mapillary_key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
     re_path(r"^api/v1/images/(?P<rest>.*)$", images.not_found),
     path("api/v1/", include("mtp.api.urls")),
+    # The STAC API beside API v1: /api is its landing page (mtp/api/stac.py).
+    path("api", stac.landing, name="stac-landing"),
+    path("api/", include("mtp.api.stac_urls")),
     path("accounts/", include("mtp.accounts.urls")),
     # Strava's sign-in relay for the MTP Desktop Uploader, at the address it was always at.
     re_path(r"^exchange_token/?$", relays.strava, name="relay-strava"),

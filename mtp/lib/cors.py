@@ -12,9 +12,9 @@ another site reads nothing its own token (or the public client_id rule) would no
 ``MTP_CORS_ORIGINS`` narrows this to a list of origins, or turns it off when empty.
 
 Covered: everything under ``/api/v1/`` (the tiles and the OAuth token, revocation and device
-endpoints included) and the OAuth metadata. Not covered: the authorization endpoint and the
-device page, which are pages a person sees in the browser's own window, and introspection,
-which is for resource servers, not browsers.
+endpoints included), the STAC API (``/api``, ``/api/collections``...) and the OAuth metadata.
+Not covered: the authorization endpoint and the device page, which are pages a person sees in
+the browser's own window, and introspection, which is for resource servers, not browsers.
 
 The middleware runs before the database is touched: a preflight is answered at once, without
 counting it against a rate limit, and the CORS fields are added to every reply on those paths,
@@ -27,7 +27,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
-PATHS = ("/api/v1/", "/.well-known/oauth-authorization-server")
+# "/api": API v1 under /api/v1/ and the STAC API at /api and beside API v1.
+PATHS = ("/api", "/.well-known/oauth-authorization-server")
 EXCLUDED = ("/api/v1/authorize", "/api/v1/introspect")
 METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
 # Request fields a page may set beyond the CORS-safelisted ones.
