@@ -11,6 +11,7 @@ from mtp.api.auth import forget_applications
 from mtp.api.limits import forget_refused
 from mtp.developers.models import Application
 from mtp.lib import ratelimit
+from mtp.sequences import leaderboard
 from mtp.tiles import cache as tile_cache
 from testing import builders
 
@@ -46,6 +47,8 @@ def _static_files_without_collectstatic(settings):
     forget_refused()
     # Nor tiles kept from another test's data.
     tile_cache.tiles.forget()
+    # Nor leaderboards kept from another test's data.
+    leaderboard.kept.forget()
     # Same algorithm and "pbkdf2_sha256$" prefix as production, fewer iterations.
     settings.PASSWORD_HASHERS = ["testing.hashers.QuickPBKDF2PasswordHasher"]
 

@@ -6,13 +6,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MaxLengthValidator
-from django.db.models import Q
+from django.db import router, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from mtp.challenges.areas import area_geojson
+from mtp.challenges.areas import area_bbox, area_geojson, area_pieces
 from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.leaderboard import Criteria, camera_make_ids, transport_type_ids
 from mtp.sequences.links import profile_url
@@ -30,8 +31,8 @@ class ChallengeQuerySet(models.QuerySet):
         return self.filter(start__lte=at, end__gt=at)
 
     def in_bbox(self, west: float, south: float, east: float, north: float) -> "ChallengeQuerySet":
-        """Challenges whose area's box meets the box (west > east crosses the 180th meridian);
-        a box whose south is above its north holds nothing."""
+        """Challenges whose area meets the box (west > east crosses the 180th meridian), as far
+        as the boxes of its pieces tell; a box whose south is above its north holds nothing."""
         if south > north:
             return self.none()
         boxes = (
@@ -39,10 +40,20 @@ class ChallengeQuerySet(models.QuerySet):
             if west <= east
             else [(west, south, 180.0, north), (-180.0, south, east, north)]
         )
-        condition = Q()
+        # The area's own box first (an index narrows it), across the 180th meridian when its
+        # west is above its east; then the pieces' boxes, which follow the area's outline.
+        across = Q(bbox_west__gt=models.F("bbox_east"))
+        area_box = Q()
+        piece_box = Q()
         for w, s, e, n in boxes:
-            condition |= Q(bbox_west__lte=e, bbox_east__gte=w, bbox_south__lte=n, bbox_north__gte=s)
-        return self.filter(condition)
+            lats = Q(bbox_south__lte=n, bbox_north__gte=s)
+            area_box |= lats & (
+                (~across & Q(bbox_west__lte=e, bbox_east__gte=w))
+                | (across & (Q(bbox_west__lte=e) | Q(bbox_east__gte=w)))
+            )
+            piece_box |= Q(west__lte=e, east__gte=w, south__lte=n, north__gte=s)
+        pieces = AreaPiece.objects.filter(piece_box, challenge=OuterRef("pk"))
+        return self.filter(area_box, Exists(pieces))
 
     def matching_text(self, text: str) -> "ChallengeQuerySet":
         return self.filter(Q(name__icontains=text) | Q(description__icontains=text))
@@ -111,10 +122,45 @@ class Challenge(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("web:challenge", args=[self.unique_id])
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        challenge = super().from_db(db, field_names, values)
+        # The area as stored: a save cuts the area in pieces again only when it has changed.
+        challenge._stored_area = challenge.__dict__.get("area")
+        return challenge
+
     def set_area(self, area) -> None:
         """Set the area and the box kept beside it."""
         self.area = area
-        self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north = area.extent
+        self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north = area_bbox(area)
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, with the area's box and its pieces (AreaPiece) when the area has changed,
+        however it was changed (the API, the pages, the admin)."""
+        fields = kwargs.get("update_fields")
+        if fields is not None and "area" not in fields:
+            super().save(*args, **kwargs)
+            return
+        stored = getattr(self, "_stored_area", None)
+        reshaped = stored is None or not self.area.equals_exact(stored, 0)
+        if reshaped:
+            self.set_area(self.area)
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Challenge)):
+            super().save(*args, **kwargs)
+            if reshaped:
+                self.pieces.all().delete()
+                AreaPiece.objects.bulk_create(
+                    AreaPiece(
+                        challenge=self,
+                        shape=piece,
+                        west=piece.extent[0],
+                        south=piece.extent[1],
+                        east=piece.extent[2],
+                        north=piece.extent[3],
+                    )
+                    for piece in area_pieces(self.area)
+                )
+        self._stored_area = self.area.clone()
 
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()
@@ -130,6 +176,7 @@ class Challenge(models.Model):
             captured_from=self.start,
             captured_until=self.end,
             area=self.area,
+            area_pieces=AreaPiece.objects.filter(challenge=self),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +212,26 @@ class Challenge(models.Model):
             "bbox": data["bbox"],
             "properties": data,
         }
+
+
+class AreaPiece(models.Model):
+    """A piece of a challenge's area, of at most areas.PIECE_CORNERS corners, with its box: the
+    pieces together are the area (areas.area_pieces), kept when the area is saved so that
+    photos and routes are tested against the few small pieces near them."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="pieces")
+    shape = models.PolygonField(srid=4326, spatial_index=True)
+    west = models.FloatField()
+    south = models.FloatField()
+    east = models.FloatField()
+    north = models.FloatField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["challenge", "west", "east", "south", "north"], name="area_piece_box"
+            )
+        ]
 
 
 def may_create_challenges(user) -> bool:

@@ -47,9 +47,24 @@ def bbox_around(lon: float, lat: float, radius_m: float) -> tuple[float, float, 
     )
 
 
+# The longest step, in degrees of longitude or latitude, of a ring measured as straight in
+# longitude and latitude: along it a geodesic and a straight line part by under 0.01%.
+STRAIGHT_STEP_DEG = 0.5
+
+
 def polygon_area_m2(ring: list[tuple[float, float]]) -> float:
-    """Geodesic area in square metres of the polygon bounded by the (lon, lat) ring."""
-    lons = [point[0] for point in ring]
-    lats = [point[1] for point in ring]
+    """Area in square metres, on the WGS84 ellipsoid, of the polygon bounded by the (lon, lat)
+    ring, its edges straight in longitude and latitude (as GeoJSON draws them, RFC 7946 3.1.1).
+
+    A geodesic from 179.9° to -179.9° is short; the straight edge goes the long way round, so
+    long edges are measured in steps of at most STRAIGHT_STEP_DEG.
+    """
+    lons: list[float] = []
+    lats: list[float] = []
+    for (lon1, lat1), (lon2, lat2) in zip(ring, ring[1:], strict=False):
+        steps = max(1, math.ceil(max(abs(lon2 - lon1), abs(lat2 - lat1)) / STRAIGHT_STEP_DEG))
+        for step in range(steps):
+            lons.append(lon1 + (lon2 - lon1) * step / steps)
+            lats.append(lat1 + (lat2 - lat1) * step / steps)
     area, _ = _WGS84.polygon_area_perimeter(lons, lats)
     return abs(area)

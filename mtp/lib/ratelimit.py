@@ -23,8 +23,11 @@ of one per request; the price is that a client may go over by up to ``batch - 1`
 process, and that up to as many are never counted when a window ends. Vector tiles use it: a map
 view fetches dozens at once.
 
-A counter that cannot be reached (Redis down, say) lets the request through and logs an error:
-rate limits protect the service from overuse, they must not take it down.
+A counter that cannot be reached (Redis down, the database locked or gone) is replaced by a
+count in the process's memory until it answers again, and a warning is logged: the limit
+keeps applying per process (so a client may make up to the limit on each process), never
+lapses, and the request is not refused for the counter's sake. Limits matter most exactly
+when the server is under pressure.
 
 Clients are told with the fields of draft-ietf-httpapi-ratelimit-headers-10:
 ``RateLimit-Policy: "api-token";q=600;w=60`` (the policy: ``q`` requests per ``w`` seconds) and
@@ -220,20 +223,53 @@ def _batched_increment(policy: Policy, key: str, timeout: int) -> int:
         return batch[1] + batch[0]
 
 
+# Counts of this process while the shared counter does not answer: key -> [count, expiry].
+_local: dict[str, list[int]] = {}
+_local_lock = threading.Lock()
+_LOCAL_MAX = 10_000
+
+
+def _local_increment(key: str, timeout: int) -> int:
+    current = now()
+    with _local_lock:
+        if key not in _local and len(_local) >= _LOCAL_MAX:
+            for old in [old for old, (_, expiry) in _local.items() if expiry <= current]:
+                del _local[old]
+            if len(_local) >= _LOCAL_MAX:
+                _local.clear()
+        entry = _local.setdefault(key, [0, current + timeout])
+        entry[0] += 1
+        return entry[0]
+
+
+def _local_current(key: str) -> int:
+    with _local_lock:
+        entry = _local.get(key)
+        return entry[0] if entry and entry[1] > now() else 0
+
+
+def _unavailable(policy: Policy) -> None:
+    logger.warning(
+        "rate limit %s: the counter is unavailable; counting in this process",
+        policy.name,
+        exc_info=True,
+    )
+
+
 def hit(policy: Policy, ident: str) -> Usage:
     """Count one request by ``ident`` under ``policy``; the usage says whether it is over."""
     index, reset = _where(policy)
     if not policy.enabled:
         return Usage(policy, 0, reset)
+    key = _key(policy, ident, index)
     try:
-        key = _key(policy, ident, index)
         if policy.batch > 1:
             count = _batched_increment(policy, key, reset + 1)
         else:
             count = _increment(key, reset + 1)
     except Exception:  # noqa: BLE001 - an unreachable counter must not refuse service
-        logger.exception("rate limit %s: the counter is unavailable; not limiting", policy.name)
-        count = 0
+        _unavailable(policy)
+        count = _local_increment(key, reset + 1)
     return Usage(policy, count, reset)
 
 
@@ -245,19 +281,23 @@ def peek(policy: Policy, ident: str) -> Usage:
     index, reset = _where(policy)
     if not policy.enabled:
         return Usage(policy, 0, reset)
+    key = _key(policy, ident, index)
     try:
-        count = _current(_key(policy, ident, index))
+        count = _current(key)
     except Exception:  # noqa: BLE001
-        logger.exception("rate limit %s: the counter is unavailable; not limiting", policy.name)
-        return Usage(policy, 0, reset)
+        _unavailable(policy)
+        count = _local_current(key)
     return Usage(policy, count + 1, reset)
 
 
 def clear(policy: Policy, ident: str) -> None:
     """Forget ``ident``'s count in the current window."""
     index, _ = _where(policy)
+    key = _key(policy, ident, index)
+    with _local_lock:
+        _local.pop(key, None)
     try:
-        caches["default"].delete(_key(policy, ident, index))
+        caches["default"].delete(key)
     except Exception:  # noqa: BLE001
         logger.exception("rate limit %s: the counter is unavailable", policy.name)
 

@@ -2,8 +2,17 @@
 
 Three measures (``METRICS``): photos, distance and sequences. Ties share a rank (1, 1, 3).
 The database does the counting and the ranking (``RANK()`` over the totals), so a page costs
-one query however many people there are; nothing is kept in advance, so a sequence counts
-from the moment it is published.
+one query however many people there are.
+
+A leaderboard in an area (a challenge's) is kept once counted: each process keeps the whole
+ranking in memory, as the tiles are kept (mtp/tiles/cache.py), until published sequences
+change. A published sequence saved or deleted, or a sequence published or taken back, once
+committed, writes a new *generation* to the shared cache; each process reads it at most once a
+second (``GENERATION_CHECK``) and forgets its rankings when it has changed, and the process
+that made the change forgets its own at once. A ranking is counted again after
+``KEPT_MAX_AGE`` seconds whatever happens, for changes made behind the models' back. A change
+of the challenge (its area, window, kinds or cameras) changes its criteria, so its ranking is
+another one.
 
 Two ways to count:
 - everywhere, or in a box (``bbox``): whole sequences, from the totals each sequence keeps
@@ -14,23 +23,44 @@ Two ways to count:
 
 import base64
 import binascii
+import hashlib
 import json
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models import GeometryField, Union
 from django.contrib.gis.db.models.functions import Intersection, Length
 from django.contrib.gis.geos import GEOSGeometry
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
-from django.db.models import BooleanField, Count, F, FloatField, Func, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower
 
 from mtp.sequences.links import profile_url
 from mtp.sequences.models import CameraMake, Image, Sequence, transport_types_by_name
+
+logger = logging.getLogger(__name__)
 
 METRICS = ("images", "distance", "sequences")
 # A period is the last so many days, up to now.
@@ -48,6 +78,9 @@ class Criteria:
     captured_until: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None
     area: GEOSGeometry | None = None
+    # The area cut in pieces (a challenge's AreaPiece rows): rows of a polygon ``shape`` and
+    # its box (``west``, ``south``, ``east``, ``north``) that together are the area.
+    area_pieces: QuerySet | None = None
 
 
 @dataclass(frozen=True)
@@ -149,27 +182,66 @@ def totals(criteria: Criteria) -> list[QuerySet]:
             "sequences": Count("id"),
         }[criteria.metric]
         return [sequences.order_by().values(user_id=F("owner_id")).annotate(value=value)]
-    area = criteria.area
+    pieces = criteria.area_pieces
+    if pieces is None:
+        raise ValueError("an area is counted through its pieces (area_pieces)")
+    # The area's pieces of a few corners each (a challenge keeps them when its area is saved):
+    # a route or a photo is tested against the pieces whose box meets its own, never against
+    # the whole outline, which may have thousands of corners.
+    west, south, east, north = criteria.area.extent
+    sequences = sequences.filter(
+        bbox_west__lte=east, bbox_east__gte=west, bbox_south__lte=north, bbox_north__gte=south
+    )
+    in_one_piece = Exists(
+        pieces.filter(
+            west__lte=OuterRef("bbox_west"),
+            east__gte=OuterRef("bbox_east"),
+            south__lte=OuterRef("bbox_south"),
+            north__gte=OuterRef("bbox_north"),
+            shape__contains=OuterRef("geometry"),
+        )
+    )
+    near = pieces.filter(
+        west__lte=OuterRef("bbox_east"),
+        east__gte=OuterRef("bbox_west"),
+        south__lte=OuterRef("bbox_north"),
+        north__gte=OuterRef("bbox_south"),
+    )
+    meets = Exists(near.filter(shape__intersects=OuterRef("geometry")))
     if criteria.metric == "distance":
         # The length of each route inside the area, on the ellipsoid, for the routes whose
-        # capture started within the window: a route wholly inside counts its own length,
-        # only those crossing the edge are cut (ST_Intersection is the costly part).
+        # capture started within the window: a route inside one piece counts its own length;
+        # the others, the length of their part inside the pieces they meet (ST_Intersection
+        # is the costly part).
         sequences = _window(sequences, "captured_at_start", criteria)
-        within = Q(geometry__within=area)
-        whole = sequences.filter(within).order_by().values(user_id=F("owner_id"))
-        cut = sequences.filter(geometry__intersects=area).exclude(within).order_by()
-        inside = Length(Intersection("geometry", Value(area)))
+        whole = sequences.filter(in_one_piece).order_by().values(user_id=F("owner_id"))
+        # The pieces a route meets, made one again (their shared edges dissolved, or a
+        # route along one would count twice): a few small pieces, not the whole outline.
+        around = (
+            near.filter(shape__intersects=OuterRef("geometry"))
+            .order_by()
+            .annotate(together=Value(1))
+            .values("together")
+            .annotate(shape=Union("shape"))
+            .values("shape")
+        )
+        around_shape = Subquery(around, output_field=GeometryField(srid=4326))
+        cut = sequences.filter(meets).exclude(in_one_piece).order_by()
         return [
             whole.annotate(value=Sum("distance_m")),
             cut.values(user_id=F("owner_id")).annotate(
-                value=Coalesce(Sum(inside), Value(0.0), output_field=FloatField())
+                value=Coalesce(
+                    Sum(Length(Intersection("geometry", around_shape))),
+                    Value(0.0),
+                    output_field=FloatField(),
+                )
             ),
         ]
     # Photos (or sequences with photos) inside the area within the window. A sequence whose
-    # whole route lies inside and whose whole capture lies within counts all its photos
-    # (every photo is a corner of the route): its total is read, not its photos. Only the
-    # photos of sequences crossing the area's edge or the window's are looked at one by one.
-    wholly_inside = Q(geometry__within=area)
+    # whole route lies inside one piece and whose whole capture lies within counts all its
+    # photos (every photo is a corner of the route): its total is read, not its photos. Only
+    # the photos of the other sequences meeting the area are looked at one by one.
+    wholly_inside = Q(in_one_piece)
     if criteria.captured_from is not None:
         wholly_inside &= Q(captured_at_start__gte=criteria.captured_from)
     if criteria.captured_until is not None:
@@ -181,36 +253,30 @@ def totals(criteria: Criteria) -> list[QuerySet]:
         .values(user_id=F("owner_id"))
         .annotate(value=value)
     )
-    west, south, east, north = area.extent
-    crossing = sequences.filter(
-        Q(geometry__intersects=area)
-        # One photo, no route: its box is its point.
-        | Q(
-            geometry__isnull=True,
-            bbox_west__gte=west,
-            bbox_east__lte=east,
-            bbox_south__gte=south,
-            bbox_north__lte=north,
-        )
-    ).exclude(wholly_inside)
+    # One photo, no route: its box is its point.
+    crossing = sequences.filter(meets | Q(Exists(near), geometry__isnull=True)).exclude(
+        wholly_inside
+    )
     images = _window(
         Image.objects.filter(sequence__in=crossing.values("pk")), "captured_at", criteria
     )
+    point: OuterRef | Func = OuterRef("point")
     if connections[images.db].vendor == "postgresql":
-        # The photos of the few routes crossing the edge, tested one by one. Matched to the
-        # photos' own spatial index, the test made the planner read every photo of the area
-        # for each such route (it takes an area to hold far fewer photos than it can): 218 ms
-        # against 40 ms (bench/leaderboard). ST_Force2D, which changes nothing of a 2D
-        # point, keeps the test off that index.
-        on_area = Func(
-            Func("point", function="ST_Force2D"),
-            Value(area, output_field=GeometryField(srid=4326)),
-            function="ST_Intersects",
-            output_field=BooleanField(),
-        )
-        images = images.alias(on_area=on_area).filter(on_area=True)
-    else:
-        images = images.filter(point__intersects=area)
+        # Matched to the photos' own spatial index, the test made the planner read every
+        # photo of the area for each route crossing its edge (it takes an area to hold far
+        # fewer photos than it can): 218 ms against 40 ms (bench/leaderboard). ST_Force2D,
+        # which changes nothing of a 2D point, keeps the test off that index.
+        point = Func(point, function="ST_Force2D", output_field=GeometryField(srid=4326))
+    # A photo is tested against the pieces near its route (whose box holds it): a comparison
+    # of columns for each piece, and a test of the point against the few pieces left.
+    on_piece = pieces.filter(
+        west__lte=OuterRef("sequence__bbox_east"),
+        east__gte=OuterRef("sequence__bbox_west"),
+        south__lte=OuterRef("sequence__bbox_north"),
+        north__gte=OuterRef("sequence__bbox_south"),
+        shape__intersects=point,
+    )
+    images = images.filter(Exists(on_piece))
     value = Count("id") if criteria.metric == "images" else Count("sequence_id", distinct=True)
     edge = images.order_by().values(user_id=F("sequence__owner_id")).annotate(value=value)
     return [inside, edge]
@@ -259,13 +325,20 @@ def _ranked_sql(criteria: Criteria) -> tuple[str, list] | None:
 
 def _run(sql: str, params: list) -> list[tuple]:
     connection = connections[Sequence.objects.db]
+    if connection.vendor != "postgresql":
+        # A read, so no transaction of its own: SQLite's are IMMEDIATE here, and one would
+        # hold the database's write lock while the query runs (every like, every rate-limit
+        # count waited for it). The statement alone reads one snapshot.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    # A PostgreSQL transaction takes no lock that keeps a writer waiting; it is needed for
+    # SET LOCAL. An area holding 100,000 photos looks costly to the planner, which then
+    # compiles the query (JIT) for longer than it takes to run, and splits it among parallel
+    # workers that each redo the search for the routes crossing the area's edge: measured
+    # (bench/leaderboard), each doubled the time.
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # An area holding 100,000 photos looks costly to the planner, which then compiles
-            # the query (JIT) for longer than it takes to run, and splits it among parallel
-            # workers that each redo the search for the routes crossing the area's edge:
-            # measured (bench/leaderboard), each doubled the time.
-            cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+        cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -273,16 +346,175 @@ def _run(sql: str, params: list) -> list[tuple]:
 def _standings(rows: list[tuple], metric: str) -> list[Standing]:
     users = get_user_model().objects.in_bulk([row[0] for row in rows])
     kind = float if metric == "distance" else int
+    # A kept ranking may name someone deleted a moment ago, in another process.
     return [
         Standing(rank=place, user=users[user_id], value=kind(value))
         for user_id, value, place in rows
+        if user_id in users
     ]
+
+
+# Rankings kept -----------------------------------------------------------------------------
+
+GENERATION_KEY = "leaderboards-generation"
+# Seconds between two reads of the generation by a process.
+GENERATION_CHECK = 1.0
+# Seconds a kept ranking is used at most.
+KEPT_MAX_AGE = 60.0
+# Rows (one a person) kept by a process at most, all rankings together: a few megabytes.
+KEPT_MAX_ROWS = 200_000
+
+
+class KeptRankings:
+    """Whole rankings by their criteria, least recently used first out, bounded in rows."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rankings: OrderedDict[str, tuple[float, list[tuple]]] = OrderedDict()
+        self._rows = 0
+        self._generation = ""
+        self._checked_at = float("-inf")
+
+    def __len__(self) -> int:
+        return len(self._rankings)
+
+    def generation(self) -> str:
+        """The data's current generation, read from the shared cache when due."""
+        now = time.monotonic()
+        if now - self._checked_at < GENERATION_CHECK:
+            return self._generation
+        cache = caches["default"]
+        current = cache.get(GENERATION_KEY)
+        if current is None:
+            cache.add(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+            current = cache.get(GENERATION_KEY, "")
+        with self._lock:
+            if current != self._generation:
+                self._clear()
+                self._generation = current
+            self._checked_at = now
+        return current
+
+    def get(self, key: str) -> list[tuple] | None:
+        with self._lock:
+            entry = self._rankings.get(key)
+            if entry is None:
+                return None
+            if time.monotonic() - entry[0] > KEPT_MAX_AGE:
+                self._drop(key)
+                return None
+            self._rankings.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, rows: list[tuple], generation: str) -> None:
+        """Keep ``rows``, counted from the data of ``generation``, unless that has passed."""
+        if len(rows) > KEPT_MAX_ROWS // 4:
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            if key in self._rankings:
+                self._drop(key)
+            self._rankings[key] = (time.monotonic(), rows)
+            self._rows += len(rows)
+            while self._rows > KEPT_MAX_ROWS:
+                self._drop(next(iter(self._rankings)))
+
+    def forget(self) -> None:
+        """Drop every ranking, and read the generation again on the next request."""
+        with self._lock:
+            self._clear()
+            self._checked_at = float("-inf")
+
+    def _drop(self, key: str) -> None:
+        _, rows = self._rankings.pop(key)
+        self._rows -= len(rows)
+
+    def _clear(self) -> None:
+        self._rankings.clear()
+        self._rows = 0
+
+
+kept = KeptRankings()
+
+
+def _criteria_key(criteria: Criteria) -> str:
+    area = criteria.area
+    parts = [
+        criteria.metric,
+        sorted(criteria.transport_type_ids) if criteria.transport_type_ids is not None else None,
+        sorted(criteria.camera_make_ids) if criteria.camera_make_ids is not None else None,
+        criteria.captured_from.isoformat() if criteria.captured_from else None,
+        criteria.captured_until.isoformat() if criteria.captured_until else None,
+        criteria.bbox,
+        hashlib.sha256(bytes(area.wkb)).hexdigest() if area is not None else None,
+        str(criteria.area_pieces.query) if criteria.area_pieces is not None else None,
+    ]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _ranking(criteria: Criteria) -> list[tuple]:
+    """Every (user_id, value, rank) of an area's leaderboard in order, kept or counted."""
+    try:
+        generation = kept.generation()
+    except Exception:  # noqa: BLE001
+        # The shared cache does not answer: count every time meanwhile.
+        logger.exception("leaderboards: the generation is unavailable; not keeping rankings")
+        generation = None
+    key = _criteria_key(criteria)
+    rows = kept.get(key) if generation is not None else None
+    if rows is None:
+        query = _ranked_sql(criteria)
+        rows = []
+        if query is not None:
+            ranked, params = query
+            sql = f"SELECT user_id, value, place FROM ({ranked}) AS ranked ORDER BY place, user_id"  # noqa: S608
+            rows = [tuple(row) for row in _run(sql, params)]
+        if generation is not None:
+            kept.put(key, rows, generation)
+    return rows
+
+
+def data_changed() -> None:
+    """Rankings may differ from now on: forget this process's at once, every process's on
+    commit."""
+    kept.forget()
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
+    kept.forget()
+    try:
+        caches["default"].set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+    except Exception:  # noqa: BLE001
+        logger.exception("leaderboards: could not tell other processes; theirs age out")
+
+
+def sequence_saved(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
+    if instance.status == instance.Status.PUBLISHED:
+        data_changed()
+    elif not created and (update_fields is None or "status" in update_fields):
+        # It may have been published until now.
+        data_changed()
+
+
+def sequence_deleted(sender, instance, **kwargs) -> None:
+    if instance.status == instance.Status.PUBLISHED:
+        data_changed()
+
+
+# Reading -------------------------------------------------------------------------------------
 
 
 def standings(
     criteria: Criteria, *, limit: int, after: tuple[int, int] | None = None
 ) -> list[Standing]:
     """Up to ``limit`` places in order (rank, then user id), after ``after`` = (rank, user id)."""
+    if criteria.area is not None:
+        rows = _ranking(criteria)
+        if after is not None:
+            rows = [row for row in rows if (row[2], row[0]) > after]
+        return _standings(rows[:limit], criteria.metric)
     query = _ranked_sql(criteria)
     if query is None:
         return []
@@ -298,18 +530,25 @@ def standings(
 
 def standing_of(user, criteria: Criteria) -> Standing | None:
     """The person's place, or None when they have nothing that counts."""
-    query = _ranked_sql(criteria)
-    if query is None:
-        return None
-    ranked, params = query
-    sql = f"SELECT user_id, value, place FROM ({ranked}) AS ranked WHERE user_id = %s"  # noqa: S608
-    rows = _run(sql, [*params, user.pk])
-    return _standings(rows, criteria.metric)[0] if rows else None
+    if criteria.area is not None:
+        rows = [row for row in _ranking(criteria) if row[0] == user.pk]
+    else:
+        query = _ranked_sql(criteria)
+        if query is None:
+            return None
+        ranked, params = query
+        sql = f"SELECT user_id, value, place FROM ({ranked}) AS ranked WHERE user_id = %s"  # noqa: S608
+        rows = _run(sql, [*params, user.pk])
+    found = _standings(rows, criteria.metric)
+    return found[0] if found else None
 
 
 def photo_count(criteria: Criteria) -> int:
     """How many published photos count under ``criteria`` (its area and window, if any)."""
-    query = _totals_sql(replace(criteria, metric="images"))
+    criteria = replace(criteria, metric="images")
+    if criteria.area is not None:
+        return sum(int(value) for _, value, _ in _ranking(criteria))
+    query = _totals_sql(criteria)
     if query is None:
         return 0
     sql, params = query

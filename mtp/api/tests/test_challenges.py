@@ -1,9 +1,12 @@
 """Challenges in API v1: create, list, read, change, delete, and their leaderboards."""
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mtp.accounts.models import User
@@ -310,3 +313,118 @@ def test_a_change_without_a_body_changes_nothing(client, owner_token, challenge)
     assert response.status_code == 200, response.content
     changed = response.json()["challenge"]
     assert {**changed, "updated_at": None} == {**challenge, "updated_at": None}
+
+
+# Issue 22, item 3: areas across the antimeridian (RFC 7946: straight rings, cut at 180°).
+ROUND_THE_WORLD = [[-179.999, -60], [179.999, -60], [179.999, 60], [-179.999, 60], [-179.999, -60]]
+EAST_OF_180 = [[179.9, -17.2], [180, -17.2], [180, -17.1], [179.9, -17.1], [179.9, -17.2]]
+WEST_OF_180 = [[-180, -17.2], [-179.9, -17.2], [-179.9, -17.1], [-180, -17.1], [-180, -17.2]]
+ACROSS_180 = {"type": "MultiPolygon", "coordinates": [[EAST_OF_180], [WEST_OF_180]]}
+
+
+def test_a_ring_from_minus_180_to_180_is_the_whole_band_round_the_world_and_refused(post, creators):
+    response = post(body(area={"type": "Polygon", "coordinates": [ROUND_THE_WORLD]}))
+    assert response.status_code == 422, response.content
+    assert "a challenge covers at most 5,000 km²" in response.json()["error"]
+    assert not Challenge.objects.exists()
+
+
+def test_an_area_cut_at_180_is_kept_counted_and_found_on_both_sides_only(
+    client, app, post, creators
+):
+    response = post(body(area=ACROSS_180, transport_types=[]))
+    assert response.status_code == 201, response.content
+    created = response.json()["challenge"]
+    assert created["bbox"] == [179.9, -17.2, -179.9, -17.1]
+    feature = client.get(
+        f"{URL}/{created['unique_id']}",
+        {"client_id": app.client_id},
+        HTTP_ACCEPT="application/geo+json",
+    ).json()
+    assert feature["geometry"] == ACROSS_180
+    in_window = datetime(2024, 5, 10, tzinfo=UTC)
+    east, west, elsewhere = (User.objects.create_user(name, "", "x") for name in "ewx")
+    make_sequence(east, route=[(179.95, -17.15), (179.96, -17.15)], captured=in_window)
+    make_sequence(west, route=[(-179.95, -17.15)], captured=in_window)
+    # Between the two parts the long way round: inside the stored shape's extent, not the area.
+    make_sequence(
+        elsewhere, route=[(0.0, -17.15), (0.01, -17.15), (0.02, -17.15)], captured=in_window
+    )
+    response = client.get(f"{URL}/{created['unique_id']}/leaderboard", {"client_id": app.client_id})
+    assert [(row["user"]["username"], row["value"]) for row in response.json()["results"]] == [
+        ("e", 2),
+        ("w", 1),
+    ]
+
+    def names(bbox: str) -> list[str]:
+        found = client.get(URL, {"client_id": app.client_id, "bbox": bbox}).json()["results"]
+        return [item["name"] for item in found]
+
+    assert names("179,-18,180,-17") == ["Map old Geneva"]
+    assert names("-180,-18,-179,-17") == ["Map old Geneva"]
+    assert names("170,-18,-170,-17") == ["Map old Geneva"]
+    assert names("-10,-18,10,-17") == []
+    assert names("100,-18,120,-17") == []
+
+
+# Issue 22, item 4: an area of many corners is cut in pieces once; its leaderboard is kept.
+def traced(ring: list[list[float]], corners_per_edge: int) -> list[list[float]]:
+    """The counter-clockwise ring with every edge a zigzag a tenth of a millimetre outwards."""
+    traced = []
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False):
+        length = math.hypot(x1 - x0, y1 - y0)
+        out_x, out_y = (y1 - y0) / length * 1e-9, -(x1 - x0) / length * 1e-9
+        for i in range(corners_per_edge):
+            step = i / corners_per_edge
+            out = i % 2
+            traced.append(
+                [x0 + (x1 - x0) * step + out_x * out, y0 + (y1 - y0) * step + out_y * out]
+            )
+    return [*traced, traced[0]]
+
+
+def test_a_many_cornered_area_counts_as_its_box_and_its_board_is_kept_until_photos_change(
+    client, app, post, creators, owner_token
+):
+    outline = traced(GENEVA, 500)
+    many = post(body(area={"type": "Polygon", "coordinates": [outline]})).json()["challenge"]
+    box = post(body()).json()["challenge"]
+    person = User.objects.create_user("anna", "", "x")
+    in_window = datetime(2024, 5, 10, tzinfo=UTC)
+    make_sequence(person, route=inside(6.14, 4), captured=in_window)
+    make_sequence(person, route=inside(6.158, 6), captured=in_window)
+
+    def board(challenge: dict, metric: str = "images") -> list:
+        response = client.get(
+            f"{URL}/{challenge['unique_id']}/leaderboard",
+            {"client_id": app.client_id, "metric": metric},
+        )
+        assert response.status_code == 200, response.content
+        return [(row["user"]["username"], row["value"]) for row in response.json()["results"]]
+
+    for metric in ("images", "sequences", "distance"):
+        got, expected = board(many, metric), board(box, metric)
+        assert [name for name, _ in got] == [name for name, _ in expected] == ["anna"]
+        assert [value for _, value in got] == pytest.approx([value for _, value in expected])
+    assert board(many) == [("anna", 7)]
+
+    def counted(challenge: dict) -> bool:
+        with CaptureQueriesContext(connection) as context:
+            board(challenge)
+        return any("RANK()" in query["sql"] for query in context.captured_queries)
+
+    assert not counted(many)
+    make_sequence(person, route=inside(6.14, 2), captured=in_window)
+    assert counted(many)
+    assert board(many) == [("anna", 9)]
+    assert not counted(many)
+    # A change of the challenge is another ranking.
+    response = client.patch(
+        f"{URL}/{many['unique_id']}",
+        json.dumps({"end": "2024-05-10T00:00:30Z"}),
+        content_type="application/json",
+        **bearer(owner_token),
+    )
+    assert response.status_code == 200, response.content
+    assert counted(many)
+    assert board(many) == [("anna", 8)]

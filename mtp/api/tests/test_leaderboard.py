@@ -1,13 +1,19 @@
 """GET /api/v1/leaderboard: metrics, filters, shared ranks, pages, bad input."""
 
 import random
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mtp.accounts.models import User
 from mtp.api.leaderboards import LeaderboardOut
+from mtp.challenges.areas import parse_area
+from mtp.challenges.models import Challenge
+from mtp.sequences import leaderboard
 from mtp.sequences.models import CameraMake, Sequence
 from testing.builders import API, make_sequence
 
@@ -220,3 +226,66 @@ def test_ranks_match_ranks_computed_independently(board, db):
         # Ties happen in this data: the test proves they share a rank.
         if metric != "distance":
             assert len({rank for rank, _, _ in rows}) < len(rows)
+
+
+# Issue 22, item 2: a leaderboard is a read, and takes no write lock.
+def leaderboard_urls(owner, app) -> list[str]:
+    ring = [[6.13, 46.19], [6.16, 46.19], [6.16, 46.21], [6.13, 46.21], [6.13, 46.19]]
+    challenge = Challenge(
+        owner=owner,
+        name="Old Geneva",
+        start=datetime(2000, 1, 1, tzinfo=UTC),
+        end=datetime(2100, 1, 1, tzinfo=UTC),
+    )
+    challenge.set_area(parse_area({"type": "Polygon", "coordinates": [ring]}))
+    challenge.save()
+    make_sequence(owner, route=route(6.14, 5))
+    return [
+        f"{URL}?client_id={app.client_id}",
+        f"{API}/challenges/{challenge.unique_id}/leaderboard?client_id={app.client_id}",
+        f"{challenge.get_absolute_url()}?metric=distance",
+    ]
+
+
+def test_leaderboards_open_no_transaction_or_lock_of_their_own(client, owner, app):
+    urls = leaderboard_urls(owner, app)
+    # The kept rankings' generation is written once, the first time (a write of the cache's).
+    leaderboard.kept.generation()
+    for url in urls:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+        assert response.status_code == 200, response.content
+        statements = [query["sql"].upper() for query in context.captured_queries]
+        assert any("RANK()" in sql for sql in statements)
+        assert not any("FOR UPDATE" in sql for sql in statements)
+        if connection.vendor == "sqlite":
+            # SQLite's transactions here are IMMEDIATE: each takes the write lock. Inside a
+            # test's transaction, atomic() would show as a savepoint.
+            assert not any(sql.startswith(("SAVEPOINT", "BEGIN")) for sql in statements)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_another_connection_writes_while_a_leaderboard_is_read(client, owner, app):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's reads take no lock a writer waits for")
+    writes: list[bool] = []
+
+    def write_meanwhile(execute, sql, params, many, context):
+        if "RANK()" in sql:
+            other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                writes.append(True)
+            except sqlite3.OperationalError:
+                writes.append(False)
+            finally:
+                other.close()
+        return execute(sql, params, many, context)
+
+    urls = leaderboard_urls(owner, app)
+    with connection.execute_wrapper(write_meanwhile):
+        for url in urls:
+            assert client.get(url).status_code == 200
+    assert writes and all(writes)

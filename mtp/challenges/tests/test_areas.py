@@ -1,9 +1,13 @@
 """A challenge's area: what is accepted, and what is refused with the reason."""
 
+import math
+
 import pytest
+from django.contrib.gis.geos import MultiPolygon
 from django.core.exceptions import ValidationError
 
-from mtp.challenges.areas import area_geojson, parse_area
+from mtp.challenges.areas import PIECE_CORNERS, area_bbox, area_geojson, area_pieces, parse_area
+from mtp.lib.geodesy import polygon_area_m2
 
 # Old Geneva, about 2 km by 1.5 km.
 GENEVA = [[6.13, 46.19], [6.16, 46.19], [6.16, 46.21], [6.13, 46.21], [6.13, 46.19]]
@@ -78,3 +82,57 @@ def test_a_crs_naming_wgs_84_is_taken():
         {**polygon(GENEVA), "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}}
     )
     assert area.srid == 4326
+
+
+# RFC 7946: rings are straight in longitude and latitude; across 180° an area is cut in two.
+ROUND_THE_WORLD = [[-179.999, -60], [179.999, -60], [179.999, 60], [-179.999, 60], [-179.999, -60]]
+EAST_OF_180 = [[179.9, -17.2], [180, -17.2], [180, -17.1], [179.9, -17.1], [179.9, -17.2]]
+WEST_OF_180 = [[-180, -17.2], [-179.9, -17.2], [-179.9, -17.1], [-180, -17.1], [-180, -17.2]]
+
+
+def test_a_ring_from_minus_180_to_180_goes_round_the_world_and_is_too_large():
+    assert "a challenge covers at most 5,000 km²" in refusal(polygon(ROUND_THE_WORLD))
+
+
+def test_long_edges_are_measured_straight_in_longitude_and_latitude():
+    # A box 10° wide along its parallels at 59°N and 60°N: R² Δλ (sin 60° - sin 59°) on the
+    # sphere, within the ellipsoid's difference.
+    ring = [(0.0, 59.0), (10.0, 59.0), (10.0, 60.0), (0.0, 60.0), (0.0, 59.0)]
+    sphere = (
+        6371.0088**2 * math.radians(10) * (math.sin(math.radians(60)) - math.sin(math.radians(59)))
+    )
+    assert polygon_area_m2(ring) / 1e6 == pytest.approx(sphere, rel=0.01)
+    # Across 180° the straight edge goes the long way round: 359.8° of longitude.
+    across = [(179.9, 59.0), (-179.9, 59.0), (-179.9, 60.0), (179.9, 60.0), (179.9, 59.0)]
+    assert polygon_area_m2(across) / 1e6 == pytest.approx(sphere * 35.98, rel=0.01)
+
+
+def test_an_area_across_180_is_a_multipolygon_cut_there_and_its_box_crosses_too():
+    area = parse_area({"type": "MultiPolygon", "coordinates": [[EAST_OF_180], [WEST_OF_180]]})
+    assert len(area) == 2
+    assert area_bbox(area) == (179.9, -17.2, -179.9, -17.1)
+    # An area not across 180° keeps the plain box, however far apart its parts.
+    apart = parse_area(
+        {"type": "MultiPolygon", "coordinates": [[GENEVA], [[[v[0] + 1, v[1]] for v in GENEVA]]]}
+    )
+    assert area_bbox(apart) == (6.13, 46.19, 7.16, 46.21)
+
+
+def test_pieces_are_the_area_cut_small():
+    # A ring of 2,000 corners round Geneva.
+    ring = [
+        [
+            6.145 + 0.015 * math.cos(2 * math.pi * i / 2000),
+            46.2 + 0.01 * math.sin(2 * math.pi * i / 2000),
+        ]
+        for i in range(2000)
+    ]
+    ring.append(ring[0])
+    area = parse_area(polygon(ring))
+    pieces = area_pieces(area)
+    assert len(pieces) > 2000 // PIECE_CORNERS
+    assert all(piece.num_coords <= PIECE_CORNERS and piece.srid == 4326 for piece in pieces)
+    union = MultiPolygon(*pieces, srid=4326).unary_union
+    assert union.sym_difference(area).area < area.area * 1e-9
+    # They meet only along their edges.
+    assert sum(piece.area for piece in pieces) == pytest.approx(area.area, rel=1e-9)

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
-from django.db import connections
+from django.db import OperationalError, connections
 
 from mtp.lib import ratelimit
 from mtp.lib.ratelimit import Policy
@@ -131,7 +131,7 @@ def test_parallel_requests_in_the_database_are_each_counted_once():
     ratelimit.clear(policy, "busy client")
 
 
-def test_an_unreachable_counter_lets_requests_through(settings, caplog):
+def test_an_unreachable_counter_still_limits_counting_in_the_process(settings, caplog):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -139,9 +139,29 @@ def test_an_unreachable_counter_lets_requests_through(settings, caplog):
             "OPTIONS": {"socket_connect_timeout": 0.5},
         }
     }
-    usage = ratelimit.hit(Policy("api-token", 1, 60), "me")
-    assert not usage.exceeded
-    assert "the counter is unavailable" in caplog.text
+    policy = fresh_policy(limit=2)
+    usages = [ratelimit.hit(policy, "me") for _ in range(3)]
+    assert [usage.count for usage in usages] == [1, 2, 3]
+    assert [usage.exceeded for usage in usages] == [False, False, True]
+    assert usages[-1].headers()["Retry-After"]
+    assert not ratelimit.hit(policy, "someone else").exceeded
+    assert ratelimit.peek(policy, "me").count == 4
+    assert "the counter is unavailable; counting in this process" in caplog.text
+    ratelimit.clear(policy, "me")
+    assert not ratelimit.hit(policy, "me").exceeded
+
+
+def test_a_locked_database_counter_still_limits(db, monkeypatch, fixed_time):
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(ratelimit, "_database_count", locked)
+    policy = fresh_policy(limit=1)
+    assert not ratelimit.hit(policy, "me").exceeded
+    assert ratelimit.hit(policy, "me").exceeded
+    # The next window starts again.
+    fixed_time["now"] += 60
+    assert not ratelimit.hit(policy, "me").exceeded
 
 
 def test_counts_in_redis_are_exact_and_expire_with_their_window(redis_cache, fixed_time):

@@ -46,7 +46,8 @@ async function showChallenge(container) {
         { id: "area-line", type: "line", source: "area", paint: { "line-color": AREA_COLOR, "line-width": 3 } },
       ],
     },
-    { bounds: [[west, south], [east, north]], fitBoundsOptions: { padding: 30 } },
+    // A box across the 180th meridian has its west above its east (RFC 7946): go on east past 180°.
+    { bounds: [[west, south], [east < west ? east + 360 : east, north]], fitBoundsOptions: { padding: 30 } },
   );
 }
 
