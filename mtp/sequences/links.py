@@ -1,7 +1,7 @@
 """Links this instance hands out: to its pages, its API and its photos.
 
 Every image link the API and the pages give is this instance's own (``photo_url``):
-``/api/v1/images/<mapillary_key>/thumbnail?size=1024``, stable for as long as the photo exists
+``/api/v1/images/<key>/thumbnail?size=1024``, stable for as long as the photo exists
 (what it resolves to is ``mtp.sequences.photos``'s business). Photos of sequences that are not
 public carry an expiry and a signature (``private=True``), made with a key derived from
 ``SECRET_KEY`` for that one photo, so that an ``<img>`` tag on the owner's pages (which sends no
@@ -89,7 +89,7 @@ _KEY_PLACEHOLDER = "0"
 
 @functools.lru_cache(maxsize=8)
 def _url_template(site_url: str, prefix: str) -> tuple[str, str]:
-    path = reverse("photo-thumbnail", kwargs={"mapillary_key": _KEY_PLACEHOLDER})
+    path = reverse("photo-thumbnail", kwargs={"key": _KEY_PLACEHOLDER})
     head, _, tail = path.rpartition(f"/{_KEY_PLACEHOLDER}/")
     return f"{site_url}{head}/", f"/{tail}"
 
@@ -157,8 +157,21 @@ def valid_signature(mapillary_key: str, expires: str, signature: str) -> bool:
     return False
 
 
-def cover_data(mapillary_key: str | None, *, private: bool = False) -> dict[str, str] | None:
-    """The JSON of a sequence's cover: the photo's key and its stable links."""
-    if mapillary_key is None:
+def cover_data(key: str | None, *, private: bool = False) -> dict[str, str | None] | None:
+    """The JSON of a sequence's cover: the photo's key and its stable links.
+
+    ``mapillary_key`` stays for apps that read it: the same key, as only an imported photo has
+    one; a photo uploaded here has none (null)."""
+    if key is None:
         return None
-    return {"mapillary_key": mapillary_key, **photo_urls(mapillary_key, private=private)}
+    mapillary_key = None if _is_uuid(key) else key
+    return {"key": key, "mapillary_key": mapillary_key, **photo_urls(key, private=private)}
+
+
+def _is_uuid(key: str) -> bool:
+    """Whether ``key`` is a hosted photo's (a UUID; Mapillary's are digits)."""
+    try:
+        UUID(key)
+    except ValueError:
+        return False
+    return len(key) == 36

@@ -215,7 +215,7 @@ def forget_token_refusal() -> None:
 
 
 def cover_keys(sequences: Iterable) -> dict[int, str]:
-    """The Mapillary key of each sequence's cover photo, in one query: the photo its owner
+    """The key of each sequence's cover photo, in one query: the photo its owner
     picked, else its first. Sequences without photos are left out."""
     return cover_keys_by_id({sequence.pk: sequence.cover_id for sequence in sequences})
 
@@ -228,8 +228,8 @@ def cover_keys_by_id(cover_ids: dict[int, int | None]) -> dict[int, str]:
     if not picked and not first:
         return {}
     keys: dict[int, str] = {}
-    rows = Image.objects.filter(condition).values_list("sequence_id", "pk", "mapillary_key")
-    for sequence_id, image_id, mapillary_key in rows:
+    rows = Image.objects.filter(condition).values_list("sequence_id", "pk", "key")
+    for sequence_id, image_id, key in rows:
         if picked.get(sequence_id, image_id) == image_id:
-            keys[sequence_id] = mapillary_key
+            keys[sequence_id] = key
     return keys

@@ -1,5 +1,5 @@
-"""``mtp worker``: run the instance's background jobs: imports, webhook deliveries, and kept
-copies of photos.
+"""``mtp worker``: run the instance's background jobs: imports, webhook deliveries, kept
+copies of photos, and uploaded photos to process.
 
 Each kind of job is a table of rows, and a job's row is its only record (``mtp.lib.leases``).
 The worker asks each kind in turn for a due row, takes it with a conditional UPDATE and a
@@ -34,6 +34,7 @@ from mtp.imports.leases import recover_stale_jobs
 from mtp.lib.dbavailability import is_database_unavailable
 from mtp.lib.leases import new_worker_id, run_next
 from mtp.sequences import keeper
+from mtp.uploads import jobs as uploads
 from mtp.webhooks import delivery
 
 logger = logging.getLogger("mtp.worker")
@@ -51,6 +52,7 @@ QUEUES: dict[str, Callable[[str], str | None]] = {
     "imports": lambda worker_id: run_next(IMPORT_LEASE.due_ids, lambda pk: run_job(pk, worker_id)),
     "webhooks": lambda worker_id: run_next(delivery.LEASE.due_ids, delivery.attempt),
     "photos": lambda worker_id: run_next(keeper.due_ids, keeper.run),
+    "uploads": lambda worker_id: run_next(uploads.due_ids, uploads.run),
 }
 
 
@@ -161,7 +163,7 @@ class Worker:
 
 
 class Command(BaseCommand):
-    help = "Run the background job worker (imports, webhooks, kept copies of photos)."
+    help = "Run the background job worker (imports, webhooks, kept copies, uploads)."
 
     def add_arguments(self, parser):
         parser.add_argument(
