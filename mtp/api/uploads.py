@@ -158,7 +158,9 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 def _set_json(upload_set: UploadSet) -> dict[str, Any]:
-    sequence_ids = [str(unique_id) for unique_id in upload_set.sequences.values_list("unique_id", flat=True)]
+    sequence_ids = [
+        str(unique_id) for unique_id in upload_set.sequences.values_list("unique_id", flat=True)
+    ]
     return upload_set.to_dict(counts=UploadFile.counts(upload_set), sequence_ids=sequence_ids)
 
 
@@ -316,7 +318,7 @@ def _set_parameters(body: dict[str, Any]) -> SetParameters:
             isinstance(item, dict) and isinstance(item.get("key"), str) for item in semantics
         )
     ):
-        raise ApiError(400, "semantics: give a list of {\"key\": ..., \"value\": ...}.")
+        raise ApiError(400, 'semantics: give a list of {"key": ..., "value": ...}.')
     relative_heading = body.get("relative_heading")
     if relative_heading is not None and (
         isinstance(relative_heading, bool) or not isinstance(relative_heading, int)

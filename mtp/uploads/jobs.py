@@ -75,7 +75,9 @@ def _retry(job: ProcessUploadSet, lock: str, error: str) -> str:
         changes = {"status": ProcessUploadSet.Status.FAILED, "finished_at": timezone.now()}
     else:
         wait = min(FIRST_BACKOFF_SECONDS * 2 ** (job.attempts - 1), MAX_BACKOFF_SECONDS)
-        changes = {"next_attempt_at": timezone.now() + timedelta(seconds=wait * random.uniform(0.8, 1.2))}
+        changes = {
+            "next_attempt_at": timezone.now() + timedelta(seconds=wait * random.uniform(0.8, 1.2))
+        }
     if not LEASE.release(job.pk, lock, last_error=error[:300], **changes):
         return "lost"
     return "failed" if "status" in changes else "retrying"

@@ -187,7 +187,9 @@ class UploadFile(models.Model):
     class Meta:
         ordering = ["upload_set_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["upload_set", "sha256"], name="uploadfile_once_per_set"),
+            models.UniqueConstraint(
+                fields=["upload_set", "sha256"], name="uploadfile_once_per_set"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["received", "prepared", "duplicate", "broken"]),
                 name="uploadfile_status_valid",

@@ -190,7 +190,10 @@ def _write(upload_set: UploadSet, planned: Plan) -> list[Sequence]:
                 sequence_published(sequence)
     for sequence in made:
         logger.info(
-            "upload set %s: sequence %s of %d photos", upload_set.pk, sequence.pk, sequence.image_count
+            "upload set %s: sequence %s of %d photos",
+            upload_set.pk,
+            sequence.pk,
+            sequence.image_count,
         )
     return made
 
@@ -294,9 +297,7 @@ def _add_images(
             )
         )
     Image.objects.bulk_create(images, batch_size=500)
-    stored = dict(
-        Image.objects.filter(sequence=sequence).values_list("key", "pk")
-    )
+    stored = dict(Image.objects.filter(sequence=sequence).values_list("key", "pk"))
     for item in part:
         item.status = UploadFile.Status.PREPARED
         item.image_id = stored[str(item.picture_id)]

@@ -18,5 +18,7 @@ def claim_token(request: HttpRequest, unique_id: str) -> HttpResponse:
     if request.method == "POST":
         claimed = claim_cli_token(claim, request.user)
         status = 200 if claimed else 409
-        return render(request, "web/token_claim.html", {"claim": claim, "claimed": claimed}, status=status)
+        return render(
+            request, "web/token_claim.html", {"claim": claim, "claimed": claimed}, status=status
+        )
     return render(request, "web/token_claim.html", {"claim": claim, "claimed": None})

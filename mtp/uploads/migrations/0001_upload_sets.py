@@ -7,11 +7,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('sequences', '0013_image_key_photo_source'),
+        ("sequences", "0013_image_key_photo_source"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL),
         migrations.swappable_dependency(settings.OAUTH2_PROVIDER_APPLICATION_MODEL),
@@ -19,120 +18,273 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CliTokenClaim',
+            name="CliTokenClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unique_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('token', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unique_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "token",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UploadSet',
+            name="UploadSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unique_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('completed', 'Completed'), ('dispatched', 'Dispatched')], default='open', max_length=20)),
-                ('estimated_nb_files', models.PositiveIntegerField(blank=True, null=True)),
-                ('split_distance', models.PositiveIntegerField()),
-                ('split_time', models.PositiveIntegerField()),
-                ('no_split', models.BooleanField(default=False)),
-                ('duplicate_distance', models.FloatField()),
-                ('duplicate_rotation', models.PositiveIntegerField()),
-                ('no_deduplication', models.BooleanField(default=False)),
-                ('sort_method', models.CharField(choices=[('filename-asc', 'Filename Asc'), ('filename-desc', 'Filename Desc'), ('time-asc', 'Time Asc'), ('time-desc', 'Time Desc')], default='time-asc', max_length=20)),
-                ('visibility', models.CharField(choices=[('anyone', 'Anyone'), ('owner-only', 'Owner Only'), ('logged-only', 'Logged Only')], default='anyone', max_length=20)),
-                ('relative_heading', models.IntegerField(blank=True, null=True)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('semantics', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(blank=True, help_text='The OAuth application whose token made it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
-                ('mtp_sequence', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sequences.sequence')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='upload_sets', to=settings.AUTH_USER_MODEL)),
-                ('sequences', models.ManyToManyField(blank=True, related_name='upload_sets', to='sequences.sequence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unique_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("completed", "Completed"),
+                            ("dispatched", "Dispatched"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("estimated_nb_files", models.PositiveIntegerField(blank=True, null=True)),
+                ("split_distance", models.PositiveIntegerField()),
+                ("split_time", models.PositiveIntegerField()),
+                ("no_split", models.BooleanField(default=False)),
+                ("duplicate_distance", models.FloatField()),
+                ("duplicate_rotation", models.PositiveIntegerField()),
+                ("no_deduplication", models.BooleanField(default=False)),
+                (
+                    "sort_method",
+                    models.CharField(
+                        choices=[
+                            ("filename-asc", "Filename Asc"),
+                            ("filename-desc", "Filename Desc"),
+                            ("time-asc", "Time Asc"),
+                            ("time-desc", "Time Desc"),
+                        ],
+                        default="time-asc",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("anyone", "Anyone"),
+                            ("owner-only", "Owner Only"),
+                            ("logged-only", "Logged Only"),
+                        ],
+                        default="anyone",
+                        max_length=20,
+                    ),
+                ),
+                ("relative_heading", models.IntegerField(blank=True, null=True)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("semantics", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The OAuth application whose token made it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
+                (
+                    "mtp_sequence",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sequences.sequence",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="upload_sets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sequences",
+                    models.ManyToManyField(
+                        blank=True, related_name="upload_sets", to="sequences.sequence"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='UploadFile',
+            name="UploadFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('md5', models.CharField(max_length=32)),
-                ('picture_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('prepared', 'Prepared'), ('duplicate', 'Duplicate'), ('broken', 'Broken')], default='received', max_length=20)),
-                ('why', models.CharField(blank=True, help_text='Why it was left out.', max_length=300)),
-                ('lon', models.FloatField()),
-                ('lat', models.FloatField()),
-                ('captured_at', models.DateTimeField()),
-                ('heading', models.FloatField(blank=True, null=True)),
-                ('altitude', models.FloatField(blank=True, null=True)),
-                ('camera_make', models.CharField(blank=True, max_length=100)),
-                ('camera_model', models.CharField(blank=True, max_length=100)),
-                ('field_of_view', models.PositiveIntegerField(blank=True, null=True)),
-                ('is_pano', models.BooleanField(default=False)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('is_blurred', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('image', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sequences.image')),
-                ('upload_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='uploads.uploadset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("md5", models.CharField(max_length=32)),
+                ("picture_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("prepared", "Prepared"),
+                            ("duplicate", "Duplicate"),
+                            ("broken", "Broken"),
+                        ],
+                        default="received",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "why",
+                    models.CharField(blank=True, help_text="Why it was left out.", max_length=300),
+                ),
+                ("lon", models.FloatField()),
+                ("lat", models.FloatField()),
+                ("captured_at", models.DateTimeField()),
+                ("heading", models.FloatField(blank=True, null=True)),
+                ("altitude", models.FloatField(blank=True, null=True)),
+                ("camera_make", models.CharField(blank=True, max_length=100)),
+                ("camera_model", models.CharField(blank=True, max_length=100)),
+                ("field_of_view", models.PositiveIntegerField(blank=True, null=True)),
+                ("is_pano", models.BooleanField(default=False)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("is_blurred", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "image",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sequences.image",
+                    ),
+                ),
+                (
+                    "upload_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="uploads.uploadset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['upload_set_id', 'id'],
+                "ordering": ["upload_set_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ProcessUploadSet',
+            name="ProcessUploadSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=20)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('lock', models.CharField(blank=True, editable=False, max_length=32)),
-                ('locked_until', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('upload_set', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='job', to='uploads.uploadset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("done", "Done"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("lock", models.CharField(blank=True, editable=False, max_length=32)),
+                ("locked_until", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "upload_set",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="job",
+                        to="uploads.uploadset",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='uploadset',
-            index=models.Index(fields=['owner', '-created_at'], name='uploadset_owner_created'),
+            model_name="uploadset",
+            index=models.Index(fields=["owner", "-created_at"], name="uploadset_owner_created"),
         ),
         migrations.AddConstraint(
-            model_name='uploadset',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'completed', 'dispatched'])), name='uploadset_status_valid'),
+            model_name="uploadset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "completed", "dispatched"])),
+                name="uploadset_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='uploadset',
-            constraint=models.CheckConstraint(condition=models.Q(('visibility__in', ['anyone', 'owner-only', 'logged-only'])), name='uploadset_visibility_valid'),
+            model_name="uploadset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("visibility__in", ["anyone", "owner-only", "logged-only"])),
+                name="uploadset_visibility_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='uploadfile',
-            constraint=models.UniqueConstraint(fields=('upload_set', 'sha256'), name='uploadfile_once_per_set'),
+            model_name="uploadfile",
+            constraint=models.UniqueConstraint(
+                fields=("upload_set", "sha256"), name="uploadfile_once_per_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='uploadfile',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['received', 'prepared', 'duplicate', 'broken'])), name='uploadfile_status_valid'),
+            model_name="uploadfile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["received", "prepared", "duplicate", "broken"])),
+                name="uploadfile_status_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='processuploadset',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='processupload_status_next'),
+            model_name="processuploadset",
+            index=models.Index(
+                fields=["status", "next_attempt_at"], name="processupload_status_next"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='processuploadset',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'done', 'failed'])), name='processuploadset_status_valid'),
+            model_name="processuploadset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "done", "failed"])),
+                name="processuploadset_status_valid",
+            ),
         ),
     ]

@@ -46,7 +46,8 @@ def test_a_gap_in_time_longer_than_the_split_time_starts_a_new_sequence(upload_s
 
 def test_a_jump_in_distance_longer_than_the_split_distance_starts_a_new_sequence(upload_set):
     near = [
-        camera_photo(lon=LON + i * STEP_DEGREES, taken=START + timedelta(seconds=i)) for i in range(2)
+        camera_photo(lon=LON + i * STEP_DEGREES, taken=START + timedelta(seconds=i))
+        for i in range(2)
     ]
     far = camera_photo(lon=LON + 0.01, taken=START + timedelta(seconds=3))
     parts = plan(upload_set, add_all(upload_set, [*near, far])).parts
@@ -74,9 +75,7 @@ def test_a_photo_taken_standing_still_is_a_duplicate_unless_deduplication_is_off
     assert [item.name for item in result.parts[0]] == ["IMG_0001.jpg", "IMG_0003.jpg"]
     assert list(result.duplicates.values())[0].startswith("A duplicate of IMG_0001.jpg")
 
-    kept = actions.create_upload_set(
-        owner, app, SetParameters(title="All", no_deduplication=True)
-    )
+    kept = actions.create_upload_set(owner, app, SetParameters(title="All", no_deduplication=True))
     assert [len(part) for part in plan(kept, add_all(kept, still)).parts] == [3]
 
 
@@ -95,7 +94,9 @@ def test_photos_are_sorted_by_the_sets_method(owner, app, walk):
 
 def test_a_completed_set_becomes_published_sequences_with_their_photos(upload_set, settings):
     later = [
-        camera_photo(lon=LON + (10 + i) * STEP_DEGREES, taken=START + timedelta(minutes=5, seconds=i))
+        camera_photo(
+            lon=LON + (10 + i) * STEP_DEGREES, taken=START + timedelta(minutes=5, seconds=i)
+        )
         for i in range(2)
     ]
     photos = walk_photos(3) + later
@@ -183,9 +184,7 @@ def test_a_named_draft_is_filled_and_published_by_the_upload(owner, app, walk):
     assert list(upload_set.sequences.all()) == [draft]
 
 
-def test_semantics_become_tags_and_the_application_hears_sequence_published(
-    owner, app, walk
-):
+def test_semantics_become_tags_and_the_application_hears_sequence_published(owner, app, walk):
     app.webhook_url = "https://hooks.example.org/mtp"
     app.save()
     upload_set = actions.create_upload_set(
