@@ -260,7 +260,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # mtp/developers/oauth2.py changes what DOT stores and checks (see docs/OAUTH.md).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "developers.Application"
 # Named so that a model may point at access tokens (mtp.uploads.models.CliTokenClaim).
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 (a model)
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "mtp.developers.oauth2.Validator",
     "OAUTH2_SERVER_CLASS": "mtp.developers.oauth2.Server",

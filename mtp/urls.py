@@ -26,9 +26,7 @@ urlpatterns = [
     # Panoramax's upload API beside API v1 (mtp/api/uploads.py); the claim page of a
     # command-line client's token is the site's, at the address the client prints.
     path("api", uploads.landing, name="api-landing"),
-    path(
-        "api/auth/tokens/<str:unique_id>/claim", web_tokens.claim_token, name="claim-token"
-    ),
+    path("api/auth/tokens/<str:unique_id>/claim", web_tokens.claim_token, name="claim-token"),
     path("api/", include("mtp.api.upload_urls")),
     path("accounts/", include("mtp.accounts.urls")),
     # Strava's sign-in relay for the MTP Desktop Uploader, at the address it was always at.

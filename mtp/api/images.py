@@ -3,10 +3,10 @@ goes stale.
 
 A photo uploaded to this server is answered with its own file (``mtp.sequences.hosted``):
 ``thumb`` for 256, ``sd`` for 1024 and 2048, ``hd`` (the file as uploaded) for the original.
-An imported photo's answer is a 302 to a freshly signed Mapillary link (``mtp.sequences.photos``), or the
-photo's kept copy (``mtp.sequences.keeper``): always for ``size=256`` once there is one (it is
-that very photo), and for other sizes when Mapillary cannot give the photo (it is
-unreachable, refuses the instance's token, or has dropped the photo).
+An imported photo's answer is a 302 to a freshly signed Mapillary link
+(``mtp.sequences.photos``), or the photo's kept copy (``mtp.sequences.keeper``): always for
+``size=256`` once there is one (it is that very photo), and for other sizes when Mapillary
+cannot give the photo (it is unreachable, refuses the instance's token, or has dropped it).
 
 Photos are read by ``<img>`` tags, which send no token and no ``client_id``: photos of
 published sequences need neither, and are rate limited per address (``MTP_API_RATE_PHOTOS``).
@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from mtp.api.auth import authenticate_token, bearer_token
@@ -49,7 +50,7 @@ def invalid_size() -> ApiError:
 
 
 @csrf_exempt  # it changes nothing: any other method is a 405, not a CSRF 403
-def thumbnail(request: HttpRequest, key: str) -> HttpResponse:
+def thumbnail(request: HttpRequest, key: str) -> HttpResponseBase:
     """The photo: its file when it is hosted here; a redirect to Mapillary's CDN, or the kept
     copy's bytes, when it was imported."""
     if request.method not in ("GET", "HEAD"):
@@ -67,7 +68,7 @@ def thumbnail(request: HttpRequest, key: str) -> HttpResponse:
     return count_bad_token(request, apply_headers(response, usage))
 
 
-def _thumbnail(request: HttpRequest, key: str) -> HttpResponse:
+def _thumbnail(request: HttpRequest, key: str) -> HttpResponseBase:
     size = request.GET.get("size", DEFAULT_SIZE)
     if size not in SIZES:
         raise invalid_size()
@@ -145,7 +146,7 @@ def _photo_row(key: str) -> dict | None:
     return dict(zip([*_COLUMNS, "status", "owner_id", "photo_source"], row, strict=True))
 
 
-def _hosted(key: str, size: str, cache_scope: str) -> HttpResponse:
+def _hosted(key: str, size: str, cache_scope: str) -> FileResponse:
     """A hosted photo's file for ``size``, streamed from the storage."""
     try:
         file = default_storage.open(hosted.file_name(key, hosted.FOR_SIZE[size]), "rb")
@@ -182,7 +183,7 @@ def _resolve_around(mapillary_key: str, sequence_id: int, position: int):
     following = list(
         Image.objects.filter(sequence_id=sequence_id, position__gt=position)
         .order_by("position")
-        .values_list("mapillary_key", flat=True)[: settings.MAPILLARY_BATCH_SIZE - 1]
+        .values_list("key", flat=True)[: settings.MAPILLARY_BATCH_SIZE - 1]
     )
     # A browser is waiting: one try; on failure the kept copy, or a 503 with Retry-After.
     links = resolve([mapillary_key, *following], retries=0)

@@ -469,7 +469,7 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
             "features": [
                 {
                     "type": "Feature",
-                    "id": item["mapillary_key"],
+                    "id": item["key"],
                     "geometry": {"type": "Point", "coordinates": [item["lon"], item["lat"]]},
                     "properties": item,
                 }
@@ -619,7 +619,7 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
     """Change the name, description, transport type, tags, links or cover photo of your sequence.
 
     Fields left out stay as they are; `tags` replaces all tags; an empty link removes it.
-    `cover` is the `mapillary_key` of one of the sequence's photos; null or empty goes back to
+    `cover` is the `key` of one of the sequence's photos; null or empty goes back to
     the first photo.
     """
     negotiate(request, JSON_ONLY)
@@ -663,17 +663,15 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
     return write_response(sequence, status=200)
 
 
-def _cover_id(sequence: Sequence, mapillary_key: str | None) -> int | None:
-    """The id of the sequence's photo ``mapillary_key``; None for none (the first photo)."""
-    if not mapillary_key:
+def _cover_id(sequence: Sequence, key: str | None) -> int | None:
+    """The id of the sequence's photo ``key``; None for none (the first photo)."""
+    if not key:
         return None
     image_id = (
-        Image.objects.filter(sequence_id=sequence.pk, mapillary_key=mapillary_key)
-        .values_list("pk", flat=True)
-        .first()
+        Image.objects.filter(sequence_id=sequence.pk, key=key).values_list("pk", flat=True).first()
     )
     if image_id is None:
-        raise invalid_parameter("cover", "give the mapillary_key of one of this sequence's photos.")
+        raise invalid_parameter("cover", "give the key of one of this sequence's photos.")
     return image_id
 
 

@@ -138,8 +138,7 @@ def configuration(request: HttpRequest) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     """``GET /api/users/me``: the token's person. Their ``id`` is their username, as in
     ``/api/users/<id>/collection``."""
-    user = _caller(request).user
-    username = user.username  # type: ignore[union-attr]
+    username = _caller(request).user.username  # type: ignore[attr-defined]
     return json_response(
         {
             "id": username,
@@ -173,7 +172,7 @@ def upload_sets(request: HttpRequest) -> HttpResponse:
         upload_set = actions.create_upload_set(caller.user, caller.application, parameters)
         return json_response(_set_json(upload_set))
     caller = _caller(request)
-    mine = UploadSet.objects.filter(owner=caller.user).order_by("-created_at")[:100]
+    mine = UploadSet.objects.filter(owner_id=caller.user.pk).order_by("-created_at")[:100]  # type: ignore[attr-defined]
     return json_response({"upload_sets": [_set_json(item) for item in mine]})
 
 

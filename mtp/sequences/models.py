@@ -194,6 +194,26 @@ class CameraModel(models.Model):
         return f"{self.make.name} {self.name}"
 
 
+def camera_ids(
+    cache: dict[tuple[str, str], tuple[int | None, int | None]], make: str, model: str
+) -> tuple[int | None, int | None]:
+    """The ids of the camera make and model a photo names (created on first sight; none
+    without a make), remembered in ``cache`` for the photos of one write."""
+    make, model = make.strip()[:100], model.strip()[:100]
+    if (make, model) not in cache:
+        if not make:
+            cache[(make, model)] = (None, None)
+        else:
+            camera_make, _ = CameraMake.objects.get_or_create(name=make)
+            camera_model = (
+                CameraModel.objects.get_or_create(make=camera_make, name=model)[0]
+                if model
+                else None
+            )
+            cache[(make, model)] = (camera_make.pk, camera_model.pk if camera_model else None)
+    return cache[(make, model)]
+
+
 # The longest search radius around a point, in metres.
 MAX_RADIUS_M = 100_000
 
@@ -322,7 +342,10 @@ class Sequence(models.Model):
     # Where its photos live: imported from Mapillary, or uploaded to this server (mtp.uploads),
     # which keeps them and serves every size itself (mtp.sequences.hosted).
     photo_source = models.CharField(
-        max_length=20, choices=PhotoSource.choices, default=PhotoSource.MAPILLARY
+        max_length=20,
+        choices=PhotoSource.choices,
+        default=PhotoSource.MAPILLARY,
+        db_default=PhotoSource.MAPILLARY,
     )
 
     mapillary_sequence_key = models.CharField(max_length=100, null=True, blank=True, unique=True)

@@ -19,7 +19,14 @@ from mtp.sequences import hosted
 from mtp.sequences.models import Sequence
 from mtp.uploads.derivatives import save
 from mtp.uploads.exif import Overrides, PhotoRefused, read_tags
-from mtp.uploads.models import CliTokenClaim, ProcessUploadSet, UploadFile, UploadSet
+from mtp.uploads.models import (
+    FILE_NAME_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    CliTokenClaim,
+    ProcessUploadSet,
+    UploadFile,
+    UploadSet,
+)
 
 AccessToken = get_access_token_model()
 Application = get_application_model()
@@ -81,8 +88,7 @@ def create_upload_set(owner, application, parameters: SetParameters) -> UploadSe
     upload_set = UploadSet(
         owner=owner,
         application=application,
-        title=parameters.title.strip()[: UploadSet._meta.get_field("title").max_length]  # type: ignore[union-attr]
-        or "Upload",
+        title=parameters.title.strip()[:TITLE_MAX_LENGTH] or "Upload",
         estimated_nb_files=parameters.estimated_nb_files,
         split_distance=_or(parameters.split_distance, settings.MTP_UPLOAD_SPLIT_DISTANCE),
         split_time=_or(parameters.split_time, settings.MTP_UPLOAD_SPLIT_TIME),
@@ -152,7 +158,7 @@ def add_file(
     name: str,
     data: bytes,
     *,
-    overrides: Overrides = Overrides(),
+    overrides: Overrides | None = None,
     is_blurred: bool = False,
 ) -> UploadFile:
     """Take one photo into an open upload set: check it, store its original, record it.
@@ -171,12 +177,12 @@ def add_file(
     if UploadFile.objects.filter(upload_set=upload_set, sha256=sha256).exists():
         raise _same_file()
     try:
-        tags = read_tags(data, overrides)
+        tags = read_tags(data, overrides or Overrides())
     except PhotoRefused as refused:
         raise UploadRefused(400, str(refused)) from None
     upload_file = UploadFile(
         upload_set=upload_set,
-        name=name[-UploadFile._meta.get_field("name").max_length :],  # type: ignore[misc, union-attr]
+        name=name[-FILE_NAME_MAX_LENGTH:],
         size=len(data),
         sha256=sha256,
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),

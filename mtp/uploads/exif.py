@@ -51,10 +51,11 @@ def check_jpeg(data: bytes) -> None:
         raise PhotoRefused("The JPEG file is truncated: it stops before its end.")
 
 
-def read_tags(data: bytes, overrides: Overrides = Overrides()) -> PhotoTags:
+def read_tags(data: bytes, overrides: Overrides | None = None) -> PhotoTags:
     """The tags of a JPEG photo, the uploader's overrides applied; ``PhotoRefused`` when it is
     not a whole JPEG, or has no position or no capture time (and no override gives one)."""
     check_jpeg(data)
+    overrides = overrides or Overrides()
     try:
         tags: reader.GeoPicTags | reader.PartialGeoPicTags = reader.readPictureMetadata(data)
     except reader.PartialExifException as partial:

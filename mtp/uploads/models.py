@@ -139,7 +139,9 @@ class UploadSet(models.Model):
                 "duplicates": counts.get(UploadFile.Status.DUPLICATE, 0),
             },
             "associated_collections": [{"id": unique_id} for unique_id in sequence_ids],
-            "mtp_sequence": str(self.mtp_sequence.unique_id) if self.mtp_sequence_id else None,
+            "mtp_sequence": (
+                str(self.mtp_sequence.unique_id) if self.mtp_sequence is not None else None
+            ),
         }
 
 

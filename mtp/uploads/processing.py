@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyvips
+from django.contrib.gis.geos import Point
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -38,11 +39,10 @@ from mtp.sequences import hosted
 from mtp.sequences.models import (
     NAME_MAX_LENGTH,
     TAG_MAX_LENGTH,
-    CameraMake,
-    CameraModel,
     Image,
     Sequence,
     TransportType,
+    camera_ids,
     find_transport_type,
 )
 from mtp.sequences.tags import set_sequence_tags
@@ -238,7 +238,7 @@ def _transport_type(upload_set: UploadSet) -> TransportType:
     walk = TransportType.objects.filter(
         name__iexact=DEFAULT_TRANSPORT_TYPE, parent__isnull=False
     ).first()
-    return walk or TransportType.objects.filter(parent__isnull=False).order_by("id").first()
+    return walk or TransportType.objects.filter(parent__isnull=False).order_by("id")[0]
 
 
 def _sequence(
@@ -278,14 +278,14 @@ def _add_images(
     headings = _headings(part, upload_set.relative_heading)
     images = []
     for position, (item, heading) in enumerate(zip(part, headings, strict=True)):
-        make_id, model_id = _camera(cameras, item.camera_make, item.camera_model)
+        make_id, model_id = camera_ids(cameras, item.camera_make, item.camera_model)
         images.append(
             Image(
                 sequence=sequence,
                 key=str(item.picture_id),
                 mapillary_key=None,
                 position=position,
-                point=f"SRID=4326;POINT({item.lon!r} {item.lat!r})",
+                point=Point(item.lon, item.lat, srid=4326),
                 captured_at=item.captured_at,
                 compass_angle=heading,
                 camera_make_id=make_id,
@@ -305,7 +305,7 @@ def _add_images(
     sequence.set_route(points, [item.captured_at for item in part])
     sequence.image_count = len(part)
     sequence.is_pano = sum(item.is_pano for item in part) * 2 > len(part)
-    camera = Counter(_camera(cameras, item.camera_make, item.camera_model) for item in part)
+    camera = Counter(camera_ids(cameras, item.camera_make, item.camera_model) for item in part)
     sequence.camera_make_id, sequence.camera_model_id = camera.most_common(1)[0][0]
     if upload_set.visibility == UploadSet.Visibility.ANYONE:
         sequence.status = Sequence.Status.PUBLISHED
@@ -340,21 +340,3 @@ def bearing(a: tuple[float, float], b: tuple[float, float]) -> float | None:
     x = math.sin(lon2 - lon1) * math.cos(lat2)
     y = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
     return math.degrees(math.atan2(x, y)) % 360
-
-
-def _camera(
-    cache: dict[tuple[str, str], tuple[int | None, int | None]], make: str, model: str
-) -> tuple[int | None, int | None]:
-    """The ids of a camera make and model, created on first sight."""
-    if (make, model) not in cache:
-        if not make:
-            cache[(make, model)] = (None, None)
-        else:
-            camera_make, _ = CameraMake.objects.get_or_create(name=make)
-            camera_model = (
-                CameraModel.objects.get_or_create(make=camera_make, name=model)[0]
-                if model
-                else None
-            )
-            cache[(make, model)] = (camera_make.pk, camera_model.pk if camera_model else None)
-    return cache[(make, model)]

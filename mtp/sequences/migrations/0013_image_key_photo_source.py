@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
             name="photo_source",
             field=models.CharField(
                 choices=[("mapillary", "Mapillary"), ("upload", "Upload")],
+                db_default="mapillary",
                 default="mapillary",
                 max_length=20,
             ),

@@ -3,6 +3,7 @@ running: ``panoramax_cli upload --api-url <server> --token <token> --wait <folde
 exit status 0, and the folder's photos are sequences of this server."""
 
 import os
+import re
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from mtp.sequences.models import Image, Sequence
 from mtp.uploads.models import UploadFile, UploadSet
@@ -125,3 +127,31 @@ def test_the_panoramax_cli_uploads_a_camera_folder_that_becomes_sequences(
     assert again.returncode == 0, again.stdout + again.stderr
     assert UploadFile.objects.count() == 8
     assert UploadSet.objects.count() == 2
+
+
+def test_panoramax_cli_login_gives_a_token_once_a_person_claims_it_on_the_site(
+    live_server, seeded, tmp_path
+):
+    owner = builders.persona("olivia")
+    login = run_cli("login", "--api-url", live_server.url, home=tmp_path)
+    assert login.returncode == 0, login.stdout + login.stderr
+    claim_url = re.search(r"http\S+/api/auth/tokens/\S+/claim", login.stdout)
+    assert claim_url is not None, login.stdout
+    browser = Client()
+    browser.force_login(owner)
+    path = claim_url.group(0).removeprefix(live_server.url)
+    assert b"olivia" in browser.get(path).content
+    assert browser.post(path).status_code == 200
+
+    folder = tmp_path / "camera"
+    write_folder(
+        folder,
+        [
+            camera_photo(lon=LON + i * STEP_DEGREES, taken=START + timedelta(seconds=i))
+            for i in range(2)
+        ],
+    )
+    upload = run_cli("upload", "--api-url", live_server.url, str(folder), home=tmp_path)
+    assert upload.returncode == 0, upload.stdout + upload.stderr
+    assert "olivia" in upload.stdout
+    assert UploadFile.objects.filter(upload_set__owner=owner).count() == 2

@@ -4,6 +4,7 @@ files made and served by this server."""
 from datetime import timedelta
 
 import pytest
+import pyvips
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -139,8 +140,6 @@ def test_the_photo_endpoint_serves_an_uploaded_photos_files_without_mapillary(
     assert b"".join(response.streaming_content) == original
     thumb = client.get(f"/api/v1/images/{key}/thumbnail?size=256")
     assert thumb.status_code == 200
-    import pyvips
-
     assert pyvips.Image.new_from_buffer(b"".join(thumb.streaming_content), "").width == 500
 
 
