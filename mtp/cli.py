@@ -63,6 +63,14 @@ def _prepare_instance() -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
+def _start_up_warnings() -> list[str]:
+    """What a person starting a server should hear at once, not only from ``check --deploy``:
+    a server that can show no photo from Mapillary looks broken to its first visitor."""
+    from mtp.sequences.checks import photos_can_be_resolved
+
+    return [f"{warning.msg} {warning.hint}" for warning in photos_can_be_resolved(None)]
+
+
 def served_url(host: str, port: int) -> str:
     """The address ``mtp serve --host host --port port`` answers at."""
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
@@ -97,6 +105,8 @@ def serve(argv: list[str]) -> int:
 
     _django_setup()
     _prepare_instance()
+    for warning in _start_up_warnings():
+        print(f"mtp serve: warning: {warning}", file=sys.stderr, flush=True)
 
     server_cmd = [
         sys.executable, "-m", "granian",

@@ -324,7 +324,12 @@ API_CLIENT_CACHE_SECONDS = env_int("MTP_API_CLIENT_CACHE_SECONDS", 30, minimum=0
 
 # Background work: imports, webhook deliveries and kept copies of photos are job rows in the
 # same database, each kind a queue that ``mtp worker`` takes due rows from (``--queues`` to
-# take only some; mtp/lib/leases.py).
+# take only some; mtp/lib/jobs.py). A worker holds a lease on the job it runs and renews it;
+# once a lease runs out unrenewed (the worker died), another worker takes the job over.
+# MTP_IMPORT_LEASE_SECONDS is the setting's former name, still read when the new one is unset.
+JOB_LEASE_SECONDS = env_int(
+    "MTP_JOB_LEASE_SECONDS", 60, minimum=2, former="MTP_IMPORT_LEASE_SECONDS"
+)
 
 # Who may create capture challenges: "staff" (the default) or "everyone" signed in; and the
 # largest area a challenge may cover, in square kilometres.
@@ -381,8 +386,6 @@ MTP_UPLOAD_SPLIT_DISTANCE = 100
 MTP_UPLOAD_SPLIT_TIME = 60
 MTP_UPLOAD_DUPLICATE_DISTANCE = 1.0
 MTP_UPLOAD_DUPLICATE_ROTATION = 60
-# A worker holds a lease on the import it runs; another worker takes over once it expires.
-IMPORT_LEASE_SECONDS = env_int("MTP_IMPORT_LEASE_SECONDS", 60, minimum=2)
 # A repeated import of an already imported key within this many seconds changes nothing.
 IMPORT_REFRESH_COOLDOWN = env_int("MTP_IMPORT_COOLDOWN", 3600, minimum=0)
 

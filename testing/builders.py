@@ -335,7 +335,7 @@ def failed_import(
         sequence=sequence,
         mapillary_sequence_key="failedkey1",
         status=ImportJob.Status.FAILED,
-        error=error,
+        last_error=error,
     )
     return sequence
 

@@ -35,7 +35,7 @@ def worker_env(fake_mapillary, **extra: str) -> dict[str, str]:
         SECRET_KEY=settings.SECRET_KEY,
         MAPILLARY_API_URL=fake_mapillary.url,
         MAPILLARY_BACKOFF="0.05",
-        MTP_IMPORT_LEASE_SECONDS="3",
+        MTP_JOB_LEASE_SECONDS="3",
         MAPILLARY_CONCURRENCY="1",
         MAPILLARY_BATCH_SIZE="50",
     )

@@ -132,7 +132,7 @@ def import_wall(job, size: int) -> float:
     sequence = job.sequence
     sequence.refresh_from_db()
     if job.status != ImportJob.Status.SUCCEEDED or sequence.image_count != size:
-        raise SystemExit(f"import of {size} images ended {job.status}: {job.error}")
+        raise SystemExit(f"import of {size} images ended {job.status}: {job.last_error}")
     assert Image.objects.filter(sequence=sequence).count() == size
     return (job.finished_at - job.started_at).total_seconds()
 

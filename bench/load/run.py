@@ -428,7 +428,12 @@ def wait_for_imports(results: Results, settle: float) -> dict[str, tuple[str, st
         if job is None:
             outcome[unique_id] = ("missing", "", 0, 0)
         else:
-            outcome[unique_id] = (job.status, job.error, counts.get(unique_id, 0), job.attempts)
+            outcome[unique_id] = (
+                job.status,
+                job.last_error,
+                counts.get(unique_id, 0),
+                job.attempts,
+            )
     durations = [
         (job.finished_at - job.started_at).total_seconds()
         for job in jobs.values()

@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from mtp.lib.lookalike import skeleton
+from mtp.lib.text import validate_line
 
 
 def public_name(username: str, display_name: str) -> str:
@@ -17,7 +18,7 @@ def public_name(username: str, display_name: str) -> str:
 class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A person with an account. ``display_name`` is what other people see."""
 
-    display_name = models.CharField(max_length=100, blank=True)
+    display_name = models.CharField(max_length=100, blank=True, validators=[validate_line])
     # What the username looks like (mtp.lib.lookalike): sign-up refuses a name that looks
     # like another's.
     username_skeleton = models.CharField(max_length=150, blank=True, db_index=True, editable=False)

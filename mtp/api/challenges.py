@@ -5,8 +5,8 @@ unless the instance lets everyone (MTP_CHALLENGE_CREATORS), a staff account. Onl
 changes or deletes a challenge.
 """
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, overload
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router
-from pydantic import BeforeValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, model_validator
 
 from mtp.api.auth import token_auth, token_or_client_auth
 from mtp.api.bodies import openapi_body, validate_body
@@ -37,11 +37,13 @@ from mtp.api.schemas import (
     Name,
     StrictOut,
     invalid_input,
+    line_text,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import MAX_CAMERA_MAKES, Challenge, may_create_challenges
+from mtp.lib.dates import in_utc
 from mtp.lib.http import json_response
 from mtp.sequences.models import find_transport_type
 
@@ -100,7 +102,7 @@ TransportTypes = Annotated[
     Field(description="Ways of travel that count: kinds (Kayak) or groups (Water). None: any."),
 ]
 CameraMakes = Annotated[
-    list[Annotated[str, Field(max_length=100)]],
+    list[Annotated[str, BeforeValidator(line_text), Field(max_length=100)]],
     BeforeValidator(_camera_makes),
     Field(
         max_length=MAX_CAMERA_MAKES, description="Camera makes that count (any case). None: any."
@@ -121,17 +123,15 @@ def _date_time(value: Any) -> Any:
     )
 
 
-DateTime = Annotated[datetime, BeforeValidator(_date_time)]
+def _utc(moment: datetime) -> datetime:
+    # The databases are given moments in UTC: one with no UTC value is refused here.
+    try:
+        return in_utc(moment)
+    except ValueError as error:
+        raise invalid_input("invalid_moment", str(error)) from None
 
 
-@overload
-def _aware(moment: datetime) -> datetime: ...
-@overload
-def _aware(moment: datetime | None) -> datetime | None: ...
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+DateTime = Annotated[datetime, BeforeValidator(_date_time), AfterValidator(_utc)]
 
 
 class ChallengeCreateIn(BodyIn):
@@ -149,7 +149,7 @@ class ChallengeCreateIn(BodyIn):
 
     @model_validator(mode="after")
     def _window(self) -> "ChallengeCreateIn":
-        if _aware(self.end) <= _aware(self.start):
+        if self.end <= self.start:
             raise invalid_input("invalid_window", "end must be after start.")
         return self
 
@@ -286,8 +286,8 @@ def create_challenge(request: HttpRequest):
         name=payload.name,
         description=payload.description or "",
         camera_makes=payload.camera_makes,
-        start=_aware(payload.start),
-        end=_aware(payload.end),
+        start=payload.start,
+        end=payload.end,
     )
     challenge.set_area(area)
     with transaction.atomic():
@@ -382,9 +382,9 @@ def update_challenge(request: HttpRequest, unique_id: UUID):
         if "camera_makes" in sent:
             challenge.camera_makes = payload.camera_makes
         if "start" in sent:
-            challenge.start = _aware(payload.start)  # type: ignore[assignment]
+            challenge.start = payload.start  # type: ignore[assignment]
         if "end" in sent:
-            challenge.end = _aware(payload.end)  # type: ignore[assignment]
+            challenge.end = payload.end  # type: ignore[assignment]
         if challenge.end <= challenge.start:
             raise invalid_parameter("end", "end must be after start.")
         if "area" in sent:

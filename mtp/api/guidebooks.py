@@ -29,7 +29,17 @@ from mtp.api.bodies import openapi_body, validate_body
 from mtp.api.errors import ApiError, invalid_parameter
 from mtp.api.formats import GEOJSON, JSON_ONLY, JSON_OR_GEOJSON, negotiate
 from mtp.api.pagination import next_link, page, with_next_link
-from mtp.api.schemas import BodyIn, ErrorOut, ImageOut, OwnerOut, StrictOut, Tags, invalid_input
+from mtp.api.schemas import (
+    BodyIn,
+    ErrorOut,
+    ImageOut,
+    OwnerOut,
+    StrictOut,
+    Tags,
+    invalid_input,
+    line_text,
+    lines_text,
+)
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.search import NEWEST, OWN_NEWEST, lists_own, searched_tags
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
@@ -76,12 +86,14 @@ def _text(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-Name = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=NAME_MAX_LENGTH)]
-Description = Annotated[str, BeforeValidator(_text), Field(max_length=DESCRIPTION_MAX_LENGTH)]
-Title = Annotated[str, BeforeValidator(_text), Field(max_length=TITLE_MAX_LENGTH)]
-PoiTitle = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=TITLE_MAX_LENGTH)]
+Name = Annotated[str, BeforeValidator(line_text), Field(min_length=1, max_length=NAME_MAX_LENGTH)]
+Description = Annotated[str, BeforeValidator(lines_text), Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Title = Annotated[str, BeforeValidator(line_text), Field(max_length=TITLE_MAX_LENGTH)]
+PoiTitle = Annotated[
+    str, BeforeValidator(line_text), Field(min_length=1, max_length=TITLE_MAX_LENGTH)
+]
 PoiDescription = Annotated[
-    str, BeforeValidator(_text), Field(max_length=POI_DESCRIPTION_MAX_LENGTH)
+    str, BeforeValidator(lines_text), Field(max_length=POI_DESCRIPTION_MAX_LENGTH)
 ]
 CategorySlug = Annotated[
     str,

@@ -13,8 +13,10 @@ published sequences need neither, and are rate limited per address (``MTP_API_RA
 Photos of sequences that are not public are their owner's only: the owner's signed link
 (``expires`` and ``signature``, which the API and the pages give the owner), the owner's
 browser session, or the owner's access token; anyone else gets the 404 of a photo that does
-not exist. Like the tiles, this is a plain Django view, not an API operation: it is read
-dozens of times per page.
+not exist. Credentials are checked first, for every key: refused ones (another scheme than
+Bearer, no token, a token that is not live) are a 401 whatever the photo, counted as bad
+tokens (``api-bad-token``). Like the tiles, this is a plain Django view, not an API
+operation: it is read dozens of times per page.
 """
 
 import functools
@@ -72,6 +74,9 @@ def _thumbnail(request: HttpRequest, key: str) -> HttpResponseBase:
     size = request.GET.get("size", DEFAULT_SIZE)
     if size not in SIZES:
         raise invalid_size()
+    # Credentials are checked before the key is looked up: refused ones get the same 401
+    # whether the photo is unpublished or does not exist.
+    token_user_id = _token_user_id(request)
     if not is_key(key):
         raise ApiError(404, NOT_FOUND)
     row = _photo_row(key)
@@ -79,7 +84,7 @@ def _thumbnail(request: HttpRequest, key: str) -> HttpResponseBase:
         raise ApiError(404, NOT_FOUND)
     kept_copy = row["kept_copy"]
     public = row["status"] == Sequence.Status.PUBLISHED
-    if not public and not _is_owner(request, key, row["owner_id"]):
+    if not public and not _is_owner(request, key, row["owner_id"], token_user_id):
         raise ApiError(404, NOT_FOUND)
     cache_scope = "public" if public else "private"
     if row["photo_source"] == Sequence.PhotoSource.UPLOAD:
@@ -164,15 +169,24 @@ def _hosted(key: str, size: str, cache_scope: str) -> FileResponse:
     return response
 
 
-def _is_owner(request: HttpRequest, key: str, owner_id: int) -> bool:
+def _token_user_id(request: HttpRequest) -> int | None:
+    """The user of the access token the request sends, or None without credentials; a 401 for
+    credentials refused (another scheme, no token, a token that is not live)."""
+    raw_token = bearer_token(request)
+    if raw_token is None:
+        return None
+    _token, caller, _application = authenticate_token(raw_token)
+    request.token_checked = True  # type: ignore[attr-defined]
+    return caller.pk
+
+
+def _is_owner(request: HttpRequest, key: str, owner_id: int, token_user_id: int | None) -> bool:
     expires = request.GET.get("expires", "")
     signature = request.GET.get("signature", "")
     if expires and signature and valid_signature(key, expires, signature):
         return True
-    raw_token = bearer_token(request)
-    if raw_token is not None:
-        _token, caller, _application = authenticate_token(raw_token)
-        return caller.pk == owner_id
+    if token_user_id is not None:
+        return token_user_id == owner_id
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated and user.pk == owner_id)
 

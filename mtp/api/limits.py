@@ -5,7 +5,8 @@ turns one off); the counting is mtp.lib.ratelimit's. Every API reply carries the
 fields of the policy it was counted under; a refusal is a 429 with Retry-After.
 
 Requests are counted per token before the token is looked up, so made-up tokens would each
-start a count of their own. So tokens refused with a 401, and tokens that are not live on
+start a count of their own. So credentials refused with a 401 (tokens, and headers of another
+scheme or without a token), and tokens that are not live on
 routes that answer without checking them (404, 405), are also counted per address
 (``api-bad-token``): past ``MTP_API_RATE_BAD_TOKEN`` in a window, that address's requests with
 a token get a 429 until the window ends, without a lookup, whether their token is good or
@@ -59,6 +60,12 @@ def _bearer(request: HttpRequest) -> str | None:
     return credentials if scheme.lower() == "bearer" and credentials else None
 
 
+def _sends_credentials(request: HttpRequest) -> bool:
+    """Whether the request sends credentials of any kind (another scheme than Bearer, or a
+    Bearer without a token, is refused with a 401 like a token that is not live)."""
+    return bool(request.headers.get("Authorization", "").strip())
+
+
 def count_request(request: HttpRequest, anonymous: Policy | None = None) -> Usage:
     """Count a request: against its access token when it sends one, else against its address.
 
@@ -78,8 +85,9 @@ _REFUSED_MAX = 10_000
 
 
 def bad_token_refusal(request: HttpRequest) -> JsonResponse | None:
-    """A 429 for a request with a token from an address over the bad-token limit, else None."""
-    if not _refused or _bearer(request) is None:
+    """A 429 for a request with credentials from an address over the bad-token limit, else
+    None."""
+    if not _refused or not _sends_credentials(request):
         return None
     address = client_ip(request)
     with _refused_lock:
@@ -111,12 +119,12 @@ def _made_up(request: HttpRequest, raw_token: str) -> bool:
 
 
 def count_bad_token(request: HttpRequest, response):
-    """After a 401 for a request with a token, or any answer to one whose token is not live:
-    count it against the address; past the limit, 429."""
-    raw_token = _bearer(request)
-    if raw_token is None:
+    """After a 401 for a request with credentials, or any answer to one whose token is not
+    live: count it against the address; past the limit, 429."""
+    if not _sends_credentials(request):
         return response
-    if response.status_code != 401 and not _made_up(request, raw_token):
+    raw_token = _bearer(request)
+    if response.status_code != 401 and (raw_token is None or not _made_up(request, raw_token)):
         return response
     address = client_ip(request)
     usage = ratelimit.hit(bad_token_policy(), f"ip:{address}")

@@ -2,8 +2,9 @@
 
 - Security: public reads take a token *or* a ``client_id`` (an API key in the query string).
 - Transport types: an enum of the names in the TransportType table.
-- Text: what the server refuses (NUL characters, blank names, malformed Mapillary keys and
-  tokens) is refused by the document too, so a client generated from it never sends it.
+- Text: what the server refuses (NUL characters, control characters in what a body writes,
+  blank names, malformed Mapillary keys and tokens) is refused by the document too, so a
+  client generated from it never sends it.
 - A challenge's area: a GeoJSON Polygon or MultiPolygon, as far as a schema can say it.
 - Links from each create's 201 to every operation that takes the created object's id (for
   clients and for stateful testing), and an example for every request and response body.
@@ -34,8 +35,13 @@ TOKEN_OR_CLIENT = "TokenOrClientAuth"  # noqa: S105 - the name of an auth class
 
 # Any text without a NUL character (PostgreSQL cannot store one; the server answers 400).
 NO_NUL = "^[^\\x00]*$"
-# A name: at least one character that is not white space (names are trimmed).
-NAME = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+# Text a body writes holds no control characters (mtp.lib.text), but a text of several lines
+# (a description) holds tabs and line ends.
+_NOT_CONTROL = "[^\\x00-\\x1f\\x7f-\\x9f]"
+LINE = f"^{_NOT_CONTROL}*$"
+LINES = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+# A name: one line with at least one character that is not white space (names are trimmed).
+NAME = f"^{_NOT_CONTROL}*[^\\x00-\\x1f\\x7f-\\x9f\\s]{_NOT_CONTROL}*$"
 # A Google Street View link: a Google Maps link
 # (mtp.sequences.external_links.google_street_view_problem: maps.app.goo.gl, goo.gl/maps/,
 # maps.google.<tld>, google.<tld>/maps), then anything but white space. Empty removes the link.
@@ -197,6 +203,10 @@ def _text_rules(
             text["enum"] = every or transport_types
         elif name == "name":
             text["pattern"] = NAME
+        elif in_body and name in ("title", "source", "camera_makes"):
+            text["pattern"] = LINE
+        elif in_body and name == "description":
+            text["pattern"] = LINES
         elif name in ("seq_key", "mapillary_sequence_key"):
             text["pattern"] = _or_empty(KEY_PATTERN.pattern)
         elif name in ("token", "mapillary_user_token"):

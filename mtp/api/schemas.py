@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from mtp.lib.text import control_character_problem
 from mtp.mapillary.formats import KEY_MAX_LENGTH, TOKEN_MAX_LENGTH
 from mtp.sequences.external_links import parse_google_street_view, parse_strava
 from mtp.sequences.models import (
@@ -30,6 +31,24 @@ def invalid_input(kind: str, message: str) -> PydanticCustomError:
 
 def _text(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def line_text(value: Any) -> Any:
+    """Text of one line (a name, a title), trimmed; a 422 when it holds control characters
+    (mtp.lib.text)."""
+    value = _text(value)
+    if isinstance(value, str) and (problem := control_character_problem(value)):
+        raise invalid_input("control_character", problem)
+    return value
+
+
+def lines_text(value: Any) -> Any:
+    """Text of several lines (a description), trimmed; a 422 when it holds control characters
+    other than tabs and line ends."""
+    value = _text(value)
+    if isinstance(value, str) and (problem := control_character_problem(value, lines=True)):
+        raise invalid_input("control_character", problem)
+    return value
 
 
 def _transport_type(value: Any) -> Any:
@@ -77,8 +96,8 @@ def _strava(value: Any) -> Any:
         raise invalid_input("invalid_link", error.messages[0]) from None
 
 
-Name = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=NAME_MAX_LENGTH)]
-Description = Annotated[str, BeforeValidator(_text), Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Name = Annotated[str, BeforeValidator(line_text), Field(min_length=1, max_length=NAME_MAX_LENGTH)]
+Description = Annotated[str, BeforeValidator(lines_text), Field(max_length=DESCRIPTION_MAX_LENGTH)]
 TransportTypeName = Annotated[
     str,
     BeforeValidator(_transport_type),
@@ -151,13 +170,20 @@ class SequenceCreateIn(BodyIn):
     description: Description | None = ""
     transport_type: TransportTypeName
     tag: Tags = None
-    source: Annotated[str, BeforeValidator(_text), Field(max_length=SOURCE_MAX_LENGTH)] = Field(
+    tags: Tags = Field(None, description="Same as tag: the spelling replies and PATCH use.")
+    source: Annotated[str, BeforeValidator(line_text), Field(max_length=SOURCE_MAX_LENGTH)] = Field(
         "", description="The app that created the sequence, such as mtpdu."
     )
 
+    @model_validator(mode="after")
+    def _one_spelling_of_tags(self) -> "SequenceCreateIn":
+        if "tags" in self.model_fields_set and "tag" in self.model_fields_set:
+            raise invalid_input("conflict", "Send tags or tag, not both.")
+        return self
+
     @property
     def tag_names(self) -> list[str]:
-        return list(self.tag or [])
+        return list(self.tag or self.tags or [])
 
 
 class SequencePatchIn(BodyIn):

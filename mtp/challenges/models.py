@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mtp.challenges.areas import area_geojson
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.leaderboard import Criteria, camera_make_ids, transport_type_ids
 from mtp.sequences.links import profile_url
 from mtp.sequences.models import TransportType
@@ -54,9 +55,9 @@ class Challenge(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="challenges"
     )
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     area = models.MultiPolygonField(srid=4326, spatial_index=True)
     # The area's box, for a box search with a plain B-tree on every database.

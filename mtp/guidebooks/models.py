@@ -24,6 +24,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import Image, Tag, image_columns, image_data
 from mtp.sequences.tags import tags_named
@@ -145,9 +146,9 @@ class Guidebook(models.Model):
         related_name="guidebooks",
         help_text="The OAuth application that created it; told when it is published.",
     )
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="guidebooks"
@@ -397,9 +398,9 @@ class Scene(models.Model):
     # The sequence's deletion deletes its images, and so the scenes on them.
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="+")
     unique_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True, validators=[validate_line])
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -495,9 +496,9 @@ class Poi(models.Model):
     unique_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     x = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
     y = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
-    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, validators=[validate_line])
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(POI_DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(POI_DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="pois"

@@ -29,7 +29,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "progress_done",
         "progress_total",
         "attempts",
-        "error",
+        "last_error",
         "note",
         "lease_owner",
         "lease_expires_at",

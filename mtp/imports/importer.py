@@ -1,6 +1,6 @@
 """The import itself: a Mapillary sequence becomes a published Map the Paths sequence.
 
-``run_job`` runs one ``ImportJob`` under its lease:
+``run_import`` runs one claimed ``ImportJob`` under its lease (``mtp.lib.jobs``):
 
 1. ask Mapillary for the sequence's image ids, in capture order;
 2. fetch their details in batches (several at a time) and, as they arrive, refuse the import
@@ -18,24 +18,21 @@ sequence, and a published sequence as it was.
 """
 
 import logging
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from mtp.imports.image_upsert import first_taken_key, upsert_images
-from mtp.imports.jobs import DELETE_CHUNK, claim, fail
-from mtp.imports.leases import finish, release, renew
-from mtp.imports.models import ImportJob
+from mtp.imports.jobs import DELETE_CHUNK, fail
+from mtp.imports.models import MAX_ATTEMPTS, ImportJob
 from mtp.imports.tokens import TokenUnavailable, decrypt_token
 from mtp.lib.dbavailability import is_database_unavailable, is_storage_full
 from mtp.lib.geodesy import geodesic_m, path_length_m
-from mtp.lib.leases import new_worker_id
+from mtp.lib.jobs import Heartbeat, LeaseLost
 from mtp.mapillary.client import MapillaryError, get_image_ids, get_me, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
 from mtp.sequences import keeper
@@ -82,42 +79,6 @@ class ImportRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class LeaseLost(Exception):
-    """Another worker took the job over (or the job is gone): stop without writing."""
-
-
-class Heartbeat(threading.Thread):
-    """Renews the job's lease in the background while the import waits on Mapillary."""
-
-    def __init__(self, job_id: int, worker_id: str) -> None:
-        super().__init__(name=f"lease-{job_id}", daemon=True)
-        self.job_id = job_id
-        self.worker_id = worker_id
-        self.stopped = threading.Event()
-        self.lost = threading.Event()
-
-    def run(self) -> None:
-        interval = settings.IMPORT_LEASE_SECONDS / 3
-        try:
-            while not self.stopped.wait(interval):
-                try:
-                    if not renew(self.job_id, self.worker_id):
-                        self.lost.set()
-                        return
-                except DatabaseError as error:
-                    # A busy database: the next beat tries again, well before the lease ends,
-                    # on a fresh connection (one the database dropped stays broken).
-                    logger.warning("import %s: lease renewal failed: %s", self.job_id, error)
-                    connections.close_all()
-        finally:
-            connections.close_all()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        if self.is_alive():
-            self.join()
 
 
 @dataclass
@@ -171,43 +132,37 @@ class Progress:
         return path_length_m([self.points[index] for index in order])
 
 
-def run_job(job_id: int, worker_id: str | None = None) -> str:
-    """Run the job if its lease can be taken; return what happened (logged by the worker)."""
-    worker_id = worker_id or new_worker_id()
-    job = claim(job_id, worker_id)
-    if job is None:
-        return "skipped"
-    logger.info("import %s: started (attempt %s) by %s", job.pk, job.attempts, worker_id)
-    heartbeat = Heartbeat(job.pk, worker_id)
+def run_import(job: ImportJob) -> str:
+    """Run the claimed job; return what happened (logged by the worker)."""
+    if job.attempts > MAX_ATTEMPTS:
+        fail(job, f"The import could not finish in {MAX_ATTEMPTS} attempts; try again later.")
+        return "failed"
+    logger.info("import %s: started (attempt %s) by %s", job.pk, job.attempts, job.lease_owner)
+    heartbeat = Heartbeat(job)
     heartbeat.start()
     progress = Progress()
     try:
-        _import(job, worker_id, heartbeat, progress)
-    except LeaseLost:
-        logger.warning("import %s: lease lost; leaving the job to its new worker", job.pk)
-        return "lost"
+        _import(job, heartbeat, progress)
     except (ImportRefused, MapillaryError) as refusal:
-        _fail(job, worker_id, str(refusal), progress)
+        _fail(job, str(refusal), progress)
         return "failed"
     except TokenUnavailable as unavailable:
-        _fail(job, worker_id, f"{unavailable} Send the import again.", progress)
+        _fail(job, f"{unavailable} Send the import again.", progress)
         return "failed"
-    except (KeyboardInterrupt, SystemExit):
-        # The worker is stopping: hand the job to another one right away.
-        heartbeat.stop()
-        release(job, worker_id)
+    except (LeaseLost, KeyboardInterrupt, SystemExit):
+        # The job's new worker has it, or this one is stopping (mtp.lib.jobs gives it back).
         raise
     except Exception as error:
         heartbeat.stop()
         if is_storage_full(error):
-            return _fail_for_lack_of_storage(job, worker_id, error, progress)
+            return _fail_for_lack_of_storage(job, error, progress)
         if is_database_unavailable(error):
-            return _give_back(job, worker_id, error)
+            return _give_back(job, error)
         logger.exception("import %s: unexpected error", job.pk)
         if not ImportJob.objects.filter(pk=job.pk).exists():
             return "gone"
         # Perhaps a passing database error: another attempt (bounded by MAX_ATTEMPTS) may work.
-        release(job, worker_id)
+        job.release()
         return "retrying"
     finally:
         heartbeat.stop()
@@ -220,22 +175,25 @@ def run_job(job_id: int, worker_id: str | None = None) -> str:
     return "succeeded"
 
 
-def _give_back(job: ImportJob, worker_id: str, error: Exception) -> str:
+def _give_back(job: ImportJob, error: Exception) -> str:
     """The database failed mid-import (a restart, say): queue the job again once it answers.
 
     What was stored stays; the next attempt upserts it again. If the database does not answer
     within a lease, the lease runs out and any worker's recovery queues the job instead.
     """
     logger.warning("import %s: the database failed (%s); giving the job back", job.pk, error)
-    deadline = time.monotonic() + settings.IMPORT_LEASE_SECONDS
+    deadline = time.monotonic() + job.lease_seconds()
     wait = 0.5
     while True:
-        # A connection the database dropped stays broken: start afresh (run_job never runs
+        # A connection the database dropped stays broken: start afresh (a job never runs
         # inside a transaction, but a test may).
         if not connection.in_atomic_block:
             connection.close()
         try:
-            return "retrying" if release(job, worker_id) else "lost"
+            job.release()
+            return "retrying"
+        except LeaseLost:
+            return "lost"
         except DatabaseError as again:
             if not is_database_unavailable(again) or time.monotonic() + wait > deadline:
                 logger.warning(
@@ -249,13 +207,11 @@ def _give_back(job: ImportJob, worker_id: str, error: Exception) -> str:
         wait = min(wait * 2, 5.0)
 
 
-def _fail_for_lack_of_storage(
-    job: ImportJob, worker_id: str, error: Exception, progress: Progress
-) -> str:
+def _fail_for_lack_of_storage(job: ImportJob, error: Exception, progress: Progress) -> str:
     """The database is full: end the job as failed, keeping nothing of it (which frees room)."""
     logger.error("import %s: the database is full: %s", job.pk, error)
     try:
-        _fail(job, worker_id, STORAGE_FULL, progress)
+        _fail(job, STORAGE_FULL, progress)
     except DatabaseError as again:
         # Not even that fits: the lease runs out and the import is tried again later.
         logger.error("import %s: could not record the failure: %s", job.pk, again)
@@ -263,28 +219,23 @@ def _fail_for_lack_of_storage(
     return "failed"
 
 
-def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Progress) -> None:
+def _import(job: ImportJob, heartbeat: Heartbeat, progress: Progress) -> None:
     token = decrypt_token(job.token_ciphertext)
     key = job.mapillary_sequence_key
     if not job.mapillary_user_id:
         # Mapillary did not answer while the import was asked for: ask now, waiting it out.
         user = get_me(token)
         job.mapillary_user_id, job.mapillary_username = user.id, (user.username or "")[:100]
-        if not renew(
-            job.pk,
-            worker_id,
-            mapillary_user_id=job.mapillary_user_id,
-            mapillary_username=job.mapillary_username,
-        ):
-            raise LeaseLost
+        job.renew(
+            mapillary_user_id=job.mapillary_user_id, mapillary_username=job.mapillary_username
+        )
     ids = list(dict.fromkeys(get_image_ids(token, key)))
     if not ids:
         raise ImportRefused(
             f"Mapillary has no images for sequence {key}. If you uploaded it recently, "
             "try again once Mapillary has processed it."
         )
-    if not renew(job.pk, worker_id, progress_total=len(ids), progress_done=0):
-        raise LeaseLost
+    job.renew(progress_total=len(ids), progress_done=0)
     # The sequence's images before this run: a failed refresh removes only what it added.
     existing = set(Image.objects.filter(sequence_id=job.sequence_id).values_list("key", flat=True))
     cameras: dict[tuple[str, str], tuple[int | None, int | None]] = {}
@@ -331,15 +282,15 @@ def _import(job: ImportJob, worker_id: str, heartbeat: Heartbeat, progress: Prog
         progress.done += len(batch.requested)
         # Write when enough rows wait, or now rather than sit idle until the next batch.
         if len(rows) >= WRITE_ROWS or (rows and not batch.next_ready):
-            _store(job, worker_id, rows, progress, existing)
+            _store(job, rows, progress, existing)
             rows = []
-    _store(job, worker_id, rows, progress, existing)
+    _store(job, rows, progress, existing)
     if not progress.points:
         raise ImportRefused(
             f"None of the images of Mapillary sequence {key} has a location, so there is no "
             "route to publish."
         )
-    _publish(job, worker_id, progress)
+    _publish(job, progress)
 
 
 def _check_creator(job: ImportJob, image: ImageDetails) -> None:
@@ -374,9 +325,7 @@ def _url(value: str | None) -> str:
     return ""
 
 
-def _store(
-    job: ImportJob, worker_id: str, rows: list[tuple], progress: Progress, existing: set[str]
-) -> None:
+def _store(job: ImportJob, rows: list[tuple], progress: Progress, existing: set[str]) -> None:
     """Upsert images, record progress, and re-check the lease, all in one short transaction.
 
     ``rows`` are tuples of the Mapillary key then the values of ``image_upsert.IMAGE_FIELDS``
@@ -384,8 +333,7 @@ def _store(
     """
     keys = [row[0] for row in rows]
     with transaction.atomic():
-        if not renew(job.pk, worker_id, progress_done=progress.done):
-            raise LeaseLost
+        job.renew(progress_done=progress.done)
         if not rows:
             return
         with connection.cursor() as cursor:
@@ -416,7 +364,7 @@ def _left_out(count: int, why: str) -> str:
     return f"{count} images {why} were left out."
 
 
-def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
+def _publish(job: ImportJob, progress: Progress) -> None:
     """Drop images Mapillary no longer lists, set the route, publish: one transaction."""
     order = progress.capture_order()
     # The route is worked out before the transaction, to keep the write lock short.
@@ -428,8 +376,7 @@ def _publish(job: ImportJob, worker_id: str, progress: Progress) -> None:
     )
     with transaction.atomic():
         # First the job: this both checks the lease and locks the job against a takeover.
-        if not finish(job, worker_id, ImportJob.Status.SUCCEEDED, note=_note(progress)):
-            raise LeaseLost
+        job.finish(note=_note(progress))
         sequence = Sequence.objects.select_for_update().get(pk=job.sequence_id)
         images = Image.objects.filter(sequence=sequence)
         # Every image stored by this run is the sequence's: more rows means stale ones.
@@ -477,6 +424,6 @@ def _renumber(job: ImportJob, progress: Progress, order: list[int]) -> None:
         Image.objects.bulk_update(images, ["position"])
 
 
-def _fail(job: ImportJob, worker_id: str, message: str, progress: Progress) -> None:
+def _fail(job: ImportJob, message: str, progress: Progress) -> None:
     """End the job as failed with ``message``; undo what it stored, keep what was published."""
-    fail(job, worker_id, message, added=progress.added)
+    fail(job, message, added=progress.added)

@@ -3,8 +3,7 @@
 ``request_import`` is what the API calls. It records a queued ``ImportJob`` holding the
 user's token encrypted and marks the sequence as importing, in one transaction. The job's
 row is its only record: a worker (``mtp worker``) finds it queued and takes it under a lease
-(``mtp.imports.leases``); ``claim`` gives up on a job interrupted too often, and ``fail``
-ends one, undoing what it stored.
+(``mtp.lib.jobs``); ``fail`` ends one, undoing what it stored.
 
 Repeats: the MTP Desktop Uploader may send the same import many times (it polls).
 - While a job for the sequence is queued or running, the same key returns that job;
@@ -29,10 +28,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mtp.imports.leases import finish, take
 from mtp.imports.models import ImportJob
 from mtp.imports.notify import send_failure_email
 from mtp.imports.tokens import encrypt_token
+from mtp.lib.jobs import LeaseLost
 from mtp.mapillary.client import MapillaryError, check_key, check_token
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Image, Sequence, SequenceAlias, merge_into
@@ -40,8 +39,6 @@ from mtp.webhooks.events import import_ended
 
 logger = logging.getLogger(__name__)
 
-# A job whose worker died this many times is failed rather than tried again.
-MAX_ATTEMPTS = 5
 # Images are deleted in chunks, well under every database's parameter limit.
 DELETE_CHUNK = 500
 
@@ -245,52 +242,43 @@ def _join(
     return _request_import(holder, key, token, mapillary_user, force)
 
 
-def claim(job_id: int, worker_id: str) -> ImportJob | None:
-    """Take the job's lease if it is queued or its lease expired; None when another has it,
-    or when the job was interrupted too often and is failed instead."""
-    job = take(job_id, worker_id)
-    if job is None:
-        return None
-    if job.attempts > MAX_ATTEMPTS:
-        fail(
-            job,
-            worker_id,
-            f"The import could not finish in {MAX_ATTEMPTS} attempts; try again later.",
-        )
-        return None
-    return job
-
-
-def fail(job: ImportJob, worker_id: str, message: str, *, added: Iterable[str] = ()) -> bool:
-    """End the job as failed with ``message``, if the lease is still ours; return whether it was.
+def fail(job: ImportJob, message: str, *, added: Iterable[str] = ()) -> bool:
+    """End the claimed job as failed with ``message``, if its lease is still held; return
+    whether it was.
 
     Undoes what the attempt stored and keeps what was published: a sequence never published
     loses every image and is marked failed; a published one (a refresh) loses only the images
     this attempt ``added``. One transaction, with the event for the app that created it.
     """
-    with transaction.atomic():
-        if not finish(job, worker_id, ImportJob.Status.FAILED, error=message):
-            return False
-        sequence = Sequence.objects.select_for_update().filter(pk=job.sequence_id).first()
-        if sequence is None:
-            return True
-        if sequence.status == Sequence.Status.PUBLISHED:
-            # A refresh that failed: the published sequence stays as it was, without the
-            # images this attempt added.
-            keys = sorted(added)
-            for start in range(0, len(keys), DELETE_CHUNK):
-                Image.objects.filter(
-                    sequence=sequence, mapillary_key__in=keys[start : start + DELETE_CHUNK]
-                ).delete()
-        else:
-            # Never published: nothing of the attempt stays, and the key is free again for
-            # whoever owns it.
-            Image.objects.filter(sequence=sequence).delete()
-            sequence.status = Sequence.Status.FAILED
-            if sequence.mapillary_sequence_key == job.mapillary_sequence_key:
-                sequence.mapillary_sequence_key = None
-            sequence.save(update_fields=["status", "mapillary_sequence_key", "updated_at"])
-        import_ended(job)
-        # Once the failure is recorded, and only then: one e-mail per failed job.
-        transaction.on_commit(lambda: send_failure_email(job.pk))
+    try:
+        with transaction.atomic():
+            _fail(job, message, added)
+    except LeaseLost:
+        return False
     return True
+
+
+def _fail(job: ImportJob, message: str, added: Iterable[str]) -> None:
+    job.give_up(message)
+    sequence = Sequence.objects.select_for_update().filter(pk=job.sequence_id).first()
+    if sequence is None:
+        return
+    if sequence.status == Sequence.Status.PUBLISHED:
+        # A refresh that failed: the published sequence stays as it was, without the
+        # images this attempt added.
+        keys = sorted(added)
+        for start in range(0, len(keys), DELETE_CHUNK):
+            Image.objects.filter(
+                sequence=sequence, mapillary_key__in=keys[start : start + DELETE_CHUNK]
+            ).delete()
+    else:
+        # Never published: nothing of the attempt stays, and the key is free again for
+        # whoever owns it.
+        Image.objects.filter(sequence=sequence).delete()
+        sequence.status = Sequence.Status.FAILED
+        if sequence.mapillary_sequence_key == job.mapillary_sequence_key:
+            sequence.mapillary_sequence_key = None
+        sequence.save(update_fields=["status", "mapillary_sequence_key", "updated_at"])
+    import_ended(job)
+    # Once the failure is recorded, and only then: one e-mail per failed job.
+    transaction.on_commit(lambda: send_failure_email(job.pk))

@@ -1,66 +1,58 @@
 """Import jobs: one per hand-off of a Mapillary sequence to a Map the Paths sequence."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from mtp.lib.jobs import Job
 from mtp.sequences.models import Sequence
 
+# A job whose worker died this many times is failed rather than tried again.
+MAX_ATTEMPTS = 5
 
-class ImportJob(models.Model):
-    """The state of one import, from queued to succeeded or failed.
+
+class ImportJob(Job):
+    """The state of one import, from queued to succeeded or failed (``mtp.lib.jobs``).
 
     At most one job per sequence is active (queued or running) at a time; the
     database enforces it. The user's Mapillary token is kept only encrypted, and
-    only while the job is active.
+    only while the job is active. ``last_error`` is why it failed, for the user.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    queue = "imports"
+    priority = 0
+    due_order = ("created_at", "id")
 
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="import_jobs")
     mapillary_sequence_key = models.CharField(max_length=100)
     mapillary_user_id = models.CharField(max_length=100, blank=True)
     mapillary_username = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     # Fernet ciphertext of the user's Mapillary token; emptied when the job ends.
     token_ciphertext = models.TextField(blank=True, editable=False)
-    # Lease: the worker running the job renews it; an expired lease means the worker died.
-    lease_owner = models.CharField(max_length=64, blank=True, editable=False)
-    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the owner should know about a finished import (images left out, and why).
     note = models.TextField(blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "lease_expires_at"], name="importjob_status_lease"),
             models.Index(fields=["sequence", "-created_at"], name="importjob_sequence_created"),
         ]
         constraints = [
+            *Job.Meta.constraints,
             models.UniqueConstraint(
                 fields=["sequence"],
                 condition=Q(status__in=["queued", "running"]),
                 name="importjob_one_active_per_sequence",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
-                name="importjob_status_valid",
             ),
             models.CheckConstraint(
                 condition=Q(progress_done__lte=models.F("progress_total")),
@@ -71,6 +63,35 @@ class ImportJob(models.Model):
                 name="importjob_token_only_while_active",
             ),
         ]
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        """A job whose worker died this many times is failed rather than tried again."""
+        return MAX_ATTEMPTS
+
+    @classmethod
+    def claim_changes(cls, now: datetime) -> dict[str, Any]:
+        return {"started_at": Coalesce("started_at", now)}
+
+    @classmethod
+    def claimed_rows(cls) -> models.QuerySet["ImportJob"]:
+        return cls.objects.select_related("sequence")
+
+    def finish(self, **changes: Any) -> None:
+        """Published: the token wiped, the progress complete."""
+        super().finish(
+            token_ciphertext="",
+            finished_at=timezone.now(),
+            progress_done=models.F("progress_total"),
+            **changes,
+        )
+
+    def give_up(self, error: str, **changes: Any) -> None:
+        """Failed: the token wiped. Call it in the transaction that undoes the attempt
+        (``mtp.imports.jobs.fail``)."""
+        super().give_up(
+            error, token_ciphertext="", finished_at=timezone.now(), **{"note": "", **changes}
+        )
 
     def __str__(self) -> str:
         return f"import {self.mapillary_sequence_key} -> {self.sequence_id} ({self.status})"
@@ -85,7 +106,7 @@ class ImportJob(models.Model):
             "status": self.status,
             "mapillary_sequence_key": self.mapillary_sequence_key,
             "progress": {"done": self.progress_done, "total": self.progress_total},
-            "error": self.error or None,
+            "error": self.last_error or None,
             "note": self.note or None,
             "created_at": self.created_at,
             "finished_at": self.finished_at,

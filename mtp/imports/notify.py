@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from mtp.imports.models import ImportJob
+from mtp.lib.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,11 @@ def send_failure_email(job_id: int) -> bool:
         "settings_url": site + reverse("accounts:settings"),
         "site_name": settings.SITE_NAME,
     }
-    subject = f"The import of “{sequence.name}” failed"
+    # A header holds one line: a name kept with a line end would make Django refuse to send.
+    subject = one_line(f"The import of “{sequence.name}” failed")
     try:
         send_mail(
-            subject.replace("\n", " ")[:200],
+            subject[:200],
             render_to_string("imports/failure_email.txt", context),
             None,
             [owner.email],

@@ -46,10 +46,18 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(
-    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    name: str,
+    default: int,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    former: str = "",
 ) -> int:
-    """An integer variable, optionally bounded."""
+    """An integer variable, optionally bounded; ``former``, the name it had before, is read
+    when it is unset."""
     raw = os.environ.get(name)
+    if former and (raw is None or raw.strip() == ""):
+        name, raw = former, os.environ.get(former)
     if raw is None or raw.strip() == "":
         return default
     try:

@@ -11,11 +11,17 @@ like, so that two names that look alike have the same skeleton:
 - letters of the Cyrillic and Greek alphabets that look like Latin ones, and the digits 0
   and 1, become those Latin letters; then everything is case-folded.
 
+``imitates`` (a name against the site's or a verified application's) also reads the other
+digits as the letters they stand for ("M4p the P4ths"). Usernames' skeletons, which are
+stored, keep them: user2 and userz are different people.
+
 The table covers the look-alikes of common Latin letters in those alphabets, not all of
 Unicode's confusables (UTS #39).
 """
 
 import unicodedata
+
+from mtp.lib.text import control_character_problem
 
 # Bidirectional controls: embeddings, overrides, isolates and marks, which reorder what
 # follows them on screen.
@@ -43,6 +49,12 @@ LOOKALIKES = str.maketrans(
         "0": "o", "1": "l", "ı": "i", "ɑ": "a", "ɡ": "g", "ℓ": "l",
     }
 )  # fmt: skip
+
+
+# Digits written for letters, folded when a name is compared with one it may pass for.
+DIGITS_FOR_LETTERS = str.maketrans(
+    {"2": "z", "3": "e", "4": "a", "5": "s", "6": "b", "7": "t", "8": "b", "9": "g"}
+)
 
 
 def _invisible(character: str) -> bool:
@@ -82,13 +94,15 @@ def scripts(name: str) -> set[str]:
 
 def imitates(name: str, model: str) -> bool:
     """Whether ``name`` reads as ``model`` or contains it (``model`` of 3 letters or more)."""
-    target = skeleton(model)
-    return len(target) >= 3 and target in skeleton(name)
+    target = skeleton(model).translate(DIGITS_FOR_LETTERS)
+    return len(target) >= 3 and target in skeleton(name).translate(DIGITS_FOR_LETTERS)
 
 
 def visible_name_problem(name: str) -> str | None:
-    """Why a name would not show as what it is (nothing visible, or text reordered by
-    bidirectional controls), or None."""
+    """Why a name would not show as what it is (nothing visible, text reordered by
+    bidirectional controls, or control characters), or None."""
+    if problem := control_character_problem(name):
+        return problem
     if has_bidi_controls(name):
         return "A name cannot hold characters that reverse the text around them."
     if name and is_blank(name):

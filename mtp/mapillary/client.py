@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import pydantic
@@ -501,27 +502,60 @@ def check_sequence(token: str, sequence_key: str, *, timeout: float) -> Sequence
     return SequenceCheck(exists=True, creator=first.creator)
 
 
+# Mapillary's signed photo links point at its CDN (scontent-<place>.xx.fbcdn.net and the like).
+PHOTO_HOST_SUFFIX = ".fbcdn.net"
+MAPILLARY_GRAPH_HOST = "graph.mapillary.com"
+# A CDN link redirects once or twice at most.
+MAX_PHOTO_REDIRECTS = 5
+
+
+def is_photo_link(url: str) -> bool:
+    """Whether ``url`` is on Mapillary's CDN (https, a host under fbcdn.net), or on the
+    stand-in serving as Mapillary (``MAPILLARY_API_URL``'s own origin, when it is not
+    Mapillary's)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host.endswith(PHOTO_HOST_SUFFIX):
+        return True
+    api = urlsplit(settings.MAPILLARY_API_URL)
+    return api.hostname != MAPILLARY_GRAPH_HOST and (parts.scheme, parts.netloc) == (
+        api.scheme,
+        api.netloc,
+    )
+
+
 def fetch_photo(url: str, *, max_bytes: int) -> bytes | None:
-    """The bytes of a photo from one of Mapillary's signed links (its CDN, which may redirect),
-    or None when it could not be had or is larger than ``max_bytes``; never raises."""
+    """The bytes of a photo from one of Mapillary's signed links (its CDN, which may redirect,
+    within its CDN only: ``is_photo_link``), or None when it could not be had or is larger
+    than ``max_bytes``; never raises."""
     limit = float(settings.MAPILLARY_TIMEOUT)
     try:
-        with _http().stream(
-            "GET",
-            url,
-            headers={"Accept": "image/*"},
-            timeout=httpx.Timeout(limit, connect=10.0),
-            follow_redirects=True,
-        ) as reply:
-            if reply.status_code != 200:
-                logger.info("mapillary photo: HTTP %s", reply.status_code)
+        for _ in range(MAX_PHOTO_REDIRECTS + 1):
+            if not is_photo_link(url):
+                # The server would fetch anything a link or a redirect names: only the CDN.
+                logger.info("mapillary photo: a link off Mapillary's CDN, not followed")
                 return None
-            data = b""
-            for chunk in reply.iter_bytes():
-                data += chunk
-                if len(data) > max_bytes:
+            with _http().stream(
+                "GET",
+                url,
+                headers={"Accept": "image/*"},
+                timeout=httpx.Timeout(limit, connect=10.0),
+                follow_redirects=False,
+            ) as reply:
+                if reply.is_redirect:
+                    url = str(reply.url.join(reply.headers.get("Location", "")))
+                    continue
+                if reply.status_code != 200:
+                    logger.info("mapillary photo: HTTP %s", reply.status_code)
                     return None
+                data = b""
+                for chunk in reply.iter_bytes():
+                    data += chunk
+                    if len(data) > max_bytes:
+                        return None
+                return data
     except httpx.HTTPError as error:
         logger.info("mapillary photo: %s", type(error).__name__)
         return None
-    return data
+    logger.info("mapillary photo: too many redirects")
+    return None

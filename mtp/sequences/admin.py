@@ -70,7 +70,7 @@ class KeepPhotosJobAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
         "next_attempt_at",
-        "locked_until",
+        "lease_expires_at",
         "created_at",
         "finished_at",
     )

@@ -1,9 +1,13 @@
-"""A sequence's route as GeoJSON (RFC 7946) and GPX 1.1, for the API and the pages."""
+"""A sequence's route as GeoJSON (RFC 7946) and GPX 1.1, for the API and the pages; the GPX
+writer tours use too."""
 
+import io
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 from django.contrib.gis.geos import LineString
 from django.http import HttpResponse
@@ -11,6 +15,8 @@ from django.http import HttpResponse
 from mtp.lib.http import GPX
 from mtp.sequences.links import absolute
 from mtp.sequences.models import Image, Sequence
+
+GPX_NAMESPACE = "http://www.topografix.com/GPX/1/1"
 
 
 def geojson_geometry(line: LineString | None, bbox: list[float] | None) -> dict[str, Any] | None:
@@ -64,31 +70,90 @@ def gpx_response(sequence: Sequence) -> HttpResponse:
 
 def gpx_document(name: str, description: str, link: str, points: Iterable[tuple]) -> str:
     """A GPX 1.1 track: one ``trkpt`` per (lon, lat, captured_at, altitude), in order."""
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<gpx version="1.1" creator="Map the Paths" xmlns="http://www.topografix.com/GPX/1/1">',
-        "<metadata>",
-        f"<name>{escape(name)}</name>",
-        f"<link href={quoteattr(link)}/>",
-        "</metadata>",
-        "<trk>",
-        f"<name>{escape(name)}</name>",
-    ]
+    gpx = GpxWriter()
+    gpx.start("metadata")
+    gpx.element("name", name)
+    gpx.element("link", href=link)
+    gpx.end("metadata")
+    gpx.start("trk")
+    gpx.element("name", name)
     if description:
-        lines.append(f"<desc>{escape(description)}</desc>")
-    lines.append("<trkseg>")
-    for lon, lat, captured_at, altitude in points:
-        children = ""
-        if altitude is not None:
-            children += f"<ele>{altitude:.2f}</ele>"
-        if captured_at is not None:
-            children += f"<time>{_gpx_time(captured_at)}</time>"
-        lines.append(f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}">{children}</trkpt>')
-    lines += ["</trkseg>", "</trk>", "</gpx>", ""]
-    return "\n".join(lines)
+        gpx.element("desc", description)
+    gpx.track_segment(points)
+    gpx.end("trk")
+    return gpx.close()
 
 
-def _gpx_time(moment: datetime) -> str:
+# What XML 1.0 cannot carry (its Char production): C0 controls but tab, line feed and carriage
+# return; surrogates; U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class _XmlGenerator(XMLGenerator):
+    """The standard library's XML writer, which escapes markup, dropping what XML cannot
+    carry: rows written before text was checked (mtp.lib.text) may hold control characters."""
+
+    def characters(self, content: str) -> None:
+        super().characters(NOT_XML.sub("", content))
+
+    def startElement(self, name: str, attrs) -> None:  # noqa: N802 - the SAX name
+        attributes = {key: NOT_XML.sub("", value) for key, value in attrs.items()}
+        super().startElement(name, AttributesImpl(attributes))
+
+
+class GpxWriter:
+    """A GPX 1.1 document, written element by element (the sequences' and the tours').
+
+    Whatever the names and descriptions hold, the document is well-formed XML.
+    """
+
+    def __init__(self) -> None:
+        self._out = io.StringIO()
+        self._xml = _XmlGenerator(self._out, encoding="UTF-8", short_empty_elements=True)
+        self._xml.startDocument()
+        self.start("gpx", version="1.1", creator="Map the Paths", xmlns=GPX_NAMESPACE)
+
+    def start(self, name: str, **attributes: str) -> None:
+        """Open an element that holds others, on a line of its own."""
+        self._xml.startElement(name, attributes)
+        self._xml.ignorableWhitespace("\n")
+
+    def end(self, name: str) -> None:
+        self._xml.endElement(name)
+        self._xml.ignorableWhitespace("\n")
+
+    def element(self, name: str, text: str = "", **attributes: str) -> None:
+        """An element with its text (or none), on a line of its own."""
+        self._inline(name, text, attributes)
+        self._xml.ignorableWhitespace("\n")
+
+    def _inline(self, name: str, text: str, attributes: dict[str, str]) -> None:
+        self._xml.startElement(name, attributes)
+        if text:
+            self._xml.characters(text)
+        self._xml.endElement(name)
+
+    def track_segment(self, points: Iterable[tuple]) -> None:
+        """A ``trkseg``: a ``trkpt`` per (lon, lat, captured_at, altitude), in order."""
+        self.start("trkseg")
+        for lon, lat, captured_at, altitude in points:
+            self._xml.startElement("trkpt", {"lat": f"{lat:.7f}", "lon": f"{lon:.7f}"})
+            if altitude is not None:
+                self._inline("ele", f"{altitude:.2f}", {})
+            if captured_at is not None:
+                self._inline("time", gpx_time(captured_at), {})
+            self.end("trkpt")
+        self.end("trkseg")
+
+    def close(self) -> str:
+        """End the document; its text."""
+        self.end("gpx")
+        self._xml.endDocument()
+        return self._out.getvalue()
+
+
+def gpx_time(moment: datetime) -> str:
+    """A GPX time: UTC, to the millisecond."""
     moment = moment.astimezone(UTC)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if moment.microsecond:

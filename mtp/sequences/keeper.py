@@ -5,8 +5,8 @@ has dropped a photo (``mtp.api.images`` serves them then).
 
 When an import publishes a sequence, ``request`` (inside the publishing transaction) marks its
 ``KeepPhotosJob`` due; a worker (``mtp worker``, queue ``photos``) runs it after the import has
-finished, never on its path. The job's row is its only record. The worker takes the job's
-lease with a conditional UPDATE (``mtp.lib.leases``), then,
+finished, never on its path. The job's row is its only record (``mtp.lib.jobs``). The worker
+claims the job, then,
 ``MAPILLARY_BATCH_SIZE`` photos at a time: resolves their links (one Graph API call,
 ``mtp.sequences.photos``), fetches the 256 px photos ``MTP_KEEP_PHOTOS_CONCURRENCY`` at a
 time, saves each and records it on its Image row, and renews the lease. Photos already kept
@@ -17,18 +17,14 @@ without ``MAPILLARY_CLIENT_TOKEN`` nothing is queued.
 """
 
 import logging
-import random
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
-from mtp.lib.leases import Lease
 from mtp.mapillary.client import fetch_photo
 from mtp.sequences.models import Image, KeepPhotosJob, Sequence
 from mtp.sequences.photos import PhotoUnavailable, photos_available, resolve
@@ -39,43 +35,10 @@ SIZE = "256"
 FOLDER = "photos/256"
 # A 256 px photo is some kilobytes; anything far larger is not one.
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
-MAX_ATTEMPTS = 10
-FIRST_BACKOFF_SECONDS = 60
-MAX_BACKOFF_SECONDS = 6 * 3600
-
-
-class LeaseLost(Exception):
-    """Another worker took the job over: this one stops without writing."""
 
 
 def storage_name(sequence: Sequence, mapillary_key: str) -> str:
     return f"{FOLDER}/{sequence.unique_id}/{mapillary_key}.jpg"
-
-
-def lease_duration() -> timedelta:
-    return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
-
-
-def backoff(attempt: int) -> float:
-    """Seconds before try ``attempt + 1``: doubling from a minute, +-20% at random."""
-    wait = min(FIRST_BACKOFF_SECONDS * 2 ** max(0, attempt - 1), MAX_BACKOFF_SECONDS)
-    return wait * random.uniform(0.8, 1.2)
-
-
-def _claimable(now: datetime) -> Q:
-    """Pending jobs whose time has come, and that no one is running."""
-    return Q(LEASE.free(now), status=KeepPhotosJob.Status.PENDING, next_attempt_at__lte=now)
-
-
-LEASE = Lease(
-    model=KeepPhotosJob,
-    duration=lease_duration,
-    claimable=_claimable,
-    order=("next_attempt_at", "id"),
-    owner="lock",
-    expires="locked_until",
-    held=Q(status=KeepPhotosJob.Status.PENDING),
-)
 
 
 # Queueing -------------------------------------------------------------------------------------
@@ -92,47 +55,36 @@ def request(sequence: Sequence) -> KeepPhotosJob | None:
     job, _created = KeepPhotosJob.objects.update_or_create(
         sequence=sequence,
         defaults={
-            "status": KeepPhotosJob.Status.PENDING,
+            "status": KeepPhotosJob.Status.QUEUED,
             "attempts": 0,
             "last_error": "",
             "next_attempt_at": timezone.now(),
+            "lease_owner": "",
+            "lease_expires_at": None,
             "finished_at": None,
         },
     )
     return job
 
 
-def due_ids(limit: int = 20) -> list[int]:
-    """The jobs a worker may run now (none while keeping is off)."""
-    return LEASE.due_ids(limit) if settings.MTP_KEEP_PHOTOS else []
-
-
 # Running --------------------------------------------------------------------------------------
 
 
-def run(job_id: int) -> str:
-    """Run the job if it is pending and no one else runs it; return what happened."""
-    if not settings.MTP_KEEP_PHOTOS:
-        return "off"
-    lock = get_random_string(16)
-    if not LEASE.claim(job_id, lock):
-        return "skipped"
-    job = KeepPhotosJob.objects.select_related("sequence").get(pk=job_id)
+def run(job: KeepPhotosJob) -> str:
+    """Keep the photos of the claimed job's sequence; return what happened."""
     sequence = job.sequence
     if not sequence.is_public:
-        return _finish(job, lock, KeepPhotosJob.Status.DONE, error="The sequence is not public.")
+        return _finish(job, error="The sequence is not public.")
     try:
-        missing, failed = _keep(job, lock, sequence)
-    except LeaseLost:
-        return "lost"
+        missing, failed = _keep(job, sequence)
     except PhotoUnavailable as unavailable:
-        return _retry(job, lock, unavailable.message)
+        return _retry(job, unavailable.message)
     if failed:
-        return _retry(job, lock, f"{failed} photos could not be fetched.", missing=missing)
-    return _finish(job, lock, KeepPhotosJob.Status.DONE, missing=missing)
+        return _retry(job, f"{failed} photos could not be fetched.", missing=missing)
+    return _finish(job, missing=missing)
 
 
-def _keep(job: KeepPhotosJob, lock: str, sequence: Sequence) -> tuple[int, int]:
+def _keep(job: KeepPhotosJob, sequence: Sequence) -> tuple[int, int]:
     """Keep every photo not kept yet; return how many Mapillary did not give, and how many
     could not be fetched."""
     missing = failed = 0
@@ -163,8 +115,7 @@ def _keep(job: KeepPhotosJob, lock: str, sequence: Sequence) -> tuple[int, int]:
                 else:
                     Image.objects.filter(pk=pk).update(kept_copy=save(sequence, key, data))
                     kept += 1
-            if not LEASE.renew(job.pk, lock, kept=F("kept") + kept):
-                raise LeaseLost
+            job.renew(kept=F("kept") + kept)
     return missing, failed
 
 
@@ -183,39 +134,24 @@ def fetch(url: str) -> bytes | None:
     return data if data is not None and data.startswith(b"\xff\xd8") else None
 
 
-def _finish(
-    job: KeepPhotosJob, lock: str, status: str, *, error: str = "", missing: int = 0
-) -> str:
-    updated = LEASE.release(
-        job.pk,
-        lock,
-        status=status,
-        missing=missing,
-        last_error=error[:300],
-        next_attempt_at=None,
-        finished_at=timezone.now(),
-    )
-    if not updated:
-        return "lost"
-    logger.info("keeping photos of sequence %s: %s", job.sequence_id, status)
-    return status
+def _finish(job: KeepPhotosJob, *, error: str = "", missing: int = 0) -> str:
+    job.finish(missing=missing, last_error=error[:300])
+    logger.info("keeping photos of sequence %s: %s", job.sequence_id, job.status)
+    return job.status
 
 
-def _retry(job: KeepPhotosJob, lock: str, error: str, *, missing: int = 0) -> str:
-    """Try again later, or give up after ``MAX_ATTEMPTS``."""
-    job.refresh_from_db(fields=["attempts"])
-    if job.attempts >= MAX_ATTEMPTS:
-        return _finish(job, lock, KeepPhotosJob.Status.FAILED, error=error, missing=missing)
-    run_after = timezone.now() + timedelta(seconds=backoff(job.attempts))
-    updated = LEASE.release(
-        job.pk, lock, missing=missing, last_error=error[:300], next_attempt_at=run_after
-    )
-    if not updated:
-        return "lost"
+def _retry(job: KeepPhotosJob, error: str, *, missing: int = 0) -> str:
+    """Try again later, or give up after ``max_attempts``."""
+    outcome = job.retry(error[:300], missing=missing)
+    if outcome == "failed":
+        return outcome
     logger.warning(
-        "keeping photos of sequence %s: %s; trying again at %s", job.sequence_id, error, run_after
+        "keeping photos of sequence %s: %s; trying again at %s",
+        job.sequence_id,
+        error,
+        job.next_attempt_at,
     )
-    return "retrying"
+    return outcome
 
 
 # Clearing up ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Sequences of street-level images, their images, and the vocabularies that describe them."""
 
+import difflib
 import re
 import threading
 import time
@@ -20,8 +21,11 @@ from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
+from django.utils import timezone
 
 from mtp.lib.geodesy import bbox_around, path_length_m
+from mtp.lib.jobs import Job
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.external_links import (
     GOOGLE_STREET_VIEW_MAX_LENGTH,
     parse_google_street_view,
@@ -119,6 +123,48 @@ def transport_types_by_id() -> dict[int, TransportType]:
     return cached[1]
 
 
+# Words people write for a way of travel that is not its name here ("Bike" for Bicycle).
+TRANSPORT_TYPE_WORDS = {
+    "bike": "Bicycle",
+    "cycle": "Bicycle",
+    "cycling": "Bicycle",
+    "ebike": "Electric Bicycle",
+    "e-bike": "Electric Bicycle",
+    "escooter": "Electric Scooter",
+    "e-scooter": "Electric Scooter",
+    "hike": "Walk",
+    "hiking": "Walk",
+    "walking": "Walk",
+    "run": "Walk",
+    "running": "Walk",
+    "foot": "Walk",
+    "skiing": "Ski",
+    "snowboarding": "Snowboard",
+    "swimming": "Swim",
+    "kayaking": "Kayak",
+    "canoeing": "Canoe",
+    "rowing": "Row",
+    "sailing": "Sail",
+    "surfing": "Surf",
+    "diving": "Scuba Dive",
+    "climbing": "Rock Climbing",
+    "paragliding": "Paraglide",
+    "driving": "Car",
+    "auto": "Car",
+}
+
+
+def closest_transport_type(name: str, valid: list[str]) -> str | None:
+    """The valid transport type ``name`` most likely means, or None when nothing is close."""
+    word = " ".join(name.strip().lower().split())
+    meant = TRANSPORT_TYPE_WORDS.get(word) or TRANSPORT_TYPE_WORDS.get(word.replace(" ", ""))
+    if meant in valid:
+        return meant
+    by_lower = {item.lower(): item for item in valid}
+    close = difflib.get_close_matches(word, list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
 def find_transport_type(name: str, *, child_only: bool) -> TransportType:
     """The transport type called ``name`` (any case), or ValidationError listing valid names."""
     found = transport_types_by_name().get(name.strip().lower())
@@ -134,7 +180,9 @@ def find_transport_type(name: str, *, child_only: bool) -> TransportType:
             f"'{found.name}' is a group: pick one of its kinds. Valid names: {', '.join(valid)}."
         )
     else:
-        message = f"Unknown transport type '{name}'. Valid names: {', '.join(valid)}."
+        guess = closest_transport_type(name, valid)
+        hint = f" Did you mean '{guess}'?" if guess else ""
+        message = f"Unknown transport type '{name}'.{hint} Valid names: {', '.join(valid)}."
     # No params: Django would format the message, which holds the user's text, with %.
     raise ValidationError(message, code="invalid_transport_type")
 
@@ -317,10 +365,10 @@ class Sequence(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sequences"
     )
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     # The database CHECK in Meta backs up the validator.
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     transport_type = models.ForeignKey(TransportType, on_delete=models.PROTECT, related_name="+")
     tags = models.ManyToManyField(Tag, blank=True, related_name="sequences")
@@ -815,44 +863,47 @@ def merge_into(duplicate: Sequence, survivor: Sequence) -> None:
     duplicate.delete()
 
 
-class KeepPhotosJob(models.Model):
+class KeepPhotosJob(Job):
     """Keeping a small copy of every photo of a published sequence (mtp.sequences.keeper).
 
-    One row per sequence, queued again whenever the sequence is published again. A worker
-    holds a lease (``lock``, ``locked_until``) while it copies; a worker that dies leaves a
-    lease that runs out, and the job is queued again. Photos already kept are not fetched again.
+    One row per sequence, queued again whenever the sequence is published again
+    (``mtp.lib.jobs``). A worker that dies leaves a lease that runs out, and the job runs
+    again; photos already kept are not fetched again.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        DONE = "done"
-        FAILED = "failed"
+    queue = "photos"
+    priority = 2
 
     sequence = models.OneToOneField(Sequence, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
     kept = models.PositiveIntegerField(default=0, help_text="Photos kept so far.")
     missing = models.PositiveIntegerField(
         default=0, help_text="Photos Mapillary did not give in the last run."
     )
-    last_error = models.CharField(max_length=300, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    lock = models.CharField(max_length=32, blank=True, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="keepphotos_status_next")
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "done", "failed"]),
-                name="keepphotosjob_status_valid",
-            ),
-        ]
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        return 10
+
+    @classmethod
+    def enabled(cls) -> bool:
+        """``MTP_KEEP_PHOTOS=false`` turns keeping off."""
+        return settings.MTP_KEEP_PHOTOS
+
+    @classmethod
+    def claimed_rows(cls) -> models.QuerySet["KeepPhotosJob"]:
+        return cls.objects.select_related("sequence")
+
+    def finish(self, **changes: Any) -> None:
+        super().finish(finished_at=timezone.now(), **changes)
+
+    def give_up(self, error: str, **changes: Any) -> None:
+        super().give_up(error, finished_at=timezone.now(), **changes)
 
     def __str__(self) -> str:
         return f"keep photos of {self.sequence_id} ({self.status})"

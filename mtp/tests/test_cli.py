@@ -100,9 +100,12 @@ def test_other_names_pass_through_to_django_management_commands(tmp_path):
 def test_serve_brings_up_a_complete_instance_and_stops_cleanly_on_sigterm(tmp_path):
     port = free_port()
     env = fresh_instance_env(tmp_path / "data")
+    env.pop("MAPILLARY_CLIENT_TOKEN", None)
     with running(mtp_command("serve", "--port", str(port)), env, tmp_path / "serve.log") as server:
         health = wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=120, process=server)
         assert health.status_code == 200
+        # With no Mapillary application token, the person starting it is told at once.
+        assert "warning: MAPILLARY_CLIENT_TOKEN is not set" in (tmp_path / "serve.log").read_text()
         assert health.json() == {"status": "ok", "database": "ok"}
         assert health.headers["server"] == "granian"
         assert httpx.get(f"http://127.0.0.1:{port}/accounts/signup/").status_code == 200

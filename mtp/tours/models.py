@@ -13,6 +13,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.links import object_url, owner_data
 from mtp.sequences.models import SEQUENCE_VALUES, Sequence, Tag, sequence_data
 from mtp.sequences.photos import cover_keys_by_id
@@ -110,9 +111,9 @@ class Tour(models.Model):
         on_delete=models.SET_NULL,
         related_name="tours",
     )
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     description = models.TextField(
-        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+        blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_lines]
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tours")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PUBLISHED)

@@ -232,7 +232,7 @@ def complete(upload_set: UploadSet) -> UploadSet:
             ProcessUploadSet.objects.update_or_create(
                 upload_set=locked,
                 defaults={
-                    "status": ProcessUploadSet.Status.PENDING,
+                    "status": ProcessUploadSet.Status.QUEUED,
                     "attempts": 0,
                     "last_error": "",
                     "next_attempt_at": timezone.now(),

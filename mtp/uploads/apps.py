@@ -5,3 +5,10 @@ class UploadsConfig(AppConfig):
     name = "mtp.uploads"
     label = "uploads"
     verbose_name = "Uploads"
+
+    def ready(self) -> None:
+        from mtp.lib import jobs
+        from mtp.uploads.jobs import run
+        from mtp.uploads.models import ProcessUploadSet
+
+        jobs.register(ProcessUploadSet, run)

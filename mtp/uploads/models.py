@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from mtp.lib.jobs import Job
 from mtp.sequences.models import Image, Sequence
 
 TITLE_MAX_LENGTH = 200
@@ -224,36 +225,28 @@ class UploadFile(models.Model):
         }
 
 
-class ProcessUploadSet(models.Model):
+class ProcessUploadSet(Job):
     """Turning a completed upload set into sequences (``mtp.uploads.processing``): its row is
-    the job, claimed by ``mtp worker`` with a lease (``lock``, ``locked_until``)."""
+    the job (``mtp.lib.jobs``), queued when the set is completed."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        DONE = "done"
-        FAILED = "failed"
+    queue = "uploads"
+    priority = 3
 
     upload_set = models.OneToOneField(UploadSet, on_delete=models.CASCADE, related_name="job")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    lock = models.CharField(max_length=32, blank=True, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="processupload_status_next")
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "done", "failed"]),
-                name="processuploadset_status_valid",
-            ),
-        ]
+
+    @classmethod
+    def first_backoff_seconds(cls) -> float:
+        return 30
+
+    @classmethod
+    def claimed_rows(cls):
+        return cls._default_manager.select_related("upload_set")
 
     def __str__(self) -> str:
         return f"process upload set {self.upload_set_id} ({self.status})"

@@ -57,10 +57,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_TRANSPORT_TYPE = "Walk"
 
 
-class LeaseLost(Exception):
-    """Another worker took the job over: this one stops without writing."""
-
-
 # Planning -------------------------------------------------------------------------------------
 
 
@@ -128,9 +124,9 @@ def _tags(upload_file: UploadFile) -> GeoPicTags:
 # Running --------------------------------------------------------------------------------------
 
 
-def process(upload_set: UploadSet, renew: Callable[[], bool]) -> list[Sequence]:
-    """Make the set's sequences (see the module); ``renew`` keeps the job's lease and says
-    whether it is still held (``LeaseLost`` when not). Returns the sequences made."""
+def process(upload_set: UploadSet, renew: Callable[[], None]) -> list[Sequence]:
+    """Make the set's sequences (see the module); ``renew`` keeps the job's lease, raising
+    ``mtp.lib.jobs.LeaseLost`` when it is no longer held. Returns the sequences made."""
     files = list(
         UploadFile.objects.filter(upload_set=upload_set)
         .exclude(status=UploadFile.Status.BROKEN)
@@ -138,8 +134,7 @@ def process(upload_set: UploadSet, renew: Callable[[], bool]) -> list[Sequence]:
     )
     for upload_file in files:
         _make_derivatives(upload_file)
-        if not renew():
-            raise LeaseLost
+        renew()
     usable = [item for item in files if item.status != UploadFile.Status.BROKEN]
     return _write(upload_set, plan(upload_set, usable) if usable else Plan())
 

@@ -1,6 +1,7 @@
 """Challenge pages: the list, a challenge with its area, leaderboard and time left, a new one."""
 
 import json
+from datetime import datetime
 from uuid import UUID
 
 from django import forms
@@ -22,6 +23,8 @@ from mtp.challenges.models import (
     Challenge,
     may_create_challenges,
 )
+from mtp.lib.dates import in_utc
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.leaderboard import METRICS, photo_count, standings
 from mtp.sequences.models import TransportType
 from mtp.web.forms import transport_type_choices
@@ -88,12 +91,23 @@ def challenge_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     return render(request, "web/challenge.html", context)
 
 
+def _utc(moment: datetime) -> datetime:
+    # A time typed with an offset may have no UTC value, which the databases need (as the API).
+    try:
+        return in_utc(moment)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 class ChallengeForm(forms.Form):
     """A new challenge. The area is GeoJSON: drawn on the map, or pasted without JavaScript."""
 
-    name = forms.CharField(max_length=NAME_MAX_LENGTH)
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
-        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     area = forms.CharField(
         label="Area",
@@ -130,16 +144,24 @@ class ChallengeForm(forms.Form):
     def clean_area(self):
         try:
             data = json.loads(self.cleaned_data["area"])
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nested deeper than the parser goes, which no GeoJSON is.
             raise ValidationError("The area is not GeoJSON: draw it on the map.") from None
         if isinstance(data, dict) and data.get("type") == "Feature":
             data = data.get("geometry")
         return parse_area(data)
 
+    def clean_start(self) -> datetime:
+        return _utc(self.cleaned_data["start"])
+
+    def clean_end(self) -> datetime:
+        return _utc(self.cleaned_data["end"])
+
     def clean_camera_makes(self) -> list[str]:
         names: list[str] = []
         for part in self.cleaned_data["camera_makes"].split(","):
             name = part.strip()
+            validate_line(name)
             if name and name.lower() not in [known.lower() for known in names]:
                 if len(name) > 100:
                     raise ValidationError("A camera make is at most 100 characters.")

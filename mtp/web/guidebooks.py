@@ -37,6 +37,7 @@ from mtp.guidebooks.models import (
     TooManyPois,
     TooManyScenes,
 )
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.models import Image
 from mtp.sequences.tags import parse_tags
 from mtp.web.maps import map_config
@@ -127,9 +128,12 @@ def guidebook_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
 
 
 class GuidebookForm(forms.Form):
-    name = forms.CharField(max_length=NAME_MAX_LENGTH)
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
-        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     category = forms.ChoiceField(required=False)
     tags = forms.CharField(required=False, max_length=2000, help_text="Comma-separated.")
@@ -192,6 +196,18 @@ def _owned(request: SignedInRequest, unique_id: UUID, *, lock: bool = False) -> 
     return guidebook
 
 
+def _uuid(data, name: str) -> UUID | None:
+    """The id the form field ``name`` holds, None when it is missing; a 404 when it is not an
+    id at all (no page sends one: there is nothing it could name)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise Http404(f"No {name} with this id.") from None
+
+
 class SceneAddForm(forms.Form):
     image = forms.CharField(
         label="Photo",
@@ -199,7 +215,7 @@ class SceneAddForm(forms.Form):
         help_text="The address of a photo on a sequence's page (it ends with ?photo=...), or "
         "the photo's key.",
     )
-    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH, validators=[validate_line])
 
     def clean_image(self) -> Image:
         given = self.cleaned_data["image"].strip()
@@ -252,7 +268,7 @@ def guidebook_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     if action in ("up", "down", "delete-scene"):
         with transaction.atomic():
             guidebook = _owned(request, unique_id, lock=True)
-            scene = get_object_or_404(guidebook.scenes, unique_id=request.POST.get("scene"))
+            scene = get_object_or_404(guidebook.scenes, unique_id=_uuid(request.POST, "scene"))
             if action == "delete-scene":
                 scene.delete()
                 guidebook.renumber(guidebook.scene_ids())
@@ -276,10 +292,11 @@ def guidebook_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
 
 
 class PoiForm(forms.Form):
-    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
         required=False,
         max_length=POI_DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     x = forms.FloatField(
@@ -297,9 +314,12 @@ class PoiForm(forms.Form):
 
 
 class SceneForm(forms.Form):
-    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(required=False, max_length=TITLE_MAX_LENGTH, validators=[validate_line])
     description = forms.CharField(
-        required=False, max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -347,7 +367,7 @@ def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> Htt
                 guidebook.touch()
                 return redirect(here + "#points")
     if action == "delete-poi":
-        poi_id = request.POST.get("poi")
+        poi_id = _uuid(request.POST, "poi")
         if poi_id is not None:
             with transaction.atomic():
                 if Poi.objects.filter(scene=scene, unique_id=poi_id).delete()[0]:

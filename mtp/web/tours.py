@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mtp.accounts.requests import SignedInRequest
+from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.likes import set_liked
 from mtp.sequences.links import photo_path_prefix, photo_url
 from mtp.sequences.models import Image, Sequence, SequenceLike
@@ -37,9 +38,12 @@ STRIP_SIDE = 5
 
 
 class TourForm(forms.Form):
-    name = forms.CharField(max_length=NAME_MAX_LENGTH, strip=True)
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, strip=True, validators=[validate_line])
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=DESCRIPTION_MAX_LENGTH
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_lines],
     )
     tags = forms.CharField(required=False, help_text="Separated by commas: lake, geneva")
     status = forms.ChoiceField(
@@ -276,8 +280,11 @@ def tour_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     tour = _own_tour(request, unique_id)
     if request.method == "POST":
         return _edit(request, tour)
-    routes = _routes(tour)
-    form = TourForm(
+    return _edit_page(request, tour, _routes(tour), _tour_form(tour))
+
+
+def _tour_form(tour: Tour) -> TourForm:
+    return TourForm(
         initial={
             "name": tour.name,
             "description": tour.description,
@@ -285,10 +292,9 @@ def tour_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
             "status": tour.status,
         }
     )
-    return _edit_page(request, tour, routes, form)
 
 
-def _edit_page(request, tour, routes, form, status: int = 200) -> HttpResponse:
+def _edit_page(request, tour, routes, form, status: int = 200, error: str = "") -> HttpResponse:
     moved = request.GET.get("moved")
     return render(
         request,
@@ -299,6 +305,7 @@ def _edit_page(request, tour, routes, form, status: int = 200) -> HttpResponse:
             "form": form,
             "moved": moved,
             "focus": request.GET.get("focus"),
+            "error": error,
         },
         status=status,
     )
@@ -323,9 +330,14 @@ def _moved(order: list[str], action: str, which: str) -> tuple[list[str], str]:
 
 def _edit(request: HttpRequest, tour: Tour) -> HttpResponse:
     if "move" in request.POST or "remove" in request.POST:
+        removed = request.POST.get("remove")
         action, _, which = (
-            request.POST.get("move") or f"remove:{request.POST['remove']}"
+            request.POST.get("move") or (f"remove:{removed}" if removed else "")
         ).partition(":")
+        if not which:
+            # Every button names its route: an empty one was not sent by the page.
+            error = "Choose a route to move or remove."
+            return _edit_page(request, tour, _routes(tour), _tour_form(tour), 400, error)
         with transaction.atomic():
             # The routes as they are now, under the tour's lock (another change may have
             # come since the page was read).

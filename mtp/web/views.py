@@ -473,7 +473,7 @@ def my_progress(request: SignedInRequest) -> JsonResponse:
                     "status": job.status,
                     "done": job.progress_done,
                     "total": job.progress_total,
-                    "error": job.error or None,
+                    "error": job.last_error or None,
                 },
             }
         )

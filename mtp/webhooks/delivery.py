@@ -1,11 +1,10 @@
 """Sending a webhook delivery: one attempt at a time, retried with backoff.
 
-A pending delivery whose ``next_attempt_at`` has come is due; ``mtp worker`` runs
-``attempt`` for it. ``attempt`` takes the delivery's lease with a conditional UPDATE
-(``mtp.lib.leases``), POSTs the event with short timeouts and no redirects followed, records
-the outcome in a ``WebhookAttempt``, and either marks the delivery done or sets its next
-attempt ``backoff(n)`` seconds later. No database transaction is open while the request is
-in flight.
+A queued delivery whose ``next_attempt_at`` has come is due; ``mtp worker`` claims it
+(``mtp.lib.jobs``) and runs ``attempt``, which POSTs the event with short timeouts and no
+redirects followed, records the outcome in a ``WebhookAttempt``, and either marks the delivery
+done or sets its next attempt ``WebhookDelivery.backoff(n)`` seconds later. No database
+transaction is open while the request is in flight.
 
 A worker that dies mid-attempt leaves a delivery whose lease runs out: it is due again, and
 the next worker tries it. Delivery is therefore at least once: receivers tell repeats by
@@ -13,28 +12,22 @@ the next worker tries it. Delivery is therefore at least once: receivers tell re
 """
 
 import logging
-import random
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
 from mtp.developers.webhook_secrets import SIGNATURE_HEADER, signature_header, webhook_secret
 from mtp.developers.webhook_urls import UnsafeTarget, resolve
-from mtp.lib.leases import Lease
 from mtp.webhooks.models import WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-# The longest wait between two attempts, however many came before.
-MAX_BACKOFF_SECONDS = 4 * 3600
 # How much of a reply's body is kept for the delivery history.
 EXCERPT_BYTES = 500
 
@@ -55,52 +48,18 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def backoff(attempt: int) -> float:
-    """Seconds to wait after failed attempt number ``attempt`` (1-based): the first wait is
-    ``WEBHOOK_BACKOFF``, each next one twice as long up to four hours, all +-20% at random
-    so that many deliveries to one server do not come back in step."""
-    wait = min(settings.WEBHOOK_BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-    return wait * random.uniform(0.8, 1.2)
-
-
-def lease_duration() -> timedelta:
-    """Longer than any attempt can take: a few addresses, each with the full timeout."""
-    return timedelta(seconds=settings.WEBHOOK_TIMEOUT * 4 + 30)
-
-
-def _claimable(now: datetime) -> Q:
-    """Pending deliveries whose next attempt has come, and that no one is sending."""
-    return Q(LEASE.free(now), status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-
-
-LEASE = Lease(
-    model=WebhookDelivery,
-    duration=lease_duration,
-    claimable=_claimable,
-    order=("next_attempt_at", "id"),
-    owner="lock",
-    expires="locked_until",
-    held=Q(status=WebhookDelivery.Status.PENDING),
-)
-
-
-def attempt(delivery_id: int) -> str:
-    """Try the delivery once if it is due and no one else is trying it; return what happened."""
-    now = timezone.now()
-    lock = get_random_string(16)
-    if not LEASE.claim(delivery_id, lock, updated_at=now):
-        return "skipped"
-    delivery = WebhookDelivery.objects.select_related("application").get(pk=delivery_id)
+def attempt(delivery: WebhookDelivery) -> str:
+    """Try the claimed delivery once; return what happened."""
     application = delivery.application
     if not application.webhook_url or not application.is_active:
         outcome = Outcome(
             url=application.webhook_url,
-            started_at=now,
+            started_at=timezone.now(),
             error="The application has no webhook URL any more, or was disabled.",
         )
-        return _record(delivery, lock, outcome, give_up=True)
+        return _record(delivery, outcome, give_up=True)
     outcome = send(delivery, application.webhook_url, webhook_secret(application))
-    return _record(delivery, lock, outcome)
+    return _record(delivery, outcome)
 
 
 def _verify() -> ssl.SSLContext | bool:
@@ -181,18 +140,21 @@ def _excerpt(response: httpx.Response) -> str:
     return data[:EXCERPT_BYTES].decode("utf-8", "replace")
 
 
-def _record(
-    delivery: WebhookDelivery, lock: str, outcome: Outcome, *, give_up: bool = False
-) -> str:
-    """Store the attempt and what comes next, if the lease is still ours."""
-    now = timezone.now()
+def _record(delivery: WebhookDelivery, outcome: Outcome, *, give_up: bool = False) -> str:
+    """Store the attempt and what comes next, if the lease is still held (else LeaseLost)."""
+    changes = {"last_status_code": outcome.status_code}
     with transaction.atomic():
-        current = LEASE.mine(delivery.pk, lock).select_for_update().first()
-        if current is None:
-            return "lost"
+        if outcome.succeeded:
+            delivery.finish(delivered_at=timezone.now(), **changes)
+            result = "delivered"
+        elif give_up:
+            delivery.give_up(outcome.error, **changes)
+            result = "failed"
+        else:
+            result = delivery.retry(outcome.error, **changes)
         WebhookAttempt.objects.create(
-            delivery=current,
-            number=current.attempts,
+            delivery=delivery,
+            number=delivery.attempts,
             url=outcome.url[:500],
             started_at=outcome.started_at,
             duration_ms=outcome.duration_ms,
@@ -200,38 +162,10 @@ def _record(
             error=outcome.error,
             response_excerpt=outcome.excerpt,
         )
-        current.last_status_code = outcome.status_code
-        current.last_error = outcome.error
-        current.lock = ""
-        current.locked_until = None
-        if outcome.succeeded:
-            current.status = WebhookDelivery.Status.SUCCEEDED
-            current.delivered_at = now
-            current.next_attempt_at = None
-            result = "delivered"
-        elif give_up or current.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-            current.status = WebhookDelivery.Status.FAILED
-            current.next_attempt_at = None
-            result = "failed"
-        else:
-            current.next_attempt_at = now + timedelta(seconds=backoff(current.attempts))
-            result = "retrying"
-        current.save(
-            update_fields=[
-                "status",
-                "last_status_code",
-                "last_error",
-                "lock",
-                "locked_until",
-                "next_attempt_at",
-                "delivered_at",
-                "updated_at",
-            ]
-        )
     logger.info(
         "webhook %s attempt %s: %s (%s)",
         delivery.event_id,
-        current.attempts,
+        delivery.attempts,
         result,
         outcome.status_code or outcome.error,
     )

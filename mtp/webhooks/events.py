@@ -157,7 +157,7 @@ def guidebook_published(guidebook) -> WebhookDelivery | None:
 def ping(application) -> WebhookDelivery | None:
     """Queue a test event for ``application``, unless one is still on its way (then None)."""
     pending = WebhookDelivery.objects.filter(
-        application=application, event_type=PING, status=WebhookDelivery.Status.PENDING
+        application=application, event_type=PING, status__in=WebhookDelivery.ACTIVE
     )
     if pending.exists():
         return None
@@ -180,12 +180,12 @@ def send_again(delivery: WebhookDelivery) -> bool:
     now = timezone.now()
     reopened = (
         WebhookDelivery.objects.filter(pk=delivery.pk)
-        .exclude(status=WebhookDelivery.Status.PENDING)
+        .exclude(status__in=WebhookDelivery.ACTIVE)
         .update(
-            status=WebhookDelivery.Status.PENDING,
+            status=WebhookDelivery.Status.QUEUED,
             next_attempt_at=now,
-            lock="",
-            locked_until=None,
+            lease_owner="",
+            lease_expires_at=None,
             updated_at=now,
         )
     )
@@ -203,7 +203,7 @@ def record(application, event_type: str, data: dict[str, Any]) -> WebhookDeliver
     delivery.save()
     WebhookDelivery.objects.filter(
         application=application, created_at__lt=now - timedelta(days=HISTORY_DAYS)
-    ).exclude(status=WebhookDelivery.Status.PENDING).delete()
+    ).exclude(status__in=WebhookDelivery.ACTIVE).delete()
     logger.info(
         "webhook %s %s queued for application %s", event_type, delivery.event_id, application.pk
     )

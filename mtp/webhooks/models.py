@@ -4,22 +4,21 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+
+from mtp.lib.jobs import Job
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(Job):
     """One event for one application, from the moment it happened until it was delivered
-    (a 2xx reply) or given up on after ``WEBHOOK_MAX_ATTEMPTS`` attempts.
+    (a 2xx reply) or given up on after ``WEBHOOK_MAX_ATTEMPTS`` attempts (``mtp.lib.jobs``).
 
     ``body`` is the exact JSON sent, the same bytes on every attempt. An attempt in flight
-    holds a short lease (``lock`` until ``locked_until``), so two workers never send the
-    same delivery at once.
+    holds the job's lease, so two workers never send the same delivery at once.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+    queue = "webhooks"
+    priority = 1
+    max_backoff_seconds = 4 * 3600
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.ForeignKey(
@@ -29,31 +28,38 @@ class WebhookDelivery(models.Model):
     )
     event_type = models.CharField(max_length=50)
     body = models.TextField(help_text="The event's JSON, as sent.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    lock = models.CharField(max_length=32, blank=True, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "webhook deliveries"
         indexes = [
             models.Index(fields=["application", "-created_at"], name="webhook_app_created"),
             models.Index(fields=["status", "next_attempt_at"], name="webhook_status_next"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "succeeded", "failed"]),
-                name="webhookdelivery_status_valid",
-            ),
-        ]
+
+    @classmethod
+    def lease_seconds(cls) -> float:
+        """Longer than any attempt can take: a few addresses, each with the full timeout."""
+        return max(super().lease_seconds(), settings.WEBHOOK_TIMEOUT * 4 + 30)
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        return settings.WEBHOOK_MAX_ATTEMPTS
+
+    @classmethod
+    def first_backoff_seconds(cls) -> float:
+        return settings.WEBHOOK_BACKOFF
+
+    @classmethod
+    def claimed_rows(cls) -> models.QuerySet["WebhookDelivery"]:
+        return cls.objects.select_related("application")
+
+    @property
+    def history_status(self) -> str:
+        """The delivery's state as its history shows it: pending until it has ended."""
+        return "pending" if self.status in self.ACTIVE else self.status
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} ({self.status})"

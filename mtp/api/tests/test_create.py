@@ -77,6 +77,27 @@ def test_json_takes_tags_as_a_comma_separated_string_too(client, owner_headers):
     assert response.json()["sequence"]["tags"] == ["a", "b"]
 
 
+def test_json_takes_tags_spelled_as_replies_and_patch_spell_them(client, owner_headers):
+    payload = {"name": "Paddle", "transport_type": "Kayak", "tags": ["Lake", "sup"]}
+    response = client.post(URL, payload, content_type="application/json", **owner_headers)
+    assert response.status_code == 201
+    assert response.json()["sequence"]["tags"] == ["lake", "sup"]
+
+
+def test_a_form_takes_tags_spelled_as_replies_spell_them(client, owner_headers):
+    response = client.post(URL, {**UPLOADER_FORM, "tag": [], "tags": "a,b"}, **owner_headers)
+    assert response.status_code == 201
+    assert response.json()["sequence"]["tags"] == ["a", "b"]
+
+
+def test_tag_and_tags_together_are_refused(client, owner_headers):
+    payload = {"name": "Paddle", "transport_type": "Kayak", "tag": ["a"], "tags": ["b"]}
+    response = client.post(URL, payload, content_type="application/json", **owner_headers)
+    assert response.status_code == 422
+    assert "tags or tag" in response.json()["error"]
+    assert Sequence.objects.count() == 0
+
+
 def test_the_new_sequence_is_a_draft_only_its_owner_can_read(client, owner_headers, other_headers):
     created = client.post(URL, UPLOADER_FORM, **owner_headers).json()
     url = f"{API}/sequence/{created['unique_id']}"
@@ -92,6 +113,26 @@ def test_an_unknown_transport_type_is_refused_with_the_valid_names(client, owner
     assert "Teleport" in body["error"]
     assert "Walk" in body["error"] and "Electric Bicycle" in body["error"]
     assert Sequence.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Bike", "Bicycle"),
+        ("kayaking", "Kayak"),
+        ("Snowbord", "Snowboard"),
+        ("e-bike", "Electric Bicycle"),
+    ],
+)
+def test_an_unknown_transport_type_suggests_the_closest_name(client, owner_headers, written, meant):
+    response = client.post(URL, {**UPLOADER_FORM, "transport_type": written}, **owner_headers)
+    assert response.status_code == 422
+    assert f"Did you mean '{meant}'?" in response.json()["error"]
+
+
+def test_nothing_is_suggested_for_a_name_close_to_none(client, owner_headers):
+    response = client.post(URL, {**UPLOADER_FORM, "transport_type": "Teleport"}, **owner_headers)
+    assert "Did you mean" not in response.json()["error"]
 
 
 def test_a_group_is_not_a_transport_type(client, owner_headers):

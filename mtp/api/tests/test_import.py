@@ -5,7 +5,6 @@ import json
 import pytest
 
 from mtp.api.schemas import ImportAcceptedOut
-from mtp.imports.leases import LEASE
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.mapillary.formats import key_problem, token_problem
@@ -37,7 +36,7 @@ def test_a_mapillary_sequence_is_handed_to_an_import_job(
     job = ImportJob.objects.get(sequence=draft)
     assert (job.mapillary_user_id, job.mapillary_username) == (OWNER.id, OWNER.username)
     assert decrypt_token(job.token_ciphertext) == OWNER.token
-    assert LEASE.due_ids() == [job.pk]
+    assert ImportJob.due_ids() == [job.pk]
     assert fake_mapillary.count("/me") == 1
 
 
@@ -55,7 +54,7 @@ def test_polling_with_the_same_call_starts_no_second_job(
         assert again.status_code == 202
         assert again.json()["import"] == first.json()["import"]
     assert ImportJob.objects.filter(sequence=draft).count() == 1
-    assert len(LEASE.due_ids()) == 1
+    assert len(ImportJob.due_ids()) == 1
 
 
 def test_polling_after_the_import_finished_answers_200_and_fetches_nothing(
@@ -114,9 +113,8 @@ def test_mapillary_failing_during_the_call_accepts_the_import_for_the_worker_to_
     job = ImportJob.objects.get(sequence=draft)
     assert (job.status, job.mapillary_user_id) == ("queued", "")
     # The worker asks Mapillary who the token is, then imports.
-    from mtp.imports.importer import run_job
 
-    assert run_job(job.pk) == "succeeded"
+    assert ImportJob.run_one(job.pk) == "succeeded"
     job.refresh_from_db()
     assert (job.mapillary_user_id, job.mapillary_username) == (OWNER.id, OWNER.username)
     draft.refresh_from_db()

@@ -72,7 +72,7 @@ def test_the_owner_sees_the_latest_import_with_its_progress(
     client, owner_headers, other_headers, published
 ):
     ImportJob.objects.create(
-        sequence=published, mapillary_sequence_key="old", status="failed", error="gone"
+        sequence=published, mapillary_sequence_key="old", status="failed", last_error="gone"
     )
     ImportJob.objects.create(
         sequence=published,

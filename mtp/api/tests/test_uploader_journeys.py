@@ -221,7 +221,7 @@ def test_an_import_failing_after_the_202_is_told_by_e_mail_once_with_a_retry_lin
     mail = mailoutbox[0]
     assert mail.to == [owner.email]
     assert "Ridge run" in mail.subject
-    assert job.error in mail.body
+    assert job.last_error in mail.body
     assert f"/my/sequences/{unique_id}/import/" in mail.body
     assert OWNER.token not in mail.body
 

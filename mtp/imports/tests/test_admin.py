@@ -39,7 +39,7 @@ def test_no_admin_page_shows_the_token_or_its_ciphertext(admin_client, job):
 
 def test_the_job_page_shows_progress_and_errors_read_only(admin_client, job):
     ImportJob.objects.filter(pk=job.pk).update(
-        status="failed", token_ciphertext="", error="Mapillary refused the token."
+        status="failed", token_ciphertext="", last_error="Mapillary refused the token."
     )
     page = admin_client.get(f"/admin/imports/importjob/{job.pk}/change/").content.decode()
     assert "Mapillary refused the token." in page

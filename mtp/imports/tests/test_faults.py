@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from mtp.imports.importer import STORAGE_FULL, run_job
+from mtp.imports.importer import STORAGE_FULL
 from mtp.imports.models import ImportJob
 from mtp.mapillary import client
 from mtp.sequences.models import Image, Sequence
@@ -51,7 +51,7 @@ def test_an_import_waits_while_mapillary_is_down_then_finishes(
     settings.MAPILLARY_BACKOFF = TEST_BACKOFF
     settings.MAPILLARY_BATCH_SIZE = 50
     # Shorter than the outage: the heartbeat must keep the lease while the import waits.
-    settings.IMPORT_LEASE_SECONDS = 2
+    settings.JOB_LEASE_SECONDS = 2
     outage = shortest_total_wait(settings.MAPILLARY_RETRIES, TEST_BACKOFF) / 2
     fake_mapillary.add_sequence("outage", 300)
     job = start_import(draft, "outage")
@@ -76,7 +76,7 @@ def test_an_import_waits_while_mapillary_is_down_then_finishes(
     client._wait = counted_wait
     timer.start()
     try:
-        outcome = run_job(job.pk, "patient-worker")
+        outcome = ImportJob.run_one(job.pk, "patient-worker")
     finally:
         client._wait = wait
         timer.join()
@@ -84,7 +84,7 @@ def test_an_import_waits_while_mapillary_is_down_then_finishes(
             server.stop()
     job.refresh_from_db()
     draft.refresh_from_db()
-    assert outcome == "succeeded", job.error
+    assert outcome == "succeeded", job.last_error
     assert (job.status, job.attempts) == (ImportJob.Status.SUCCEEDED, 1)
     assert draft.status == Sequence.Status.PUBLISHED
     assert draft.image_count == Image.objects.filter(sequence=draft).count() == 300
@@ -108,12 +108,12 @@ def test_an_import_that_fills_the_sqlite_database_fails_saying_so_and_keeps_noth
     fake_mapillary.add_sequence("too-big", 3000)
     job = start_import(draft, "too-big")
     with sqlite_full(spare_pages=8):
-        outcome = run_job(job.pk)
+        outcome = ImportJob.run_one(job.pk)
     job.refresh_from_db()
     draft.refresh_from_db()
     assert outcome == "failed"
     assert job.status == ImportJob.Status.FAILED
-    assert job.error == STORAGE_FULL
+    assert job.last_error == STORAGE_FULL
     assert job.token_ciphertext == ""
     assert Image.objects.filter(sequence=draft).count() == 0
     assert draft.status == Sequence.Status.FAILED
@@ -121,7 +121,7 @@ def test_an_import_that_fills_the_sqlite_database_fails_saying_so_and_keeps_noth
 
     # With room again, the same import goes through.
     again = start_import(draft, "too-big")
-    assert run_job(again.pk) == "succeeded"
+    assert ImportJob.run_one(again.pk) == "succeeded"
     assert Image.objects.filter(sequence=draft).count() == 3000
 
 
@@ -139,7 +139,7 @@ def test_workers_outlive_the_database_going_away_mid_import_which_then_succeeds(
     fake_mapillary.latency = 0.05
     # A lease longer than the outage: the worker gives the job back itself once the database
     # answers again, rather than leaving it to recovery.
-    env = worker_env(fake_mapillary, MTP_IMPORT_LEASE_SECONDS="10")
+    env = worker_env(fake_mapillary, MTP_JOB_LEASE_SECONDS="10")
     log = tmp_path / "workers.log"
     workers = [start_worker(env, log) for _ in range(2)]
     try:

@@ -7,8 +7,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from mtp.imports import importer
-from mtp.imports.importer import run_job
-from mtp.imports.jobs import claim, request_import
+from mtp.imports.jobs import request_import
 from mtp.imports.models import ImportJob
 from mtp.lib.geodesy import geodesic_m
 from mtp.mapillary.schemas import MapillaryUser
@@ -40,7 +39,7 @@ def import_now(sequence, key=RECORDED_SEQUENCE, persona=OWNER, force=False) -> I
         mapillary_user=MapillaryUser(id=persona.id, username=persona.username),
         force=force,
     )
-    run_job(job.pk)
+    ImportJob.run_one(job.pk)
     job.refresh_from_db()
     sequence.refresh_from_db()
     return job
@@ -56,8 +55,8 @@ def snapshot(sequence) -> list[tuple]:
 
 def test_the_recorded_sequence_is_published_with_its_route_in_capture_order(fake_mapillary, draft):
     job = import_now(draft)
-    assert job.status == ImportJob.Status.SUCCEEDED, job.error
-    assert (job.progress_done, job.progress_total, job.error) == (8, 8, "")
+    assert job.status == ImportJob.Status.SUCCEEDED, job.last_error
+    assert (job.progress_done, job.progress_total, job.last_error) == (8, 8, "")
     assert job.finished_at is not None and job.started_at is not None
     assert draft.status == Sequence.Status.PUBLISHED and draft.published_at is not None
     assert draft.mapillary_sequence_key == RECORDED_SEQUENCE
@@ -87,7 +86,7 @@ def test_a_long_sequence_is_imported_whole_with_its_camera(fake_mapillary, draft
     settings.MAPILLARY_BATCH_SIZE = 100
     generated = fake_mapillary.add_sequence("longwalk", 2345)
     job = import_now(draft, "longwalk")
-    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert job.status == ImportJob.Status.SUCCEEDED, job.last_error
     assert draft.image_count == 2345
     keys = list(
         Image.objects.filter(sequence=draft)
@@ -166,7 +165,7 @@ def test_reimporting_the_same_key_refreshes_images_and_route_and_keeps_the_rest(
         "computed_geometry": {"type": "Point", "coordinates": [-108.5, 39.0]}
     }
     job = import_now(draft, force=True)
-    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert job.status == ImportJob.Status.SUCCEEDED, job.last_error
     after = snapshot(draft)
     assert [key for _, key, _ in after] == CAPTURE_ORDER[:-1]
     # The same rows, updated in place: no duplicates, nothing re-created.
@@ -192,8 +191,8 @@ def test_an_image_by_another_mapillary_user_fails_the_import(fake_mapillary, dra
     fake_mapillary.add_sequence("theirs", 40, owner=STRANGER)
     job = import_now(draft, "theirs")
     assert job.status == ImportJob.Status.FAILED
-    assert "uploaded by someone_else, not by vorpalblade" in job.error
-    assert "You can import only your own sequences." in job.error
+    assert "uploaded by someone_else, not by vorpalblade" in job.last_error
+    assert "You can import only your own sequences." in job.last_error
     assert job.token_ciphertext == ""
     assert draft.status == Sequence.Status.FAILED
     # The key is free again for whoever owns it.
@@ -209,7 +208,7 @@ def test_one_foreign_image_far_into_the_sequence_fails_it_and_leaves_nothing_beh
     sequence.overrides[sequence.image_id(333)] = {"creator": STRANGER.as_creator()}
     job = import_now(draft, "mixed")
     assert job.status == ImportJob.Status.FAILED
-    assert sequence.image_id(333) in job.error
+    assert sequence.image_id(333) in job.last_error
     assert Image.objects.count() == 0
     assert draft.status == Sequence.Status.FAILED
 
@@ -218,7 +217,7 @@ def test_an_image_without_a_creator_fails_the_import(fake_mapillary, draft):
     fake_mapillary.sequences[RECORDED_SEQUENCE].overrides[RECORDED_IMAGE_IDS[4]] = {"creator": None}
     job = import_now(draft)
     assert job.status == ImportJob.Status.FAILED
-    assert "cannot check that the sequence is yours" in job.error
+    assert "cannot check that the sequence is yours" in job.last_error
 
 
 def test_the_stranger_imports_their_own_sequence(fake_mapillary, draft):
@@ -229,7 +228,7 @@ def test_the_stranger_imports_their_own_sequence(fake_mapillary, draft):
 def test_an_empty_sequence_fails_with_a_message_that_says_why(fake_mapillary, draft):
     job = import_now(draft, "notprocessedyet")
     assert job.status == ImportJob.Status.FAILED
-    assert "Mapillary has no images for sequence notprocessedyet" in job.error
+    assert "Mapillary has no images for sequence notprocessedyet" in job.last_error
     assert draft.status == Sequence.Status.FAILED
     assert fake_mapillary.count("/images") == 0
 
@@ -250,7 +249,7 @@ def test_missing_fields_leave_gaps_and_unplaceable_images_out(fake_mapillary, dr
     overrides[RECORDED_IMAGE_IDS[2]] = {"computed_geometry": None, "geometry": None}
     fake_mapillary.sequences[RECORDED_SEQUENCE].withheld.add(RECORDED_IMAGE_IDS[3])
     job = import_now(draft)
-    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert job.status == ImportJob.Status.SUCCEEDED, job.last_error
     assert job.note == (
         "1 image that Mapillary no longer shows was left out. "
         "1 image without a location was left out."
@@ -275,7 +274,7 @@ def test_a_sequence_without_any_location_fails(fake_mapillary, draft):
         sequence.overrides[sequence.image_id(index)] = {"geometry": None, "computed_geometry": None}
     job = import_now(draft, "nowhere")
     assert job.status == ImportJob.Status.FAILED
-    assert "no route to publish" in job.error
+    assert "no route to publish" in job.last_error
 
 
 def test_an_image_already_in_another_sequence_fails_the_import(fake_mapillary, draft, other_draft):
@@ -284,8 +283,8 @@ def test_an_image_already_in_another_sequence_fails_the_import(fake_mapillary, d
     Image.objects.create(sequence=other_draft, mapillary_key=taken, position=0, point=Point(0, 0))
     job = import_now(draft)
     assert job.status == ImportJob.Status.FAILED
-    assert f"Image {taken} is already part of another Map the Paths sequence" in job.error
-    assert "Oscar" not in job.error
+    assert f"Image {taken} is already part of another Map the Paths sequence" in job.last_error
+    assert "Oscar" not in job.last_error
     assert Image.objects.get(mapillary_key=taken).sequence == other_draft
     assert Image.objects.filter(sequence=draft).count() == 0
 
@@ -302,7 +301,7 @@ def test_a_passing_upstream_fault_does_not_change_the_outcome(
     fake_mapillary.add_sequence("bumpy", 100)
     fake_mapillary.inject(fault, path, after=2 if path == "/images" else 0, times=2, retry_after=0)
     job = import_now(draft, "bumpy")
-    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert job.status == ImportJob.Status.SUCCEEDED, job.last_error
     assert draft.image_count == Image.objects.filter(sequence=draft).count() == 100
     assert sorted(Image.objects.values_list("position", flat=True)) == list(range(100))
 
@@ -326,7 +325,9 @@ def test_a_fault_that_does_not_pass_fails_the_job_with_a_clear_message(
     fake_mapillary.inject("server_error", "/images", after=2, times=None)
     job = import_now(draft, "down")
     assert job.status == ImportJob.Status.FAILED
-    assert job.error == ("Mapillary had a server error (HTTP 500). Tried 3 times; try again later.")
+    assert job.last_error == (
+        "Mapillary had a server error (HTTP 500). Tried 3 times; try again later."
+    )
     assert draft.status == Sequence.Status.FAILED
     assert Image.objects.count() == 0
     assert job.token_ciphertext == ""
@@ -338,7 +339,7 @@ def test_a_token_mapillary_refuses_midway_fails_the_job(fake_mapillary, draft, s
     fake_mapillary.inject("invalid_token", "/images", after=3, times=None)
     job = import_now(draft, "expiring")
     assert job.status == ImportJob.Status.FAILED
-    assert "Sign in to Mapillary again" in job.error
+    assert "Sign in to Mapillary again" in job.last_error
     assert fake_mapillary.count("/images") < 10 + 8
 
 
@@ -366,8 +367,8 @@ def test_a_job_another_worker_holds_is_not_run_twice(fake_mapillary, draft):
         token=OWNER.token,
         mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
     )
-    assert claim(job.pk, "another-worker") is not None
-    assert run_job(job.pk) == "skipped"
+    assert ImportJob.claim(job.pk, "another-worker") is not None
+    assert ImportJob.run_one(job.pk) == "skipped"
     assert fake_mapillary.count("/image_ids") == 0
     job.refresh_from_db()
     assert (job.status, job.lease_owner, job.attempts) == ("running", "another-worker", 1)
@@ -388,7 +389,7 @@ def test_a_worker_that_loses_its_lease_stops_without_publishing(fake_mapillary, 
         token=OWNER.token,
         mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
     )
-    assert run_job(job.pk) == "lost"
+    assert ImportJob.run_one(job.pk) == "lost"
     job.refresh_from_db()
     draft.refresh_from_db()
     assert (job.status, job.lease_owner) == ("running", "a-faster-worker")
@@ -412,7 +413,7 @@ def test_a_sequence_deleted_while_importing_ends_the_job_quietly(
         token=OWNER.token,
         mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
     )
-    assert run_job(job.pk) == "lost"
+    assert ImportJob.run_one(job.pk) == "lost"
     assert not ImportJob.objects.exists() and not Image.objects.exists()
 
 

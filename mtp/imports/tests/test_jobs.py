@@ -6,9 +6,9 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from mtp.imports.jobs import MAX_ATTEMPTS, claim, request_import
-from mtp.imports.leases import LEASE, recover_stale_jobs, release, renew
-from mtp.imports.models import ImportJob
+from mtp.imports.jobs import request_import
+from mtp.imports.models import MAX_ATTEMPTS, ImportJob
+from mtp.lib.jobs import LeaseLost
 from mtp.mapillary.schemas import MapillaryUser
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
 
@@ -33,32 +33,32 @@ def expire(job: ImportJob) -> None:
 
 
 def test_a_queued_job_is_claimed_once(job):
-    first = claim(job.pk, "worker-a")
+    first = ImportJob.claim(job.pk, "worker-a")
     assert first is not None
     assert (first.status, first.lease_owner, first.attempts) == ("running", "worker-a", 1)
     assert first.lease_expires_at > timezone.now()
-    assert claim(job.pk, "worker-b") is None
+    assert ImportJob.claim(job.pk, "worker-b") is None
 
 
 def test_a_job_whose_lease_expired_can_be_claimed_again(job):
-    claim(job.pk, "worker-a")
+    first = ImportJob.claim(job.pk, "worker-a")
     expire(job)
-    taken = claim(job.pk, "worker-b")
+    taken = ImportJob.claim(job.pk, "worker-b")
     assert taken is not None
     assert (taken.lease_owner, taken.attempts) == ("worker-b", 2)
-    assert not renew(job.pk, "worker-a")
-    assert renew(job.pk, "worker-b")
+    with pytest.raises(LeaseLost):
+        first.renew()
+    taken.renew()
 
 
 def test_a_finished_job_cannot_be_claimed(job):
     ImportJob.objects.filter(pk=job.pk).update(status="succeeded", token_ciphertext="")
-    assert claim(job.pk, "worker-a") is None
+    assert ImportJob.claim(job.pk, "worker-a") is None
 
 
 def test_renewing_extends_the_lease_and_records_progress(job, settings):
-    settings.IMPORT_LEASE_SECONDS = 120
-    claim(job.pk, "worker-a")
-    assert renew(job.pk, "worker-a", progress_total=10, progress_done=4)
+    settings.JOB_LEASE_SECONDS = 120
+    ImportJob.claim(job.pk, "worker-a").renew(progress_total=10, progress_done=4)
     job.refresh_from_db()
     assert (job.progress_done, job.progress_total) == (4, 10)
     assert job.lease_expires_at > timezone.now() + timedelta(seconds=100)
@@ -66,28 +66,28 @@ def test_renewing_extends_the_lease_and_records_progress(job, settings):
 
 def test_a_job_interrupted_too_often_fails_instead_of_running_again(job):
     ImportJob.objects.filter(pk=job.pk).update(attempts=MAX_ATTEMPTS)
-    assert claim(job.pk, "worker-a") is None
+    assert ImportJob.run_one(job.pk, "worker-a") == "failed"
     job.refresh_from_db()
     assert job.status == "failed"
-    assert f"could not finish in {MAX_ATTEMPTS} attempts" in job.error
+    assert f"could not finish in {MAX_ATTEMPTS} attempts" in job.last_error
     assert job.token_ciphertext == ""
 
 
 def test_a_released_job_is_queued_again_and_due(job):
-    claim(job.pk, "worker-a")
-    assert LEASE.due_ids() == []
-    assert release(job, "worker-a")
+    claimed = ImportJob.claim(job.pk, "worker-a")
+    assert ImportJob.due_ids() == []
+    claimed.release()
     job.refresh_from_db()
     assert (job.status, job.lease_owner, job.lease_expires_at) == ("queued", "", None)
-    assert LEASE.due_ids() == [job.pk]
+    assert ImportJob.due_ids() == [job.pk]
 
 
 def test_a_queued_job_is_due_and_a_running_one_is_not_until_its_lease_runs_out(job):
-    assert LEASE.due_ids() == [job.pk]
-    claim(job.pk, "worker-a")
-    assert LEASE.due_ids() == []
+    assert ImportJob.due_ids() == [job.pk]
+    ImportJob.claim(job.pk, "worker-a")
+    assert ImportJob.due_ids() == []
     expire(job)
-    assert LEASE.due_ids() == [job.pk]
+    assert ImportJob.due_ids() == [job.pk]
 
 
 def test_due_jobs_come_oldest_first(job, other_draft):
@@ -97,32 +97,30 @@ def test_due_jobs_come_oldest_first(job, other_draft):
         token=OWNER.token,
         mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
     )
-    assert LEASE.due_ids() == [job.pk, other.pk]
+    assert ImportJob.due_ids() == [job.pk, other.pk]
 
 
 def test_recovery_queues_again_a_running_job_whose_lease_expired(job):
-    claim(job.pk, "worker-that-died")
+    ImportJob.claim(job.pk, "worker-that-died")
     expire(job)
-    assert recover_stale_jobs() == 1
+    assert ImportJob.recover() == 1
     job.refresh_from_db()
     assert (job.status, job.lease_owner) == ("queued", "")
     assert job.token_ciphertext != ""
-    assert LEASE.due_ids() == [job.pk]
-    assert recover_stale_jobs() == 0
+    assert ImportJob.due_ids() == [job.pk]
+    assert ImportJob.recover() == 0
 
 
 def test_recovery_leaves_a_job_with_a_live_lease_alone(job):
-    claim(job.pk, "worker-a")
-    assert recover_stale_jobs() == 0
+    ImportJob.claim(job.pk, "worker-a")
+    assert ImportJob.recover() == 0
     job.refresh_from_db()
     assert (job.status, job.lease_owner) == ("running", "worker-a")
 
 
 def test_a_second_worker_for_a_running_job_skips_it(job, fake_mapillary):
-    from mtp.imports.importer import run_job
-
-    claim(job.pk, "worker-a")
-    assert run_job(job.pk, "worker-b") == "skipped"
+    ImportJob.claim(job.pk, "worker-a")
+    assert ImportJob.run_one(job.pk, "worker-b") == "skipped"
     assert fake_mapillary.count("/image_ids") == 0
 
 
@@ -133,9 +131,7 @@ def test_the_lease_stays_alive_through_a_wait_longer_than_the_lease(
     import threading
     import time
 
-    from mtp.imports.importer import run_job
-
-    settings.IMPORT_LEASE_SECONDS = 2
+    settings.JOB_LEASE_SECONDS = 2
     # Mapillary asks for a 3-second pause: longer than the lease itself.
     fake_mapillary.inject("rate_limit", "/images", retry_after=3)
     job, _ = request_import(
@@ -148,7 +144,7 @@ def test_the_lease_stays_alive_through_a_wait_longer_than_the_lease(
 
     def run() -> None:
         try:
-            outcome.append(run_job(job.pk, "patient-worker"))
+            outcome.append(ImportJob.run_one(job.pk, "patient-worker"))
         finally:
             connections.close_all()
 
@@ -166,7 +162,7 @@ def test_the_lease_stays_alive_through_a_wait_longer_than_the_lease(
                 first_lease_ends = row.lease_expires_at
             time.sleep(0.05)
         # Past the first lease's end, mid-pause: the heartbeat has kept the lease alive.
-        assert recover_stale_jobs() == 0
+        assert ImportJob.recover() == 0
         row = ImportJob.objects.get(pk=job.pk)
         assert (row.status, row.lease_owner) == ("running", "patient-worker")
         assert row.lease_expires_at > timezone.now()

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image as Picture
 
-from mtp.imports.importer import run_job
 from mtp.imports.jobs import request_import
+from mtp.imports.models import ImportJob
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences import keeper
 from mtp.sequences.models import Image, KeepPhotosJob
@@ -37,7 +37,7 @@ def publish(django_capture_on_commit_callbacks):
                 token=OWNER.token,
                 mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
             )
-            run_job(job.pk)
+            ImportJob.run_one(job.pk)
         sequence.refresh_from_db()
         assert sequence.status == "published"
         return KeepPhotosJob.objects.get(sequence=sequence)
@@ -57,17 +57,17 @@ def test_publishing_queues_keeping_and_nothing_is_fetched_on_the_imports_path(
     publish, fake_mapillary, draft
 ):
     job = publish(draft, fake_mapillary)
-    assert job.status == "pending"
+    assert job.status == "queued"
     assert fake_mapillary.count("/thumbs") == 0
     assert set(kept(draft)) == {""}
-    assert keeper.due_ids() == [job.pk]
+    assert KeepPhotosJob.due_ids() == [job.pk]
 
 
 def test_every_photo_is_kept_in_storage_in_batches(publish, fake_mapillary, draft, settings):
     settings.MAPILLARY_BATCH_SIZE = 3
     job = publish(draft, fake_mapillary, pano=True)
     calls_by_the_import = fake_mapillary.count("/images")
-    assert keeper.run(job.pk) == "done"
+    assert KeepPhotosJob.run_one(job.pk) == "succeeded"
     names = kept(draft)
     assert all(name.startswith(f"photos/256/{draft.unique_id}/") for name in names)
     with default_storage.open(names[0]) as file:
@@ -77,7 +77,7 @@ def test_every_photo_is_kept_in_storage_in_batches(publish, fake_mapillary, draf
     assert fake_mapillary.count("/images") - calls_by_the_import == math.ceil(7 / 3)
     assert fake_mapillary.photos_served == {"256": 7}
     job.refresh_from_db()
-    assert (job.status, job.kept, job.missing, job.lock) == ("done", 7, 0, "")
+    assert (job.status, job.kept, job.missing, job.lease_owner) == ("succeeded", 7, 0, "")
 
 
 def test_a_run_after_a_crash_fetches_only_what_was_not_kept(publish, fake_mapillary, draft):
@@ -88,9 +88,12 @@ def test_a_run_after_a_crash_fetches_only_what_was_not_kept(publish, fake_mapill
         Image.objects.filter(pk=image.pk).update(kept_copy=name)
     # The crashed worker's lease has run out.
     KeepPhotosJob.objects.filter(pk=job.pk).update(
-        lock="dead-worker", locked_until=timezone.now() - timedelta(seconds=1), attempts=1
+        status="running",
+        lease_owner="dead-worker",
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+        attempts=1,
     )
-    assert keeper.run(job.pk) == "done"
+    assert KeepPhotosJob.run_one(job.pk) == "succeeded"
     assert fake_mapillary.photos_served["256"] == 4
     assert "" not in kept(draft)
 
@@ -98,9 +101,11 @@ def test_a_run_after_a_crash_fetches_only_what_was_not_kept(publish, fake_mapill
 def test_a_job_another_worker_holds_is_not_run_twice(publish, fake_mapillary, draft):
     job = publish(draft, fake_mapillary)
     KeepPhotosJob.objects.filter(pk=job.pk).update(
-        lock="other", locked_until=timezone.now() + timedelta(seconds=60)
+        status="running",
+        lease_owner="other",
+        lease_expires_at=timezone.now() + timedelta(seconds=60),
     )
-    assert keeper.run(job.pk) == "skipped"
+    assert KeepPhotosJob.run_one(job.pk) == "skipped"
     assert fake_mapillary.count("/thumbs") == 0
 
 
@@ -109,7 +114,7 @@ def test_photos_are_fetched_a_few_at_a_time(publish, fake_mapillary, draft, sett
     job = publish(draft, fake_mapillary, count=12)
     fake_mapillary.latency = 0.02
     fake_mapillary.peak_in_flight = 0
-    assert keeper.run(job.pk) == "done"
+    assert KeepPhotosJob.run_one(job.pk) == "succeeded"
     assert fake_mapillary.peak_in_flight <= 2
     assert fake_mapillary.photos_served["256"] == 12
 
@@ -123,27 +128,27 @@ def test_the_operator_can_turn_keeping_off(fake_mapillary, draft, settings):
         token=OWNER.token,
         mapillary_user=MapillaryUser(id=OWNER.id, username=OWNER.username),
     )
-    run_job(job.pk)
+    ImportJob.run_one(job.pk)
     assert not KeepPhotosJob.objects.exists()
-    assert keeper.due_ids() == []
+    assert KeepPhotosJob.due_ids() == []
 
 
 def test_mapillary_down_means_trying_again_later(publish, fake_mapillary, draft, settings):
     settings.MAPILLARY_RETRIES = 0
     job = publish(draft, fake_mapillary)
     fake_mapillary.inject("server_error", "/images", times=None)
-    assert keeper.run(job.pk) == "retrying"
+    assert KeepPhotosJob.run_one(job.pk) == "retrying"
     job.refresh_from_db()
-    assert job.status == "pending"
-    assert job.lock == ""
+    assert job.status == "queued"
+    assert job.lease_owner == ""
     assert job.next_attempt_at > timezone.now() + timedelta(seconds=30)
-    assert keeper.due_ids() == []
-    assert keeper.run(job.pk) == "skipped"  # not yet
+    assert KeepPhotosJob.due_ids() == []
+    assert KeepPhotosJob.run_one(job.pk) == "skipped"  # not yet
     fake_mapillary.clear_faults()
     # The next attempt's time has come.
     KeepPhotosJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
-    assert keeper.due_ids() == [job.pk]
-    assert keeper.run(job.pk) == "done"
+    assert KeepPhotosJob.due_ids() == [job.pk]
+    assert KeepPhotosJob.run_one(job.pk) == "succeeded"
     assert "" not in kept(draft)
 
 
@@ -151,7 +156,7 @@ def test_a_photo_mapillary_dropped_is_counted_and_the_rest_kept(publish, fake_ma
     job = publish(draft, fake_mapillary)
     dropped = Image.objects.get(sequence=draft, position=2).mapillary_key
     fake_mapillary.sequences["kept-walk"].withheld.add(dropped)
-    assert keeper.run(job.pk) == "done"
+    assert KeepPhotosJob.run_one(job.pk) == "succeeded"
     job.refresh_from_db()
     assert (job.kept, job.missing) == (6, 1)
     assert kept(draft).count("") == 1
@@ -162,19 +167,21 @@ def test_a_job_whose_worker_died_is_due_again_once_its_lease_runs_out(
 ):
     job = publish(draft, fake_mapillary)
     KeepPhotosJob.objects.filter(pk=job.pk).update(
-        lock="dead-worker", locked_until=timezone.now() + timedelta(seconds=60)
+        status="running",
+        lease_owner="dead-worker",
+        lease_expires_at=timezone.now() + timedelta(seconds=60),
     )
-    assert keeper.due_ids() == []
+    assert KeepPhotosJob.due_ids() == []
     KeepPhotosJob.objects.filter(pk=job.pk).update(
-        locked_until=timezone.now() - timedelta(seconds=1)
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert keeper.due_ids() == [job.pk]
+    assert KeepPhotosJob.due_ids() == [job.pk]
 
 
 def test_kept_copies_show_when_mapillary_is_gone(publish, fake_mapillary, draft, settings):
     settings.MAPILLARY_RETRIES = 0
     job = publish(draft, fake_mapillary)
-    keeper.run(job.pk)
+    KeepPhotosJob.run_one(job.pk)
     first = Image.objects.get(sequence=draft, position=0)
     with default_storage.open(first.kept_copy.name) as file:
         copy = file.read()
@@ -192,7 +199,7 @@ def test_kept_copies_show_when_mapillary_is_gone(publish, fake_mapillary, draft,
 
 def test_deleting_a_sequence_deletes_its_copies(publish, fake_mapillary, draft):
     job = publish(draft, fake_mapillary)
-    keeper.run(job.pk)
+    KeepPhotosJob.run_one(job.pk)
     names = kept(draft)
     assert all(default_storage.exists(name) for name in names)
     draft.delete()
@@ -213,4 +220,4 @@ def test_a_worker_can_take_the_photos_queue_alone(publish, fake_mapillary, draft
     job = publish(draft, fake_mapillary)
     call_command("worker", "--batch", "--interval", "0", "--queues", "photos")
     job.refresh_from_db()
-    assert (job.status, job.kept) == ("done", 7)
+    assert (job.status, job.kept) == ("succeeded", 7)

@@ -13,7 +13,6 @@ from mtp.imports.jobs import (
     KeyMismatch,
     request_import,
 )
-from mtp.imports.leases import LEASE
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import decrypt_token
 from mtp.sequences.models import Sequence
@@ -65,7 +64,7 @@ def test_the_caller_sees_the_new_status_on_its_own_sequence_object(draft):
 def test_the_job_is_queued_and_due_for_a_worker(draft):
     job, _ = start(draft)
     assert job.status == ImportJob.Status.QUEUED
-    assert LEASE.due_ids() == [job.pk]
+    assert ImportJob.due_ids() == [job.pk]
 
 
 def test_the_token_is_stored_only_encrypted(draft):
@@ -84,7 +83,7 @@ def test_the_same_key_while_the_job_is_active_returns_that_job(draft):
     assert created and not created_again
     assert again.pk == first.pk
     assert ImportJob.objects.count() == 1
-    assert LEASE.due_ids() == [first.pk]
+    assert ImportJob.due_ids() == [first.pk]
 
 
 def test_the_same_key_while_the_job_runs_returns_that_job(draft):
@@ -123,7 +122,7 @@ def test_a_repeat_soon_after_success_changes_nothing(draft):
     done = publish(draft)
     job, created = start(draft)
     assert (job.pk, created) == (done.pk, False)
-    assert LEASE.due_ids() == []
+    assert ImportJob.due_ids() == []
     draft.refresh_from_db()
     assert draft.status == Sequence.Status.PUBLISHED
 
@@ -141,7 +140,7 @@ def test_a_forced_repeat_refreshes_at_once(draft):
     done = publish(draft)
     job, created = start(draft, force=True)
     assert created and job.pk != done.pk
-    assert LEASE.due_ids() == [job.pk]
+    assert ImportJob.due_ids() == [job.pk]
 
 
 def test_a_published_sequence_keeps_the_key_it_was_imported_from(draft):
@@ -154,7 +153,7 @@ def test_a_published_sequence_keeps_the_key_it_was_imported_from(draft):
 def test_after_a_failure_the_import_can_start_again(draft):
     failed, _ = start(draft)
     ImportJob.objects.filter(pk=failed.pk).update(
-        status=ImportJob.Status.FAILED, token_ciphertext="", error="Mapillary was down."
+        status=ImportJob.Status.FAILED, token_ciphertext="", last_error="Mapillary was down."
     )
     job, created = start(draft)
     assert created and job.pk != failed.pk

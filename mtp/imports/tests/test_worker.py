@@ -6,7 +6,6 @@ import signal
 import pytest
 from django.core.management import call_command
 
-from mtp.imports.importer import run_job
 from mtp.imports.models import ImportJob
 from mtp.sequences.models import Image, Sequence
 from testing.builders import start_import
@@ -21,7 +20,7 @@ def test_the_worker_runs_a_queued_import_to_the_end(fake_mapillary, draft):
     call_command("worker", "--batch", "--interval", "0")
     job.refresh_from_db()
     draft.refresh_from_db()
-    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert job.status == ImportJob.Status.SUCCEEDED, job.last_error
     assert draft.status == Sequence.Status.PUBLISHED and draft.image_count == 8
     assert (job.attempts, job.lease_owner, job.lease_expires_at) == (1, "", None)
 
@@ -35,9 +34,9 @@ def test_the_worker_records_a_failed_import_on_its_job_without_the_token(
     with caplog.at_level("DEBUG"):
         call_command("worker", "--batch", "--interval", "0")
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED and job.error
+    assert job.status == ImportJob.Status.FAILED and job.last_error
     assert job.token_ciphertext == ""
-    assert OWNER.token not in job.error + job.note + caplog.text
+    assert OWNER.token not in job.last_error + job.note + caplog.text
 
 
 # -- real worker processes ------------------------------------------------------------------
@@ -124,7 +123,7 @@ def test_a_worker_killed_mid_import_leaves_the_job_to_another_that_ends_as_if_un
     Sequence.objects.filter(pk=draft.pk).delete()
     fresh = Sequence.objects.create(owner=draft.owner, name="Fresh", transport_type=walk)
     clean = start_import(fresh, "crashtest")
-    assert run_job(clean.pk) == "succeeded"
+    assert ImportJob.run_one(clean.pk) == "succeeded"
     assert final_state(fresh.pk) == after_crashes
 
 
@@ -132,7 +131,7 @@ def test_a_worker_killed_mid_import_leaves_the_job_to_another_that_ends_as_if_un
 def test_several_workers_at_once_never_run_the_same_job_twice(fake_mapillary, draft, tmp_path):
     fake_mapillary.add_sequence("popular", 600)
     fake_mapillary.latency = 0.02
-    env = worker_env(fake_mapillary, MTP_IMPORT_LEASE_SECONDS="30")
+    env = worker_env(fake_mapillary, MTP_JOB_LEASE_SECONDS="30")
     log = tmp_path / "workers.log"
     # Three workers polling when the job comes: all of them see it due at once.
     workers = [start_worker(env, log) for _ in range(3)]

@@ -47,6 +47,20 @@ def test_env_int_refuses_words_and_out_of_range_values(monkeypatch):
     assert env_int("MTP_N", 1, minimum=0) == 42
 
 
+def test_env_int_reads_the_former_name_only_when_the_new_one_is_unset(monkeypatch):
+    monkeypatch.delenv("MTP_NEW", raising=False)
+    monkeypatch.delenv("MTP_OLD", raising=False)
+    assert env_int("MTP_NEW", 60, former="MTP_OLD") == 60
+    monkeypatch.setenv("MTP_OLD", "7")
+    assert env_int("MTP_NEW", 60, former="MTP_OLD") == 7
+    monkeypatch.setenv("MTP_NEW", "9")
+    assert env_int("MTP_NEW", 60, former="MTP_OLD") == 9
+    monkeypatch.delenv("MTP_NEW")
+    monkeypatch.setenv("MTP_OLD", "1")
+    with pytest.raises(ImproperlyConfigured, match="MTP_OLD=1 is below the minimum"):
+        env_int("MTP_NEW", 60, minimum=2, former="MTP_OLD")
+
+
 def test_env_float_refuses_nan_and_infinity(monkeypatch):
     for raw in ("nan", "inf"):
         monkeypatch.setenv("MTP_X", raw)

@@ -43,7 +43,7 @@ def test_housekeeping_deletes_what_ended_long_ago_and_keeps_the_rest(app, owner)
         app,
         (40, WebhookDelivery.Status.SUCCEEDED),
         (40, WebhookDelivery.Status.FAILED),
-        (40, WebhookDelivery.Status.PENDING),
+        (40, WebhookDelivery.Status.QUEUED),
         (3, WebhookDelivery.Status.FAILED),
     )
     expired_session, live_session = session(expired=True), session(expired=False)

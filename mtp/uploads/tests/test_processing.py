@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mtp.sequences import hosted
 from mtp.sequences.models import Image, Sequence
-from mtp.uploads import actions, jobs
+from mtp.uploads import actions
 from mtp.uploads.actions import SetParameters
 from mtp.uploads.models import ProcessUploadSet, UploadFile, UploadSet
 from mtp.uploads.processing import part_name, plan, semantic_tags
@@ -31,7 +31,7 @@ def add_all(upload_set: UploadSet, photos: list[bytes]) -> list[UploadFile]:
 def run_processing(upload_set: UploadSet) -> str:
     actions.complete(upload_set)
     job = ProcessUploadSet.objects.get(upload_set=upload_set)
-    return jobs.run(job.pk)
+    return ProcessUploadSet.run_one(job.pk)
 
 
 def test_a_gap_in_time_longer_than_the_split_time_starts_a_new_sequence(upload_set):
@@ -102,7 +102,7 @@ def test_a_completed_set_becomes_published_sequences_with_their_photos(upload_se
     ]
     photos = walk_photos(3) + later
     files = add_all(upload_set, photos)
-    assert run_processing(upload_set) == "done"
+    assert run_processing(upload_set) == "succeeded"
 
     upload_set.refresh_from_db()
     assert upload_set.status == UploadSet.Status.DISPATCHED
@@ -204,10 +204,10 @@ def test_processing_again_after_it_finished_makes_nothing_twice(upload_set):
     add_all(upload_set, walk_photos(2))
     run_processing(upload_set)
     ProcessUploadSet.objects.update(
-        status="pending", lock="", locked_until=None, next_attempt_at=timezone.now()
+        status="queued", lease_owner="", lease_expires_at=None, next_attempt_at=timezone.now()
     )
     job = ProcessUploadSet.objects.get()
-    assert jobs.run(job.pk) == "done"
+    assert ProcessUploadSet.run_one(job.pk) == "succeeded"
     assert Sequence.objects.count() == 1
     assert Image.objects.count() == 2
 

@@ -185,7 +185,7 @@ def test_completing_makes_the_processing_due_and_closes_the_set(client, owner_to
     response = client.post(f"/api/upload_sets/{set_id}/complete", **builders.bearer(owner_token))
     assert response.status_code == 200
     assert response.json()["completed"] is True
-    assert ProcessUploadSet.objects.get().status == "pending"
+    assert ProcessUploadSet.objects.get().status == "queued"
     late = send(client, owner_token, set_id, camera_photo(lon=7.0))
     assert late.status_code == 409
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from mtp.developers.models import Application
 from mtp.developers.webhook_secrets import rotate_secret, webhook_secret
-from mtp.webhooks.delivery import EXCERPT_BYTES, LEASE, MAX_BACKOFF_SECONDS, attempt, backoff
+from mtp.webhooks.delivery import EXCERPT_BYTES
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from testing.webhooks import Receiver, verify_signature
@@ -29,9 +29,9 @@ def event(application) -> WebhookDelivery:
 
 def attempt_until_done(delivery: WebhookDelivery) -> list[str]:
     """Run attempts here, one after the other, until the delivery is no longer retried."""
-    results = [attempt(delivery.pk)]
+    results = [WebhookDelivery.run_one(delivery.pk)]
     while results[-1] == "retrying":
-        results.append(attempt(delivery.pk))
+        results.append(WebhookDelivery.run_one(delivery.pk))
     delivery.refresh_from_db()
     return results
 
@@ -39,7 +39,7 @@ def attempt_until_done(delivery: WebhookDelivery) -> list[str]:
 @pytest.mark.django_db
 def test_an_event_is_posted_signed_and_the_documented_check_accepts_it(receiver, hook_app, secret):
     delivery = event(hook_app)
-    assert attempt(delivery.pk) == "delivered"
+    assert WebhookDelivery.run_one(delivery.pk) == "delivered"
     [request] = receiver.requests
     assert request.path == "/hooks/mtp"
     assert request.headers["content-type"] == "application/json"
@@ -68,7 +68,7 @@ def test_a_failing_receiver_gets_the_same_event_again_from_the_worker_until_it_a
     receiver.reply(500, b"database is down", times=2)
     delivery = event(hook_app)
     deadline = time.monotonic() + 60
-    while WebhookDelivery.objects.get(pk=delivery.pk).status == "pending":
+    while WebhookDelivery.objects.get(pk=delivery.pk).status in WebhookDelivery.ACTIVE:
         assert time.monotonic() < deadline, "the delivery never finished"
         call_command("worker", "--batch", "--interval", "0")
         time.sleep(0.05)
@@ -96,23 +96,23 @@ def test_a_delivery_is_given_up_after_the_last_attempt(receiver, hook_app, setti
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 3, 503)
     assert delivery.next_attempt_at is None
     assert [t.status_code for t in delivery.tries.all()] == [503, 503, 503]
-    assert attempt(delivery.pk) == "skipped"
+    assert WebhookDelivery.run_one(delivery.pk) == "skipped"
     assert len(receiver.requests) == 3
 
 
 def test_each_wait_is_about_twice_the_one_before_up_to_a_cap(settings):
     settings.WEBHOOK_BACKOFF = 60
     for number in range(1, 12):
-        expected = min(60 * 2 ** (number - 1), MAX_BACKOFF_SECONDS)
-        assert 0.8 * expected <= backoff(number) <= 1.2 * expected
-    assert len({backoff(3) for _ in range(20)}) > 1  # jitter
+        expected = min(60 * 2 ** (number - 1), WebhookDelivery.max_backoff_seconds)
+        assert 0.8 * expected <= WebhookDelivery.backoff(number) <= 1.2 * expected
+    assert len({WebhookDelivery.backoff(3) for _ in range(20)}) > 1  # jitter
 
 
 @pytest.mark.django_db
 def test_redirects_are_not_followed(receiver, hook_app):
     receiver.reply(302, Location="http://127.0.0.1:1/elsewhere")
     delivery = event(hook_app)
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     delivery.refresh_from_db()
     assert delivery.last_status_code == 302
     assert "Redirects are not followed" in delivery.last_error
@@ -124,7 +124,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_a_failed_attempt(receiver, h
     settings.WEBHOOK_TIMEOUT = 1
     receiver.delay = 3
     delivery = event(hook_app)
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     delivery.refresh_from_db()
     assert delivery.last_status_code is None
     assert delivery.last_error == "No reply within the timeout (1 s)."
@@ -135,7 +135,7 @@ def test_a_refused_connection_is_a_failed_attempt(hook_app, receiver):
     url = receiver.url()
     receiver.stop()
     delivery = event(hook_app)
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     delivery.refresh_from_db()
     assert delivery.last_error
     assert delivery.tries.get().url == url
@@ -145,7 +145,7 @@ def test_a_refused_connection_is_a_failed_attempt(hook_app, receiver):
 def test_only_the_start_of_a_reply_is_kept(receiver, hook_app):
     receiver.reply(500, b"x" * 5000)
     delivery = event(hook_app)
-    attempt(delivery.pk)
+    WebhookDelivery.run_one(delivery.pk)
     assert len(delivery.tries.get().response_excerpt) == EXCERPT_BYTES
 
 
@@ -153,12 +153,12 @@ def test_only_the_start_of_a_reply_is_kept(receiver, hook_app):
 def test_the_url_is_checked_again_before_every_attempt(receiver, hook_app, settings):
     delivery = event(hook_app)
     settings.WEBHOOK_ALLOW_HTTP = False
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     delivery.refresh_from_db()
     assert delivery.last_error == "A webhook URL must use https."
     # As if the name now resolved to a private address: nothing is sent there either.
     Application.objects.filter(pk=hook_app.pk).update(webhook_url="https://10.0.0.7/hooks")
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     delivery.refresh_from_db()
     assert "private, loopback or reserved" in delivery.last_error
     assert receiver.requests == []
@@ -168,7 +168,7 @@ def test_the_url_is_checked_again_before_every_attempt(receiver, hook_app, setti
 def test_a_removed_webhook_url_ends_the_delivery(receiver, hook_app):
     delivery = event(hook_app)
     Application.objects.filter(pk=hook_app.pk).update(webhook_url="")
-    assert attempt(delivery.pk) == "failed"
+    assert WebhookDelivery.run_one(delivery.pk) == "failed"
     delivery.refresh_from_db()
     assert delivery.status == "failed" and "no webhook URL" in delivery.last_error
     assert receiver.requests == []
@@ -180,9 +180,9 @@ def test_retries_go_to_the_current_url(receiver, hook_app, settings):
     try:
         receiver.reply(500)
         delivery = event(hook_app)
-        assert attempt(delivery.pk) == "retrying"
+        assert WebhookDelivery.run_one(delivery.pk) == "retrying"
         Application.objects.filter(pk=hook_app.pk).update(webhook_url=other.url("/new"))
-        assert attempt(delivery.pk) == "delivered"
+        assert WebhookDelivery.run_one(delivery.pk) == "delivered"
         assert [r.path for r in other.requests] == ["/new"]
     finally:
         other.stop()
@@ -192,9 +192,11 @@ def test_retries_go_to_the_current_url(receiver, hook_app, settings):
 def test_a_delivery_being_tried_elsewhere_is_skipped(receiver, hook_app):
     delivery = event(hook_app)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        lock="another-worker", locked_until=timezone.now() + timedelta(seconds=60)
+        status="running",
+        lease_owner="another-worker",
+        lease_expires_at=timezone.now() + timedelta(seconds=60),
     )
-    assert attempt(delivery.pk) == "skipped"
+    assert WebhookDelivery.run_one(delivery.pk) == "skipped"
     assert receiver.requests == []
 
 
@@ -204,30 +206,34 @@ def test_a_delivery_not_yet_due_is_skipped(receiver, hook_app):
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now() + timedelta(minutes=5)
     )
-    assert attempt(delivery.pk) == "skipped"
+    assert WebhookDelivery.run_one(delivery.pk) == "skipped"
 
 
 @pytest.mark.django_db
 def test_a_deleted_delivery_is_skipped(hook_app):
     delivery = event(hook_app)
     hook_app.delete()
-    assert attempt(delivery.pk) == "skipped"
+    assert WebhookDelivery.run_one(delivery.pk) == "skipped"
 
 
 @pytest.mark.django_db
 def test_a_delivery_whose_worker_died_is_due_again_once_its_lease_runs_out(hook_app):
     delivery = event(hook_app)
-    assert LEASE.due_ids() == [delivery.pk]
+    assert WebhookDelivery.due_ids() == [delivery.pk]
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        lock="live-worker", locked_until=timezone.now() + timedelta(seconds=30)
+        status="running",
+        lease_owner="live-worker",
+        lease_expires_at=timezone.now() + timedelta(seconds=30),
     )
-    assert LEASE.due_ids() == []
-    assert attempt(delivery.pk) == "skipped"
+    assert WebhookDelivery.due_ids() == []
+    assert WebhookDelivery.run_one(delivery.pk) == "skipped"
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        lock="dead-worker", locked_until=timezone.now() - timedelta(seconds=1)
+        status="running",
+        lease_owner="dead-worker",
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
     )
-    assert LEASE.due_ids() == [delivery.pk]
-    assert attempt(delivery.pk) == "delivered"
+    assert WebhookDelivery.due_ids() == [delivery.pk]
+    assert WebhookDelivery.run_one(delivery.pk) == "delivered"
 
 
 @pytest.mark.django_db
@@ -236,7 +242,7 @@ def test_a_delivery_waiting_for_its_next_attempt_is_not_due_until_then(hook_app)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=timezone.now() + timedelta(minutes=5)
     )
-    assert LEASE.due_ids() == []
+    assert WebhookDelivery.due_ids() == []
 
 
 # -- https, with the address pinned and the certificate checked ------------------------------
@@ -326,7 +332,7 @@ def test_https_goes_to_the_checked_address_with_the_certificate_checked_for_the_
         webhook_url=tls_receiver.url(host="localhost")
     )
     delivery = event(hook_app)
-    assert attempt(delivery.pk) == "delivered"
+    assert WebhookDelivery.run_one(delivery.pk) == "delivered"
     [request] = tls_receiver.requests
     assert request.headers["host"] == f"localhost:{tls_receiver.port}"
     assert verify_signature(secret, request.headers["mtp-signature"], request.body)
@@ -336,7 +342,7 @@ def test_https_goes_to_the_checked_address_with_the_certificate_checked_for_the_
 def test_a_certificate_for_another_name_is_refused(tls_receiver, hook_app):
     Application.objects.filter(pk=hook_app.pk).update(webhook_url=tls_receiver.url())
     delivery = event(hook_app)
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     delivery.refresh_from_db()
     assert "certificate" in delivery.last_error.lower()
     assert tls_receiver.requests == []
@@ -346,12 +352,12 @@ def test_a_certificate_for_another_name_is_refused(tls_receiver, hook_app):
 def test_after_a_rotation_attempts_are_signed_with_the_new_secret(receiver, hook_app, secret):
     receiver.reply(500)
     delivery = event(hook_app)
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     new = rotate_secret(hook_app)
     # The receiver still checks with the old secret: it refuses, and the event waits.
-    assert attempt(delivery.pk) == "retrying"
+    assert WebhookDelivery.run_one(delivery.pk) == "retrying"
     receiver.secret = new
-    assert attempt(delivery.pk) == "delivered"
+    assert WebhookDelivery.run_one(delivery.pk) == "delivered"
     assert [r.verified for r in receiver.requests] == [True, False, True]
     assert [t.status_code for t in delivery.tries.all()] == [500, 401, 204]
     assert webhook_secret(Application.objects.get(pk=hook_app.pk)) == new

@@ -7,12 +7,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from mtp.imports.importer import run_job
-from mtp.imports.jobs import MAX_ATTEMPTS, claim, fail, request_import
-from mtp.imports.models import ImportJob
+from mtp.imports.jobs import fail, request_import
+from mtp.imports.models import MAX_ATTEMPTS, ImportJob
 from mtp.mapillary.schemas import MapillaryUser
 from mtp.sequences.models import Sequence
-from mtp.webhooks.delivery import LEASE
 from mtp.webhooks.events import HISTORY_DAYS, record
 from mtp.webhooks.models import WebhookDelivery
 from testing.fake_mapillary import OWNER, RECORDED_SEQUENCE
@@ -34,11 +32,11 @@ def start_import(sequence: Sequence) -> ImportJob:
 
 def test_a_successful_import_queues_an_import_succeeded_event(fake_mapillary, app_draft, hook_app):
     job = start_import(app_draft)
-    assert run_job(job.pk) == "succeeded"
+    assert ImportJob.run_one(job.pk) == "succeeded"
     delivery = WebhookDelivery.objects.get()
     assert (delivery.application, delivery.event_type) == (hook_app, "import.succeeded")
-    assert delivery.status == "pending" and delivery.attempts == 0
-    assert LEASE.due_ids() == [delivery.pk]
+    assert delivery.status == "queued" and delivery.attempts == 0
+    assert WebhookDelivery.due_ids() == [delivery.pk]
     event = json.loads(delivery.body)
     assert event["id"] == str(delivery.event_id)
     assert event["type"] == "import.succeeded"
@@ -59,7 +57,7 @@ def test_a_failed_import_queues_an_import_failed_event_with_the_reason(
 ):
     fake_mapillary.inject("invalid_token", "/image_ids")
     job = start_import(app_draft)
-    assert run_job(job.pk) == "failed"
+    assert ImportJob.run_one(job.pk) == "failed"
     delivery = WebhookDelivery.objects.get()
     event = json.loads(delivery.body)
     assert event["type"] == "import.failed"
@@ -71,7 +69,7 @@ def test_a_failed_import_queues_an_import_failed_event_with_the_reason(
 def test_the_event_carries_neither_the_mapillary_token_nor_the_owners_email(
     fake_mapillary, app_draft, owner
 ):
-    run_job(start_import(app_draft).pk)
+    ImportJob.run_one(start_import(app_draft).pk)
     body = WebhookDelivery.objects.get().body
     assert OWNER.token not in body and "owner-token" not in body
     assert owner.email not in body
@@ -80,7 +78,7 @@ def test_the_event_carries_neither_the_mapillary_token_nor_the_owners_email(
 def test_an_import_given_up_after_too_many_attempts_fails_its_sequence_and_says_so(app_draft):
     job = start_import(app_draft)
     ImportJob.objects.filter(pk=job.pk).update(attempts=MAX_ATTEMPTS)
-    assert claim(job.pk, "worker-a") is None
+    assert ImportJob.run_one(job.pk, "worker-a") == "failed"
     app_draft.refresh_from_db()
     assert app_draft.status == "failed"
     event = json.loads(WebhookDelivery.objects.get().body)
@@ -90,21 +88,23 @@ def test_an_import_given_up_after_too_many_attempts_fails_its_sequence_and_says_
 
 def test_an_outcome_that_rolls_back_queues_nothing(app_draft):
     job = start_import(app_draft)
-    assert claim(job.pk, "worker-a") is not None
+    job = ImportJob.claim(job.pk, "worker-a")
+    assert job is not None
     with pytest.raises(RuntimeError), transaction.atomic():
-        assert fail(job, "worker-a", "Mapillary said no.")
-        assert WebhookDelivery.objects.count() == 1 and len(LEASE.due_ids()) == 1
+        assert fail(job, "Mapillary said no.")
+        assert WebhookDelivery.objects.count() == 1 and len(WebhookDelivery.due_ids()) == 1
         raise RuntimeError("the transaction does not commit")
     assert not WebhookDelivery.objects.exists()
-    assert LEASE.due_ids() == []
+    assert WebhookDelivery.due_ids() == []
     job.refresh_from_db()
     assert job.status == "running"
 
 
 def test_a_worker_that_lost_the_lease_queues_nothing(app_draft):
     job = start_import(app_draft)
-    claim(job.pk, "worker-a")
-    assert not fail(job, "worker-b", "not mine to fail")
+    job = ImportJob.claim(job.pk, "worker-a")
+    job.lease_owner = "worker-b"
+    assert not fail(job, "not mine to fail")
     assert not WebhookDelivery.objects.exists()
 
 
@@ -114,28 +114,28 @@ def test_a_sequence_created_by_another_app_sends_nothing(
     sequence = Sequence.objects.create(
         owner=owner, name="Other app's", transport_type=walk, application=other_app
     )
-    assert run_job(start_import(sequence).pk) == "succeeded"
+    assert ImportJob.run_one(start_import(sequence).pk) == "succeeded"
     assert not WebhookDelivery.objects.exists()
-    assert LEASE.due_ids() == []
+    assert WebhookDelivery.due_ids() == []
 
 
 def test_a_sequence_created_without_an_app_sends_nothing(fake_mapillary, owner, walk, hook_app):
     sequence = Sequence.objects.create(owner=owner, name="From the website", transport_type=walk)
-    assert run_job(start_import(sequence).pk) == "succeeded"
+    assert ImportJob.run_one(start_import(sequence).pk) == "succeeded"
     assert not WebhookDelivery.objects.exists()
 
 
 def test_an_app_without_a_webhook_url_or_disabled_gets_nothing(fake_mapillary, app_draft, hook_app):
     hook_app.webhook_url = ""
     hook_app.save()
-    assert run_job(start_import(app_draft).pk) == "succeeded"
+    assert ImportJob.run_one(start_import(app_draft).pk) == "succeeded"
     assert not WebhookDelivery.objects.exists()
 
 
 def test_a_disabled_app_gets_nothing(fake_mapillary, app_draft, hook_app):
     hook_app.is_active = False
     hook_app.save()
-    assert run_job(start_import(app_draft).pk) == "succeeded"
+    assert ImportJob.run_one(start_import(app_draft).pk) == "succeeded"
     assert not WebhookDelivery.objects.exists()
 
 

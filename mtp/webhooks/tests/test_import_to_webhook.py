@@ -86,7 +86,7 @@ def test_workers_may_take_only_imports_or_only_webhooks(
     sequence.refresh_from_db()
     assert sequence.status == "published"
     assert receiver.requests == []
-    assert WebhookDelivery.objects.get().status == "pending"
+    assert WebhookDelivery.objects.get().status == "queued"
     call_command("worker", "--batch", "--interval", "0", "--queues", "webhooks")
     [request] = receiver.requests
     assert request.json()["type"] == "import.succeeded"

@@ -6,7 +6,6 @@ from django.test import Client
 
 from mtp.developers.models import Application
 from mtp.developers.webhook_secrets import webhook_secret
-from mtp.webhooks.delivery import LEASE, attempt
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from testing.pages import InlineCodeFinder, register
@@ -96,8 +95,8 @@ def test_the_owner_sees_each_delivery_with_its_attempts_and_body(
 ):
     receiver.reply(500, b"not today")
     delivery = record(own_app, "import.failed", {"sequence": {"name": "River & back"}})
-    attempt(delivery.pk)
-    attempt(delivery.pk)
+    WebhookDelivery.run_one(delivery.pk)
+    WebhookDelivery.run_one(delivery.pk)
     page = developer_client.get(f"/developers/{own_app.pk}/").content.decode()
     assert str(delivery.event_id) in page
     assert "import.failed" in page
@@ -139,7 +138,9 @@ def test_making_a_new_secret_needs_a_post_and_a_signed_in_user(developer_client,
 
 def test_the_webhook_section_carries_no_inline_code(developer_client, own_app, receiver):
     receiver.reply(500, b"<script>alert(1)</script>")
-    attempt(record(own_app, "import.failed", {"sequence": {"name": "<b>walk</b>"}}).pk)
+    WebhookDelivery.run_one(
+        record(own_app, "import.failed", {"sequence": {"name": "<b>walk</b>"}}).pk
+    )
     finder = InlineCodeFinder()
     finder.feed(developer_client.get(f"/developers/{own_app.pk}/").content.decode())
     assert finder.problems == []
@@ -152,10 +153,10 @@ def test_the_owner_sends_a_test_event_and_sees_it_delivered(developer_client, ow
     assert response["Location"] == f"/developers/{own_app.pk}/#webhook"
     delivery = WebhookDelivery.objects.get(application=own_app)
     assert delivery.event_type == "ping"
-    assert delivery.status == WebhookDelivery.Status.PENDING
-    assert LEASE.due_ids() == [delivery.pk]
+    assert delivery.status == WebhookDelivery.Status.QUEUED
+    assert WebhookDelivery.due_ids() == [delivery.pk]
 
-    assert attempt(delivery.pk) == "delivered"
+    assert WebhookDelivery.run_one(delivery.pk) == "delivered"
     [received] = receiver.requests
     assert received.verified is True
     assert received.headers["mtp-event-type"] == "ping"
@@ -187,7 +188,10 @@ def test_a_failed_event_is_sent_again_with_the_same_id_and_body(
     settings.WEBHOOK_MAX_ATTEMPTS = 2
     receiver.reply(503, times=2)
     delivery = record(own_app, "import.failed", {"sequence": {"name": "Ridge"}})
-    assert [attempt(delivery.pk), attempt(delivery.pk)] == ["retrying", "failed"]
+    assert [WebhookDelivery.run_one(delivery.pk), WebhookDelivery.run_one(delivery.pk)] == [
+        "retrying",
+        "failed",
+    ]
     page = developer_client.get(f"/developers/{own_app.pk}/").content.decode()
     assert f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/" in page
 
@@ -196,9 +200,9 @@ def test_a_failed_event_is_sent_again_with_the_same_id_and_body(
     )
     assert response.status_code == 302
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDelivery.Status.PENDING
-    assert LEASE.due_ids() == [delivery.pk]
-    assert attempt(delivery.pk) == "delivered"
+    assert delivery.status == WebhookDelivery.Status.QUEUED
+    assert WebhookDelivery.due_ids() == [delivery.pk]
+    assert WebhookDelivery.run_one(delivery.pk) == "delivered"
     first, _, again = receiver.requests
     assert again.body == first.body
     assert again.headers["mtp-event-id"] == str(delivery.event_id)
@@ -220,7 +224,7 @@ def test_a_pending_event_is_not_queued_twice(developer_client, own_app):
 
 def test_someone_else_cannot_send_test_events_or_send_again(other_client, own_app, receiver):
     delivery = record(own_app, "import.succeeded", {})
-    attempt(delivery.pk)
+    WebhookDelivery.run_one(delivery.pk)
     assert other_client.post(f"/developers/{own_app.pk}/webhook/test/").status_code == 404
     again = f"/developers/{own_app.pk}/webhook/deliveries/{delivery.pk}/again/"
     assert other_client.post(again).status_code == 404

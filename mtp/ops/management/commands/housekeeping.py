@@ -38,7 +38,7 @@ class Command(BaseCommand):
 
         deliveries, _ = (
             WebhookDelivery.objects.filter(created_at__lt=now - timedelta(days=HISTORY_DAYS))
-            .exclude(status=WebhookDelivery.Status.PENDING)
+            .exclude(status__in=WebhookDelivery.ACTIVE)
             .delete()
         )
         self.report("old webhook deliveries (with their attempts)", deliveries)

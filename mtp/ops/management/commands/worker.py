@@ -1,10 +1,11 @@
-"""``mtp worker``: run the instance's background jobs: imports, webhook deliveries, kept
-copies of photos, and uploaded photos to process.
+"""``mtp worker``: run the instance's background jobs: imports, webhook deliveries, and kept
+copies of photos.
 
-Each kind of job is a table of rows, and a job's row is its only record (``mtp.lib.leases``).
-The worker asks each kind in turn for a due row, takes it with a conditional UPDATE and a
-lease, runs it, and the job records its outcome (or its next attempt) on the row; when no
-kind had anything due, it sleeps ``--interval`` seconds. Any number of workers, on any
+Each kind of job is a table of rows, and a job's row is its only record (``mtp.lib.jobs``).
+The worker knows no kind by name: it asks each registered kind in turn (a queue) for a due
+row, claims it with a conditional UPDATE and a lease, runs it, and the job records its outcome
+(or its next attempt) on the row; when no kind had anything due, it sleeps ``--interval``
+seconds. Any number of workers, on any
 number of machines, may run at once: of several racing for a row, one takes it.
 
 SIGTERM or SIGINT: the worker finishes the job in hand, then exits (at once when idle); a
@@ -14,7 +15,7 @@ outright leaves its job's lease to run out, and another worker takes the job ove
 The worker outlives its database: when the database stops answering (a PostgreSQL restart,
 a failover, a network cut), the loop fails; the worker logs it, waits, and starts the loop
 again once the database answers, with fresh connections. Imports it was running give
-themselves back (``mtp.imports.importer``), or are taken over when their lease runs out.
+themselves back (``mtp.imports.importer``); any job is taken over once its lease runs out.
 """
 
 import logging
@@ -28,14 +29,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections, connections
 
-from mtp.imports.importer import run_job
-from mtp.imports.leases import LEASE as IMPORT_LEASE
-from mtp.imports.leases import recover_stale_jobs
+from mtp.lib import jobs
 from mtp.lib.dbavailability import is_database_unavailable
-from mtp.lib.leases import new_worker_id, run_next
-from mtp.sequences import keeper
-from mtp.uploads import jobs as uploads
-from mtp.webhooks import delivery
 
 logger = logging.getLogger("mtp.worker")
 
@@ -47,13 +42,10 @@ LONGEST_WAIT_SECONDS = 15.0
 # A loop that ran this long before failing was healthy: the next failure waits from the start.
 HEALTHY_SECONDS = 60.0
 
-# Each queue: run its next due job, if any, as this worker; what it came to, or None.
-QUEUES: dict[str, Callable[[str], str | None]] = {
-    "imports": lambda worker_id: run_next(IMPORT_LEASE.due_ids, lambda pk: run_job(pk, worker_id)),
-    "webhooks": lambda worker_id: run_next(delivery.LEASE.due_ids, delivery.attempt),
-    "photos": lambda worker_id: run_next(keeper.due_ids, keeper.run),
-    "uploads": lambda worker_id: run_next(uploads.due_ids, uploads.run),
-}
+
+def queues() -> dict[str, type[jobs.Job]]:
+    """Each registered kind of job by its queue's name, in the order the worker serves them."""
+    return {kind.queue: kind for kind in jobs.kinds()}
 
 
 def until_the_database_answers(action: Callable[[], T]) -> T:
@@ -76,13 +68,14 @@ def until_the_database_answers(action: Callable[[], T]) -> T:
 
 def queue_names(value: str) -> list[str]:
     """The queues ``--queues`` names, checked: all of them for "all"."""
+    known = queues()
     names = [name.strip() for name in value.split(",") if name.strip()]
     if not names or names == ["all"]:
-        return list(QUEUES)
-    unknown = [name for name in names if name not in QUEUES]
+        return list(known)
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise CommandError(
-            f"unknown queue {', '.join(unknown)}: choose from {', '.join(QUEUES)}"
+            f"unknown queue {', '.join(unknown)}: choose from {', '.join(known)}"
             " (comma-separated), or all"
         )
     return names
@@ -91,15 +84,16 @@ def queue_names(value: str) -> list[str]:
 class Worker:
     """The loop over the queues, and how it stops."""
 
-    def __init__(self, queues: list[str], interval: float, batch: bool) -> None:
-        self.queues = queues
+    def __init__(self, names: list[str], interval: float, batch: bool) -> None:
+        known = queues()
+        self.kinds = [known[name] for name in names]
         self.interval = interval
         self.batch = batch
-        self.worker_id = new_worker_id()
+        self.worker_id = jobs.new_worker_id()
         self.stopping = False
         self.idle = True
-        # Imports whose worker died are marked queued this often (they may be taken anyway).
-        self.recover_every = max(1.0, settings.IMPORT_LEASE_SECONDS / 3)
+        # Jobs whose worker died are marked queued this often (they may be taken anyway).
+        self.recover_every = max(1.0, settings.JOB_LEASE_SECONDS / 3)
         self.recovered_at = float("-inf")
 
     def stop(self, signum: int, frame) -> None:
@@ -113,15 +107,16 @@ class Worker:
 
     def run(self) -> None:
         """Run due jobs until stopped (or, in batch mode, until none is due)."""
-        logger.info("worker %s: queues %s", self.worker_id, ",".join(self.queues))
+        names = ",".join(kind.queue for kind in self.kinds)
+        logger.info("worker %s: queues %s", self.worker_id, names)
         while not self.stopping:
             close_old_connections()
             self.recover()
             ran = False
-            for name in self.queues:
+            for kind in self.kinds:
                 self.idle = False
                 try:
-                    ran = self.run_one(name) or ran
+                    ran = self.run_one(kind) or ran
                 finally:
                     self.idle = True
                 if self.stopping:
@@ -132,10 +127,11 @@ class Worker:
                     return
                 time.sleep(self.interval)
 
-    def run_one(self, name: str) -> bool:
-        """Run the next due job of queue ``name``; whether there was one."""
+    def run_one(self, kind: type[jobs.Job]) -> bool:
+        """Run the next due job of ``kind``; whether there was one."""
+        name = kind.queue
         try:
-            outcome = QUEUES[name](self.worker_id)
+            outcome = kind.run_next(self.worker_id)
         except DatabaseError as error:
             if is_database_unavailable(error):
                 raise
@@ -152,18 +148,17 @@ class Worker:
         return outcome is not None
 
     def recover(self) -> None:
-        if "imports" not in self.queues:
-            return
         if time.monotonic() - self.recovered_at < self.recover_every:
             return
         self.recovered_at = time.monotonic()
-        recovered = recover_stale_jobs()
-        if recovered:
-            logger.info("queued again %s imports whose worker had stopped", recovered)
+        for kind in self.kinds:
+            recovered = kind.recover()
+            if recovered:
+                logger.info("queued again %s %s whose worker had stopped", recovered, kind.queue)
 
 
 class Command(BaseCommand):
-    help = "Run the background job worker (imports, webhooks, kept copies, uploads)."
+    help = "Run the background job worker (imports, webhooks, kept copies of photos)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -175,7 +170,7 @@ class Command(BaseCommand):
             default="all",
             help=(
                 "the queues to take jobs from, comma-separated: "
-                f"{', '.join(QUEUES)}, or all (the default)"
+                f"{', '.join(queues())}, or all (the default)"
             ),
         )
 

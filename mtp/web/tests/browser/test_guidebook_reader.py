@@ -140,6 +140,9 @@ def test_the_owner_places_a_point_with_a_click_on_the_photo(guidebook, browsing,
         " return image.complete && image.naturalWidth > 0; }"
     )
 
+    # Before any click there is no new point's marker on the photo.
+    expect(page.locator("#new-marker")).to_be_hidden()
+
     # A click a quarter across and three quarters down: the form says so, a marker shows it,
     # and the new point's title takes the focus.
     box = photo.bounding_box()

@@ -10,7 +10,7 @@ def name_imported_photos(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sequences", "0012_sequence_likes"),
+        ("sequences", "0014_text_without_control_characters"),
     ]
 
     operations = [
