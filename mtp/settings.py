@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "mtp.tours",
     "mtp.guidebooks",
     "mtp.imports",
+    "mtp.uploads",
     "mtp.api",
     "mtp.tiles",
     "mtp.web",
@@ -258,6 +259,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # OAuth 2.0 (django-oauth-toolkit). The Application model is ours from the first migration;
 # mtp/developers/oauth2.py changes what DOT stores and checks (see docs/OAUTH.md).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "developers.Application"
+# Named so that a model may point at access tokens (mtp.uploads.models.CliTokenClaim).
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 (a model)
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "mtp.developers.oauth2.Validator",
     "OAUTH2_SERVER_CLASS": "mtp.developers.oauth2.Server",
@@ -374,6 +377,15 @@ MAPILLARY_CLIENT_TOKEN = env_str("MAPILLARY_CLIENT_TOKEN", "")
 # many photos one worker fetches at once (mtp/sequences/keeper.py).
 MTP_KEEP_PHOTOS = env_bool("MTP_KEEP_PHOTOS", True)
 MTP_KEEP_PHOTOS_CONCURRENCY = env_int("MTP_KEEP_PHOTOS_CONCURRENCY", 4, minimum=1, maximum=32)
+# Photos uploaded here (mtp/uploads, docs/UPLOAD.md): the largest photo taken, and how an
+# upload set is cut into sequences unless it says otherwise: a new one after a gap of more than
+# this many metres or seconds; a photo within this many metres and degrees of the one before
+# it is a duplicate (Panoramax's defaults, given to clients by /api/configuration).
+MTP_MAX_PHOTO_BYTES = env_int("MTP_MAX_PHOTO_BYTES", 64 * 1024 * 1024, minimum=1024)
+MTP_UPLOAD_SPLIT_DISTANCE = 100
+MTP_UPLOAD_SPLIT_TIME = 60
+MTP_UPLOAD_DUPLICATE_DISTANCE = 1.0
+MTP_UPLOAD_DUPLICATE_ROTATION = 60
 # A repeated import of an already imported key within this many seconds changes nothing.
 IMPORT_REFRESH_COOLDOWN = env_int("MTP_IMPORT_COOLDOWN", 3600, minimum=0)
 

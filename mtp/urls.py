@@ -8,6 +8,7 @@ from mtp.accounts import relays
 from mtp.api import images, stac
 from mtp.api.errors import error_response
 from mtp.lib.security import OAUTH_PATHS
+from mtp.web import tokens as web_tokens
 from mtp.web import views as web_views
 
 urlpatterns = [
@@ -19,12 +20,16 @@ urlpatterns = [
     path("developers/", include("mtp.webhooks.urls")),
     path("api/v1/tiles/", include("mtp.api.tile_urls")),
     # Any text as the key: the view answers the API's 404 rather than the URL resolver's page.
-    path("api/v1/images/<str:mapillary_key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
+    path("api/v1/images/<str:key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
     re_path(r"^api/v1/images/(?P<rest>.*)$", images.not_found),
     path("api/v1/", include("mtp.api.urls")),
     # The STAC API beside API v1: /api is its landing page (mtp/api/stac.py).
     path("api", stac.landing, name="stac-landing"),
     path("api/", include("mtp.api.stac_urls")),
+    # Panoramax's upload API beside it (mtp/api/uploads.py); the claim page of a
+    # command-line client's token is the site's, at the address the client prints.
+    path("api/auth/tokens/<str:unique_id>/claim", web_tokens.claim_token, name="claim-token"),
+    path("api/", include("mtp.api.upload_urls")),
     path("accounts/", include("mtp.accounts.urls")),
     # Strava's sign-in relay for the MTP Desktop Uploader, at the address it was always at.
     re_path(r"^exchange_token/?$", relays.strava, name="relay-strava"),

@@ -25,6 +25,8 @@ say() { printf 'setup: %s\n' "$*"; }
 
 # System packages (Debian/Ubuntu names).
 packages=(binutils gdal-bin libgdal-dev libproj-dev libgeos-c1v5 libsqlite3-mod-spatialite python3-venv)
+# libvips makes the derivatives of uploaded photos (pyvips); its tools give the benchmark's bound.
+packages+=(libvips42 libvips-tools)
 if [ "$want_postgis" = 1 ]; then
   pg_major=""
   if command -v pg_config >/dev/null 2>&1; then
@@ -107,12 +109,26 @@ fi
 
 # Install the project when pyproject.toml changed since the last install.
 stamp=.venv/.mtp-installed
-digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
+digest=$(cat pyproject.toml requirements/photos.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   say "installing the project and its dependencies into .venv"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  # The photo reader's pins cannot go through the resolver (requirements/photos.txt says why).
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+    -r requirements/photos.txt
   echo "$digest" > "$stamp"
+fi
+
+# The Panoramax command-line client, in an environment of its own for the upload API's tests.
+cli_stamp=.venv-panoramax-cli/.mtp-installed
+cli_digest=$(sha256sum requirements/panoramax-cli.txt | cut -d' ' -f1)
+if [ ! -f "$cli_stamp" ] || [ "$(cat "$cli_stamp")" != "$cli_digest" ]; then
+  say "installing the Panoramax command-line client into .venv-panoramax-cli"
+  "$python" -m venv .venv-panoramax-cli
+  .venv-panoramax-cli/bin/python -m pip install --quiet --disable-pip-version-check \
+    -r requirements/panoramax-cli.txt
+  echo "$cli_digest" > "$cli_stamp"
 fi
 
 # The website's front-end packages, installed when package-lock.json changed since the last

@@ -204,6 +204,7 @@ def make_sequence(
         Image.objects.bulk_create(
             Image(
                 sequence=sequence,
+                key=f"{sequence.pk}-{index}",
                 mapillary_key=f"{sequence.pk}-{index}",
                 position=index,
                 point=Point(lon, lat, srid=4326),
@@ -248,6 +249,7 @@ def sequence_along(
     Image.objects.bulk_create(
         Image(
             sequence=sequence,
+            key=f"{prefix}{index:04d}",
             mapillary_key=f"{prefix}{index:04d}",
             position=index,
             point=Point(lon, lat, srid=4326),
@@ -304,6 +306,7 @@ def publish(
     Image.objects.bulk_create(
         Image(
             sequence=sequence,
+            key=f"{sequence.mapillary_sequence_key}-{i}",
             mapillary_key=f"{sequence.mapillary_sequence_key}-{i}",
             position=i,
             point=Point(*point, srid=4326),

@@ -100,6 +100,7 @@ def seed():
         Image.objects.bulk_create(
             Image(
                 sequence=sequence,
+                key=f"bench-{number}-{n}",
                 mapillary_key=f"bench-{number}-{n}",
                 position=n,
                 point=Point(*points[n], srid=4326),

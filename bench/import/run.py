@@ -159,6 +159,7 @@ def run_baseline(size: int) -> float:
         image = get_image(OWNER.token, image_id)
         Image.objects.create(
             sequence=sequence,
+            key=f"baseline-{image.id}",
             mapillary_key=f"baseline-{image.id}",
             position=position,
             point=Point(*image.location, srid=4326),

@@ -109,9 +109,10 @@ SEQUENCES_SQL = """
 
 IMAGES_SQL = """
     INSERT INTO sequences_image
-        (sequence_id, mapillary_key, position, point, captured_at, is_pano, camera_make_id,
+        (sequence_id, key, mapillary_key, position, point, captured_at, is_pano, camera_make_id,
          thumb_256_url, thumb_1024_url, thumb_2048_url, thumb_original_url)
-    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
+    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1,
+           s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
            s.captured_at_start + (d.path[1] - 1) * interval '2 seconds', false,
            s.camera_make_id, '', '', '', ''
     FROM sequences_sequence s, ST_DumpPoints(s.geometry) d
@@ -209,6 +210,7 @@ def publish_one(owner) -> int:
         Image.objects.bulk_create(
             Image(
                 sequence=sequence,
+                key=f"fresh-{sequence.pk}-{index}",
                 mapillary_key=f"fresh-{sequence.pk}-{index}",
                 position=index,
                 point=Point(*point, srid=4326),

@@ -95,6 +95,7 @@ def seed(keys: list[str], kept_key: str) -> None:
         (
             Image(
                 sequence=sequence,
+                key=key,
                 mapillary_key=key,
                 position=index,
                 point=Point(6.0 + index / 100_000, 46.0, srid=4326),

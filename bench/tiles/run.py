@@ -174,10 +174,11 @@ def build_data(url: str, sequences: int, points: int, seed: int) -> None:
         log(f"copied {sequences} sequences")
         conn.execute(
             """
-            INSERT INTO sequences_image (mapillary_key, position, point, captured_at,
+            INSERT INTO sequences_image (key, mapillary_key, position, point, captured_at,
                 compass_angle, is_pano, thumb_256_url, thumb_1024_url, thumb_2048_url,
                 thumb_original_url, sequence_id)
-            SELECT (1000000000000000 + s.id * 1000 + d.path[1] - 1)::text, d.path[1] - 1, d.geom,
+            SELECT (1000000000000000 + s.id * 1000 + d.path[1] - 1)::text,
+                   (1000000000000000 + s.id * 1000 + d.path[1] - 1)::text, d.path[1] - 1, d.geom,
                    s.captured_at_start + (d.path[1] - 1) * interval '2 seconds',
                    CASE WHEN random() < 0.1 THEN NULL ELSE round((random() * 360)::numeric, 1) END,
                    false, '', '', '', '', s.id

@@ -107,9 +107,10 @@ SEQUENCES_SQL = """
 
 IMAGES_SQL = """
     INSERT INTO sequences_image
-        (sequence_id, mapillary_key, position, point, captured_at, is_pano,
+        (sequence_id, key, mapillary_key, position, point, captured_at, is_pano,
          thumb_256_url, thumb_1024_url, thumb_2048_url, thumb_original_url)
-    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
+    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1,
+           s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
            s.captured_at_start + (d.path[1] - 1) * interval '2 seconds', false, '', '', '', ''
     FROM sequences_sequence s, ST_DumpPoints(s.geometry) d
 """

@@ -95,6 +95,7 @@ def publish(fake: FakeMapillary, runs: int) -> list[tuple[str, str]]:
         Image.objects.bulk_create(
             Image(
                 sequence=sequence,
+                key=key,
                 mapillary_key=key,
                 position=i,
                 point=Point(*points[i], srid=4326),

@@ -163,7 +163,7 @@ class SceneCreateIn(BodyIn):
     model_config = ConfigDict(title="SceneCreate")
 
     image: Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=100)] = Field(
-        description="The mapillary_key of an image of a published sequence on this server."
+        description="The key of an image of a published sequence on this server."
     )
     title: Title | None = ""
     description: Description | None = ""
@@ -582,13 +582,11 @@ def delete_guidebook(request: HttpRequest, unique_id: UUID):
 
 def published_image(key: str) -> Image:
     image = (
-        Image.objects.filter(mapillary_key=key, sequence__status="published")
-        .only("id", "is_pano")
-        .first()
+        Image.objects.filter(key=key, sequence__status="published").only("id", "is_pano").first()
     )
     if image is None:
         raise invalid_parameter(
-            "image", "give the mapillary_key of an image of a published sequence on this server."
+            "image", "give the key of an image of a published sequence on this server."
         )
     return image
 

@@ -1,10 +1,12 @@
-"""``GET /api/v1/images/<mapillary_key>/thumbnail?size=1024``: an image's photo, by a link
-that never goes stale.
+"""``GET /api/v1/images/<key>/thumbnail?size=1024``: an image's photo, by a link that never
+goes stale.
 
-The answer is a 302 to a freshly signed Mapillary link (``mtp.sequences.photos``), or the
-photo's kept copy (``mtp.sequences.keeper``): always for ``size=256`` once there is one (it is
-that very photo), and for other sizes when Mapillary cannot give the photo (it is
-unreachable, refuses the instance's token, or has dropped the photo).
+A photo uploaded to this server is answered with its own file (``mtp.sequences.hosted``):
+``thumb`` for 256, ``sd`` for 1024 and 2048, ``hd`` (the file as uploaded) for the original.
+An imported photo's answer is a 302 to a freshly signed Mapillary link
+(``mtp.sequences.photos``), or the photo's kept copy (``mtp.sequences.keeper``): always for
+``size=256`` once there is one (it is that very photo), and for other sizes when Mapillary
+cannot give the photo (it is unreachable, refuses the instance's token, or has dropped it).
 
 Photos are read by ``<img>`` tags, which send no token and no ``client_id``: photos of
 published sequences need neither, and are rate limited per address (``MTP_API_RATE_PHOTOS``).
@@ -23,7 +25,8 @@ import time
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from mtp.api.auth import authenticate_token, bearer_token
@@ -31,6 +34,7 @@ from mtp.api.errors import ApiError, api_error_response, error_response, invalid
 from mtp.api.limits import bad_token_refusal, count_bad_token, count_request, photos_policy, refusal
 from mtp.lib.ratelimit import apply_headers
 from mtp.mapillary.formats import is_key
+from mtp.sequences import hosted
 from mtp.sequences.keeper import SIZE as KEPT_SIZE
 from mtp.sequences.links import DEFAULT_SIZE, FIELDS, SIZES, valid_signature
 from mtp.sequences.models import Image, Sequence
@@ -48,8 +52,9 @@ def invalid_size() -> ApiError:
 
 
 @csrf_exempt  # it changes nothing: any other method is a 405, not a CSRF 403
-def thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
-    """The photo: a redirect to Mapillary's CDN, or the kept copy's bytes."""
+def thumbnail(request: HttpRequest, key: str) -> HttpResponseBase:
+    """The photo: its file when it is hosted here; a redirect to Mapillary's CDN, or the kept
+    copy's bytes, when it was imported."""
     if request.method not in ("GET", "HEAD"):
         return error_response(405, "Photos are read with GET.", headers={"Allow": "GET, HEAD"})
     refused = bad_token_refusal(request)
@@ -59,29 +64,32 @@ def thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
     if usage.exceeded:
         return refusal(usage)
     try:
-        response = _thumbnail(request, mapillary_key)
+        response = _thumbnail(request, key)
     except ApiError as error:
         response = api_error_response(request, error)
     return count_bad_token(request, apply_headers(response, usage))
 
 
-def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
+def _thumbnail(request: HttpRequest, key: str) -> HttpResponseBase:
     size = request.GET.get("size", DEFAULT_SIZE)
     if size not in SIZES:
         raise invalid_size()
     # Credentials are checked before the key is looked up: refused ones get the same 401
     # whether the photo is unpublished or does not exist.
     token_user_id = _token_user_id(request)
-    if not is_key(mapillary_key):
+    if not is_key(key):
         raise ApiError(404, NOT_FOUND)
-    row = _photo_row(mapillary_key)
+    row = _photo_row(key)
     if row is None:
         raise ApiError(404, NOT_FOUND)
     kept_copy = row["kept_copy"]
     public = row["status"] == Sequence.Status.PUBLISHED
-    if not public and not _is_owner(request, mapillary_key, row["owner_id"], token_user_id):
+    if not public and not _is_owner(request, key, row["owner_id"], token_user_id):
         raise ApiError(404, NOT_FOUND)
     cache_scope = "public" if public else "private"
+    if row["photo_source"] == Sequence.PhotoSource.UPLOAD:
+        return _hosted(key, size, cache_scope)
+    mapillary_key = row["mapillary_key"]
     if size == KEPT_SIZE and kept_copy:
         # The kept copy is this very photo: no need for Mapillary.
         return _kept_copy(kept_copy, cache_scope)
@@ -106,6 +114,7 @@ def _thumbnail(request: HttpRequest, mapillary_key: str) -> HttpResponse:
 
 
 _COLUMNS = (
+    "mapillary_key",
     "sequence_id",
     "position",
     "kept_copy",
@@ -126,19 +135,38 @@ def _photo_sql() -> str:
     )
     # Only names from the models go into the statement; the key is a parameter.
     return (
-        f"SELECT {columns}, s.{quote('status')}, s.{quote('owner_id')}"  # noqa: S608
+        f"SELECT {columns}, s.{quote('status')}, s.{quote('owner_id')},"  # noqa: S608
+        f" s.{quote('photo_source')}"
         f" FROM {quote(image.db_table)} i JOIN {quote(sequence.db_table)} s ON s.id = i.sequence_id"
-        f" WHERE i.{quote('mapillary_key')} = %s"
+        f" WHERE i.{quote('key')} = %s"
     )
 
 
-def _photo_row(mapillary_key: str) -> dict | None:
+def _photo_row(key: str) -> dict | None:
     with connection.cursor() as cursor:
-        cursor.execute(_photo_sql(), [mapillary_key])
+        cursor.execute(_photo_sql(), [key])
         row = cursor.fetchone()
     if row is None:
         return None
-    return dict(zip([*_COLUMNS, "status", "owner_id"], row, strict=True))
+    return dict(zip([*_COLUMNS, "status", "owner_id", "photo_source"], row, strict=True))
+
+
+def _hosted(key: str, size: str, cache_scope: str) -> FileResponse:
+    """A hosted photo's file for ``size``, streamed from the storage."""
+    try:
+        file = default_storage.open(hosted.file_name(key, hosted.FOR_SIZE[size]), "rb")
+    except FileNotFoundError:
+        # Its sequence is published only once every file is stored: a file missing now was
+        # lost from the storage.
+        raise ApiError(404, "This server no longer holds this photo's file.") from None
+    except OSError:
+        raise ApiError(
+            503, "Photos are not available right now.", headers={"Retry-After": "60"}
+        ) from None
+    response = FileResponse(file, content_type="image/jpeg")
+    # A hosted photo's files never change: browsers may keep them.
+    response["Cache-Control"] = f"{cache_scope}, max-age={MAX_AGE * 24}"
+    return response
 
 
 def _token_user_id(request: HttpRequest) -> int | None:
@@ -152,12 +180,10 @@ def _token_user_id(request: HttpRequest) -> int | None:
     return caller.pk
 
 
-def _is_owner(
-    request: HttpRequest, mapillary_key: str, owner_id: int, token_user_id: int | None
-) -> bool:
+def _is_owner(request: HttpRequest, key: str, owner_id: int, token_user_id: int | None) -> bool:
     expires = request.GET.get("expires", "")
     signature = request.GET.get("signature", "")
-    if expires and signature and valid_signature(mapillary_key, expires, signature):
+    if expires and signature and valid_signature(key, expires, signature):
         return True
     if token_user_id is not None:
         return token_user_id == owner_id
@@ -171,7 +197,7 @@ def _resolve_around(mapillary_key: str, sequence_id: int, position: int):
     following = list(
         Image.objects.filter(sequence_id=sequence_id, position__gt=position)
         .order_by("position")
-        .values_list("mapillary_key", flat=True)[: settings.MAPILLARY_BATCH_SIZE - 1]
+        .values_list("key", flat=True)[: settings.MAPILLARY_BATCH_SIZE - 1]
     )
     # A browser is waiting: one try; on failure the kept copy, or a 503 with Retry-After.
     links = resolve([mapillary_key, *following], retries=0)
@@ -202,9 +228,9 @@ def _kept_copy(name: str, cache_scope: str) -> HttpResponse:
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Anything under images/ that is not ``<mapillary_key>/thumbnail``."""
+    """Anything under images/ that is not ``<key>/thumbnail``."""
     return error_response(
         404,
-        "No such photo: photos are at /api/v1/images/<mapillary_key>/thumbnail?size=1024.",
+        "No such photo: photos are at /api/v1/images/<key>/thumbnail?size=1024.",
         {"sizes": list(SIZES)},
     )

@@ -506,7 +506,7 @@ def _links(document: dict[str, Any]) -> None:
 
 # The photo endpoint ---------------------------------------------------------------------------
 
-PHOTO = ("/api/v1/images/{mapillary_key}/thumbnail", "get")
+PHOTO = ("/api/v1/images/{key}/thumbnail", "get")
 IMAGES = ("/api/v1/sequence/{unique_id}/images", "get")
 PHOTO_KEY = "148137757289079"
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
@@ -531,7 +531,7 @@ def _photo_error(description: str, example: dict[str, Any], **headers: dict) -> 
 
 
 def _photo_operation() -> dict[str, Any]:
-    """``GET /api/v1/images/{mapillary_key}/thumbnail`` (``mtp.api.images.thumbnail``).
+    """``GET /api/v1/images/{key}/thumbnail`` (``mtp.api.images.thumbnail``).
 
     Security: none for photos of published sequences (``<img>`` tags send nothing). A photo of
     a sequence that is not published answers only its owner: by the signed link the image
@@ -545,7 +545,9 @@ def _photo_operation() -> dict[str, Any]:
         "tags": ["images"],
         "summary": "A photo",
         "description": (
-            "The photo of an image, at one of four sizes: a `302` to a link on Mapillary's "
+            "The photo of an image, at one of four sizes. A photo uploaded to this server: "
+            "`200` with its file (500 px wide for `size=256`, 2,048 px for 1024 and 2048, the "
+            "file as uploaded for `original`). An imported photo: a `302` to a link on Mapillary's "
             "CDN freshly signed for this server, or `200` with this server's kept JPEG copy "
             "(always for `size=256` once there is one; for other sizes when Mapillary cannot "
             "give the photo). The image objects' `thumb_*_url` fields are such links, ready "
@@ -560,9 +562,9 @@ def _photo_operation() -> dict[str, Any]:
         "parameters": [
             {
                 "in": "path",
-                "name": "mapillary_key",
+                "name": "key",
                 "required": True,
-                "description": "The image's Mapillary key.",
+                "description": "The image's key (`key` in the image objects).",
                 "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
                 "example": PHOTO_KEY,
             },
@@ -652,7 +654,7 @@ def _photo_link(document: dict[str, Any]) -> None:
     responses[200 if 200 in responses else "200"]["links"] = {
         "GetPhoto": {
             "operationId": "get_photo",
-            "parameters": {"mapillary_key": "$response.body#/results/0/mapillary_key"},
+            "parameters": {"key": "$response.body#/results/0/key"},
             "description": "The photo of the page's first image.",
         }
     }
@@ -676,6 +678,7 @@ EXAMPLE_IMPORT = {
     "finished_at": None,
 }
 EXAMPLE_IMAGE = {
+    "key": "498763468214164",
     "mapillary_key": "498763468214164",
     "position": 0,
     "lon": 6.1432,
@@ -698,6 +701,7 @@ EXAMPLE_IMAGE = {
 EXAMPLE_COVER = {
     name: EXAMPLE_IMAGE[name]
     for name in (
+        "key",
         "mapillary_key",
         "thumb_256_url",
         "thumb_1024_url",
@@ -723,6 +727,7 @@ EXAMPLE_SEQUENCE = {
     "google_street_view": None,
     "strava": None,
     "source": "mtpdu",
+    "photo_source": "mapillary",
     "owner": EXAMPLE_OWNER,
     "created_at": "2025-05-01T09:10:00Z",
     "updated_at": "2025-05-01T09:15:00Z",

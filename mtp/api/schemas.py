@@ -200,7 +200,7 @@ class SequencePatchIn(BodyIn):
     strava: Strava = None
     cover: Annotated[str, BeforeValidator(_text), Field(max_length=KEY_MAX_LENGTH)] | None = Field(
         None,
-        description="The mapillary_key of the photo to show for the sequence; null for the first.",
+        description="The key of the photo to show for the sequence; null for the first.",
     )
 
     @model_validator(mode="after")
@@ -368,7 +368,8 @@ class ImportOut(StrictOut):
 
 
 class CoverOut(StrictOut):
-    mapillary_key: str
+    key: str
+    mapillary_key: str | None = Field(description="Null for a photo uploaded to this server.")
     thumb_256_url: str
     thumb_1024_url: str
     thumb_2048_url: str
@@ -393,6 +394,9 @@ class SequenceOut(StrictOut):
     google_street_view: str | None
     strava: str | None
     source: str
+    photo_source: Literal["mapillary", "upload"] = Field(
+        description="Where its photos are: imported from Mapillary, or uploaded to this server."
+    )
     owner: OwnerOut
     created_at: datetime
     updated_at: datetime
@@ -424,7 +428,8 @@ class SequenceListOut(StrictOut):
 
 
 class ImageOut(StrictOut):
-    mapillary_key: str
+    key: str = Field(description="The photo's own key: its Mapillary key, or its id here.")
+    mapillary_key: str | None = Field(description="Null for a photo uploaded to this server.")
     position: int
     lon: float
     lat: float

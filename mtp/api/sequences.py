@@ -377,7 +377,7 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
             "features": [
                 {
                     "type": "Feature",
-                    "id": item["mapillary_key"],
+                    "id": item["key"],
                     "geometry": {"type": "Point", "coordinates": [item["lon"], item["lat"]]},
                     "properties": item,
                 }
@@ -527,7 +527,7 @@ def update_sequence(request: HttpRequest, unique_id: UUID):
     """Change the name, description, transport type, tags, links or cover photo of your sequence.
 
     Fields left out stay as they are; `tags` replaces all tags; an empty link removes it.
-    `cover` is the `mapillary_key` of one of the sequence's photos; null or empty goes back to
+    `cover` is the `key` of one of the sequence's photos; null or empty goes back to
     the first photo.
     """
     negotiate(request, JSON_ONLY)

@@ -268,8 +268,8 @@ class Guidebook(models.Model):
         # Each row: the scene's id, the rest of SCENE_VALUES, then its image's values.
         first_image_value = len(SCENE_VALUES)
         pois: dict[int, list[dict[str, Any]]] = {row[0]: [] for row in scenes}
-        # Of the image's values, is_pano is the eighth (image_data's order).
-        pano = {row[0]: row[first_image_value + 7] for row in scenes}
+        # Of the image's values, is_pano is the ninth (image_data's order).
+        pano = {row[0]: row[first_image_value + 8] for row in scenes}
         rows = Poi.objects.filter(scene__in=list(pois)).order_by("id").values_list(*POI_VALUES)
         for scene_id, *values in rows:
             pois[scene_id].append(poi_data(*values, is_pano=pano[scene_id]))
@@ -328,6 +328,7 @@ READING_FIELDS = [
         for name in (
             "id",
             "sequence_id",
+            "key",
             "mapillary_key",
             "position",
             "point",

@@ -3,7 +3,8 @@ database (the ORM cost most of an import's CPU time), and the check that no key 
 another sequence. The import itself, which decides what to write and when, is importer.py.
 
 A row is the Mapillary key, then the values of ``IMAGE_FIELDS`` in that order with the point as
-two numbers (lon, lat).
+two numbers (lon, lat). An imported photo's ``key`` is its Mapillary key: both columns are
+written from it, and the upsert is on ``key``.
 """
 
 from typing import cast
@@ -55,16 +56,16 @@ def _insert_sql(count: int) -> str:
     """
     quote = connection.ops.quote_name
     columns = [_column(name) for name in IMAGE_FIELDS]
-    values = ["%s"] * (len(IMAGE_FIELDS) + 1)
+    values = ["%s"] * (len(IMAGE_FIELDS) + 2)
     point = IMAGE_FIELDS.index("point")
-    values[point + 1] = (
+    values[point + 2] = (
         "MakePoint(%s, %s, 4326)"
         if connection.vendor == "sqlite"
         else "ST_SetSRID(ST_MakePoint(%s, %s), 4326)"
     )
     row = f"({', '.join(values)})"
-    key = quote(_column("mapillary_key"))
-    names = ", ".join([key, *map(quote, columns)])
+    key = quote(_column("key"))
+    names = ", ".join([key, quote(_column("mapillary_key")), *map(quote, columns)])
     updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns)
     # Only quoted model names go into the statement; every value is a parameter.
     return (
@@ -78,7 +79,7 @@ def _copy_sql() -> tuple[str, str]:
     quote = connection.ops.quote_name
     key = _field("mapillary_key")
     columns = [(quote(_column("mapillary_key")), key.db_type(connection))]
-    selected = [quote(_column("mapillary_key"))]
+    selected = [quote(_column("mapillary_key")), quote(_column("mapillary_key"))]
     for name in IMAGE_FIELDS:
         if name == "point":
             columns += [("lon", "double precision"), ("lat", "double precision")]
@@ -95,8 +96,12 @@ def _copy_sql() -> tuple[str, str]:
         + ", ".join(f"{name} {kind}" for name, kind in columns)
         + ") ON COMMIT DROP"
     )
-    names = [quote(_column("mapillary_key")), *(quote(_column(n)) for n in IMAGE_FIELDS)]
-    updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+    names = [
+        quote(_column("key")),
+        quote(_column("mapillary_key")),
+        *(quote(_column(n)) for n in IMAGE_FIELDS),
+    ]
+    updates = ", ".join(f"{name} = excluded.{name}" for name in names[2:])
     upsert = (
         f"INSERT INTO {quote(Image._meta.db_table)} ({', '.join(names)}) "  # noqa: S608
         f"SELECT {', '.join(selected)} FROM mtp_import_rows "
@@ -119,10 +124,12 @@ def upsert_images(cursor, rows: list[tuple]) -> None:
         cursor.execute("DROP TABLE mtp_import_rows")
         return
     limit = connection.features.max_query_params
-    per_statement = max(1, limit // ROW_PARAMETERS) if limit else len(rows)
+    per_statement = max(1, limit // (ROW_PARAMETERS + 1)) if limit else len(rows)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        cursor.execute(_insert_sql(len(chunk)), [value for row in chunk for value in row])
+        # The Mapillary key twice: as the photo's key and as its Mapillary key.
+        parameters = [value for row in chunk for value in (row[0], *row)]
+        cursor.execute(_insert_sql(len(chunk)), parameters)
 
 
 def first_taken_key(cursor, keys: list[str], sequence_id: int) -> str | None:
@@ -137,7 +144,7 @@ def first_taken_key(cursor, keys: list[str], sequence_id: int) -> str | None:
 def _taken_sql(count: int) -> str:
     """A query for the first of ``count`` image keys that belongs to another sequence."""
     quote = connection.ops.quote_name
-    key = quote(_column("mapillary_key"))
+    key = quote(_column("key"))
     sequence = quote(_column("sequence"))
     placeholders = ", ".join(["%s"] * count)
     return (

@@ -36,7 +36,7 @@ from mtp.lib.jobs import Heartbeat, LeaseLost
 from mtp.mapillary.client import MapillaryError, get_image_ids, get_me, iter_image_batches
 from mtp.mapillary.schemas import ImageDetails
 from mtp.sequences import keeper
-from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
+from mtp.sequences.models import Image, Sequence, camera_ids
 from mtp.webhooks.events import import_ended
 
 logger = logging.getLogger(__name__)
@@ -237,9 +237,7 @@ def _import(job: ImportJob, heartbeat: Heartbeat, progress: Progress) -> None:
         )
     job.renew(progress_total=len(ids), progress_done=0)
     # The sequence's images before this run: a failed refresh removes only what it added.
-    existing = set(
-        Image.objects.filter(sequence_id=job.sequence_id).values_list("mapillary_key", flat=True)
-    )
+    existing = set(Image.objects.filter(sequence_id=job.sequence_id).values_list("key", flat=True))
     cameras: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     adapt_datetime = connection.ops.adapt_datetimefield_value
     rows: list[tuple] = []
@@ -314,20 +312,7 @@ def _camera(
     cache: dict[tuple[str, str], tuple[int | None, int | None]], image: ImageDetails
 ) -> tuple[int | None, int | None]:
     """The ids of the image's camera make and model, created on first sight."""
-    make = (image.make or "").strip()[:100]
-    model = (image.model or "").strip()[:100]
-    if (make, model) not in cache:
-        if not make:
-            cache[(make, model)] = (None, None)
-        else:
-            camera_make, _ = CameraMake.objects.get_or_create(name=make)
-            camera_model = (
-                CameraModel.objects.get_or_create(make=camera_make, name=model)[0]
-                if model
-                else None
-            )
-            cache[(make, model)] = (camera_make.pk, camera_model.pk if camera_model else None)
-    return cache[(make, model)]
+    return camera_ids(cache, image.make or "", image.model or "")
 
 
 def _dimension(value: int | None) -> int | None:
@@ -399,7 +384,7 @@ def _publish(job: ImportJob, progress: Progress) -> None:
         if images.count() > len(progress.stored):
             stale = [
                 pk
-                for pk, image_key in images.values_list("pk", "mapillary_key")
+                for pk, image_key in images.values_list("pk", "key")
                 if image_key not in progress.stored
             ]
         for start in range(0, len(stale), DELETE_CHUNK):
@@ -431,11 +416,11 @@ def _renumber(job: ImportJob, progress: Progress, order: list[int]) -> None:
     for start in range(0, len(keys), DELETE_CHUNK):
         images = list(
             Image.objects.filter(
-                sequence_id=job.sequence_id, mapillary_key__in=keys[start : start + DELETE_CHUNK]
-            ).only("pk", "mapillary_key")
+                sequence_id=job.sequence_id, key__in=keys[start : start + DELETE_CHUNK]
+            ).only("pk", "key")
         )
         for image in images:
-            image.position = moved[image.mapillary_key]
+            image.position = moved[image.key]
         Image.objects.bulk_update(images, ["position"])
 
 

@@ -28,6 +28,7 @@ Static files are answered by WhiteNoise before this middleware runs, so scripts 
 worker among them) carry no policy of their own and run under their page's.
 """
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -178,6 +179,10 @@ OAUTH_PATHS = (
 )
 
 
+# Where photos are uploaded (``POST /api/upload_sets/<id>/files``).
+PHOTO_UPLOADS = re.compile(r"^/api/upload_sets/[^/]+/files/?$")
+
+
 class RequestSizeMiddleware:
     """A 413 for a body declared larger than MTP_MAX_BODY_BYTES, before anything reads it, a
     411 for a chunked body without a length, a 400 for a length that is not a number
@@ -192,6 +197,10 @@ class RequestSizeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
+        if PHOTO_UPLOADS.match(path):
+            # A photo is larger than any other body: the upload API checks it against
+            # MTP_MAX_PHOTO_BYTES and answers in its own shape (mtp/api/uploads.py).
+            return self.get_response(request)
         if not path.startswith("/api/v1/") or path.startswith(OAUTH_PATHS):
             refusal = body_refusal(request)
             if refusal is not None:

@@ -67,7 +67,7 @@ def change_sequence(
     tags: list[str] | None = None,
 ) -> Sequence:
     """Change what the owner may change; None leaves a field as it is, an empty link removes
-    it, ``cover`` is the ``mapillary_key`` of one of its photos ("" for the first photo) and
+    it, ``cover`` is the ``key`` of one of its photos ("" for the first photo) and
     ``tags`` replaces all tags.
 
     Only the fields changed are saved: an import may be writing the route at the same time.
@@ -114,17 +114,15 @@ def set_links(sequence: Sequence, google_street_view: str | None, strava: str | 
     return changed
 
 
-def _cover_id(sequence: Sequence, mapillary_key: str) -> int | None:
-    """The id of the sequence's photo ``mapillary_key``; None for none (the first photo)."""
-    if not mapillary_key:
+def _cover_id(sequence: Sequence, key: str) -> int | None:
+    """The id of the sequence's photo ``key``; None for none (the first photo)."""
+    if not key:
         return None
     image_id = (
-        Image.objects.filter(sequence_id=sequence.pk, mapillary_key=mapillary_key)
-        .values_list("pk", flat=True)
-        .first()
+        Image.objects.filter(sequence_id=sequence.pk, key=key).values_list("pk", flat=True).first()
     )
     if image_id is None:
-        raise NotAPhoto("give the mapillary_key of one of this sequence's photos.")
+        raise NotAPhoto("give the key of one of this sequence's photos.")
     return image_id
 
 

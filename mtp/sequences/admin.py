@@ -48,8 +48,8 @@ class SequenceAdmin(admin.GISModelAdmin):
 
 @admin.register(Image)
 class ImageAdmin(admin.GISModelAdmin):
-    list_display = ("mapillary_key", "sequence", "position", "captured_at")
-    search_fields = ("mapillary_key", "sequence__unique_id")
+    list_display = ("key", "mapillary_key", "sequence", "position", "captured_at")
+    search_fields = ("key", "mapillary_key", "sequence__unique_id")
     raw_id_fields = ("sequence", "camera_make", "camera_model")
     list_select_related = ("sequence",)
 

@@ -97,7 +97,7 @@ def _keep(job: KeepPhotosJob, sequence: Sequence) -> tuple[int, int]:
             rows = list(
                 Image.objects.filter(sequence_id=sequence.pk, kept_copy="", position__gt=after)
                 .order_by("position")
-                .values_list("pk", "position", "mapillary_key")[:batch]
+                .values_list("pk", "position", "key")[:batch]
             )
             if not rows:
                 break

@@ -1,7 +1,7 @@
 """Links this instance hands out: to its pages, its API and its photos.
 
 Every image link the API and the pages give is this instance's own (``photo_url``):
-``/api/v1/images/<mapillary_key>/thumbnail?size=1024``, stable for as long as the photo exists
+``/api/v1/images/<key>/thumbnail?size=1024``, stable for as long as the photo exists
 (what it resolves to is ``mtp.sequences.photos``'s business). Photos of sequences that are not
 public carry an expiry and a signature (``private=True``), made with a key derived from
 ``SECRET_KEY`` for that one photo, so that an ``<img>`` tag on the owner's pages (which sends no
@@ -89,7 +89,7 @@ _KEY_PLACEHOLDER = "0"
 
 @functools.lru_cache(maxsize=8)
 def _url_template(site_url: str, prefix: str) -> tuple[str, str]:
-    path = reverse("photo-thumbnail", kwargs={"mapillary_key": _KEY_PLACEHOLDER})
+    path = reverse("photo-thumbnail", kwargs={"key": _KEY_PLACEHOLDER})
     head, _, tail = path.rpartition(f"/{_KEY_PLACEHOLDER}/")
     return f"{site_url}{head}/", f"/{tail}"
 
@@ -100,7 +100,7 @@ def photo_path_prefix() -> str:
 
 
 def photo_url(
-    mapillary_key: str, size: str = DEFAULT_SIZE, *, private: bool = False, now: float | None = None
+    key: str, size: str = DEFAULT_SIZE, *, private: bool = False, now: float | None = None
 ) -> str:
     """The stable absolute URL of an image's photo at ``size`` (one of ``SIZES``).
 
@@ -108,17 +108,17 @@ def photo_url(
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
-    return _photo_links(mapillary_key, (size,), private=private, now=now)[0]
+    return _photo_links(key, (size,), private=private, now=now)[0]
 
 
-def photo_urls(mapillary_key: str, *, private: bool = False) -> dict[str, str]:
+def photo_urls(key: str, *, private: bool = False) -> dict[str, str]:
     """The image object's four links: ``thumb_256_url`` ... ``thumb_original_url``."""
-    links = _photo_links(mapillary_key, SIZES, private=private, now=time.time())
+    links = _photo_links(key, SIZES, private=private, now=time.time())
     return dict(zip(FIELDS.values(), links, strict=True))
 
 
 def _photo_links(
-    mapillary_key: str, sizes: tuple[str, ...], *, private: bool, now: float | None
+    key: str, sizes: tuple[str, ...], *, private: bool, now: float | None
 ) -> list[str]:
     # The prefix, the template and a private link's signature once for all sizes: an image's
     # links are built for every image of a reply.
@@ -126,8 +126,8 @@ def _photo_links(
     signed = ""
     if private:
         expires = private_link_expiry(now)
-        signed = f"&expires={expires}&signature={link_signature(mapillary_key, expires)}"
-    return [f"{head}{mapillary_key}{tail}?size={size}{signed}" for size in sizes]
+        signed = f"&expires={expires}&signature={link_signature(key, expires)}"
+    return [f"{head}{key}{tail}?size={size}{signed}" for size in sizes]
 
 
 def private_link_expiry(now: float | None = None) -> int:
@@ -136,20 +136,18 @@ def private_link_expiry(now: float | None = None) -> int:
     return (today + PRIVATE_LINK_DAYS + 1) * DAY
 
 
-def link_signature(mapillary_key: str, expires: int) -> str:
-    return salted_hmac(
-        _SIGNATURE_SALT, f"{mapillary_key}:{expires}", algorithm="sha256"
-    ).hexdigest()[:32]
+def link_signature(key: str, expires: int) -> str:
+    return salted_hmac(_SIGNATURE_SALT, f"{key}:{expires}", algorithm="sha256").hexdigest()[:32]
 
 
-def valid_signature(mapillary_key: str, expires: str, signature: str) -> bool:
+def valid_signature(key: str, expires: str, signature: str) -> bool:
     """Whether a private link's ``expires`` and ``signature`` are this server's and still valid.
 
     Signatures made with a key in ``SECRET_KEY_FALLBACKS`` are accepted too.
     """
     if not expires.isdigit() or len(expires) > 12 or int(expires) < time.time():
         return False
-    message = f"{mapillary_key}:{expires}"
+    message = f"{key}:{expires}"
     for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
         expected = salted_hmac(_SIGNATURE_SALT, message, secret=secret, algorithm="sha256")
         if hmac.compare_digest(expected.hexdigest()[:32], signature):
@@ -157,8 +155,21 @@ def valid_signature(mapillary_key: str, expires: str, signature: str) -> bool:
     return False
 
 
-def cover_data(mapillary_key: str | None, *, private: bool = False) -> dict[str, str] | None:
-    """The JSON of a sequence's cover: the photo's key and its stable links."""
-    if mapillary_key is None:
+def cover_data(key: str | None, *, private: bool = False) -> dict[str, str | None] | None:
+    """The JSON of a sequence's cover: the photo's key and its stable links.
+
+    ``mapillary_key`` stays for apps that read it: the same key, as only an imported photo has
+    one; a photo uploaded here has none (null)."""
+    if key is None:
         return None
-    return {"mapillary_key": mapillary_key, **photo_urls(mapillary_key, private=private)}
+    mapillary_key = None if _is_uuid(key) else key
+    return {"key": key, "mapillary_key": mapillary_key, **photo_urls(key, private=private)}
+
+
+def _is_uuid(key: str) -> bool:
+    """Whether ``key`` is a hosted photo's (a UUID; Mapillary's are digits)."""
+    try:
+        UUID(key)
+    except ValueError:
+        return False
+    return len(key) == 36

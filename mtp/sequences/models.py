@@ -242,6 +242,26 @@ class CameraModel(models.Model):
         return f"{self.make.name} {self.name}"
 
 
+def camera_ids(
+    cache: dict[tuple[str, str], tuple[int | None, int | None]], make: str, model: str
+) -> tuple[int | None, int | None]:
+    """The ids of the camera make and model a photo names (created on first sight; none
+    without a make), remembered in ``cache`` for the photos of one write."""
+    make, model = make.strip()[:100], model.strip()[:100]
+    if (make, model) not in cache:
+        if not make:
+            cache[(make, model)] = (None, None)
+        else:
+            camera_make, _ = CameraMake.objects.get_or_create(name=make)
+            camera_model = (
+                CameraModel.objects.get_or_create(make=camera_make, name=model)[0]
+                if model
+                else None
+            )
+            cache[(make, model)] = (camera_make.pk, camera_model.pk if camera_model else None)
+    return cache[(make, model)]
+
+
 # The longest search radius around a point, in metres.
 MAX_RADIUS_M = 100_000
 
@@ -363,6 +383,19 @@ class Sequence(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
+    class PhotoSource(models.TextChoices):
+        MAPILLARY = "mapillary"
+        UPLOAD = "upload"
+
+    # Where its photos live: imported from Mapillary, or uploaded to this server (mtp.uploads),
+    # which keeps them and serves every size itself (mtp.sequences.hosted).
+    photo_source = models.CharField(
+        max_length=20,
+        choices=PhotoSource.choices,
+        default=PhotoSource.MAPILLARY,
+        db_default=PhotoSource.MAPILLARY,
+    )
+
     mapillary_sequence_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     google_street_view = models.URLField(max_length=GOOGLE_STREET_VIEW_MAX_LENGTH, blank=True)
     # The Strava activity's id, digits only (mtp.sequences.links.parse_strava); "" for none.
@@ -468,6 +501,10 @@ class Sequence(models.Model):
             models.CheckConstraint(
                 condition=~Q(mapillary_sequence_key=""), name="sequence_mapillary_key_not_empty"
             ),
+            models.CheckConstraint(
+                condition=Q(photo_source__in=["mapillary", "upload"]),
+                name="sequence_photo_source_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -549,7 +586,7 @@ class Sequence(models.Model):
 
 # What a sequence's JSON reads of its row (its line is GeoJSON's business, not the JSON's).
 SEQUENCE_COLUMNS = (
-    *("unique_id", "name", "description", "transport_type_id", "status", "source"),
+    *("unique_id", "name", "description", "transport_type_id", "status", "source", "photo_source"),
     *("image_count", "distance_m", "captured_at_start", "captured_at_end", "is_pano"),
     *("like_count", "bbox_west", "bbox_south", "bbox_east", "bbox_north"),
     *("mapillary_sequence_key", "google_street_view", "strava"),
@@ -589,6 +626,7 @@ def sequence_data(
         "google_street_view": values["google_street_view"] or None,
         "strava": values["strava"] or None,
         "source": values["source"],
+        "photo_source": values["photo_source"],
         "owner": person_data(values["owner__username"], values["owner__display_name"]),
         "created_at": values["created_at"],
         "updated_at": values["updated_at"],
@@ -600,10 +638,12 @@ def sequence_data(
 
 
 class Image(models.Model):
-    """One photo of a sequence, keyed by its Mapillary image id."""
+    """One photo of a sequence, named by its ``key``: the Mapillary image id of an imported
+    photo, the picture's own UUID for one uploaded here (``mapillary_key`` null)."""
 
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="images")
-    mapillary_key = models.CharField(max_length=100, unique=True)
+    key = models.CharField(max_length=100, unique=True)
+    mapillary_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     position = models.PositiveIntegerField(help_text="0-based place in capture order.")
     point = models.PointField(srid=4326, spatial_index=True)
     captured_at = models.DateTimeField(null=True, blank=True)
@@ -646,16 +686,24 @@ class Image(models.Model):
             models.CheckConstraint(
                 condition=~Q(mapillary_key=""), name="image_mapillary_key_not_empty"
             ),
+            models.CheckConstraint(condition=~Q(key=""), name="image_key_not_empty"),
         ]
 
     def __str__(self) -> str:
-        return self.mapillary_key
+        return self.key
+
+    def save(self, *args, **kwargs) -> None:
+        # An imported photo is named by its Mapillary key.
+        if not self.key and self.mapillary_key:
+            self.key = self.mapillary_key
+        super().save(*args, **kwargs)
 
     def to_dict(self, *, private: bool = False) -> dict[str, Any]:
         """The JSON of the image. Its photo links are this server's own, stable ones
         (``mtp.sequences.links``); ``private``: of a sequence that is not public, signed for its
         owner."""
         return image_data(
+            self.key,
             self.mapillary_key,
             self.position,
             self.point.x,
@@ -684,6 +732,7 @@ def image_columns(prefix: str = "") -> tuple[dict[str, Any], list[str]]:
         lat: models.Func(f"{prefix}point", function="ST_Y", output_field=models.FloatField()),
     }
     names = [
+        f"{prefix}key",
         f"{prefix}mapillary_key",
         f"{prefix}position",
         lon,
@@ -699,7 +748,8 @@ def image_columns(prefix: str = "") -> tuple[dict[str, Any], list[str]]:
 
 
 def image_data(
-    mapillary_key: str,
+    key: str,
+    mapillary_key: str | None,
     position: int,
     lon: float,
     lat: float,
@@ -719,6 +769,7 @@ def image_data(
     (``mtp.sequences.links``); ``private``: of a sequence that is not public, signed for its
     owner."""
     return {
+        "key": key,
         "mapillary_key": mapillary_key,
         "position": position,
         "lon": lon,
@@ -731,7 +782,7 @@ def image_data(
         "height": height,
         "camera_make": camera_make,
         "camera_model": camera_model,
-        **photo_urls(mapillary_key, private=private),
+        **photo_urls(key, private=private),
     }
 
 

@@ -116,20 +116,18 @@ def stored_links(row: dict[str, Any], now: float | None = None) -> Links | None:
 
 
 def _stored(keys: list[str], now: float) -> dict[str, Links]:
-    rows = Image.objects.filter(mapillary_key__in=keys, links_until__gt=now).values(
-        "mapillary_key", "links_until", *FIELDS.values()
+    rows = Image.objects.filter(key__in=keys, links_until__gt=now).values(
+        "key", "links_until", *FIELDS.values()
     )
     # Every row is usable at ``now`` (the filter): none is left out.
-    return {
-        row["mapillary_key"]: links for row in rows if (links := stored_links(row, now)) is not None
-    }
+    return {row["key"]: links for row in rows if (links := stored_links(row, now)) is not None}
 
 
 def _remember(resolved: dict[str, Links]) -> None:
     """Keep fresh links on their Image rows, for every process and machine to use."""
-    rows = list(Image.objects.filter(mapillary_key__in=list(resolved)).only("pk", "mapillary_key"))
+    rows = list(Image.objects.filter(key__in=list(resolved)).only("pk", "key"))
     for row in rows:
-        links = resolved[row.mapillary_key]
+        links = resolved[row.key]
         for size, field in FIELDS.items():
             setattr(row, field, links.urls.get(size, ""))
         row.links_until = links.usable_until
@@ -215,7 +213,7 @@ def forget_token_refusal() -> None:
 
 
 def cover_keys(sequences: Iterable) -> dict[int, str]:
-    """The Mapillary key of each sequence's cover photo, in one query: the photo its owner
+    """The key of each sequence's cover photo, in one query: the photo its owner
     picked, else its first. Sequences without photos are left out."""
     return cover_keys_by_id({sequence.pk: sequence.cover_id for sequence in sequences})
 
@@ -228,8 +226,8 @@ def cover_keys_by_id(cover_ids: dict[int, int | None]) -> dict[int, str]:
     if not picked and not first:
         return {}
     keys: dict[int, str] = {}
-    rows = Image.objects.filter(condition).values_list("sequence_id", "pk", "mapillary_key")
-    for sequence_id, image_id, mapillary_key in rows:
+    rows = Image.objects.filter(condition).values_list("sequence_id", "pk", "key")
+    for sequence_id, image_id, key in rows:
         if picked.get(sequence_id, image_id) == image_id:
-            keys[sequence_id] = mapillary_key
+            keys[sequence_id] = key
     return keys

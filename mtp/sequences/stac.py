@@ -47,7 +47,7 @@ ASSETS = {
 def photo_key_field(prefix: str = "") -> str:
     """The column that holds a photo's own key, its item's id (``prefix``: the way to the
     image from the model queried)."""
-    return f"{prefix}mapillary_key"
+    return f"{prefix}key"
 
 
 def stac_time(moment: datetime | None) -> str | None:

@@ -24,6 +24,7 @@ LAYERS = {
     "mtp.tours": 1,
     "mtp.guidebooks": 1,
     "mtp.imports": 2,
+    "mtp.uploads": 2,
     "mtp.webhooks": 2,
     "mtp.tiles": 2,
     "mtp.api": 3,

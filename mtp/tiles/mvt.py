@@ -115,7 +115,7 @@ _SEQUENCES_SQL = """
 """
 _IMAGES_SQL = """
     SELECT ST_AsMVT(layer, 'images', {extent}, 'geom' ORDER BY layer.id COLLATE "C") FROM (
-        SELECT i.mapillary_key AS id, i.compass_angle, s.unique_id::text AS sequence_id,
+        SELECT i.key AS id, i.compass_angle, s.unique_id::text AS sequence_id,
                ST_AsMVTGeom(ST_Transform(i.point, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
                             {extent}, {buffer}, true) AS geom
         FROM {image} i JOIN {sequence} s ON s.id = i.sequence_id
@@ -288,7 +288,7 @@ def _image_features(bounds: TileBounds) -> list[dict]:
     rows = list(
         Image.objects.filter(sequence__in=_candidate_sequences(bounds))
         .annotate(wkb=AsWKB("point"))
-        .values_list("mapillary_key", "compass_angle", "sequence__unique_id", "wkb")
+        .values_list("key", "compass_angle", "sequence__unique_id", "wkb")
     )
     if not rows:
         return []

@@ -165,20 +165,20 @@ class SequenceForm(forms.ModelForm):
         self.cover_photos = self._cover_photos(picked) if self.instance.pk else []
         if self.cover_photos:
             self.fields["cover"].choices = [  # type: ignore[attr-defined]
-                (image.mapillary_key, f"Photo {image.position + 1}") for image in self.cover_photos
+                (image.key, f"Photo {image.position + 1}") for image in self.cover_photos
             ]
             current = self.instance.cover
-            offered = any(image.mapillary_key == picked for image in self.cover_photos)
+            offered = any(image.key == picked for image in self.cover_photos)
             if picked and offered and not self.is_bound:
                 self.initial["cover"] = picked  # preselected: the owner came to pick it
             elif current is not None:
-                self.initial["cover"] = current.mapillary_key
+                self.initial["cover"] = current.key
         else:
             del self.fields["cover"]
 
     def _cover_photos(self, picked: str) -> list[Image]:
         """The photos offered as the cover, in order: a spread, the current one, the picked one."""
-        images = Image.objects.filter(sequence=self.instance).only("mapillary_key", "position")
+        images = Image.objects.filter(sequence=self.instance).only("key", "position")
         total = self.instance.image_count or images.count()
         if not total:
             return []
@@ -188,7 +188,7 @@ class SequenceForm(forms.ModelForm):
         wanted = [self.instance.cover_id] if self.instance.cover_id else []
         extra = images.filter(pk__in=wanted)
         if picked:
-            extra = extra | images.filter(mapillary_key=picked)
+            extra = extra | images.filter(key=picked)
         for image in extra:
             chosen[image.pk] = image
         return sorted(chosen.values(), key=lambda image: image.position)
@@ -197,7 +197,7 @@ class SequenceForm(forms.ModelForm):
         key = self.cleaned_data.get("cover")
         if not key:
             return self.instance.cover
-        return next(image for image in self.cover_photos if image.mapillary_key == key)
+        return next(image for image in self.cover_photos if image.key == key)
 
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data["tags"])

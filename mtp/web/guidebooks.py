@@ -206,7 +206,7 @@ class SceneAddForm(forms.Form):
         given = self.cleaned_data["image"].strip()
         # A sequence page's address names its photo in ?photo=<key>.
         key = parse_qs(urlsplit(given).query).get("photo", [given])[0] if "?" in given else given
-        image = Image.objects.filter(mapillary_key=key, sequence__status="published").first()
+        image = Image.objects.filter(key=key, sequence__status="published").first()
         if image is None:
             raise ValidationError("No photo of a published sequence has this key.")
         return image

@@ -84,9 +84,7 @@ def _tour_photos(routes: list[Sequence]) -> list[list]:
     rows = (
         Image.objects.filter(sequence_id__in=list(place))
         .order_by("sequence_id", "position", "id")
-        .values_list(
-            "sequence_id", "mapillary_key", "point", "compass_angle", "captured_at", "is_pano"
-        )
+        .values_list("sequence_id", "key", "point", "compass_angle", "captured_at", "is_pano")
     )
     by_route: dict[int, list[list]] = {pk: [] for pk in place}
     for sequence_id, key, point, angle, captured_at, is_pano in rows.iterator(chunk_size=2000):

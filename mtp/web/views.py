@@ -242,7 +242,7 @@ def _route_data(sequence: Sequence) -> dict:
     """
     images = Image.objects.filter(sequence=sequence).order_by("position", "id")
     photos = []
-    rows = images.values_list("mapillary_key", "point", "compass_angle", "captured_at", "is_pano")
+    rows = images.values_list("key", "point", "compass_angle", "captured_at", "is_pano")
     for key, point, angle, captured_at, is_pano in rows.iterator(chunk_size=2000):
         photos.append(
             [
@@ -509,7 +509,7 @@ def sequence_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
             if "google_street_view" in changed
             else None,
             strava=data["strava"] if "strava" in changed else None,
-            cover=(cover.mapillary_key if cover else "") if "cover" in changed else None,
+            cover=(cover.key if cover else "") if "cover" in changed else None,
             tags=data["tags"] if "tags" in changed else None,
         )
         messages.success(request, f"“{sequence.name}” is saved.")
@@ -518,7 +518,7 @@ def sequence_edit(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     if "cover" in form.fields and not photos_shown(sequence):
         del form.fields["cover"]
     if "cover" in form.fields:
-        thumbs = [photo_url(image.mapillary_key, "256") for image in form.cover_photos]
+        thumbs = [photo_url(image.key, "256") for image in form.cover_photos]
         covers = list(zip(form["cover"], thumbs, strict=True))
     context = {"sequence": sequence, "form": form, "covers": covers}
     return render(request, "web/sequence_edit.html", context)

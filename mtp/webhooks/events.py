@@ -30,8 +30,19 @@ PING = "ping"
 TOUR_PUBLISHED = "tour.published"
 # Guidebooks --------------------------------------------------------------------------------
 GUIDEBOOK_PUBLISHED = "guidebook.published"
+# Uploads --------------------------------------------------------------------------------------
+# Sent to the application whose token uploaded the photos when a sequence made of them is
+# published (an import says the same with import.succeeded).
+SEQUENCE_PUBLISHED = "sequence.published"
 # ---------------------------------------------------------------------------------------------
-EVENT_TYPES = (IMPORT_SUCCEEDED, IMPORT_FAILED, PING, TOUR_PUBLISHED, GUIDEBOOK_PUBLISHED)
+EVENT_TYPES = (
+    IMPORT_SUCCEEDED,
+    IMPORT_FAILED,
+    PING,
+    TOUR_PUBLISHED,
+    GUIDEBOOK_PUBLISHED,
+    SEQUENCE_PUBLISHED,
+)
 # Finished deliveries older than this are deleted when the application gets a new event.
 HISTORY_DAYS = 30
 
@@ -73,6 +84,15 @@ def import_ended(job) -> WebhookDelivery | None:
         event_type,
         {"sequence": sequence_summary(sequence), "import": job.to_dict()},
     )
+
+
+def sequence_published(sequence) -> WebhookDelivery | None:
+    """Queue ``sequence.published`` for a sequence of uploaded photos to its application, if
+    that app has a webhook URL; call it in the transaction that publishes the sequence."""
+    application = sequence.application
+    if application is None or not application.webhook_url or not application.is_active:
+        return None
+    return record(application, SEQUENCE_PUBLISHED, {"sequence": sequence_summary(sequence)})
 
 
 # Tours ---------------------------------------------------------------------------------------

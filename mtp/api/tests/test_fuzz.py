@@ -120,6 +120,7 @@ def with_recorded_photos(owner, fake_mapillary) -> str:
     Image.objects.bulk_create(
         Image(
             sequence=sequence,
+            key=key,
             mapillary_key=key,
             position=index,
             point=Point(6.0 + index / 1000, 46.0, srid=4326),

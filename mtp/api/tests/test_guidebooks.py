@@ -48,7 +48,7 @@ def add_scene(client, headers, guidebook_id, image_key, **fields) -> str:
 
 
 def keys(sequence: Sequence) -> list[str]:
-    return list(sequence.images.order_by("position").values_list("mapillary_key", flat=True))
+    return list(sequence.images.order_by("position").values_list("key", flat=True))
 
 
 @pytest.fixture

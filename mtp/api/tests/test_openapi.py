@@ -29,7 +29,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/sequences"),
     ("GET", "/api/v1/transport-types"),
     ("GET", "/api/v1/tags"),
-    ("GET", "/api/v1/images/{mapillary_key}/thumbnail"),
+    ("GET", "/api/v1/images/{key}/thumbnail"),
     ("GET", "/api/v1/leaderboard"),
     ("POST", "/api/v1/challenges"),
     ("GET", "/api/v1/challenges"),
@@ -345,9 +345,9 @@ def test_text_fields_refuse_nul_characters_as_the_server_does(openapi):
 
 
 def test_the_photo_endpoint_is_documented_as_the_server_answers(openapi):
-    operation = openapi["paths"]["/api/v1/images/{mapillary_key}/thumbnail"]["get"]
+    operation = openapi["paths"]["/api/v1/images/{key}/thumbnail"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
-    key = parameters["mapillary_key"]
+    key = parameters["key"]
     assert key["in"] == "path" and key["required"]
     pattern = re.compile(key["schema"]["pattern"])
     assert pattern.search(key["example"]) and is_key(key["example"])
@@ -369,7 +369,7 @@ def test_the_photo_endpoint_is_documented_as_the_server_answers(openapi):
 
 
 def test_the_documented_422_is_the_servers(client, openapi):
-    operation = openapi["paths"]["/api/v1/images/{mapillary_key}/thumbnail"]["get"]
+    operation = openapi["paths"]["/api/v1/images/{key}/thumbnail"]["get"]
     documented = operation["responses"]["422"]["content"]["application/json"]["example"]
     response = client.get(f"{API}/images/148137757289079/thumbnail?size=512")
     assert response.status_code == 422
@@ -381,9 +381,9 @@ def test_a_page_of_images_links_to_its_first_photo(openapi):
     link = images["responses"]["200"]["links"]["GetPhoto"]
     assert (
         link["operationId"]
-        == openapi["paths"]["/api/v1/images/{mapillary_key}/thumbnail"]["get"]["operationId"]
+        == openapi["paths"]["/api/v1/images/{key}/thumbnail"]["get"]["operationId"]
     )
-    assert link["parameters"] == {"mapillary_key": "$response.body#/results/0/mapillary_key"}
+    assert link["parameters"] == {"key": "$response.body#/results/0/key"}
 
 
 def test_challenge_bodies_refuse_what_the_server_refuses(openapi):

@@ -20,7 +20,7 @@ def photo(key: str) -> str:
 @pytest.fixture
 def hidden_key(owner) -> str:
     sequence = make_sequence(owner, status="importing")
-    return sequence.images.order_by("position")[0].mapillary_key
+    return sequence.images.order_by("position")[0].key
 
 
 @pytest.mark.parametrize("headers", REFUSED)

@@ -29,6 +29,7 @@ def with_photos(fake, owner, key: str = "photo-walk", count: int = 5, **options)
     Image.objects.bulk_create(
         Image(
             sequence=sequence,
+            key=generated.image_id(index),
             mapillary_key=generated.image_id(index),
             position=index,
             point=Point(6.0 + index / 1000, 46.0, srid=4326),
@@ -288,6 +289,7 @@ def test_the_cover_is_the_first_photo_until_the_owner_picks_one(client, app, own
     keys = list(Image.objects.filter(sequence=sequence).values_list("mapillary_key", flat=True))
     read = client.get(f"{API}/sequence/{sequence.unique_id}", {"client_id": app.client_id})
     assert read.json()["cover"] == {
+        "key": keys[0],
         "mapillary_key": keys[0],
         **{f"thumb_{size}_url": links.photo_url(keys[0], size) for size in links.SIZES},
     }
