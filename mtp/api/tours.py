@@ -47,12 +47,11 @@ from mtp.api.sequences import (
 )
 from mtp.lib.http import json_response
 from mtp.sequences.actions import NotPublished
-from mtp.sequences.formats import line_feature
-from mtp.sequences.links import OWNER_FIELDS_UNREAD, object_url
-from mtp.sequences.models import Image, Sequence
+from mtp.sequences.links import OWNER_FIELDS_UNREAD
+from mtp.sequences.models import Sequence
 from mtp.sequences.tags import parse_tags
 from mtp.tours import actions
-from mtp.tours.formats import tour_gpx
+from mtp.tours.formats import geojson_response, gpx_response
 from mtp.tours.models import (
     MAX_SEQUENCES,
     Tour,
@@ -382,52 +381,10 @@ def get_tour(request: HttpRequest, unique_id: UUID):
     require_scope(request, READ)
     tour = visible_tour(request, unique_id)
     if media_type == GPX:
-        return _gpx_response(tour)
-    routes = routes_of(tour, geometry=media_type == GEOJSON)
-    data = tour_data(tour, routes)
+        return gpx_response(tour)
     if media_type == GEOJSON:
-        features = [
-            line_feature(route["geometry"], item)
-            for route, item in zip(routes, data.pop("sequences"), strict=True)
-        ]
-        body = {
-            "type": "FeatureCollection",
-            "id": data["unique_id"],
-            "features": features,
-            "properties": data,
-        }
-        if data["bbox"] is not None:
-            body["bbox"] = data["bbox"]
-        return json_response(body, media_type=GEOJSON, vary=True)
-    return json_response(data, vary=True)
-
-
-def _gpx_response(tour: Tour) -> HttpResponse:
-    routes = routes_of(tour)
-    points: dict[int, list[tuple]] = {route["id"]: [] for route in routes}
-    images = (
-        Image.objects.filter(sequence_id__in=list(points))
-        .order_by("sequence_id", "position", "id")
-        .only("sequence_id", "point", "captured_at", "altitude")
-    )
-    for image in images.iterator(chunk_size=2000):
-        points[image.sequence_id].append(
-            (image.point.x, image.point.y, image.captured_at, image.altitude)
-        )
-    site = settings.SITE_URL
-    document = tour_gpx(
-        tour.name,
-        tour.description,
-        site + tour.get_absolute_url(),
-        [
-            (route["name"], object_url("web:sequence", route["unique_id"]), points[route["id"]])
-            for route in routes
-        ],
-    )
-    response = HttpResponse(document, content_type=f"{GPX}; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{tour.unique_id}.gpx"'
-    response["Vary"] = "Accept"
-    return response
+        return geojson_response(tour)
+    return json_response(tour_data(tour, routes_of(tour)), vary=True)
 
 
 @router.patch(

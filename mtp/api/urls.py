@@ -9,7 +9,13 @@ under /api/v1/. Keep other /api/v1/ routes (OAuth) before this module's include.
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -69,6 +75,10 @@ def _head(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
     if isinstance(response, HttpResponse):
         response["Content-Length"] = str(len(response.content))
         response.content = b""
+    elif isinstance(response, StreamingHttpResponse):
+        # A streamed body (a tour's GPX) is not written at all: its length is not known.
+        response.close()
+        response.streaming_content = ()
     return response
 
 

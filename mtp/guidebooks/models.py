@@ -34,8 +34,11 @@ DESCRIPTION_MAX_LENGTH = 10_000
 TITLE_MAX_LENGTH = 100
 POI_DESCRIPTION_MAX_LENGTH = 2000
 URL_MAX_LENGTH = 500
-MAX_SCENES = 500
+# What one guidebook may hold: its reader page carries all of it, so the limits are what a
+# reader's browser (and the server, on every read) can take: a few hundred points in all.
+MAX_SCENES = 200
 MAX_POIS = 100
+MAX_GUIDEBOOK_POIS = 300
 
 
 class TooManyScenes(Exception):
@@ -43,7 +46,8 @@ class TooManyScenes(Exception):
 
 
 class TooManyPois(Exception):
-    """A scene already holds ``MAX_POIS`` points of interest."""
+    """A scene already holds ``MAX_POIS`` points of interest, or its guidebook
+    ``MAX_GUIDEBOOK_POIS``."""
 
 
 def xy_of(yaw: float, pitch: float) -> tuple[float, float]:
@@ -431,6 +435,10 @@ class Scene(models.Model):
         """
         if self.pois.count() >= MAX_POIS:
             raise TooManyPois(f"A scene holds at most {MAX_POIS} points of interest.")
+        if Poi.objects.filter(scene__guidebook_id=self.guidebook_id).count() >= MAX_GUIDEBOOK_POIS:
+            raise TooManyPois(
+                f"A guidebook holds at most {MAX_GUIDEBOOK_POIS} points of interest in all."
+            )
         return Poi.objects.create(scene=self, **fields)
 
     def image_dict(self) -> dict[str, Any]:

@@ -145,11 +145,18 @@ class GpxWriter:
             self.end("trkpt")
         self.end("trkseg")
 
+    def take(self) -> str:
+        """The text written since the last ``take``, for a document sent in parts."""
+        text = self._out.getvalue()
+        self._out.seek(0)
+        self._out.truncate(0)
+        return text
+
     def close(self) -> str:
-        """End the document; its text."""
+        """End the document; its text (what is left of it after ``take``)."""
         self.end("gpx")
         self._xml.endDocument()
-        return self._out.getvalue()
+        return self.take()
 
 
 def gpx_time(moment: datetime) -> str:

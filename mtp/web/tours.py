@@ -2,18 +2,23 @@
 them), the tours on Explore, a new tour, adding a sequence to a tour, editing with reordering
 that works from the keyboard (and without the script), and likes of tours."""
 
+from itertools import accumulate
 from uuid import UUID
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from mtp.accounts.models import public_name
 from mtp.accounts.requests import SignedInRequest
 from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.links import photo_path_prefix, photo_url
@@ -21,13 +26,15 @@ from mtp.sequences.models import Image, Sequence
 from mtp.sequences.photos import photos_available
 from mtp.sequences.tags import parse_tags
 from mtp.tours import actions
+from mtp.tours.formats import geojson_response, gpx_response
 from mtp.tours.models import (
     DESCRIPTION_MAX_LENGTH,
     NAME_MAX_LENGTH,
     Tour,
     TourLike,
 )
-from mtp.web.maps import map_config
+from mtp.web.maps import WEB_CLIENT_ID, map_config
+from mtp.web.templatetags.web import distance
 
 PER_PAGE = 20
 STRIP_SIDE = 5
@@ -67,52 +74,124 @@ def _own_tour(request: SignedInRequest, unique_id: UUID) -> Tour:
     )
 
 
-def _routes(tour: Tour, *, geometry: bool = False) -> list[Sequence]:
+def _routes(tour: Tour) -> list[Sequence]:
     routes = (
         Sequence.objects.published()
         .filter(tour_entries__tour=tour)
         .select_related("owner", "transport_type")
         .order_by("tour_entries__position")
     )
-    return list(routes if geometry else routes.defer("geometry"))
+    return list(routes.defer("geometry"))
 
 
-def _tour_photos(routes: list[Sequence]) -> list[list]:
-    """Every photo of the routes, route after route: ``[key, lon, lat, angle, time, pano,
-    route number]`` (the viewer's form, with the route's place in the tour)."""
-    place = {route.pk: number for number, route in enumerate(routes)}
-    rows = (
-        Image.objects.filter(sequence_id__in=list(place))
-        .order_by("sequence_id", "position", "id")
-        .values_list("sequence_id", "key", "point", "compass_angle", "captured_at", "is_pano")
+PHOTO_VALUES = ("key", "point", "compass_angle", "captured_at", "is_pano")
+# What the tour's page shows of each route.
+ROUTE_VALUES = (
+    *("id", "unique_id", "name", "image_count", "distance_m"),
+    *("bbox_west", "bbox_south", "bbox_east", "bbox_north"),
+    *("transport_type__name", "owner__username", "owner__display_name"),
+)
+
+
+def _route_rows(tour: Tour) -> list[dict]:
+    """The tour's published routes in order, as values with their link and the line the page
+    shows under each: a tour may hold 500 routes, whose models and template lookups (a
+    ``reverse()`` each) cost more than the rest of the page."""
+    rows = list(
+        Sequence.objects.published()
+        .filter(tour_entries__tour=tour)
+        .order_by("tour_entries__position")
+        .values(*ROUTE_VALUES)
     )
-    by_route: dict[int, list[list]] = {pk: [] for pk in place}
-    for sequence_id, key, point, angle, captured_at, is_pano in rows.iterator(chunk_size=2000):
-        by_route[sequence_id].append(
-            [
-                key,
-                round(point.x, 7),
-                round(point.y, 7),
-                round(angle, 1) if angle is not None else None,
-                int(captured_at.timestamp()) if captured_at else None,
-                int(is_pano),
-                place[sequence_id],
-            ]
+    blank = str(UUID(int=0))
+    link = reverse("web:sequence", args=[blank])
+    for row in rows:
+        count = row["image_count"]
+        by = public_name(row["owner__username"], row["owner__display_name"])
+        row["url"] = link.replace(blank, str(row["unique_id"]))
+        row["meta"] = (
+            f"{row['transport_type__name']} by {by} · {distance(row['distance_m'])} · "
+            f"{count} photo{'' if count == 1 else 's'}"
         )
-    return [photo for route in routes for photo in by_route[route.pk]]
+    return rows
 
 
-def _viewer(request: HttpRequest, tour: Tour, routes: list[Sequence], photos: list[list]) -> dict:
-    if not photos:
+def _photo(row: tuple, place: int) -> list:
+    """A photo in the viewer's form ``[key, lon, lat, angle, time, pano, route number]``."""
+    key, point, angle, captured_at, is_pano = row
+    return [
+        key,
+        round(point.x, 7),
+        round(point.y, 7),
+        round(angle, 1) if angle is not None else None,
+        int(captured_at.timestamp()) if captured_at else None,
+        int(is_pano),
+        place,
+    ]
+
+
+def _route_photos(route: dict, start: int, stop: int) -> list[tuple]:
+    """The route's photos ``start`` to ``stop`` (0-based, in capture order) as values."""
+    rows = Image.objects.filter(sequence_id=route["id"]).order_by("position", "id")
+    return list(rows.values_list(*PHOTO_VALUES)[start:stop])
+
+
+def _place_of(routes: list[dict], firsts: list[int], key: str | None) -> int:
+    """The number (0-based, across the routes) of the photo ``key``, or 0."""
+    if not key:
+        return 0
+    place = {route["id"]: number for number, route in enumerate(routes)}
+    found = (
+        Image.objects.filter(key=key, sequence_id__in=list(place))
+        .values_list("sequence_id", "position", "id")
+        .first()
+    )
+    if found is None:
+        return 0
+    sequence_id, position, pk = found
+    before = (
+        Image.objects.filter(sequence_id=sequence_id)
+        .filter(Q(position__lt=position) | Q(position=position, id__lt=pk))
+        .count()
+    )
+    return firsts[place[sequence_id]] + before
+
+
+def _photos_between(routes: list[dict], firsts: list[int], low: int, high: int) -> dict:
+    """The photos numbered ``low`` to ``high`` (excluded) across the routes, by number: the
+    few the page shows, read from the one or two routes they are on."""
+    photos: dict[int, list] = {}
+    for place, (route, first) in enumerate(zip(routes, firsts, strict=True)):
+        start, stop = max(low, first), min(high, first + route["image_count"])
+        if start >= stop:
+            continue
+        rows = _route_photos(route, start - first, stop - first)
+        for number, row in enumerate(rows, start=start):
+            photos[number] = _photo(row, place)
+    return photos
+
+
+def _viewer(request: HttpRequest, tour: Tour, routes: list[dict]) -> dict:
+    """The viewer as the page renders it: the photo asked for (``?photo=``), its neighbours
+    and a strip around it, read alone; the script loads each route's photos from the API as
+    the viewer reaches it (a tour may hold 500 routes of thousands of photos each)."""
+    counts = [route["image_count"] for route in routes]
+    total = sum(counts)
+    if not total:
         return {"viewer": None}
     if (
         not photos_available()
-        and not Image.objects.filter(sequence__in=routes).exclude(kept_copy="").exists()
+        and not Image.objects.filter(sequence_id__in=[route["id"] for route in routes])
+        .exclude(kept_copy="")
+        .exists()
     ):
         return {"viewer": None, "photos_unavailable": True}
-    key = request.GET.get("photo")
-    index = next((n for n, photo in enumerate(photos) if photo[0] == key), 0)
-    total = len(photos)
+    firsts = [0, *accumulate(counts)][:-1]
+    index = min(_place_of(routes, firsts, request.GET.get("photo")), total - 1)
+    low = max(0, min(index - STRIP_SIDE, total - 2 * STRIP_SIDE - 1))
+    photos = _photos_between(routes, firsts, low, min(total, low + 2 * STRIP_SIDE + 1))
+    if index not in photos:
+        return {"viewer": None}
 
     def item(position: int) -> dict:
         photo = photos[position]
@@ -121,7 +200,7 @@ def _viewer(request: HttpRequest, tour: Tour, routes: list[Sequence], photos: li
             "key": photo[0],
             "number": position + 1,
             "is_pano": bool(photo[5]),
-            "alt": f"{route.name} (route {photo[6] + 1} of {len(routes)}): photo {position + 1} "
+            "alt": f"{route['name']} (route {photo[6] + 1} of {len(routes)}): photo {position + 1} "
             f"of {total}",
             "thumb": photo_url(photo[0], "256"),
             "large": photo_url(photo[0], "2048" if photo[5] else "1024"),
@@ -129,13 +208,13 @@ def _viewer(request: HttpRequest, tour: Tour, routes: list[Sequence], photos: li
             "route_number": photo[6] + 1,
         }
 
-    low = max(0, min(index - STRIP_SIDE, total - 2 * STRIP_SIDE - 1))
+    images = reverse("api:list_images", args=[UUID(int=0)]).replace(str(UUID(int=0)), "{id}")
     return {
         "viewer": {
             "photo": item(index),
-            "previous": photos[index - 1][0] if index > 0 else None,
-            "next": photos[index + 1][0] if index + 1 < total else None,
-            "strip": [item(n) for n in range(low, min(total, low + 2 * STRIP_SIDE + 1))],
+            "previous": photos[index - 1][0] if index - 1 in photos else None,
+            "next": photos[index + 1][0] if index + 1 in photos else None,
+            "strip": [item(number) for number in sorted(photos)],
             "total": total,
         },
         "viewer_config": {
@@ -145,25 +224,35 @@ def _viewer(request: HttpRequest, tour: Tour, routes: list[Sequence], photos: li
             "pannellumCss": static("vendor/pannellum/pannellum.css"),
             "name": tour.name,
             "stripSide": STRIP_SIDE,
-            "routes": [{"name": route.name, "url": route.get_absolute_url()} for route in routes],
+            "position": index,
+            # A route's photos, 100 at a time: the API's list of a sequence's images.
+            "images": f"{images}?client_id={WEB_CLIENT_ID}&limit=100",
+            "routes": [
+                {
+                    "name": route["name"],
+                    "url": route["url"],
+                    "id": str(route["unique_id"]),
+                    "first": first,
+                    "count": route["image_count"],
+                }
+                for route, first in zip(routes, firsts, strict=True)
+            ],
         },
     }
 
 
-def tour_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
-    """A tour: its routes on one map and in order, and the viewer walking across them."""
+def tour_detail(request: HttpRequest, unique_id: UUID) -> HttpResponseBase:
+    """A tour: its routes on one map and in order, and the viewer walking across them; with
+    ``?format=geojson`` or ``?format=gpx``, its routes to download (streamed)."""
     tour = _visible_tour(request, unique_id)
-    routes = _routes(tour, geometry=True)
-    photos = _tour_photos(routes)
-    lines = [[list(point) for point in route.geometry] for route in routes if route.geometry]
+    if "format" in request.GET:
+        return _download(tour, request.GET["format"])
+    routes = _route_rows(tour)
     # A route has its four bounds or none (Sequence sets them together).
     boxes = [
-        (route.bbox_west, route.bbox_south, route.bbox_east, route.bbox_north)
+        (route["bbox_west"], route["bbox_south"], route["bbox_east"], route["bbox_north"])
         for route in routes
-        if route.bbox_west is not None
-        and route.bbox_south is not None
-        and route.bbox_east is not None
-        and route.bbox_north is not None
+        if route["bbox_west"] is not None
     ]
     box = (
         [
@@ -176,29 +265,48 @@ def tour_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         else None
     )
     user = request.user
+    image_count = sum(route["image_count"] for route in routes)
     context = {
         "tour": tour,
         "routes": routes,
         "tags": list(tour.tags.order_by("name")),
         "is_owner": user.is_authenticated and tour.owner_id == user.pk,
         "liked": user.is_authenticated and TourLike.objects.filter(tour=tour, user=user).exists(),
-        "image_count": sum(route.image_count for route in routes),
-        "distance_m": sum(route.distance_m for route in routes),
-        "has_route": bool(photos or lines),
+        "image_count": image_count,
+        "distance_m": sum(route["distance_m"] for route in routes),
+        "has_route": bool(boxes),
         "map_config": map_config(
             request,
             sequence={
+                # The routes' lines come from the tour's GeoJSON, the photos with the viewer.
                 "route": [],
-                "routes": lines,
-                "photos": photos,
+                "routesUrl": f"{tour.get_absolute_url()}?format=geojson",
+                "photos": [],
                 "bbox": box,
-                "total": len(photos),
+                "total": image_count,
             },
             name=tour.name,
         ),
-        **_viewer(request, tour, routes, photos),
+        **_viewer(request, tour, routes),
     }
     return render(request, "web/tour.html", context)
+
+
+def _download(tour: Tour, kind: str) -> HttpResponseBase:
+    """The tour as GeoJSON or GPX, as the API streams it, to save."""
+    if kind == "gpx":
+        response = gpx_response(tour)
+    elif kind == "geojson":
+        response = geojson_response(tour)
+    else:
+        return HttpResponse(
+            "Unknown format: use format=geojson or format=gpx.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    name = f"{slugify(tour.name) or 'tour'}-{str(tour.unique_id)[:8]}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def tour_list(request: HttpRequest) -> HttpResponse:

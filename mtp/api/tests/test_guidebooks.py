@@ -8,7 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mtp.api.guidebooks import GuidebookListOut, GuidebookOut, PoiWriteOut, SceneWriteOut
-from mtp.guidebooks.models import MAX_SCENES, Category, Guidebook, Poi, Scene
+from mtp.guidebooks.models import (
+    MAX_GUIDEBOOK_POIS,
+    MAX_SCENES,
+    Category,
+    Guidebook,
+    Poi,
+    Scene,
+)
 from mtp.lib.http import json_bytes
 from mtp.sequences.models import CameraMake, CameraModel, Image, Sequence
 from mtp.webhooks.models import WebhookDelivery
@@ -299,7 +306,7 @@ def test_points_are_changed_and_deleted(
     assert client.delete(f"{url}/{poi}", **owner_headers).status_code == 404
 
 
-def test_a_guidebook_holds_at_most_500_scenes(client, owner_headers, guidebook_id, published):
+def test_a_guidebook_holds_at_most_200_scenes(client, owner_headers, guidebook_id, published):
     guidebook = Guidebook.objects.get()
     image = published.images.first()
     Scene.objects.bulk_create(
@@ -312,8 +319,35 @@ def test_a_guidebook_holds_at_most_500_scenes(client, owner_headers, guidebook_i
         owner_headers,
     )
     assert response.status_code == 422
-    assert "500" in response.json()["error"]
+    assert "200" in response.json()["error"]
     assert Scene.objects.count() == MAX_SCENES
+
+
+def test_a_guidebook_holds_at_most_300_points_in_all_its_scenes(
+    client, owner_headers, guidebook_id, published
+):
+    # Three scenes of 100 points each: every scene is under its own limit, the guidebook full.
+    guidebook = Guidebook.objects.get()
+    image = published.images.first()
+    scenes = Scene.objects.bulk_create(
+        Scene(guidebook=guidebook, image=image, position=n) for n in range(4)
+    )
+    Poi.objects.bulk_create(
+        Poi(scene=scene, title=f"Point {n}", x=0.5, y=0.5)
+        for scene in scenes[:3]
+        for n in range(MAX_GUIDEBOOK_POIS // 3)
+    )
+    url = f"{API}/guidebooks/{guidebook_id}/scenes/{scenes[3].unique_id}/pois"
+    response = post(client, url, {"title": "One more", "x": 0.1, "y": 0.2}, owner_headers)
+    assert response.status_code == 422
+    assert response.json()["error"] == (
+        f"A guidebook holds at most {MAX_GUIDEBOOK_POIS} points of interest in all."
+    )
+    assert Poi.objects.count() == MAX_GUIDEBOOK_POIS
+    # One fewer, and the point goes in.
+    Poi.objects.filter(scene=scenes[0]).first().delete()
+    response = post(client, url, {"title": "One more", "x": 0.1, "y": 0.2}, owner_headers)
+    assert response.status_code == 201
 
 
 # A sequence that goes away -----------------------------------------------------------------

@@ -2,13 +2,16 @@
 tours and sequences; routes that leave; bad input."""
 
 import json
+from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
+from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from mtp.api.tours import TourListOut, TourOut, TourWriteOut
 from mtp.sequences.models import Sequence, SequenceLike
+from mtp.tours.formats import ROUTES_PER_READ
 from mtp.tours.models import MAX_SEQUENCES, Tour, TourLike, TourSequence
 from mtp.webhooks.events import TOUR_PUBLISHED
 from mtp.webhooks.models import WebhookDelivery
@@ -230,7 +233,7 @@ def test_a_tour_as_geojson_is_a_feature_per_route_in_order(client, app, tour):
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/geo+json"
-    data = response.json()
+    data = json.loads(response.getvalue())
     assert data["type"] == "FeatureCollection"
     assert [item["properties"]["name"] for item in data["features"]] == [
         "Old town",
@@ -246,9 +249,61 @@ def test_a_tour_as_gpx_is_a_track_per_route_in_order(client, app, tour):
         f"{URL}/{tour['unique_id']}?client_id={app.client_id}", HTTP_ACCEPT="application/gpx+xml"
     )
     assert response.status_code == 200
-    text = response.content.decode()
+    text = response.getvalue().decode()
     assert text.count("<trk>") == 3 and text.count("<trkpt ") == 9
     assert text.index("Old town") < text.index("Lake shore") < text.index("Parks")
+
+
+def test_a_tours_gpx_is_streamed_well_formed_and_complete(client, app, owner, send):
+    # More routes than one read takes, of several photos each: every point, in order.
+    made = [
+        make_sequence(owner, name=f"Route <{n}> & co", route=route(n))
+        for n in range(ROUTES_PER_READ + 3)
+    ]
+    unique_id = send("POST", URL, {"name": "Long & winding", "sequences": ids(made)}).json()[
+        "unique_id"
+    ]
+    response = client.get(
+        f"{URL}/{unique_id}?client_id={app.client_id}", HTTP_ACCEPT="application/gpx+xml"
+    )
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "application/gpx+xml; charset=utf-8"
+    document = ElementTree.fromstring(response.getvalue())  # noqa: S314 (our own response)
+    space = {"gpx": "http://www.topografix.com/GPX/1/1"}
+    tracks = document.findall("gpx:trk", space)
+    assert [track.findtext("gpx:name", namespaces=space) for track in tracks] == [
+        sequence.name for sequence in made
+    ]
+    for track, sequence in zip(tracks, made, strict=True):
+        points = [
+            (float(point.get("lon")), float(point.get("lat")))
+            for point in track.iterfind("gpx:trkseg/gpx:trkpt", space)
+        ]
+        expected = sequence.images.order_by("position").values_list("point", flat=True)
+        assert points == [(round(p.x, 7), round(p.y, 7)) for p in expected]
+
+
+def test_a_tours_geojson_is_streamed_and_says_what_its_json_says(client, app, tour):
+    url = f"{URL}/{tour['unique_id']}?client_id={app.client_id}"
+    streamed = client.get(url, HTTP_ACCEPT="application/geo+json")
+    assert isinstance(streamed, StreamingHttpResponse)
+    data = json.loads(streamed.getvalue())
+    plain = client.get(url).json()
+    assert [item["properties"] for item in data["features"]] == plain.pop("sequences")
+    assert data["properties"] == plain and data["bbox"] == plain["bbox"]
+    assert [item["id"] for item in data["features"]] == [
+        item["properties"]["unique_id"] for item in data["features"]
+    ]
+
+
+def test_head_of_a_tours_gpx_writes_no_body(client, app, tour):
+    response = client.head(
+        f"{URL}/{tour['unique_id']}?client_id={app.client_id}", HTTP_ACCEPT="application/gpx+xml"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/gpx+xml; charset=utf-8"
+    assert response.getvalue() == b""
 
 
 def test_reading_a_tour_takes_the_same_number_of_queries_for_3_or_20_routes(

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from mtp.guidebooks.models import MAX_POIS, Category, Guidebook, Poi, Scene
+from mtp.guidebooks.models import MAX_GUIDEBOOK_POIS, MAX_POIS, Category, Guidebook, Poi, Scene
 from testing.builders import publish
 from testing.pages import InlineCodeFinder
 
@@ -127,6 +127,25 @@ def test_the_scene_editor_holds_a_scene_to_the_most_points_the_api_does(owner, o
     assert refused.status_code == 200
     assert f"A scene holds at most {MAX_POIS} points of interest.".encode() in refused.content
     assert scene.pois.count() == MAX_POIS
+
+
+def test_the_scene_editor_holds_a_guidebook_to_the_most_points_in_all(owner, owner_client):
+    guidebook = make_guidebook(owner, scenes=4)
+    scenes = list(guidebook.scenes.order_by("position"))
+    Poi.objects.filter(scene__guidebook=guidebook).delete()
+    Poi.objects.bulk_create(
+        Poi(scene=scene, title=f"Point {number}", x=0.5, y=0.5)
+        for scene in scenes[:3]
+        for number in range(MAX_GUIDEBOOK_POIS // 3)
+    )
+    url = f"/guidebooks/{guidebook.unique_id}/scenes/{scenes[3].unique_id}/edit/"
+    refused = owner_client.post(
+        url, {"action": "add-poi", "title": "One more", "x": "0.5", "y": "0.5"}
+    )
+    assert refused.status_code == 200
+    message = f"A guidebook holds at most {MAX_GUIDEBOOK_POIS} points of interest in all."
+    assert message.encode() in refused.content
+    assert Poi.objects.filter(scene__guidebook=guidebook).count() == MAX_GUIDEBOOK_POIS
 
 
 def test_no_one_else_edits_a_guidebook(owner, other_client):

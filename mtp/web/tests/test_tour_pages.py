@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from mtp.sequences.models import Sequence
@@ -51,20 +52,36 @@ def route_names(html: str) -> list[str]:
     return re.findall(r'<a class="title" href="[^"]+">([^<]+)</a>', listed)
 
 
+def strip_keys(html: str) -> list[str]:
+    strip = html.split('id="photo-strip"', 1)[1].split("</ol>", 1)[0]
+    return re.findall(r'data-key="([^"]+)"', strip)
+
+
+def keys(route: Sequence) -> list[str]:
+    return list(route.images.order_by("position").values_list("mapillary_key", flat=True))
+
+
 @pytest.mark.django_db
 def test_a_tour_page_lists_its_routes_in_order_and_maps_them_all(client, owner, routes):
     tour = make_tour(owner, [routes[2], routes[0], routes[1]])
     html = page(client, tour.get_absolute_url())
     assert route_names(html) == ["Markets", "Bridges", "Parks"]
     data = config(html, "map-config")["sequence"]
-    assert len(data["routes"]) == 3 and data["total"] == 9
-    # The viewer walks across the routes one after another: Markets' photos, then Bridges'...
-    places = [photo[6] for photo in data["photos"]]
-    assert places == [0] * 4 + [1] * 3 + [2] * 2
-    assert [photo[0] for photo in data["photos"][:5]] == [
-        *routes[2].images.order_by("position").values_list("mapillary_key", flat=True),
-        routes[0].images.get(position=0).mapillary_key,
+    # The routes' lines come from the tour's GeoJSON; the photos, route by route, by API.
+    assert data["routesUrl"] == f"{tour.get_absolute_url()}?format=geojson"
+    assert data["total"] == 9 and data["photos"] == []
+    viewer = config(html, "viewer-config")
+    assert [(item["name"], item["first"], item["count"]) for item in viewer["routes"]] == [
+        ("Markets", 0, 4),
+        ("Bridges", 4, 3),
+        ("Parks", 7, 2),
     ]
+    assert viewer["position"] == 0
+    images = viewer["images"].replace("{id}", viewer["routes"][1]["id"])
+    listed = client.get(images).json()["results"]
+    assert [item["mapillary_key"] for item in listed] == keys(routes[0])
+    # The page walks across the routes one after another: Markets' photos, then Bridges'...
+    assert strip_keys(html) == [*keys(routes[2]), *keys(routes[0]), *keys(routes[1])]
     assert "Route 1 of 3" in html and 'id="photo-image"' in html
 
 
@@ -74,6 +91,61 @@ def test_the_photo_address_opens_the_tour_on_a_later_route(client, owner, routes
     key = routes[1].images.get(position=1).mapillary_key
     html = page(client, f"{tour.get_absolute_url()}?photo={key}")
     assert "Route 2 of 3" in html and "Photo 5 of 9" in html
+    assert config(html, "viewer-config")["position"] == 4
+
+
+@pytest.mark.django_db
+def test_next_and_previous_cross_from_one_route_to_the_next_without_the_script(
+    client, owner, routes
+):
+    tour = make_tour(owner, routes)
+    last = keys(routes[0])[-1]
+    html = page(client, f"{tour.get_absolute_url()}?photo={last}")
+    assert f'id="photo-next" rel="next" href="?photo={keys(routes[1])[0]}"' in html
+    html = page(client, f"{tour.get_absolute_url()}?photo={keys(routes[1])[0]}")
+    assert f'id="photo-previous" rel="prev" href="?photo={last}"' in html
+    assert "Route 2 of 3" in html and "Photo 4 of 9" in html
+
+
+@pytest.mark.django_db
+def test_a_tour_page_does_not_grow_with_its_routes_photos(client, owner):
+    def tour_page(photos: int) -> tuple[Tour, str, list[Sequence]]:
+        made = [
+            publish(owner, f"Route {n}", photos=photos, start=(6.1 + n * 0.01, 46.2))
+            for n in range(4)
+        ]
+        tour = make_tour(owner, made, name=f"{photos:02d} photos a route")
+        return tour, page(client, tour.get_absolute_url()), made
+
+    _, few, _ = tour_page(3)
+    tour, many, made = tour_page(50)
+    # The same page but for the counts it gives (and the strip, full in both).
+    assert abs(len(many) - len(few)) < 300, (len(few), len(many))
+    shown = set(strip_keys(many))
+    assert len(shown) == 11
+    for route in made:
+        for key in keys(route):
+            assert (key in many) == (key in shown), key
+    # A photo far into the tour is still found by its address, with its strip around it.
+    far = keys(made[3])[30]
+    html = page(client, f"{tour.get_absolute_url()}?photo={far}")
+    assert "Photo 181 of 200" in html and "Route 4 of 4" in html
+    assert strip_keys(html) == keys(made[3])[25:36]
+
+
+@pytest.mark.django_db
+def test_a_tour_downloads_as_streamed_gpx_and_geojson_like_the_api(client, owner, routes, app):
+    tour = make_tour(owner, routes)
+    for kind, accept in (("gpx", "application/gpx+xml"), ("geojson", "application/geo+json")):
+        response = client.get(f"{tour.get_absolute_url()}?format={kind}")
+        assert response.status_code == 200
+        assert isinstance(response, StreamingHttpResponse)
+        assert response["Content-Disposition"].startswith("attachment;")
+        api = client.get(
+            f"/api/v1/tours/{tour.unique_id}?client_id={app.client_id}", HTTP_ACCEPT=accept
+        )
+        assert response.getvalue() == api.getvalue()
+    assert client.get(f"{tour.get_absolute_url()}?format=kml").status_code == 400
 
 
 @pytest.mark.django_db

@@ -289,23 +289,28 @@ async function initExplore(container) {
 
 // -- a sequence's page ------------------------------------------------------------------------
 
+// The photos known (a tour's come a route at a time: the others are null) as map points.
+function photoFeatures(photos) {
+  const features = [];
+  photos.forEach((photo, index) => {
+    if (!photo) return;
+    const [key, lon, lat, , at] = photo;
+    features.push({
+      type: "Feature",
+      properties: { key, n: index + 1, at: at || 0 },
+      geometry: { type: "Point", coordinates: [lon, lat] },
+    });
+  });
+  return { type: "FeatureCollection", features };
+}
+
 function sequenceSources(data) {
-  const sources = {
-    photos: {
-      type: "geojson",
-      data: {
-        type: "FeatureCollection",
-        features: data.photos.map(([key, lon, lat, , at], index) => ({
-          type: "Feature",
-          properties: { key, n: index + 1, at: at || 0 },
-          geometry: { type: "Point", coordinates: [lon, lat] },
-        })),
-      },
-    },
-  };
-  // A tour has several routes (data.routes), a sequence one (data.route).
-  const lines = data.routes || (data.route.length > 1 ? [data.route] : []);
-  if (lines.length) {
+  const sources = { photos: { type: "geojson", data: photoFeatures(data.photos) } };
+  // A tour's routes come from its GeoJSON (data.routesUrl), a sequence's one is on the page.
+  const lines = data.route.length > 1 ? [data.route] : [];
+  if (data.routesUrl) {
+    sources.route = { type: "geojson", data: data.routesUrl };
+  } else if (lines.length) {
     sources.route = {
       type: "geojson",
       data: {
@@ -320,7 +325,7 @@ function sequenceSources(data) {
 
 function sequenceLayers(data) {
   const layers = [];
-  if ((data.routes && data.routes.length) || data.route.length > 1) {
+  if (data.routesUrl || data.route.length > 1) {
     const layout = { "line-join": "round", "line-cap": "round" };
     layers.push(
       { id: "route-casing", type: "line", source: "route", layout, paint: { "line-color": "#ffffff", "line-width": 8 } },
@@ -353,24 +358,39 @@ function cameraElement() {
   return element;
 }
 
-async function loadViewer(root, photos) {
+async function loadViewer(root, data) {
   const config = readJson("viewer-config");
-  const { Viewer, nearestPhoto, reducedMotion } = await import(config.viewer);
-  const viewer = new Viewer(root, config, photos);
+  const { Viewer, nearestPhoto, reducedMotion, routeLoader } = await import(config.viewer);
+  // A tour's page carries no photos: the viewer loads each route's as it reaches it.
+  const viewer = config.images
+    ? new Viewer(root, config, new Array(data.total).fill(null), routeLoader(config))
+    : new Viewer(root, config, data.photos);
   root.mtpViewer = viewer; // for anyone scripting the page (the browser tests do)
   root.dispatchEvent(new CustomEvent("mtp:viewer", { detail: viewer }));
   return { viewer, nearestPhoto, reducedMotion };
 }
 
-function followViewer(map, maplibregl, viewing, photos) {
+function followViewer(map, maplibregl, viewing) {
   const { viewer, nearestPhoto, reducedMotion } = viewing;
+  const photos = viewer.photos;
   const cone = cameraElement();
-  const marker = new maplibregl.Marker({ element: cone, rotationAlignment: "map", pitchAlignment: "map" })
-    .setLngLat([photos[0][1], photos[0][2]])
-    .addTo(map);
+  const marker = new maplibregl.Marker({ element: cone, rotationAlignment: "map", pitchAlignment: "map" });
+  // A tour's photos join the map as the viewer loads their routes.
+  const mapPhotos = () => {
+    const source = map.getSource("photos");
+    if (source) source.setData(photoFeatures(photos));
+  };
+  viewer.onPhotos(mapPhotos);
+  if (map.isStyleLoaded()) mapPhotos();
+  else map.once("styledata", mapPhotos);
+  let placed = false;
   viewer.onChange((position, heading) => {
     const [, lon, lat] = photos[position];
     marker.setLngLat([lon, lat]);
+    if (!placed) {
+      marker.addTo(map);
+      placed = true;
+    }
     cone.classList.toggle("no-heading", heading == null);
     if (heading != null) marker.setRotation(heading);
     const bounds = map.getBounds();
@@ -386,8 +406,18 @@ function followViewer(map, maplibregl, viewing, photos) {
       viewer.go(photo.properties.key);
       return;
     }
-    const nearest = nearestPhoto(photos, event.lngLat.lng, event.lngLat.lat);
-    if (nearest >= 0) viewer.show(nearest);
+    // On a tour, the nearest photo of the route clicked, once its photos are loaded.
+    const routes = viewer.config.routes;
+    const id = event.features && event.features[0] && event.features[0].properties.unique_id;
+    const route = routes && id ? routes.find((item) => item.id === id) : null;
+    const low = route ? route.first : 0;
+    const high = route ? route.first + route.count : photos.length;
+    const shown = () => {
+      const nearest = nearestPhoto(photos, event.lngLat.lng, event.lngLat.lat, low, high);
+      if (nearest >= 0) viewer.show(nearest);
+    };
+    if (route && route.count) viewer.ensure(route.first).then(shown, () => {});
+    else shown();
   });
   return clickable;
 }
@@ -422,7 +452,7 @@ async function initSequence(container) {
   const data = config.sequence;
   // The photos first: they do not wait for the map library, and work without a map.
   const root = document.getElementById("viewer");
-  const viewing = root && data.photos.length ? await loadViewer(root, data.photos) : null;
+  const viewing = root && data.total ? await loadViewer(root, data) : null;
   if (viewing) {
     // The map library is large to compile: the photo is painted first, then the map comes.
     const painted = viewing.viewer.firstShown.then(
@@ -441,7 +471,7 @@ async function initSequence(container) {
   const style = pageStyle(config, sequenceSources(data), sequenceLayers(data));
   const { map, maplibregl } = await createMap(container, config, style, options);
   const clickable = viewing
-    ? followViewer(map, maplibregl, viewing, data.photos)
+    ? followViewer(map, maplibregl, viewing)
     : photoPopup(map, maplibregl, data);
   map.on("mouseenter", clickable, () => {
     map.getCanvas().style.cursor = "pointer";

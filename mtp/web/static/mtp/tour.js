@@ -1,6 +1,7 @@
 // A tour's page: the photo viewer walks across the routes one after another; this keeps the
 // line above the photo ("Route 2 of 3: Lake shore") in step with the photo shown. Photos come
-// as the viewer's [key, lon, lat, angle, time, pano] with the route's place in the tour added.
+// as the viewer's [key, lon, lat, angle, time, pano] with the route's place in the tour added,
+// a route at a time as the viewer reaches it.
 
 function follow(root, viewer) {
   const line = document.getElementById("tour-route");

@@ -5,6 +5,8 @@
 // script; the script makes the steps instant: the next two photos are fetched ahead.
 //
 // Photos come as [key, lon, lat, compass angle, Unix time, 1 if 360°] in the map's config.
+// A tour's page carries none: the viewer loads a route's photos from the API when it reaches
+// that route (routeLoader), and until then their places in the list are empty (null).
 
 const PRELOAD_AHEAD = 2;
 // A photo not shown after this long says it is loading (a fast one never flickers).
@@ -57,11 +59,13 @@ function loadPannellum(config) {
 }
 
 export class Viewer {
-  constructor(root, config, photos) {
+  constructor(root, config, photos, load = null) {
     this.root = root;
     this.config = config;
     this.photos = photos;
-    this.index = new Map(photos.map((photo, position) => [photo[0], position]));
+    this.load = load; // position -> Promise of {first, photos}: the route holding it
+    this.index = new Map();
+    photos.forEach((photo, position) => photo && this.index.set(photo[0], position));
     this.frame = root.querySelector("#photo-frame");
     this.status = root.querySelector("#photo-status");
     this.caption = root.querySelector("#photo-caption");
@@ -71,11 +75,13 @@ export class Viewer {
     this.playButton = root.querySelector("#photo-play");
     this.images = new Map(); // key -> {image, ready} for photos fetched (or being fetched)
     this.listeners = [];
+    this.photoListeners = [];
     this.pano = null;
     this.playing = null;
     this.shown = 0; // steps shown, for anyone scripting the page (tests, benchmark)
     const current = new URLSearchParams(window.location.search).get("photo");
-    this.position = this.index.has(current) ? this.index.get(current) : 0;
+    // A tour's page says where ?photo= is: its photos are not loaded yet.
+    this.position = this.index.has(current) ? this.index.get(current) : config.position || 0;
     this.bind();
     // Settles once the first photo is on screen (or could not be loaded).
     this.firstShown = new Promise((resolve) => {
@@ -108,7 +114,41 @@ export class Viewer {
 
   onChange(listener) {
     this.listeners.push(listener);
-    listener(this.position, this.heading());
+    if (this.photos[this.position]) listener(this.position, this.heading());
+  }
+
+  // Told when photos arrive (a tour's route), to map them.
+  onPhotos(listener) {
+    this.photoListeners.push(listener);
+  }
+
+  // The photo at ``position`` known, loading its route first when it is not.
+  async ensure(position) {
+    if (!this.load || position < 0 || position >= this.photos.length || this.photos[position]) return;
+    const { first, photos } = await this.load(position);
+    if (this.photos[position]) return; // another call filled it meanwhile
+    photos.forEach((photo, offset) => {
+      this.photos[first + offset] = photo;
+      this.index.set(photo[0], first + offset);
+    });
+    for (const listener of this.photoListeners) listener();
+  }
+
+  // The routes around ``position`` (the strip's reach), loaded before the viewer gets there;
+  // the strip and the buttons follow once they are.
+  ensureAround(position) {
+    if (!this.load) return;
+    const reach = 2 * this.config.stripSide + 1;
+    const waits = [];
+    for (let near = position - reach; near <= position + reach; near++) {
+      if (near >= 0 && near < this.photos.length && !this.photos[near]) waits.push(this.ensure(near));
+    }
+    if (!waits.length) return;
+    Promise.allSettled(waits).then(() => {
+      if (this.position !== position) return;
+      this.updateControls();
+      this.updateStrip();
+    });
   }
 
   // The direction the camera looks: the photo's compass angle, turned by the panorama's yaw.
@@ -149,9 +189,10 @@ export class Viewer {
   }
 
   preload(position) {
+    this.ensureAround(position);
     for (let step = 1; step <= PRELOAD_AHEAD; step++) {
       const ahead = this.playingBackwards ? position - step : position + step;
-      if (ahead >= 0 && ahead < this.photos.length) this.fetchPhoto(ahead);
+      if (ahead >= 0 && ahead < this.photos.length && this.photos[ahead]) this.fetchPhoto(ahead);
     }
   }
 
@@ -162,8 +203,20 @@ export class Viewer {
     const changed = position !== this.position || initial;
     // Where the panorama on screen looks, to look the same way from the next one.
     const heading = this.pano ? this.heading() : null;
-    this.position = position;
     const request = ++this.shown;
+    if (!this.photos[position]) {
+      try {
+        await this.ensure(position);
+      } catch (error) {
+        console.error("Photos could not be loaded:", error.message);
+      }
+      if (request !== this.shown) return; // another step came first
+      if (!this.photos[position]) {
+        this.status.textContent = "The photos of this route could not be loaded.";
+        return;
+      }
+    }
+    this.position = position;
     const key = this.photos[position][0];
     if (changed && !initial) this.updateAddress(key);
     this.updateControls();
@@ -312,7 +365,8 @@ export class Viewer {
   updateControls() {
     const set = (link, position) => {
       if (position >= 0 && position < this.photos.length) {
-        link.href = `?photo=${encodeURIComponent(this.photos[position][0])}`;
+        // A photo of a route not loaded yet: the link follows once it is (ensureAround).
+        if (this.photos[position]) link.href = `?photo=${encodeURIComponent(this.photos[position][0])}`;
         link.removeAttribute("aria-disabled");
       } else {
         link.removeAttribute("href");
@@ -336,6 +390,7 @@ export class Viewer {
     const high = Math.min(total, low + 2 * side + 1);
     const items = [];
     for (let position = low; position < high; position++) {
+      if (!this.photos[position]) continue; // its route is on its way
       const key = this.photos[position][0];
       const item = document.createElement("li");
       const anchor = document.createElement("a");
@@ -422,12 +477,14 @@ export class Viewer {
   }
 }
 
-// The photo nearest to a point on the map (plain degrees, with longitude shrunk by latitude).
-export function nearestPhoto(photos, lon, lat) {
+// The photo nearest to a point on the map (plain degrees, with longitude shrunk by latitude),
+// of those from ``low`` to ``high`` (excluded) that are known.
+export function nearestPhoto(photos, lon, lat, low = 0, high = photos.length) {
   const shrink = Math.cos((lat * Math.PI) / 180);
   let best = -1;
   let bestDistance = Infinity;
-  for (let position = 0; position < photos.length; position++) {
+  for (let position = low; position < high; position++) {
+    if (!photos[position]) continue;
     const dx = (photos[position][1] - lon) * shrink;
     const dy = photos[position][2] - lat;
     const distance = dx * dx + dy * dy;
@@ -437,6 +494,44 @@ export function nearestPhoto(photos, lon, lat) {
     }
   }
   return best;
+}
+
+// A tour's photos, a route at a time, from the API's list of a sequence's images (100 a page,
+// followed to the end): ``load(position)`` gives {first, photos} of the route holding it, in
+// the viewer's form with the route's place added. Each route is asked for once.
+export function routeLoader(config) {
+  const routes = config.routes;
+  const loading = new Map(); // route place -> Promise
+  const fetchRoute = async (place) => {
+    const route = routes[place];
+    const base = config.images.replace("{id}", encodeURIComponent(route.id));
+    const photos = [];
+    let url = base;
+    while (url) {
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const body = await response.json();
+      for (const image of body.results) {
+        const at = image.captured_at ? Math.floor(Date.parse(image.captured_at) / 1000) : null;
+        photos.push([image.key, image.lon, image.lat, image.compass_angle, at, image.is_pano ? 1 : 0, place]);
+      }
+      // The next page from this server, whatever address the link names it by.
+      const cursor = body.next ? new URL(body.next).searchParams.get("cursor") : null;
+      url = cursor ? `${base}&cursor=${encodeURIComponent(cursor)}` : null;
+    }
+    return { first: route.first, photos: photos.slice(0, route.count) };
+  };
+  return (position) => {
+    let place = 0;
+    while (place + 1 < routes.length && routes[place + 1].first <= position) place++;
+    if (!loading.has(place)) {
+      const request = fetchRoute(place);
+      // A failed route is asked for again next time.
+      request.catch(() => loading.delete(place));
+      loading.set(place, request);
+    }
+    return loading.get(place);
+  };
 }
 
 export { loadPannellum, reducedMotion };

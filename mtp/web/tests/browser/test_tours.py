@@ -53,6 +53,51 @@ def test_the_viewer_walks_from_one_route_to_the_next(tour, browsing, fake_mapill
     assert log.blocked == []
 
 
+@pytest.fixture
+def long_tour(seeded, owner, fake_mapillary) -> Tour:
+    # A first route longer than the strip reaches: the second is loaded only when near.
+    first = photographed(owner, fake_mapillary, "River walk", 14)
+    second = photographed(owner, fake_mapillary, "Dam walk", 2)
+    made = Tour.objects.create(owner=owner, name="Along the Amstel")
+    set_tour_sequences(made, [first.pk, second.pk])
+    made.keys = KEYS[first.pk] + KEYS[second.pk]  # type: ignore[attr-defined]
+    made.routes = [str(first.unique_id), str(second.unique_id)]  # type: ignore[attr-defined]
+    return made
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_viewer_loads_a_routes_photos_when_it_reaches_that_route(
+    long_tour, browsing, fake_mapillary
+):
+    page, log = browsing
+    log.prefix = "lazy"
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    first, second = long_tour.routes
+    keys = long_tour.keys
+    open_page(page, log, fake_mapillary, long_tour.get_absolute_url())
+    wait_for_photo(page, keys[0])
+    # The page carried no photo list: the first route's came from the API, not the second's.
+    assert [url for url in asked if f"/sequence/{first}/images?" in url]
+    assert not [url for url in asked if f"/sequence/{second}/images?" in url]
+    page.locator("body").focus()
+    for key in keys[1:16]:
+        page.keyboard.press("ArrowRight")
+        wait_for_photo(page, key)
+    assert [url for url in asked if f"/sequence/{second}/images?" in url]
+    expect(page.locator("#tour-route")).to_contain_text("Route 2 of 2: Dam walk")
+    expect(page.locator("#photo-caption")).to_contain_text("Photo 16 of 16")
+    # The strip and the buttons follow the loaded routes: back to the first route's end.
+    expect(page.locator("#photo-strip a[data-key]")).to_have_count(11)
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    wait_for_photo(page, keys[13])
+    expect(page.locator("#tour-route")).to_contain_text("Route 1 of 2: River walk")
+    log.screenshot(page, "back-on-the-first-route", full_page=True)
+    assert log.errors == [] and log.violations == []
+    assert log.blocked == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_owner_reorders_the_routes_from_the_keyboard(tour, browsing):
     page, log = browsing
