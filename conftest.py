@@ -81,7 +81,7 @@ def pytest_xdist_setupnodes(config: pytest.Config, specs: list) -> None:
     from pytest_django.plugin import blocking_manager_key
 
     with config.stash[blocking_manager_key].unblock():
-        databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        databases = setup_databases(verbosity=0, interactive=False)
         # Copied while nothing is connected: PostgreSQL copies no database in use, and SQLite
         # writes its log back into the file when the last connection closes.
         connection.close()
@@ -97,8 +97,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from django.test.utils import teardown_databases
     from pytest_django.plugin import blocking_manager_key
 
+    databases: list = config.stash[_template_databases]
     with config.stash[blocking_manager_key].unblock():
-        teardown_databases(config.stash[_template_databases], verbosity=0)
+        teardown_databases(databases, verbosity=0)
 
 
 if os.environ.get(TEMPLATE_DATABASE):
