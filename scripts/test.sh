@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Set everything up, then run the whole test suite twice: on SpatiaLite and on PostgreSQL + PostGIS.
+# Set everything up, then run the whole test suite twice: on SpatiaLite and on PostgreSQL + PostGIS,
+# both at once, each spread over MTP_TEST_WORKERS processes (pytest-xdist; 3 by default, 0 runs
+# the tests in pytest's own process). The SpatiaLite run prints as it goes, the PostgreSQL run's
+# output follows when it has finished; either failing fails the whole.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k import).
 # --fast (first): only on SpatiaLite, without the tests marked slow (make test-fast).
 # MTP_TEST_PG_URL names the PostgreSQL server and database (default: the machine's local one).
@@ -14,9 +17,13 @@ fi
 
 scripts/setup.sh --postgis --browser --redis || exit 1
 
+# Most tests' time is spent waiting (on servers, workers, the browser, the database), so more
+# processes than cores pay.
+workers=(-n "${MTP_TEST_WORKERS:-3}")
+
 if [ "$fast" = 1 ]; then
   echo "== SpatiaLite, without the slow tests =="
-  MTP_DATA_DIR="$PWD/var/test-spatialite" env -u DATABASE_URL .venv/bin/python -m pytest -m "not slow" "$@"
+  MTP_DATA_DIR="$PWD/var/test-spatialite" env -u DATABASE_URL .venv/bin/python -m pytest "${workers[@]}" -m "not slow" "$@"
   exit
 fi
 
@@ -34,14 +41,27 @@ if ! pg_isready -q -h "$host" -p "$port" 2>/dev/null && [ -d /etc/postgresql ]; 
 fi
 
 status=0
-echo "== SpatiaLite =="
-MTP_DATA_DIR="$PWD/var/test-spatialite" env -u DATABASE_URL .venv/bin/python -m pytest "$@" || status=1
-
-echo "== PostgreSQL + PostGIS ($host:$port) =="
+postgis_log="$PWD/var/test-postgis.log"
+mkdir -p var
+postgis=""
 if pg_isready -q -h "$host" -p "$port" -U "$user"; then
-  MTP_DATA_DIR="$PWD/var/test-postgis" DATABASE_URL="$pg_url" .venv/bin/python -m pytest "$@" || status=1
+  MTP_DATA_DIR="$PWD/var/test-postgis" DATABASE_URL="$pg_url" \
+    .venv/bin/python -m pytest "${workers[@]}" "$@" >"$postgis_log" 2>&1 &
+  postgis=$!
+  # Stopped with this script (Ctrl-C).
+  trap 'kill "$postgis" 2>/dev/null; exit 130' INT TERM
 else
-  echo "test: PostgreSQL at $host:$port does not answer; the PostGIS run failed" >&2
+  echo "test: PostgreSQL at $host:$port does not answer; the PostGIS run failed" >"$postgis_log"
   status=1
 fi
+
+echo "== SpatiaLite =="
+MTP_DATA_DIR="$PWD/var/test-spatialite" env -u DATABASE_URL .venv/bin/python -m pytest "${workers[@]}" "$@" || status=1
+
+echo "== PostgreSQL + PostGIS ($host:$port) =="
+if [ -n "$postgis" ]; then
+  echo "test: waiting for the PostGIS run (its output: $postgis_log)"
+  wait "$postgis" || status=1
+fi
+cat "$postgis_log"
 exit $status

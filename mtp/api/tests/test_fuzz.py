@@ -39,7 +39,7 @@ from testing.builders import issue_token, make_sequence
 from testing.fake_mapillary import RECORDED_SEQUENCE
 
 # Schemathesis: thousands of requests.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 EXAMPLES = int(os.environ.get("MTP_FUZZ_EXAMPLES", "25"))
 PHASES = "examples,coverage,fuzzing,stateful"

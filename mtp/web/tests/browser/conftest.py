@@ -3,11 +3,11 @@
 Nothing leaves 127.0.0.1: every request for another address is refused and recorded, and the
 base map points at a local address that answers 404 (a base map that fails must not break a
 page). Pages are served with the strict Content Security Policy the site is meant to run
-under, and any violation is recorded. Screenshots go to ``test-output/browser/<test module>/``.
+under, and any violation is recorded. Screenshots go to ``test-output/browser/<test module>/``,
+emptied when a run starts (conftest.py at the top).
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,10 +117,6 @@ class Browsing:
             self.inaccessible[name] = found
 
 
-# Screenshot folders emptied in this run.
-_cleared: set[Path] = set()
-
-
 @pytest.fixture
 def live_site(seeded, settings) -> Iterator[str]:
     """The site served on 127.0.0.1 at a free port, by a thread sharing the test database."""
@@ -159,10 +155,6 @@ def browsing(request, live_site, browser) -> Iterator[tuple[object, Browsing]]:
     """A page in a fresh browser context, guarded as the module docstring says. Screenshots
     go to a folder per test module: ``test-output/browser/<module>/``."""
     folder = SCREENSHOTS / request.module.__name__.rsplit(".", 1)[-1]
-    if folder not in _cleared:
-        # Emptied once per run: the module's other tests keep their screenshots.
-        shutil.rmtree(folder, ignore_errors=True)
-        _cleared.add(folder)
     folder.mkdir(parents=True, exist_ok=True)
     log = Browsing(base_url=live_site, folder=folder)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_site))
