@@ -2,6 +2,7 @@
 running: ``panoramax_cli upload --api-url <server> --token <token> --wait <folder>`` ends with
 exit status 0, and the folder's photos are sequences of this server."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -68,10 +69,12 @@ def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_panoramax_cli_uploads_a_camera_folder_that_becomes_sequences(
-    live_server, seeded, tmp_path
+    live_server, seeded, tmp_path, settings
 ):
     settings.MEDIA_ROOT = Path(settings.DATA_DIR) / "media"
     settings.MTP_MAX_PHOTO_BYTES = 20_000
+    # The links the STAC API gives point at the server under test.
+    settings.SITE_URL = live_server.url
     owner = builders.persona("olivia")
     app = builders.uploader_app(builders.persona("dana"))
     token = builders.issue_token(owner, app)
@@ -127,6 +130,25 @@ def test_the_panoramax_cli_uploads_a_camera_folder_that_becomes_sequences(
     assert again.returncode == 0, again.stdout + again.stderr
     assert UploadFile.objects.count() == 8
     assert UploadSet.objects.count() == 2
+
+    # And the client reads a sequence back over the STAC API: its photos as they were sent.
+    fetched = run_cli(
+        "download",
+        "--api-url",
+        live_server.url,
+        "--collection",
+        str(walks[0].unique_id),
+        "--path",
+        str(tmp_path / "fetched"),
+        "--file-name",
+        "id",
+        home=tmp_path,
+    )
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    downloaded = [path for path in (tmp_path / "fetched").rglob("*") if path.is_file()]
+    sent = {hashlib.sha256(path.read_bytes()).digest() for path in folder.rglob("*.jpg")}
+    assert len(downloaded) == 3
+    assert {hashlib.sha256(path.read_bytes()).digest() for path in downloaded} <= sent
 
 
 def test_panoramax_cli_login_gives_a_token_once_a_person_claims_it_on_the_site(
