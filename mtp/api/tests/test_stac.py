@@ -43,7 +43,7 @@ def world(owner, other_user) -> dict[str, Sequence]:
 
 
 def keys(sequence: Sequence) -> set[str]:
-    return set(Image.objects.filter(sequence=sequence).values_list("mapillary_key", flat=True))
+    return set(Image.objects.filter(sequence=sequence).values_list("key", flat=True))
 
 
 def all_features(client, url: str | None) -> list[dict]:

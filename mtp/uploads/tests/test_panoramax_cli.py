@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from mtp.sequences.models import Image, Sequence

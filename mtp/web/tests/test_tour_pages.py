@@ -58,7 +58,7 @@ def strip_keys(html: str) -> list[str]:
 
 
 def keys(route: Sequence) -> list[str]:
-    return list(route.images.order_by("position").values_list("mapillary_key", flat=True))
+    return list(route.images.order_by("position").values_list("key", flat=True))
 
 
 @pytest.mark.django_db
