@@ -86,6 +86,7 @@ def parameter_values(olivia: dict) -> dict[str, list]:
             importing.unique_id,
             olivia["tour"].unique_id,
             olivia["guidebook"].unique_id,
+            olivia["upload_set"].unique_id,
         ],
         "scene_id": [olivia["scene"].unique_id],
         "poi_id": [olivia["poi"].unique_id],
@@ -98,8 +99,12 @@ def parameter_values(olivia: dict) -> dict[str, list]:
         "x": ["0"],
         "y": ["0"],
         "rest": ["anything"],
-        # A photo of her sequence being imported.
-        "mapillary_key": [f"{importing.pk}-0"],
+        # A photo of her sequence being imported: in API v1 and as a STAC item.
+        "key": [f"{importing.pk}-0"],
+        "item_id": [f"{importing.pk}-0"],
+        # Her sequences not published, as STAC collections; her name as a STAC user.
+        "collection_id": [draft.unique_id, importing.unique_id],
+        "user_id": [draft.owner.username],
         # A password reset link for Olivia, with a made-up token and with the form's own.
         "uidb64": [urlsafe_base64_encode(force_bytes(draft.owner.pk))],
         "token": ["made-up-token", "set-password"],

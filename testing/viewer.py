@@ -14,7 +14,7 @@ def photographed(owner, fake_mapillary, name: str, count: int, *, pano: bool = F
     served = fake_mapillary.add_sequence(f"{name.lower().replace(' ', '')}seq", count, pano=pano)
     sequence = publish(owner, name, photos=count, start=(4.89, 52.37), is_pano=pano)
     for image, key in zip(sequence.images.order_by("position"), served.all_ids(), strict=True):
-        image.mapillary_key = key
+        image.key = image.mapillary_key = key
         image.is_pano = pano
         image.compass_angle = (90 + 10 * image.position) % 360
         image.save()

@@ -13,6 +13,7 @@ from mtp.guidebooks.models import Guidebook, Poi, Scene
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
 from mtp.tours.models import Tour, set_tour_sequences
+from mtp.uploads.models import UploadSet
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from testing.builders import issue_token, make_sequence
@@ -81,7 +82,17 @@ def olivia(owner, app, other_user, settings) -> dict:
         title="Olivia's secret scene",
     )
     poi = Poi.objects.create(scene=scene, x=0.5, y=0.5, title="Olivia's secret point")
+    # Photos she is uploading: the set, its title, and that it is hers are hers alone to see.
+    upload_set = UploadSet.objects.create(
+        owner=owner,
+        title="Olivia's secret upload",
+        split_distance=100,
+        split_time=60,
+        duplicate_distance=1.0,
+        duplicate_rotation=60,
+    )
     return {
+        "upload_set": upload_set,
         "tour": tour,
         "guidebook": guidebook,
         "scene": scene,
@@ -110,5 +121,6 @@ def olivia(owner, app, other_user, settings) -> dict:
             "Olivia's secret guidebook",
             "Olivia's secret scene",
             "Olivia's secret point",
+            "Olivia's secret upload",
         ],
     }

@@ -21,7 +21,11 @@ POST_FORM = re.compile(r"<form\b[^>]*\bmethod=\"?post\"?[^>]*>(.*?)</form>", re.
 
 
 def is_api(pattern: str) -> bool:
-    return pattern.startswith("api/v1/") and not pattern.startswith(
+    """API v1, the STAC API and the upload API (under ``/api``), but not the OAuth endpoints
+    nor the page where a person claims a command-line client's token (a page of the site)."""
+    if pattern.startswith("api/auth/tokens/") and pattern.endswith("/claim"):
+        return False
+    return (pattern == "api" or pattern.startswith("api/")) and not pattern.startswith(
         ("api/v1/authorize", "api/v1/token", "api/v1/revoke", "api/v1/introspect", "api/v1/device")
     )
 

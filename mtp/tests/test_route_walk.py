@@ -54,7 +54,7 @@ ROUTES = {
     "developers/authorized/<int:pk>/revoke/",
     r"api/v1/tiles/^(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.mvt$",
     "api/v1/tiles/^(?P<rest>.*)$",
-    "api/v1/images/<str:mapillary_key>/thumbnail",
+    "api/v1/images/<str:key>/thumbnail",
     "^api/v1/images/(?P<rest>.*)$",
     "api/v1/",
     "api/v1/openapi.json",
@@ -149,6 +149,25 @@ ROUTES = {
     "guidebooks/<uuid:unique_id>/",
     "guidebooks/<uuid:unique_id>/edit/",
     "guidebooks/<uuid:unique_id>/scenes/<uuid:scene_id>/edit/",
+    # The STAC API (published sequences and their photos only)
+    "api",
+    "api/",
+    "api/conformance",
+    "api/collections",
+    "api/collections/<str:collection_id>",
+    "api/collections/<str:collection_id>/items",
+    "api/collections/<str:collection_id>/items/<str:item_id>",
+    "api/search",
+    "api/users/<str:user_id>/collection",
+    # Photos uploaded here (an upload set is its owner's alone)
+    "api/configuration",
+    "api/users/me",
+    "api/upload_sets",
+    "api/upload_sets/<str:unique_id>",
+    "api/upload_sets/<str:unique_id>/files",
+    "api/upload_sets/<str:unique_id>/complete",
+    "api/auth/tokens/generate",
+    "api/auth/tokens/<str:unique_id>/claim",
 }
 
 
@@ -165,7 +184,7 @@ def test_every_api_operation_is_among_the_routes(client, db):
         route = path.removeprefix("/")
         for name in ("unique_id", "scene_id", "poi_id"):
             route = route.replace(f"{{{name}}}", f"<uuidstr:{name}>")
-        assert route.replace("{mapillary_key}", "<str:mapillary_key>") in patterns
+        assert route.replace("{key}", "<str:key>") in patterns
 
 
 def assert_nothing_of_olivias(response, secrets_: list[str], where: str) -> None:

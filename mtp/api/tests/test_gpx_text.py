@@ -41,7 +41,7 @@ def test_a_tours_gpx_is_well_formed_when_another_persons_route_holds_control_cha
         f"{API}/tours/{tour.unique_id}?client_id={app.client_id}", HTTP_ACCEPT=GPX
     )
     assert response.status_code == 200
-    root = ET.fromstring(response.content)  # noqa: S314 (our own response)
+    root = ET.fromstring(b"".join(response.streaming_content))  # noqa: S314 (our own response)
     assert root.find("gpx:metadata/gpx:name", NS).text == "Geneva in a day"
     assert root.find("gpx:metadata/gpx:desc", NS).text == "AB"
     names = [track.find("gpx:name", NS).text for track in root.findall("gpx:trk", NS)]

@@ -266,7 +266,7 @@ def test_leaderboards_open_no_transaction_or_lock_of_their_own(client, owner, ap
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_another_connection_writes_while_a_leaderboard_is_read(client, owner, app):
+def test_another_connection_writes_while_a_leaderboard_is_read(seeded, client, owner, app):
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL's reads take no lock a writer waits for")
     writes: list[bool] = []
