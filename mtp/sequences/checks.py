@@ -22,8 +22,8 @@ def photos_can_be_resolved(app_configs, **kwargs) -> list:
     if not token:
         return [
             Warning(
-                "MAPILLARY_CLIENT_TOKEN is not set: no photo can be shown, only kept copies, "
-                "and no copies are kept.",
+                "MAPILLARY_CLIENT_TOKEN is not set: no photo imported from Mapillary can be "
+                "shown, only kept copies, and no copies are kept (photos uploaded here show).",
                 hint=HINT,
                 id="mtp.photos.W001",
             )
