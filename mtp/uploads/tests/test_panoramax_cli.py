@@ -62,8 +62,15 @@ def camera_folder(root: Path) -> Path:
 def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), COLUMNS="200")
+    # In the test's folder: the client writes a trace file where it runs when it fails.
     return subprocess.run(
-        [str(CLI), *args], env=env, capture_output=True, text=True, timeout=600, check=False
+        [str(CLI), *args],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
