@@ -102,7 +102,9 @@ def test_serve_brings_up_a_complete_instance_and_stops_cleanly_on_sigterm(tmp_pa
     env = fresh_instance_env(tmp_path / "data")
     env.pop("MAPILLARY_CLIENT_TOKEN", None)
     with running(mtp_command("serve", "--port", str(port)), env, tmp_path / "serve.log") as server:
-        health = wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=120, process=server)
+        # A fresh instance migrates and collects its static files first: minutes on a machine
+        # busy with the rest of the suite.
+        health = wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=300, process=server)
         assert health.status_code == 200
         # With no Mapillary application token, the person starting it is told at once.
         assert "warning: MAPILLARY_CLIENT_TOKEN is not set" in (tmp_path / "serve.log").read_text()

@@ -450,7 +450,7 @@ def test_mtp_serve_without_site_url_links_to_its_own_host_and_port(tmp_path):
     token = made.stdout.strip().splitlines()[-1]
     command = mtp_command("serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker")
     with running(command, env, tmp_path / "serve.log") as server:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=120, process=server)
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=300, process=server)
         created = Uploader(f"http://127.0.0.1:{port}", token).create("Here")
         assert created.status_code == 201
         site = f"http://127.0.0.1:{port}"
