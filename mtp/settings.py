@@ -386,6 +386,12 @@ MTP_UPLOAD_SPLIT_DISTANCE = 100
 MTP_UPLOAD_SPLIT_TIME = 60
 MTP_UPLOAD_DUPLICATE_DISTANCE = 1.0
 MTP_UPLOAD_DUPLICATE_ROTATION = 60
+# Transfers of collections from other instances (POST /api/transfers, panoramax_cli
+# migration): plain http to the loopback interface and instances at private addresses are off
+# in production, as for webhooks; the most photos one transfer takes.
+TRANSFER_ALLOW_HTTP = env_bool("MTP_TRANSFER_ALLOW_HTTP", DEBUG)
+TRANSFER_ALLOW_PRIVATE = env_bool("MTP_TRANSFER_ALLOW_PRIVATE", False)
+TRANSFER_MAX_PHOTOS = env_int("MTP_TRANSFER_MAX_PHOTOS", 10_000, minimum=1)
 # A repeated import of an already imported key within this many seconds changes nothing.
 IMPORT_REFRESH_COOLDOWN = env_int("MTP_IMPORT_COOLDOWN", 3600, minimum=0)
 

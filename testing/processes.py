@@ -63,3 +63,38 @@ def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[subp
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, 9)
                     process.wait()
+
+
+@contextmanager
+def database_of_its_own(database: dict) -> Iterator[dict[str, str]]:
+    """Environment giving an instance a database of its own like the tests' (``database``,
+    Django's settings of it): a new PostgreSQL database, dropped afterwards; on SpatiaLite
+    nothing, since the instance makes its file in its data folder."""
+    if not database["ENGINE"].endswith("postgis"):
+        yield {}
+        return
+    import uuid
+
+    import psycopg
+
+    name = f"mtp_instance_{uuid.uuid4().hex[:8]}"
+    admin = {
+        "host": database["HOST"] or None,
+        "port": database["PORT"] or None,
+        "user": database["USER"] or None,
+        "password": database["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {
+            "DATABASE_URL": (
+                f"postgres://{database['USER']}:{database['PASSWORD']}@"
+                f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{name}"
+            )
+        }
+    finally:
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -87,6 +87,7 @@ def parameter_values(olivia: dict) -> dict[str, list]:
             olivia["tour"].unique_id,
             olivia["guidebook"].unique_id,
             olivia["upload_set"].unique_id,
+            olivia["transfer"].unique_id,
         ],
         "scene_id": [olivia["scene"].unique_id],
         "poi_id": [olivia["poi"].unique_id],

@@ -7,6 +7,9 @@ client (``panoramax_cli upload``, ``panoramax_cli login``) calls, unchanged.
 - ``GET /api/upload_sets/<id>/files``; ``POST`` there, multipart with ``file`` and optionally
   ``isBlurred``, ``override_capture_time``, ``override_latitude``, ``override_longitude``.
 - ``POST /api/upload_sets/<id>/complete``: no more files; the worker makes the sequences.
+- ``POST /api/transfers`` (JSON ``collection_location``): copy another instance's collection
+  here (``panoramax_cli migration``); ``GET /api/transfers/<id>``, ``GET
+  /api/users/me/transfers``: where transfers stand.
 - ``POST /api/auth/tokens/generate``: a token for the command-line client and the link where a
   signed-in person claims it (``mtp.web`` shows that page).
 
@@ -36,7 +39,7 @@ from mtp.lib.ratelimit import apply_headers
 from mtp.uploads import actions
 from mtp.uploads.actions import SetParameters, UploadRefused
 from mtp.uploads.exif import Overrides
-from mtp.uploads.models import UploadFile, UploadSet
+from mtp.uploads.models import ProcessUploadSet, Transfer, UploadFile, UploadSet
 
 # What a photo's form carries besides the photo: a few short fields.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -326,6 +329,59 @@ def _set_parameters(body: dict[str, Any]) -> SetParameters:
         metadata=metadata,
         semantics=semantics,
     )
+
+
+# Transfers from other instances ----------------------------------------------------------------
+
+
+def _transfer_json(transfer: Transfer) -> dict[str, Any]:
+    sequence = transfer.sequence
+    job = getattr(transfer.upload_set, "job", None)
+    return transfer.to_dict(
+        collection_ready=sequence is not None and sequence.status == sequence.Status.PUBLISHED,
+        collection_failed=job is not None and job.status == ProcessUploadSet.Status.FAILED,
+    )
+
+
+@upload_view("POST")
+def transfers(request: HttpRequest) -> HttpResponse:
+    """``POST /api/transfers``: copy the collection at ``collection_location`` (another
+    instance's ``/api/collections/<id>``) here; the worker does it. 202, with the collection it
+    becomes in ``Location``."""
+    caller = _caller(request, write=True)
+    location = _json_body(request).get("collection_location")
+    if not isinstance(location, str) or not location.strip():
+        raise ApiError(400, "collection_location: give the address of the collection to copy.")
+    started = actions.start_transfer(caller.user, caller.application, location.strip())
+    response = json_response(_transfer_json(started), status=202)
+    if started.sequence is not None:
+        response["Location"] = settings.SITE_URL + reverse(
+            "stac-collection", args=[started.sequence.unique_id]
+        )
+    return response
+
+
+@upload_view("GET", "HEAD")
+def transfer(request: HttpRequest, unique_id: str) -> HttpResponse:
+    """``GET /api/transfers/<id>``: where one of the caller's transfers stands."""
+    caller = _caller(request)
+    return json_response(_transfer_json(actions.owned_transfer(caller.user, unique_id)))
+
+
+@upload_view("GET", "HEAD")
+def user_transfers(request: HttpRequest, user_id: str) -> HttpResponse:
+    """``GET /api/users/me/transfers``: the caller's transfers, those under way unless
+    ``show_all=true``. Only a person's own are shown (``me``, or their id)."""
+    caller = _caller(request)
+    username = caller.user.username  # type: ignore[attr-defined]
+    if user_id not in ("me", username):
+        raise ApiError(404, "Only your own transfers are shown: /api/users/me/transfers.")
+    listed = Transfer.objects.filter(owner_id=caller.user.pk).select_related(  # type: ignore[attr-defined]
+        "sequence", "upload_set__job"
+    )
+    if request.GET.get("show_all", "false").strip().lower() != "true":
+        listed = listed.exclude(status__in=[Transfer.Status.SUCCEEDED, Transfer.Status.FAILED])
+    return json_response({"transfers": [_transfer_json(item) for item in listed[:100]]})
 
 
 # Tokens of ``panoramax_cli login`` -----------------------------------------------------------

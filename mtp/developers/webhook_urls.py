@@ -1,154 +1,33 @@
-"""Where a webhook may be sent: https to public Internet addresses only.
+"""Where a webhook may be sent: https to public Internet addresses only (``mtp.lib.outbound``).
 
-A webhook URL makes this server send requests on a developer's behalf, so it must not
-become a way into the server's own network (SSRF). A URL is checked when it is registered
-and again before every delivery, since what a name resolves to may change:
-
-- https, without a user name or password; plain http only to the loopback interface and
-  only when ``WEBHOOK_ALLOW_HTTP`` is on (DEBUG, or ``MTP_WEBHOOK_ALLOW_HTTP``: tests, dev);
-- every address the host name resolves to is a public one: no private, loopback,
-  link-local, carrier-grade NAT, multicast or reserved address, nor an IPv6 address that
-  carries one (IPv4-mapped or -compatible, NAT64, 6to4, Teredo) or is site-local, unless
-  ``WEBHOOK_ALLOW_PRIVATE`` is on (``MTP_WEBHOOK_ALLOW_PRIVATE``, for receivers inside the
-  operator's own network).
-
-A delivery connects to an address checked here, never to a second lookup of the name.
+A webhook URL is checked when it is registered and again before every delivery, since what
+a name resolves to may change. Plain http to the loopback interface only when
+``WEBHOOK_ALLOW_HTTP`` is on (DEBUG, or ``MTP_WEBHOOK_ALLOW_HTTP``: tests, dev); private
+addresses only when ``WEBHOOK_ALLOW_PRIVATE`` is (``MTP_WEBHOOK_ALLOW_PRIVATE``, for receivers
+inside the operator's own network). A delivery connects to an address checked here, never to
+a second lookup of the name.
 """
-
-import ipaddress
-import socket
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-MAX_URL_LENGTH = 500
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-# Addresses tried, in the resolver's order, when connecting to one fails.
-MAX_ADDRESSES = 3
+from mtp.lib.outbound import MAX_URL_LENGTH, Policy, Target, UnsafeTarget, reached
+from mtp.lib.outbound import resolve as resolve_url
+
+__all__ = ["MAX_URL_LENGTH", "Target", "UnsafeTarget", "reached", "resolve", "validate_webhook_url"]
 
 
-class UnsafeTarget(Exception):
-    """A webhook URL this server will not send to; ``message`` says why, for the developer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Target:
-    """A checked webhook URL and the addresses a delivery may connect to."""
-
-    scheme: str
-    host: str  # the host name, ASCII (IDNA), lower case; an IPv6 address without brackets
-    port: int
-    path: str  # path and query, at least "/"
-    addresses: tuple[str, ...]
-
-    @property
-    def host_header(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        default = 443 if self.scheme == "https" else 80
-        return host if self.port == default else f"{host}:{self.port}"
-
-    def url_for(self, address: str) -> str:
-        """The URL with ``address`` in place of the host name (the Host header keeps the name)."""
-        host = f"[{address}]" if ":" in address else address
-        return f"{self.scheme}://{host}:{self.port}{self.path}"
-
-
-def _split(url: str) -> tuple[str, str, int, str]:
-    """Scheme, host, port and path of ``url`` after the checks that need no lookup."""
-    if not url or len(url) > MAX_URL_LENGTH:
-        raise UnsafeTarget(f"A webhook URL is 1 to {MAX_URL_LENGTH} characters.")
-    if any(character.isspace() or ord(character) < 32 for character in url):
-        raise UnsafeTarget("A webhook URL cannot contain spaces or control characters.")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise UnsafeTarget("This is not a valid URL.") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise UnsafeTarget("A webhook URL must use https.")
-    if "@" in parts.netloc:
-        raise UnsafeTarget("A webhook URL cannot carry a user name or password.")
-    if parts.fragment:
-        raise UnsafeTarget("A webhook URL cannot have a fragment (#...).")
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
-        raise UnsafeTarget("A webhook URL needs a host name.")
-    try:
-        host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise UnsafeTarget("The host name of this URL is not valid.") from None
-    if scheme == "http" and not (settings.WEBHOOK_ALLOW_HTTP and host in LOOPBACK_HOSTS):
-        raise UnsafeTarget("A webhook URL must use https.")
-    if port == 0:
-        raise UnsafeTarget("Port 0 is not a port a server listens on.")
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
-    return scheme, host, port or (443 if scheme == "https" else 80), path
-
-
-# IPv6 ranges whose last 32 bits are the IPv4 address a packet reaches: NAT64 (RFC 6052),
-# IPv4-translated (RFC 2765) and the deprecated IPv4-compatible addresses (RFC 4291), ::7f00:1.
-NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
-IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
-
-
-def reached(ip: ipaddress.IPv4Address | ipaddress.IPv6Address):
-    """The address a packet to ``ip`` reaches: the IPv4 address an IPv6 address carries
-    (IPv4-mapped, NAT64, IPv4-translated, IPv4-compatible, 6to4, Teredo's client), else ``ip``."""
-    if not isinstance(ip, ipaddress.IPv6Address):
-        return ip
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip.teredo is not None:
-        return ip.teredo[1]
-    # :: and ::1 are the IPv6 unspecified and loopback addresses, not IPv4-compatible ones.
-    if ip in NAT64 or ip in IPV4_TRANSLATED or (ip in IPV4_COMPATIBLE and int(ip) > 1):
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return ip
-
-
-def _address_problem(address: str, *, loopback_allowed: bool) -> str | None:
-    ip = reached(ipaddress.ip_address(address.split("%", 1)[0]))
-    if ip.is_unspecified or ip.is_multicast:
-        return "is not an address a server can have"
-    if ip.is_loopback and loopback_allowed:
-        return None
-    # Site-local IPv6 (fec0::/10) is deprecated, but still a private network where used.
-    if ip.is_global and not (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local):
-        return None
-    if settings.WEBHOOK_ALLOW_PRIVATE:
-        return None
-    return "is a private, loopback or reserved address"
+def policy() -> Policy:
+    return Policy(
+        what="A webhook URL",
+        allow_http=settings.WEBHOOK_ALLOW_HTTP,
+        allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
+    )
 
 
 def resolve(url: str) -> Target:
     """Check ``url`` and look its host up; ``UnsafeTarget`` when it may not be sent to."""
-    scheme, host, port, path = _split(url)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise UnsafeTarget(f"The host name {host} could not be resolved.") from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not addresses:
-        raise UnsafeTarget(f"The host name {host} could not be resolved.")
-    # http is allowed to the loopback interface only (see _split), so loopback is what it reaches.
-    loopback_allowed = scheme == "http"
-    for address in addresses:
-        problem = _address_problem(address, loopback_allowed=loopback_allowed)
-        if problem:
-            raise UnsafeTarget(f"{host} resolves to {address}, which {problem}.")
-    return Target(scheme, host, port, path, tuple(addresses[:MAX_ADDRESSES]))
+    return resolve_url(url, policy())
 
 
 def validate_webhook_url(value: str) -> None:

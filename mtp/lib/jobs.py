@@ -73,6 +73,10 @@ def register(kind: type["Job"], run: Callable[[Any], str]) -> None:
     docstring). Called from the kind's ``AppConfig.ready``."""
     if kind._meta.abstract or not kind.queue:
         raise TypeError(f"{kind.__name__} is not a concrete kind of job with a queue name")
+    # The worker knows a kind by its queue's name (``mtp worker --queues``): one kind each.
+    for other in _RUNS:
+        if other is not kind and other.queue == kind.queue:
+            raise TypeError(f"{kind.__name__} and {other.__name__} share the queue {kind.queue}")
     _RUNS[kind] = run
 
 

@@ -44,3 +44,11 @@ def one_line(text: str) -> str:
     """``text`` on one line, for an e-mail subject or any other header: line ends (all of
     Unicode's), other control characters and runs of spaces become one space."""
     return " ".join(CONTROL_CHARACTERS.sub(" ", text).split())
+
+
+def kept_lines(text: str) -> str:
+    """``text`` from elsewhere (another server's description) made keepable: control characters
+    other than tabs and line ends become spaces."""
+    return CONTROL_CHARACTERS.sub(
+        lambda found: found.group() if found.group() in LINE_CONTROLS else " ", text
+    )

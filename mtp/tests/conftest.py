@@ -13,7 +13,7 @@ from mtp.guidebooks.models import Guidebook, Poi, Scene
 from mtp.imports.models import ImportJob
 from mtp.imports.tokens import encrypt_token
 from mtp.tours.models import Tour, set_tour_sequences
-from mtp.uploads.models import UploadSet
+from mtp.uploads.models import Transfer, UploadSet
 from mtp.webhooks.events import record
 from mtp.webhooks.models import WebhookDelivery
 from testing.builders import issue_token, make_sequence
@@ -91,8 +91,22 @@ def olivia(owner, app, other_user, settings) -> dict:
         duplicate_distance=1.0,
         duplicate_rotation=60,
     )
+    # A collection she is moving here from another instance: hers alone to see.
+    transfer = Transfer.objects.create(
+        owner=owner,
+        source_url="https://elsewhere.example/api/collections/olivias-secret",
+        upload_set=UploadSet.objects.create(
+            owner=owner,
+            title="Olivia's secret transfer",
+            split_distance=100,
+            split_time=60,
+            duplicate_distance=1.0,
+            duplicate_rotation=60,
+        ),
+    )
     return {
         "upload_set": upload_set,
+        "transfer": transfer,
         "tour": tour,
         "guidebook": guidebook,
         "scene": scene,
@@ -122,5 +136,7 @@ def olivia(owner, app, other_user, settings) -> dict:
             "Olivia's secret scene",
             "Olivia's secret point",
             "Olivia's secret upload",
+            "olivias-secret",
+            "Olivia's secret transfer",
         ],
     }

@@ -10,7 +10,14 @@ import time
 import httpx
 import pytest
 
-from testing.processes import free_port, fresh_instance_env, mtp_command, running, wait_for_http
+from testing.processes import (
+    database_of_its_own,
+    free_port,
+    fresh_instance_env,
+    mtp_command,
+    running,
+    wait_for_http,
+)
 
 # Each test runs `mtp` in processes of its own.
 pytestmark = pytest.mark.slow
@@ -141,34 +148,14 @@ def test_servers_starting_together_on_a_new_postgresql_database_all_prepare_it(t
     database = settings.DATABASES["default"]
     if not database["ENGINE"].endswith("postgis"):
         pytest.skip("the advisory lock is PostgreSQL's; SQLite serialises writers itself")
-    import uuid
-
-    import psycopg
-
-    name = f"mtp_start_race_{uuid.uuid4().hex[:8]}"
-    admin = {
-        "host": database["HOST"] or None,
-        "port": database["PORT"] or None,
-        "user": database["USER"] or None,
-        "password": database["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**admin) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@"
-            f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{name}"
-        )
-        script = (
-            "from mtp.cli import _django_setup, _prepare_instance;"
-            " _django_setup(); _prepare_instance()"
-        )
+    script = (
+        "from mtp.cli import _django_setup, _prepare_instance; _django_setup(); _prepare_instance()"
+    )
+    with database_of_its_own(database) as extra:
         starts = [
             subprocess.Popen(
                 [sys.executable, "-c", script],
-                env={**fresh_instance_env(tmp_path / str(index)), "DATABASE_URL": url},
+                env=fresh_instance_env(tmp_path / str(index), **extra),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
@@ -178,9 +165,6 @@ def test_servers_starting_together_on_a_new_postgresql_database_all_prepare_it(t
         for start in starts:
             output, _ = start.communicate(timeout=300)
             assert start.returncode == 0, output
-    finally:
-        with psycopg.connect(**admin) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def test_migrate_alone_makes_the_cache_table(tmp_path):

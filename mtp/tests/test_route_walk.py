@@ -168,6 +168,10 @@ ROUTES = {
     "api/upload_sets/<str:unique_id>/complete",
     "api/auth/tokens/generate",
     "api/auth/tokens/<str:unique_id>/claim",
+    # Transfers from other instances (a transfer is its owner's alone)
+    "api/transfers",
+    "api/transfers/<str:unique_id>",
+    "api/users/<str:user_id>/transfers",
 }
 
 

@@ -1,6 +1,6 @@
-"""Writes of uploads: upload sets, their files, completing a set, and the tokens of
-``panoramax_cli login``. Views parse and call these; each checks its rules and writes all or
-nothing."""
+"""Writes of uploads: upload sets, their files, completing a set, transfers from other
+instances, and the tokens of ``panoramax_cli login``. Views parse and call these; each checks
+its rules and writes all or nothing."""
 
 import hashlib
 import secrets
@@ -15,8 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, set_token_value
 
+from mtp.lib import outbound
+from mtp.lib.text import kept_lines, one_line
 from mtp.sequences import hosted
-from mtp.sequences.models import Sequence
+from mtp.sequences.actions import create_sequence
+from mtp.sequences.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Sequence
 from mtp.uploads.derivatives import save
 from mtp.uploads.exif import Overrides, PhotoRefused, read_tags
 from mtp.uploads.models import (
@@ -24,9 +27,11 @@ from mtp.uploads.models import (
     TITLE_MAX_LENGTH,
     CliTokenClaim,
     ProcessUploadSet,
+    Transfer,
     UploadFile,
     UploadSet,
 )
+from mtp.uploads.processing import default_transport_type
 
 AccessToken = get_access_token_model()
 Application = get_application_model()
@@ -239,6 +244,93 @@ def complete(upload_set: UploadSet) -> UploadSet:
                 },
             )
     return locked
+
+
+# Transfers from other instances ----------------------------------------------------------------
+
+# Transfers of one person waiting or running at once; more are refused until some end.
+MAX_ACTIVE_TRANSFERS = 5
+
+
+def transfer_policy() -> outbound.Policy:
+    """Where a transfer may read a collection and its photos (``mtp.lib.outbound``)."""
+    return outbound.Policy(
+        what="A collection's address",
+        allow_http=settings.TRANSFER_ALLOW_HTTP,
+        allow_private=settings.TRANSFER_ALLOW_PRIVATE,
+    )
+
+
+def start_transfer(owner, application, collection_location: str) -> Transfer:
+    """Copy the collection at ``collection_location`` (another instance's STAC address) here:
+    a draft to become its sequence, an upload set to take its photos whole (no split, no
+    deduplication), and the job that reads it. ``UploadRefused``: 400 for an address this
+    server will not read, 429 with too many transfers under way."""
+    try:
+        target = outbound.resolve(collection_location, transfer_policy())
+    except outbound.UnsafeTarget as unsafe:
+        raise UploadRefused(400, f"collection_location: {unsafe.message}") from None
+    active = Transfer.objects.filter(owner=owner, status__in=Transfer.ACTIVE).count()
+    if active >= MAX_ACTIVE_TRANSFERS:
+        raise UploadRefused(
+            429, f"You have {active} transfers under way; start another when one has ended."
+        )
+    title = f"Transfer from {target.host}"
+    with transaction.atomic():
+        draft = create_sequence(
+            owner,
+            name=title,
+            description="",
+            transport_type_id=default_transport_type(owner.pk, None).pk,
+            source="upload",
+            tags=[],
+            application=application,
+        )
+        upload_set = create_upload_set(
+            owner,
+            application,
+            SetParameters(
+                title=title,
+                no_split=True,
+                no_deduplication=True,
+                metadata={"mtp_sequence": str(draft.unique_id)},
+            ),
+        )
+        return Transfer.objects.create(
+            owner=owner,
+            source_url=collection_location,
+            upload_set=upload_set,
+            sequence=draft,
+            next_attempt_at=timezone.now(),
+        )
+
+
+def owned_transfer(owner, unique_id: str) -> Transfer:
+    """The transfer ``unique_id`` of ``owner``; a 404 for anyone else's or none."""
+    try:
+        parsed = uuid.UUID(unique_id)
+    except ValueError:
+        parsed = None
+    found = (
+        Transfer.objects.select_related("sequence", "upload_set__job")
+        .filter(unique_id=parsed, owner=owner)
+        .first()
+        if parsed is not None
+        else None
+    )
+    if found is None:
+        raise UploadRefused(404, "No transfer with this id.")
+    return found
+
+
+def name_transferred_draft(transfer: Transfer, name: str, description: str) -> None:
+    """Give the transfer's draft the collection's own title and description (while it is one)."""
+    if transfer.sequence_id is None or not one_line(name):
+        return
+    Sequence.objects.filter(pk=transfer.sequence_id, status=Sequence.Status.DRAFT).update(
+        name=one_line(name)[:NAME_MAX_LENGTH].strip(),
+        description=kept_lines(description)[:DESCRIPTION_MAX_LENGTH].strip(),
+    )
 
 
 # Tokens of ``panoramax_cli login`` -----------------------------------------------------------

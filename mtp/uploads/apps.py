@@ -8,7 +8,9 @@ class UploadsConfig(AppConfig):
 
     def ready(self) -> None:
         from mtp.lib import jobs
+        from mtp.uploads import transfers
         from mtp.uploads.jobs import run
-        from mtp.uploads.models import ProcessUploadSet
+        from mtp.uploads.models import ProcessUploadSet, Transfer
 
         jobs.register(ProcessUploadSet, run)
+        jobs.register(Transfer, transfers.run)

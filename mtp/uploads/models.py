@@ -265,3 +265,79 @@ class CliTokenClaim(models.Model):
 
     def __str__(self) -> str:
         return f"token claim {self.unique_id}"
+
+
+class Transfer(Job):
+    """A collection copied here from another instance (``POST /api/transfers``, what
+    ``panoramax_cli migration`` asks of its destination): the worker reads the collection's
+    items over STAC and takes each photo's original into the transfer's upload set, which then
+    becomes one sequence, the draft made when the transfer was asked for
+    (``mtp.uploads.transfers``). Its row is the job (``mtp.lib.jobs``)."""
+
+    queue = "transfers"
+    priority = 4
+
+    unique_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfers"
+    )
+    source_url = models.URLField(max_length=500, help_text="The collection's STAC address.")
+    upload_set = models.OneToOneField(UploadSet, on_delete=models.CASCADE, related_name="transfer")
+    sequence = models.ForeignKey(
+        Sequence, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nb_items_to_transfer = models.PositiveIntegerField(default=0)
+    nb_transferred = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(Job.Meta):
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="transfer_status_next"),
+            models.Index(fields=["owner", "-created_at"], name="transfer_owner_created"),
+        ]
+
+    @classmethod
+    def first_backoff_seconds(cls) -> float:
+        return 30
+
+    @classmethod
+    def claimed_rows(cls):
+        return cls._default_manager.select_related("upload_set", "sequence")
+
+    def __str__(self) -> str:
+        return f"transfer {self.unique_id} ({self.status})"
+
+    # Panoramax's words for where a transfer stands, as its clients read them.
+    STATUS_WORDS = {
+        Job.Status.QUEUED: "pending",
+        Job.Status.RUNNING: "running",
+        Job.Status.SUCCEEDED: "finished",
+        Job.Status.FAILED: "failed",
+    }
+
+    def to_dict(self, *, collection_ready: bool, collection_failed: bool) -> dict[str, Any]:
+        """``GET /api/transfers/<id>``: where it stands, and its collection here, ``ready``
+        once the photos are a published sequence. ``collection_failed``: making that sequence
+        was given up, which ends the transfer as failed."""
+        status = self.STATUS_WORDS[Job.Status(self.status)]
+        if collection_failed:
+            status = "failed"
+        job = {
+            "started_at": self.created_at,
+            "finished_at": self.finished_at,
+            "error": self.last_error or None,
+        }
+        return {
+            "id": str(self.unique_id),
+            "status": status,
+            "collection_location": self.source_url,
+            "collection": {
+                "id": str(self.sequence.unique_id) if self.sequence is not None else None,
+                "status": "ready" if collection_ready else "preparing",
+                "nb_items_to_transfer": self.nb_items_to_transfer,
+                "nb_transfered_items": self.nb_transferred,
+            },
+            "jobs": [job],
+            "created_at": self.created_at,
+        }

@@ -163,7 +163,7 @@ def _write(upload_set: UploadSet, planned: Plan) -> list[Sequence]:
         locked = UploadSet.objects.select_for_update().get(pk=upload_set.pk)
         if locked.status == UploadSet.Status.DISPATCHED:
             return list(locked.sequences.all())
-        transport_type = _transport_type(locked)
+        transport_type = transport_type_for(locked)
         tags = semantic_tags(locked.semantics)
         cameras: dict[tuple[str, str], tuple[int | None, int | None]] = {}
         for number, part in enumerate(planned.parts, start=1):
@@ -193,6 +193,10 @@ def _write(upload_set: UploadSet, planned: Plan) -> list[Sequence]:
     return made
 
 
+def transport_type_for(upload_set: UploadSet) -> TransportType:
+    return default_transport_type(upload_set.owner_id, upload_set.metadata, log_as=upload_set.pk)
+
+
 def part_name(title: str, number: int, parts: int) -> str:
     """A sequence's name: the set's title, and which part it is when there are several."""
     suffix = f" Part {number}" if parts > 1 else ""
@@ -213,17 +217,19 @@ def semantic_tags(semantics: list) -> list[str]:
     return names
 
 
-def _transport_type(upload_set: UploadSet) -> TransportType:
+def default_transport_type(
+    owner_id: int, metadata: dict | None, *, log_as: object = None
+) -> TransportType:
     """The metadata's ``transport_type`` if it names a valid one, else the kind of the owner's
     latest sequence, else Walk (or any kind, on an instance without Walk)."""
-    named = upload_set.metadata.get("transport_type") if upload_set.metadata else None
+    named = metadata.get("transport_type") if metadata else None
     if isinstance(named, str) and named.strip():
         try:
             return find_transport_type(named, child_only=True)
         except Exception:  # noqa: BLE001 - an unknown name falls back to the usual kind
-            logger.info("upload set %s: unknown transport type %r", upload_set.pk, named)
+            logger.info("upload set %s: unknown transport type %r", log_as, named)
     latest = (
-        Sequence.objects.filter(owner_id=upload_set.owner_id, transport_type__parent__isnull=False)
+        Sequence.objects.filter(owner_id=owner_id, transport_type__parent__isnull=False)
         .order_by("-created_at")
         .values_list("transport_type_id", flat=True)
         .first()

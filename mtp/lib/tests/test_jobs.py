@@ -15,7 +15,7 @@ from mtp.imports.models import ImportJob
 from mtp.lib import jobs
 from mtp.lib.jobs import Job, LeaseLost
 from mtp.sequences.models import KeepPhotosJob
-from mtp.uploads.models import ProcessUploadSet
+from mtp.uploads.models import ProcessUploadSet, Transfer
 from mtp.webhooks.models import WebhookDelivery
 from testing import builders
 
@@ -222,8 +222,21 @@ def test_of_two_workers_racing_for_the_same_rows_exactly_one_claims_each(seeded,
 
 
 def test_the_worker_knows_each_kind_by_its_queue_in_the_order_it_serves_them():
-    assert [kind.queue for kind in jobs.kinds()] == ["imports", "webhooks", "photos", "uploads"]
-    assert jobs.kinds() == [ImportJob, WebhookDelivery, KeepPhotosJob, ProcessUploadSet]
+    assert [kind.queue for kind in jobs.kinds()] == [
+        "imports",
+        "webhooks",
+        "photos",
+        "uploads",
+        "transfers",
+    ]
+    assert jobs.kinds() == [ImportJob, WebhookDelivery, KeepPhotosJob, ProcessUploadSet, Transfer]
+
+
+def test_two_kinds_cannot_share_a_queue_the_worker_knows_them_by(monkeypatch):
+    # The worker would serve only one of them: the other's rows would wait for ever.
+    monkeypatch.setattr(Transfer, "queue", ProcessUploadSet.queue)
+    with pytest.raises(TypeError, match="share the queue uploads"):
+        jobs.register(Transfer, lambda job: "succeeded")
 
 
 def test_only_a_concrete_kind_with_a_queue_name_can_be_registered():

@@ -21,8 +21,8 @@ def test_an_unknown_queue_stops_the_worker_with_the_names(queues):
 @pytest.mark.parametrize(
     ("queues", "taken"),
     [
-        ("all", ["imports", "webhooks", "photos", "uploads"]),
-        ("", ["imports", "webhooks", "photos", "uploads"]),
+        ("all", ["imports", "webhooks", "photos", "uploads", "transfers"]),
+        ("", ["imports", "webhooks", "photos", "uploads", "transfers"]),
         (" imports ", ["imports"]),
         ("imports,webhooks", ["imports", "webhooks"]),
         ("photos", ["photos"]),
