@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -78,15 +79,14 @@ def database_of_its_own(database: dict) -> Iterator[dict[str, str]]:
     import psycopg
 
     name = f"mtp_instance_{uuid.uuid4().hex[:8]}"
-    admin = {
+    admin: dict[str, Any] = {
         "host": database["HOST"] or None,
         "port": database["PORT"] or None,
         "user": database["USER"] or None,
         "password": database["PASSWORD"] or None,
         "dbname": "postgres",
-        "autocommit": True,
     }
-    with psycopg.connect(**admin) as connection:
+    with psycopg.connect(autocommit=True, **admin) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
         yield {
@@ -96,5 +96,5 @@ def database_of_its_own(database: dict) -> Iterator[dict[str, str]]:
             )
         }
     finally:
-        with psycopg.connect(**admin) as connection:
+        with psycopg.connect(autocommit=True, **admin) as connection:
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
