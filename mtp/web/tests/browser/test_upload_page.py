@@ -186,7 +186,7 @@ def test_a_dropped_folder_resumes_is_refused_where_it_must_and_becomes_a_linked_
     assert log.inaccessible == {}
 
 
-def test_a_new_upload_takes_the_title_way_of_travel_and_tags_from_the_form(
+def test_a_dropped_folder_makes_a_new_upload_with_the_forms_title_way_of_travel_and_tags(
     olivia, browsing, tmp_path
 ):
     page, log = browsing
@@ -200,9 +200,11 @@ def test_a_new_upload_takes_the_title_way_of_travel_and_tags_from_the_form(
     page.get_by_label("Title").fill("Evening ride")
     page.get_by_label("Way of travel").select_option("Bicycle")
     page.get_by_label("Tags").fill("river, autumn")
-    dashboard_input = page.locator("#upload-dashboard input[type=file]").first
-    dashboard_input.wait_for(state="attached", timeout=WAIT_MS)
-    dashboard_input.set_input_files([str(path) for path in photos])
+    # The whole folder, through the Dashboard's "browse folders" input.
+    folder_input = page.locator("#upload-dashboard input[type=file][webkitdirectory]")
+    folder_input.wait_for(state="attached", timeout=WAIT_MS)
+    folder_input.set_input_files(str(photos[0].parent))
+    expect(page.locator("#upload-files tr")).to_have_count(2)
     log.screenshot(page, "new-upload-phone", full_page=True)
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator("#upload-summary")).to_contain_text("processing", timeout=WAIT_MS)
