@@ -101,11 +101,16 @@ def upload_page(request: SignedInRequest) -> HttpResponse:
             reverse("web:upload-set", args=[unfinished.unique_id]) if unfinished else None
         ),
     }
+    form = UploadSetForm(initial=initial)
+    if unfinished is not None:
+        # The unfinished set keeps what it was made with.
+        for field in form.fields.values():
+            field.disabled = True
     return render(
         request,
         "web/upload.html",
         {
-            "form": UploadSetForm(initial=initial),
+            "form": form,
             "unfinished": unfinished,
             "upload_config": config,
         },

@@ -462,6 +462,7 @@ def _unfinished_uploads(user) -> list[UploadSet]:
     upload_sets = list(
         UploadSet.objects.filter(owner=user)
         .exclude(status=UploadSet.Status.DISPATCHED)
+        .select_related("application")
         .order_by("-created_at", "-id")[:UPLOAD_ROWS]
     )
     for upload_set in upload_sets:

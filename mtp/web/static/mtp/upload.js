@@ -59,6 +59,10 @@ async function call(url, options = {}) {
     const message = body && body.error ? body.error : `The server answered ${response.status}.`;
     throw new Error(message);
   }
+  if (body === null) {
+    // A sign-in page instead of JSON: the session ended.
+    throw new Error("the server did not answer as expected: are you still signed in? Reload the page.");
+  }
   return body;
 }
 
@@ -175,6 +179,8 @@ async function follow() {
     if (finishButton) finishButton.hidden = true;
     const notice = document.getElementById("upload-unfinished");
     if (notice) notice.hidden = true;
+    // The next upload is a new set: its title, way of travel and tags can be given.
+    for (const element of form.elements) element.disabled = false;
     return;
   }
   showSummary(`processing: ${processed} of ${set.nb_items} photos`);
@@ -289,6 +295,7 @@ async function main() {
       let retry = false;
       for (const file of uppy.getFiles()) {
         const entry = files.get(file.id);
+        if (entry && entry.state === "sent") continue; // sent from this page already
         if (held.has(`${file.name}\u0000${file.size}`)) {
           setFileState(file.id, "skipped", "Already here");
         } else if (entry && entry.state === "failed") {

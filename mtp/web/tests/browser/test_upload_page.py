@@ -109,6 +109,7 @@ def test_a_dropped_folder_resumes_is_refused_where_it_must_and_becomes_a_linked_
     olivia, folder, unfinished, browsing, tmp_path
 ):
     page, log = browsing
+    log.prefix = "resume"
     site = log.base_url
     photos, no_position = folder
     page.set_viewport_size(DESKTOP)
@@ -117,7 +118,10 @@ def test_a_dropped_folder_resumes_is_refused_where_it_must_and_becomes_a_linked_
     page.get_by_role("link", name="Upload photos").click()
     expect(page.get_by_role("heading", name="Upload photos", level=1)).to_be_visible()
     expect(page.locator("#upload-unfinished")).to_contain_text("Lake walk")
+    # The unfinished set keeps its title, way of travel and tags.
     expect(page.get_by_label("Title")).to_have_value("Lake walk")
+    expect(page.get_by_label("Title")).to_be_disabled()
+    expect(page.get_by_label("Way of travel")).to_have_value("Walk")
     dashboard_input = page.locator("#upload-dashboard input[type=file]").first
     dashboard_input.wait_for(state="attached", timeout=WAIT_MS)
     log.check_accessibility(page, "upload page")
@@ -164,6 +168,9 @@ def test_a_dropped_folder_resumes_is_refused_where_it_must_and_becomes_a_linked_
     expect(rows.filter(has_text=photos[0].name)).to_contain_text("In a sequence")
     expect(rows.filter(has_text=photos[2].name)).to_contain_text("In a sequence")
     expect(page.locator("#upload-summary")).to_contain_text("done: 3 photos in 1 sequence")
+    # The next upload is a new set, which the form describes.
+    expect(page.get_by_label("Title")).to_be_enabled()
+    expect(page.locator("#upload-unfinished")).to_be_hidden()
     log.check_accessibility(page, "upload done")
     log.screenshot(page, "done", full_page=True)
     page.set_viewport_size(PHONE)
@@ -190,6 +197,7 @@ def test_a_dropped_folder_makes_a_new_upload_with_the_forms_title_way_of_travel_
     olivia, browsing, tmp_path
 ):
     page, log = browsing
+    log.prefix = "new"
     site = log.base_url
     photos = write_folder(tmp_path / "ride", walk(2))
 
@@ -223,3 +231,105 @@ def test_a_dropped_folder_makes_a_new_upload_with_the_forms_title_way_of_travel_
     assert log.errors == []
     assert log.violations == []
     assert log.inaccessible == {}
+
+
+def test_a_page_closed_after_a_lost_connection_resumes_sending_only_what_is_missing(
+    olivia, browsing, tmp_path
+):
+    page, log = browsing
+    log.prefix = "lost"
+    site = log.base_url
+    photos = write_folder(tmp_path / "DCIM", walk(3))
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, site)
+    page.goto(site + "/upload/")
+    page.get_by_label("Title").fill("Harbour walk")
+
+    # The connection drops whenever the third photo is sent.
+    def drop_the_third(route, request) -> None:
+        if b"IMG_0003.jpg" in (request.post_data_buffer or b""):
+            route.abort()
+        else:
+            route.fallback()
+
+    page.route("**/files/", drop_the_third)
+    dashboard_input = page.locator("#upload-dashboard input[type=file]").first
+    dashboard_input.wait_for(state="attached", timeout=WAIT_MS)
+    dashboard_input.set_input_files([str(path) for path in photos])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    rows = page.locator("#upload-files tr")
+    expect(rows.filter(has_text="IMG_0003.jpg")).to_contain_text("Not sent", timeout=WAIT_MS)
+    expect(rows.filter(has_text="IMG_0001.jpg")).to_contain_text("Sent")
+    expect(page.locator("#upload-summary")).to_contain_text("Upload again")
+    log.screenshot(page, "connection-lost")
+    (upload_set,) = read(lambda: list(UploadSet.objects.filter(owner=olivia)))
+    assert upload_set.status == UploadSet.Status.OPEN
+    page.close()
+
+    # Back on the page later, the same folder dropped again: only the third photo is sent.
+    again = browsing[0].context.new_page()
+    again.set_viewport_size(DESKTOP)
+    sent = []
+    again.on(
+        "request",
+        lambda request: (
+            sent.append(request.post_data_buffer) if request.url.endswith("/files/") else None
+        ),
+    )
+    again.goto(site + "/upload/")
+    expect(again.locator("#upload-unfinished")).to_contain_text("Harbour walk")
+    dashboard_input = again.locator("#upload-dashboard input[type=file]").first
+    dashboard_input.wait_for(state="attached", timeout=WAIT_MS)
+    dashboard_input.set_input_files([str(path) for path in photos])
+    again.get_by_role("button", name="Upload", exact=True).click()
+    expect(again.locator("#upload-summary")).to_contain_text("processing", timeout=WAIT_MS)
+    rows = again.locator("#upload-files tr")
+    expect(rows.filter(has_text="IMG_0001.jpg")).to_contain_text("Processing")
+    assert len(sent) == 1 and b"IMG_0003.jpg" in sent[0]
+    expect(again.locator("#upload-summary")).to_contain_text("1 of 3 photos sent · 2 already here")
+    log.screenshot(again, "resumed")
+    assert read(lambda: UploadSet.objects.get(pk=upload_set.pk).status) == "completed"
+    assert read(lambda: upload_set.files.count()) == 3
+    assert log.errors == []
+    assert log.violations == []
+
+
+def test_upload_again_on_the_same_page_sends_the_photo_the_connection_lost(
+    olivia, browsing, tmp_path
+):
+    page, log = browsing
+    log.prefix = "retry"
+    site = log.base_url
+    photos = write_folder(tmp_path / "DCIM", walk(2))
+    sign_in(page, site)
+    page.goto(site + "/upload/")
+    page.get_by_label("Title").fill("Quay walk")
+    lost = {"IMG_0002.jpg": True}
+
+    def drop_the_second_while_lost(route, request) -> None:
+        if lost["IMG_0002.jpg"] and b"IMG_0002.jpg" in (request.post_data_buffer or b""):
+            route.abort()
+        else:
+            route.fallback()
+
+    page.route("**/files/", drop_the_second_while_lost)
+    dashboard_input = page.locator("#upload-dashboard input[type=file]").first
+    dashboard_input.wait_for(state="attached", timeout=WAIT_MS)
+    dashboard_input.set_input_files([str(path) for path in photos])
+    upload = page.get_by_role("button", name="Upload", exact=True)
+    upload.click()
+    rows = page.locator("#upload-files tr")
+    expect(rows.filter(has_text="IMG_0002.jpg")).to_contain_text("Not sent", timeout=WAIT_MS)
+    expect(upload).to_be_enabled()
+
+    lost["IMG_0002.jpg"] = False
+    upload.click()
+    expect(page.locator("#upload-summary")).to_contain_text("processing", timeout=WAIT_MS)
+    expect(page.locator("#upload-summary")).to_contain_text("2 of 2 photos sent")
+    (upload_set,) = read(lambda: list(UploadSet.objects.filter(owner=olivia)))
+    assert upload_set.status == UploadSet.Status.COMPLETED
+    assert read(lambda: sorted(upload_set.files.values_list("name", flat=True))) == [
+        "IMG_0001.jpg",
+        "IMG_0002.jpg",
+    ]
+    assert log.errors == []
