@@ -134,3 +134,14 @@ def test_my_sequences_lists_an_upload_being_processed(owner_client, upload_set):
     assert progress["upload_sets"] == [
         {"id": str(upload_set.unique_id), "status": "completed", "processed": 0, "total": 1}
     ]
+
+
+def test_my_sequences_lists_a_photo_that_could_not_be_processed_with_why(owner_client, upload_set):
+    send(owner_client, upload_set, camera_photo())
+    UploadFile.objects.filter(upload_set=upload_set).update(
+        status=UploadFile.Status.BROKEN, why="Its smaller files could not be made."
+    )
+    page = owner_client.get("/my/").content.decode()
+    assert "Photos that could not be processed" in page
+    assert "IMG_0001.jpg" in page
+    assert "Its smaller files could not be made." in page

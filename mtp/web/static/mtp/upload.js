@@ -184,7 +184,8 @@ async function follow() {
     return;
   }
   showSummary(`processing: ${processed} of ${set.nb_items} photos`);
-  window.setTimeout(() => follow().catch(showError), POLL_MS);
+  // A large set's list is long: asked for less often.
+  window.setTimeout(() => follow().catch(showError), Math.min(30_000, POLL_MS + files.size * 3));
 }
 
 function showError(error) {
