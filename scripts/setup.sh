@@ -142,6 +142,8 @@ vendor_files=(
   # The polygon drawing tool of the challenge form (it works on MapLibre maps), with the
   # source map its last line names (the hashed static files refuse a missing reference).
   "@mapbox/mapbox-gl-draw dist/mapbox-gl-draw.js dist/mapbox-gl-draw.js.map dist/mapbox-gl-draw.css LICENSE"
+  # The upload page's drop area and sender (Uppy's Dashboard and XHR upload, one bundle).
+  "uppy dist/uppy.min.mjs dist/uppy.min.mjs.map dist/uppy.min.css LICENSE"
 )
 vendor=mtp/web/static/vendor
 npm_stamp=node_modules/.mtp-installed

@@ -179,8 +179,9 @@ OAUTH_PATHS = (
 )
 
 
-# Where photos are uploaded (``POST /api/upload_sets/<id>/files``).
-PHOTO_UPLOADS = re.compile(r"^/api/upload_sets/[^/]+/files/?$")
+# Where photos are uploaded: the upload API (``POST /api/upload_sets/<id>/files``) and the
+# website's upload page (``POST /upload/sets/<id>/files/``).
+PHOTO_UPLOADS = re.compile(r"^/(api/upload_sets|upload/sets)/[^/]+/files/?$")
 
 
 class RequestSizeMiddleware:
@@ -198,8 +199,9 @@ class RequestSizeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
         if PHOTO_UPLOADS.match(path):
-            # A photo is larger than any other body: the upload API checks it against
-            # MTP_MAX_PHOTO_BYTES and answers in its own shape (mtp/api/uploads.py).
+            # A photo is larger than any other body: the upload API and the upload page check
+            # it against MTP_MAX_PHOTO_BYTES and answer in their own shape (mtp/api/uploads.py,
+            # mtp/web/uploads.py).
             return self.get_response(request)
         if not path.startswith("/api/v1/") or path.startswith(OAUTH_PATHS):
             refusal = body_refusal(request)

@@ -24,6 +24,7 @@ from mtp.developers.webhook_secrets import webhook_secret
 from mtp.guidebooks.models import Guidebook, Poi
 from mtp.sequences.models import Sequence
 from mtp.tours.models import Tour
+from mtp.uploads.models import UploadSet
 from mtp.webhooks.models import WebhookDelivery
 from testing.builders import bearer
 from testing.routes import FORM, METHODS, URLENCODED, parameter_values, query, routes, urls
@@ -172,6 +173,12 @@ ROUTES = {
     "api/transfers",
     "api/transfers/<str:unique_id>",
     "api/users/<str:user_id>/transfers",
+    # The website's upload page and its calls (the session's own upload sets only)
+    "upload/",
+    "upload/sets/",
+    "upload/sets/<uuid:unique_id>/",
+    "upload/sets/<uuid:unique_id>/files/",
+    "upload/sets/<uuid:unique_id>/complete/",
 }
 
 
@@ -259,6 +266,9 @@ def assert_olivias_things_are_as_they_were(olivia: dict) -> None:
     assert list(guidebook.scenes.values_list("title", flat=True)) == ["Olivia's secret scene"]
     poi = Poi.objects.get(pk=olivia["poi"].pk)
     assert (poi.title, poi.x, poi.y) == ("Olivia's secret point", 0.5, 0.5)
+    upload_set = UploadSet.objects.get(pk=olivia["upload_set"].pk)
+    assert (upload_set.title, upload_set.status) == ("Olivia's secret upload", "open")
+    assert not upload_set.files.exists()
     owner = draft.owner
     owner.refresh_from_db()
     assert owner.email == "olivia@example.org"

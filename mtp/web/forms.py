@@ -1,4 +1,5 @@
-"""Forms of the website: the explore filters, editing a sequence, (re)starting an import."""
+"""Forms of the website: the explore filters, editing a sequence, (re)starting an import,
+uploading photos."""
 
 import math
 from datetime import date
@@ -15,6 +16,7 @@ from mtp.sequences.external_links import (
 )
 from mtp.sequences.models import Image, Sequence, TransportType
 from mtp.sequences.tags import parse_tags
+from mtp.uploads.models import TITLE_MAX_LENGTH
 
 # Photos offered as the cover on the edit page: evenly spread over the sequence, plus the
 # current cover and the one the owner came to pick (``?cover=<key>`` from the sequence page).
@@ -236,3 +238,29 @@ class ImportForm(forms.Form):
         if problem := token_problem(token):
             raise ValidationError(problem)
         return token
+
+
+class UploadSetForm(forms.Form):
+    """What the upload page asks of a new upload set: a title, the way of travel, tags."""
+
+    title = forms.CharField(label="Title", max_length=TITLE_MAX_LENGTH)
+    transport_type = forms.ChoiceField(
+        label="Way of travel",
+        required=False,
+        help_text="Left at “Usual”, the kind of your latest sequence (else Walk).",
+    )
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        max_length=500,
+        help_text="Comma-separated, such as: river, autumn, city-walk.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["transport_type"])
+        field.choices = [("", "Usual"), *transport_type_choices(with_groups=False)]
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data["tags"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mtp.web import challenges, guidebooks, leaderboards, tours, views
+from mtp.web import challenges, guidebooks, leaderboards, tours, uploads, views
 
 app_name = "web"
 
@@ -33,6 +33,16 @@ urlpatterns = [
         name="scene-edit",
     ),
     # End of guidebooks
+    # Uploading photos from the website (the page and the calls its script makes)
+    path("upload/", uploads.upload_page, name="upload"),
+    path("upload/sets/", uploads.upload_sets, name="upload-sets"),
+    path("upload/sets/<uuid:unique_id>/", uploads.upload_set, name="upload-set"),
+    path("upload/sets/<uuid:unique_id>/files/", uploads.upload_set_files, name="upload-set-files"),
+    path(
+        "upload/sets/<uuid:unique_id>/complete/",
+        uploads.upload_set_complete,
+        name="upload-set-complete",
+    ),
     path("my/", views.my_sequences, name="my"),
     path("my/progress.json", views.my_progress, name="my-progress"),
     path("my/sequences/<uuid:unique_id>/edit/", views.sequence_edit, name="edit"),

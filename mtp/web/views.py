@@ -36,6 +36,7 @@ from mtp.sequences.links import photo_path_prefix, photo_url
 from mtp.sequences.models import Image, Sequence, SequenceLike, transport_types_by_name
 from mtp.sequences.photos import cover_keys, photos_available
 from mtp.sequences.tags import tag_names_by_sequence
+from mtp.uploads.models import UploadFile, UploadSet
 from mtp.web.challenges import challenges_near
 from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
 from mtp.web.maps import map_config, published_extent
@@ -47,6 +48,8 @@ RESULTS_PER_PAGE = 20
 MAP_MATCHES_LIMIT = 1000
 # Thumbnails either side of the current photo in the sequence page's strip.
 STRIP_SIDE = 5
+# Upload sets in progress, and photos that could not be processed, shown on My sequences.
+UPLOAD_ROWS = 20
 
 
 @never_cache
@@ -412,7 +415,8 @@ def _last_key(sequence: Sequence) -> str:
 
 @login_required
 def my_sequences(request: SignedInRequest) -> HttpResponse:
-    """The owner's sequences by state: importing, failed, drafts, published."""
+    """The owner's sequences by state (importing, failed, drafts, published), and their
+    upload sets still being sent or processed."""
     sequences = list(
         Sequence.objects.filter(owner=request.user)
         .select_related("transport_type", "application")
@@ -436,6 +440,14 @@ def my_sequences(request: SignedInRequest) -> HttpResponse:
         request,
         "web/my_sequences.html",
         {
+            "uploading": _unfinished_uploads(request.user),
+            "left_out": list(
+                UploadFile.objects.filter(
+                    upload_set__owner=request.user, status=UploadFile.Status.BROKEN
+                )
+                .select_related("upload_set")
+                .order_by("-id")[:UPLOAD_ROWS]
+            ),
             "importing": groups[Sequence.Status.IMPORTING],
             "failed": groups[Sequence.Status.FAILED],
             "drafts": groups[Sequence.Status.DRAFT],
@@ -445,11 +457,26 @@ def my_sequences(request: SignedInRequest) -> HttpResponse:
     )
 
 
+def _unfinished_uploads(user) -> list[UploadSet]:
+    """The person's upload sets not yet made into sequences, each with its files' counts."""
+    upload_sets = list(
+        UploadSet.objects.filter(owner=user)
+        .exclude(status=UploadSet.Status.DISPATCHED)
+        .select_related("application")
+        .order_by("-created_at", "-id")[:UPLOAD_ROWS]
+    )
+    for upload_set in upload_sets:
+        counts = UploadFile.counts(upload_set)
+        upload_set.total = sum(counts.values())  # type: ignore[attr-defined]
+        upload_set.processed = upload_set.total - counts.get(UploadFile.Status.RECEIVED, 0)  # type: ignore[attr-defined]
+    return upload_sets
+
+
 @never_cache
 @login_required
 @require_GET
 def my_progress(request: SignedInRequest) -> JsonResponse:
-    """The state of the owner's imports, for the page to follow while they run."""
+    """The state of the owner's imports and upload sets, for the page to follow while they run."""
     sequences = Sequence.objects.filter(owner=request.user).filter(
         Q(status=Sequence.Status.IMPORTING)
         | Q(import_jobs__status__in=ImportJob.ACTIVE)
@@ -475,7 +502,16 @@ def my_progress(request: SignedInRequest) -> JsonResponse:
                 },
             }
         )
-    return JsonResponse({"sequences": items})
+    uploads = [
+        {
+            "id": str(upload_set.unique_id),
+            "status": upload_set.status,
+            "processed": upload_set.processed,  # type: ignore[attr-defined]
+            "total": upload_set.total,  # type: ignore[attr-defined]
+        }
+        for upload_set in _unfinished_uploads(request.user)
+    ]
+    return JsonResponse({"sequences": items, "upload_sets": uploads})
 
 
 def _uuids(values: list[str]) -> list[UUID]:

@@ -1,4 +1,5 @@
-"""/my/progress.json: the state of the owner's imports, for the page to follow them."""
+"""/my/progress.json: the state of the owner's imports (and upload sets, test_upload_page.py),
+for the page to follow them."""
 
 import pytest
 
@@ -29,7 +30,8 @@ def test_it_reports_running_imports_with_their_progress(owner_client, owner, oth
                 "image_count": 0,
                 "import": {"status": "running", "done": 7, "total": 10, "error": None},
             }
-        ]
+        ],
+        "upload_sets": [],
     }
 
 

@@ -487,18 +487,36 @@ function initProgress(root) {
   const url = root.dataset.progressUrl;
   const status = document.getElementById("progress-status");
   const watched = () => [...root.querySelectorAll('[data-status="importing"]')];
-  if (!watched().length) return;
+  // Upload sets being made into sequences by a worker.
+  const watchedUploads = () => [...root.querySelectorAll('[data-upload-status="completed"]')];
+  if (!watched().length && !watchedUploads().length) return;
 
   const poll = async () => {
     const rows = watched();
-    if (!rows.length) return;
+    const uploads = watchedUploads();
+    if (!rows.length && !uploads.length) return;
     const params = new URLSearchParams();
     for (const row of rows) params.append("id", row.dataset.id);
     try {
       const response = await fetch(`${url}?${params}`, { credentials: "same-origin" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const { sequences } = await response.json();
+      const { sequences, upload_sets: uploadSets } = await response.json();
       const byId = new Map(sequences.map((item) => [item.id, item]));
+      const uploadsById = new Map(uploadSets.map((item) => [item.id, item]));
+      for (const row of uploads) {
+        const item = uploadsById.get(row.dataset.uploadId);
+        if (!item || item.status !== "completed") {
+          setStatus(status, "An upload was processed. Updating the page.");
+          window.location.reload();
+          return;
+        }
+        const bar = row.querySelector("progress");
+        if (bar) {
+          bar.max = Math.max(item.total, 1);
+          bar.value = item.processed;
+        }
+        setStatus(row.querySelector("[data-progress-text]"), `${item.processed} of ${item.total} photos processed`);
+      }
       for (const row of rows) {
         const item = byId.get(row.dataset.id);
         if (!item || item.status !== "importing") {
