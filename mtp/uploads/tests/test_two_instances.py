@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from pystac_client import Client
 
@@ -120,7 +121,20 @@ def test_photos_uploaded_to_one_instance_read_back_and_moved_to_another(tmp_path
                 if item.properties.get("pers:interior_orientation", {}).get("field_of_view") == 360
             ]
             assert len(panoramas) == 2
-            walk_id = next(cid for cid, c in collections.items() if len(list(c.get_items())) == 3)
+            sizes = {cid: len(list(c.get_items())) for cid, c in collections.items()}
+            assert sorted(sizes.values()) == [2, 3, 3]
+            walk_id = next(cid for cid, size in sizes.items() if size == 3)
+
+            # Sending the same folders again sends nothing the server holds.
+            again = run_cli(
+                "upload", "--api-url", first_url, "--token", first_token, str(folder),
+                home=tmp_path,
+            )  # fmt: skip
+            assert again.returncode == 0, again.stdout + again.stderr
+            held = httpx.get(
+                f"{first_url}/api/upload_sets", headers={"Authorization": f"Bearer {first_token}"}
+            ).json()["upload_sets"]
+            assert sorted(upload_set["nb_items"] for upload_set in held) == [2, 6]
 
             # 3. The client's own download gives back the photos as they were sent.
             fetched = run_cli(
