@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "mtp.lib.cors.CorsMiddleware",
     "mtp.lib.dbavailability.DatabaseAvailabilityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, JSON, GeoJSON, GPX and tiles in brotli or gzip (mtp/lib/compression.py).
+    "mtp.lib.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -204,7 +206,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "mtp.lib.compression.StaticFilesStorage"},
 }
 # Kept copies of photos in an S3-compatible bucket instead (django-storages, the "s3" extra):
 # every machine of an instance then serves the same copies.
