@@ -98,7 +98,7 @@ def test_geojson_is_a_feature_with_the_route(client, owner_headers, published):
     response = client.get(url(published), HTTP_ACCEPT="application/geo+json", **owner_headers)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/geo+json"
-    assert response["Vary"] == "Accept"
+    assert response["Vary"] == "Accept, Accept-Encoding"
     feature = response.json()
     assert feature["type"] == "Feature"
     assert feature["id"] == str(published.unique_id)
