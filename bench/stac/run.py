@@ -115,9 +115,10 @@ SEQUENCES_SQL = """
 
 IMAGES_SQL = """
     INSERT INTO sequences_image
-        (sequence_id, mapillary_key, position, point, captured_at, compass_angle, is_pano,
+        (sequence_id, key, mapillary_key, position, point, captured_at, compass_angle, is_pano,
          camera_make_id, thumb_256_url, thumb_1024_url, thumb_2048_url, thumb_original_url)
-    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
+    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1,
+           s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
            s.captured_at_start + (d.path[1] - 1) * interval '2 seconds', 90, s.is_pano,
            s.camera_make_id, '', '', '', ''
     FROM sequences_sequence s, ST_DumpPoints(s.geometry) d
@@ -221,6 +222,7 @@ def seed_spatialite(kind: int, make: int) -> None:
                     (
                         sequence_id,
                         f"seq-{g}-{position}",
+                        f"seq-{g}-{position}",
                         position,
                         px,
                         py,
@@ -230,10 +232,10 @@ def seed_spatialite(kind: int, make: int) -> None:
                     )
                 )
         cursor.executemany(
-            "INSERT INTO sequences_image (sequence_id, mapillary_key, position, point, "
+            "INSERT INTO sequences_image (sequence_id, mapillary_key, key, position, point, "
             "captured_at, compass_angle, is_pano, camera_make_id, thumb_256_url, "
             "thumb_1024_url, thumb_2048_url, thumb_original_url, kept_copy) VALUES "
-            "(%s, %s, %s, MakePoint(%s, %s, 4326), %s, 90, %s, %s, '', '', '', '', '')",
+            "(%s, %s, %s, %s, MakePoint(%s, %s, 4326), %s, 90, %s, %s, '', '', '', '', '')",
             rows,
         )
         say(f"seeded in {time.perf_counter() - started:.0f} s")

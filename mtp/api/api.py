@@ -20,6 +20,7 @@ from mtp.api import (
     challenges,
     guidebooks,
     leaderboards,
+    nearby,
     sequences,
     tours,  # Tours
     users,
@@ -60,6 +61,7 @@ api = DocumentedAPI(
 
 api.add_router("", users.router)
 api.add_router("", sequences.router)
+api.add_router("", nearby.router)
 api.add_router("", vocab.router)
 api.add_router("", leaderboards.router)
 api.add_router("", challenges.router)

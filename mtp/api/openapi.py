@@ -891,6 +891,19 @@ RESPONSE_EXAMPLES = {
         "next": None,
     },
     ("/api/v1/sequences", "get", "200"): {"results": [EXAMPLE_SEQUENCE], "next": NEXT},
+    ("/api/v1/images/nearby", "get", "200"): {
+        "results": [
+            {
+                **EXAMPLE_IMAGE,
+                "distance_m": 3.4,
+                "sequence": {
+                    "unique_id": EXAMPLE_SECOND_ROUTE["unique_id"],
+                    "name": EXAMPLE_SECOND_ROUTE["name"],
+                    "owner": "olivia",
+                },
+            }
+        ]
+    },
     ("/api/v1/transport-types", "get", "200"): [
         {"name": "Earth", "children": [{"name": "Run"}, {"name": "Walk"}]},
         {"name": "Water", "children": [{"name": "Kayak"}, {"name": "Paddleboard"}]},

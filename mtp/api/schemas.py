@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field, Schema
@@ -322,6 +323,33 @@ class PageParams(Schema):
     cursor: str | None = Field(None, description="The `next` link's cursor, as given.")
 
 
+class NearbyFilters(Schema):
+    lon: float = Field(ge=-180, le=180, description="Longitude of the place, degrees.")
+    lat: float = Field(ge=-90, le=90, description="Latitude of the place, degrees.")
+    radius: float = Field(
+        15, gt=0, le=100, description="Metres around the place (default 15, at most 100)."
+    )
+    heading: float | None = Field(
+        None,
+        ge=0,
+        le=360,
+        description="Only photos looking this way (degrees from north); panoramas look every way.",
+    )
+    tolerance: float = Field(
+        45, ge=0, le=180, description="Degrees either side of `heading` (default 45)."
+    )
+    captured_after: Moment = Field(
+        None, description="Taken at or after this time (RFC 3339 date-time or date)."
+    )
+    captured_before: Moment = Field(
+        None, description="Taken at or before this time (RFC 3339 date-time or date)."
+    )
+    exclude_sequence: UUID | None = Field(
+        None, description="Leave this sequence out (the one being viewed)."
+    )
+    limit: int = Field(20, ge=1, le=100, description="At most this many photos, at most 100.")
+
+
 class TagFilters(PageParams):
     prefix: str | None = Field(None, max_length=50, description="Tags starting with this.")
 
@@ -450,6 +478,23 @@ class ImageOut(StrictOut):
 class ImageListOut(StrictOut):
     results: list[ImageOut]
     next: str | None
+
+
+class NearbySequenceOut(StrictOut):
+    unique_id: str
+    name: str
+    owner: str = Field(description="The owner's username.")
+
+
+class NearbyImageOut(ImageOut):
+    distance_m: float = Field(description="Metres from the place asked about.")
+    sequence: NearbySequenceOut
+
+
+class NearbyListOut(StrictOut):
+    results: list[NearbyImageOut] = Field(
+        description="The nearest photo of each other sequence, nearest first."
+    )
 
 
 class TransportKindOut(StrictOut):

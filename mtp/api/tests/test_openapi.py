@@ -30,6 +30,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/transport-types"),
     ("GET", "/api/v1/tags"),
     ("GET", "/api/v1/images/{key}/thumbnail"),
+    ("GET", "/api/v1/images/nearby"),
     ("GET", "/api/v1/leaderboard"),
     ("POST", "/api/v1/challenges"),
     ("GET", "/api/v1/challenges"),
