@@ -86,7 +86,9 @@ class Challenge(models.Model):
     # Written with the area, so that a page or a leaderboard never reads the area itself: a
     # name of its exact shape (a kept ranking is the ranking of that shape), and its outline
     # simplified for a map (areas.area_outline).
-    area_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Both may be null in the database only so that adding them did not remake the table on
+    # SQLite, which drops SpatiaLite's spatial index triggers; set_area always writes them.
+    area_digest = models.CharField(max_length=64, null=True, blank=True, editable=False)
     area_outline = models.JSONField(null=True, blank=True, editable=False)
     transport_types = models.ManyToManyField(
         TransportType,
@@ -197,7 +199,7 @@ class Challenge(models.Model):
             captured_from=self.start,
             captured_until=self.end,
             area_box=(west, south, east, north),
-            area_digest=self.area_digest,
+            area_digest=self.area_digest or "",
             area_pieces=AreaPiece.objects.filter(challenge=self),
         )
 
@@ -253,8 +255,9 @@ class AreaPiece(models.Model):
     east = models.FloatField()
     north = models.FloatField()
     # The piece is its box (areas.is_box): what lies inside the box lies inside the piece,
-    # with no test of its shape.
-    is_box = models.BooleanField(default=False)
+    # with no test of its shape. Null (not a box) only so that adding it did not remake the
+    # table on SQLite (see Challenge.area_digest); saving a challenge's area writes it.
+    is_box = models.BooleanField(null=True)
 
     class Meta:
         indexes = [

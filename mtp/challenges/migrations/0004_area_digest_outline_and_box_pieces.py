@@ -2,21 +2,32 @@
 
 from django.db import migrations, models
 
-from mtp.challenges.areas import area_outline, is_box, shape_digest
+from mtp.challenges.areas import area_outline, area_pieces, is_box, shape_digest
 
 
 def describe_areas(apps, schema_editor):
-    """The digest and the outline of the challenges there are, and which pieces are boxes."""
+    """The digest and the outline of the challenges there are, and their pieces cut again (a
+    core and a rim, each piece marked when it is its box)."""
     Challenge = apps.get_model("challenges", "Challenge")
     AreaPiece = apps.get_model("challenges", "AreaPiece")
     for challenge in Challenge.objects.all():
         challenge.area_digest = shape_digest(challenge.area)
         challenge.area_outline = area_outline(challenge.area)
         challenge.save(update_fields=["area_digest", "area_outline"])
-    for piece in AreaPiece.objects.all():
-        if is_box(piece.shape):
-            piece.is_box = True
-            piece.save(update_fields=["is_box"])
+        AreaPiece.objects.filter(challenge=challenge).delete()
+        AreaPiece.objects.bulk_create(
+            AreaPiece(
+                challenge=challenge,
+                shape=piece,
+                west=west,
+                south=south,
+                east=east,
+                north=north,
+                is_box=is_box(piece),
+            )
+            for piece in area_pieces(challenge.area)
+            for west, south, east, north in [piece.extent]
+        )
 
 
 class Migration(migrations.Migration):
@@ -28,7 +39,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="challenge",
             name="area_digest",
-            field=models.CharField(blank=True, default="", editable=False, max_length=64),
+            field=models.CharField(blank=True, editable=False, max_length=64, null=True),
         ),
         migrations.AddField(
             model_name="challenge",
@@ -38,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="areapiece",
             name="is_box",
-            field=models.BooleanField(default=False),
+            field=models.BooleanField(null=True),
         ),
         migrations.RunPython(describe_areas, migrations.RunPython.noop),
     ]

@@ -121,3 +121,19 @@ def test_the_api_gives_every_corner_of_the_area(client, app, challenge):
     assert response.status_code == 200, response.content
     ring = response.json()["geometry"]["coordinates"][0][0]
     assert len(ring) == 4 * 600 + 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SpatiaLite's own bookkeeping")
+@pytest.mark.django_db
+def test_the_columns_kept_beside_the_area_leave_spatialites_spatial_indexes_kept_up():
+    # A column added with a default remakes the table on SQLite, which leaves SpatiaLite's
+    # spatial index without the triggers that keep it up.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f_table_name, spatial_index_enabled FROM geometry_columns "
+            "WHERE f_table_name IN ('challenges_challenge', 'challenges_areapiece')"
+        )
+        assert sorted(cursor.fetchall()) == [
+            ("challenges_areapiece", 1),
+            ("challenges_challenge", 1),
+        ]
