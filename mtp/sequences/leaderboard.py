@@ -437,8 +437,9 @@ class KeptRankings:
             self._rankings.move_to_end(key)
             return entry[1]
 
-    def put(self, key: str, rows: list[tuple], generation: str) -> None:
-        """Keep ``rows``, counted from the data of ``generation``, unless that has passed."""
+    def put(self, key: str, rows: list[tuple], generation: str, age: float = 0.0) -> None:
+        """Keep ``rows``, counted ``age`` seconds ago from the data of ``generation``, unless
+        that has passed."""
         if len(rows) > KEPT_MAX_ROWS // 4:
             return
         with self._lock:
@@ -446,7 +447,7 @@ class KeptRankings:
                 return
             if key in self._rankings:
                 self._drop(key)
-            self._rankings[key] = (time.monotonic(), rows)
+            self._rankings[key] = (time.monotonic() - age, rows)
             self._rows += len(rows)
             while self._rows > KEPT_MAX_ROWS:
                 self._drop(next(iter(self._rankings)))
@@ -539,8 +540,8 @@ def _ranking(criteria: Criteria) -> list[tuple]:
         # Another thread may have counted it while this one waited.
         rows = kept.get(key)
         if rows is None:
-            rows = _counted_once(criteria, key, generation)
-            kept.put(key, rows, generation)
+            rows, age = _counted_once(criteria, key, generation)
+            kept.put(key, rows, generation, age)
     return rows
 
 
@@ -555,21 +556,24 @@ def _cache_takes_write_lock(cache) -> bool:
     return connections[alias].vendor == "sqlite"
 
 
-def _counted_once(criteria: Criteria, key: str, generation: str) -> list[tuple]:
+def _counted_once(criteria: Criteria, key: str, generation: str) -> tuple[list[tuple], float]:
     """The ranking as another process counted it for ``generation`` (waiting for it while
-    another counts it), or counted here and left in the shared cache for the others."""
+    another counts it), or counted here and left in the shared cache for the others; and how
+    many seconds ago it was counted (a ranking is kept KEPT_MAX_AGE from its counting)."""
     cache = caches["default"]
     if not kept.shares(generation) or _cache_takes_write_lock(cache):
-        return _count(criteria)
+        return _count(criteria), 0.0
     shared = f"{SHARED_KEY}:{generation}:{key}"
     claim = f"{COUNTING_KEY}:{generation}:{key}"
     deadline = time.monotonic() + COUNT_WAIT
     claimed = False
     try:
         while not claimed and time.monotonic() < deadline:
-            rows = cache.get(shared)
-            if rows is not None:
-                return rows
+            found = cache.get(shared)
+            if found is not None:
+                age = max(0.0, time.time() - found["counted_at"])
+                if age < KEPT_MAX_AGE:
+                    return found["rows"], age
             claimed = cache.add(claim, 1, timeout=COUNT_WAIT)
             if not claimed:
                 time.sleep(COUNT_POLL)
@@ -577,15 +581,16 @@ def _counted_once(criteria: Criteria, key: str, generation: str) -> list[tuple]:
         logger.exception("leaderboards: the shared cache does not answer; counting here")
     if not claimed:
         # The one counting took too long, or the cache does not answer: count here too.
-        return _count(criteria)
+        return _count(criteria), 0.0
     try:
         rows = _count(criteria)
         if len(rows) <= KEPT_MAX_ROWS // 4:
             try:
-                cache.set(shared, rows, timeout=KEPT_MAX_AGE)
+                found = {"counted_at": time.time(), "rows": rows}
+                cache.set(shared, found, timeout=KEPT_MAX_AGE)
             except Exception:  # noqa: BLE001
                 logger.exception("leaderboards: could not share a ranking; others count it")
-        return rows
+        return rows, 0.0
     finally:
         try:
             cache.delete(claim)

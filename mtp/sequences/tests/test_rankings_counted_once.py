@@ -3,6 +3,7 @@ other threads of the process wait for it, and other processes take it from the s
 Counts of counting, never times."""
 
 import threading
+import time
 
 import pytest
 from django.core.cache import caches
@@ -124,7 +125,8 @@ def test_a_process_waits_for_the_one_counting_rather_than_count_too(process, cou
     theirs = [(9, 99, 1)]
 
     def finish() -> None:
-        shared_cache.set(f"{leaderboard.SHARED_KEY}:{generation}:{key}", theirs)
+        shared = {"counted_at": time.time(), "rows": theirs}
+        shared_cache.set(f"{leaderboard.SHARED_KEY}:{generation}:{key}", shared)
         shared_cache.delete(f"{leaderboard.COUNTING_KEY}:{generation}:{key}")
 
     timer = threading.Timer(0.3, finish)
@@ -157,3 +159,27 @@ def test_without_an_answer_from_the_shared_cache_each_asks_counts(process, count
     wanted = criteria()
     assert leaderboard._ranking(wanted) == ROWS
     assert len(counted) == 1
+
+
+def test_a_ranking_shared_is_kept_from_when_it_was_counted_not_from_when_it_was_taken(
+    process, counted, shared_cache, monkeypatch
+):
+    wanted = criteria()
+    key = leaderboard._criteria_key(wanted)
+    shared = f"{leaderboard.SHARED_KEY}:{process.generation()}:{key}"
+    theirs = [(9, 99, 1)]
+    # Counted by another process longer ago than a ranking is kept: counted again here.
+    old = {"counted_at": time.time() - leaderboard.KEPT_MAX_AGE - 1, "rows": theirs}
+    shared_cache.set(shared, old, timeout=None)
+    assert leaderboard._ranking(wanted) == ROWS
+    assert len(counted) == 1
+    # Counted a while ago: another process keeps it only for what is left of its time.
+    other = KeptRankings()
+    monkeypatch.setattr(leaderboard, "kept", other)
+    other.generation()
+    recent = {"counted_at": time.time() - leaderboard.KEPT_MAX_AGE + 5, "rows": theirs}
+    shared_cache.set(shared, recent, timeout=None)
+    assert leaderboard._ranking(wanted) == theirs
+    assert len(counted) == 1
+    kept_since, _ = other._rankings[key]
+    assert time.monotonic() - kept_since > leaderboard.KEPT_MAX_AGE - 10
