@@ -177,6 +177,7 @@ def seed() -> None:
             (
                 Image(
                     sequence=sequence,
+                    key=f"s{sequence.pk}-{i}",
                     mapillary_key=f"s{sequence.pk}-{i}",
                     position=i,
                     point=Point(*point, srid=4326),

@@ -102,9 +102,10 @@ SEQUENCES_SQL = """
 
 IMAGES_SQL = """
     INSERT INTO sequences_image
-        (sequence_id, mapillary_key, position, point, captured_at, is_pano, compass_angle,
+        (sequence_id, key, mapillary_key, position, point, captured_at, is_pano, compass_angle,
          altitude, thumb_256_url, thumb_1024_url, thumb_2048_url, thumb_original_url)
-    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
+    SELECT s.id, s.mapillary_sequence_key || '-' || d.path[1] - 1,
+           s.mapillary_sequence_key || '-' || d.path[1] - 1, d.path[1] - 1, d.geom,
            s.captured_at_start + (d.path[1] - 1) * interval '2 seconds', false, 90, 400,
            '', '', '', ''
     FROM sequences_sequence s, ST_DumpPoints(s.geometry) d
@@ -237,7 +238,7 @@ def main() -> None:
         Image.objects.filter(sequence__tour_entries__tour=tour)
         .filter(sequence__tour_entries__position=399)
         .order_by("position")
-        .values_list("mapillary_key", flat=True)[250]
+        .values_list("key", flat=True)[250]
     )
     say(f"the tour page, {options.samples} requests each (target: < 300 KB, < 200 ms)")
     for label, address in (("first photo", url), ("route 400, photo 251", f"{url}?photo={deep}")):

@@ -219,12 +219,15 @@ class ChallengeLeaderboardParams(LeaderboardPage):
 # Look-ups ---------------------------------------------------------------------------------------
 
 
-def _challenges():
-    return Challenge.objects.select_related("owner").prefetch_related("transport_types")
+def _challenges(*, with_area: bool = False):
+    """Challenges with their owner and ways of travel; their area (maybe of thousands of
+    corners) only ``with_area``: their JSON and their leaderboards do without it."""
+    challenges = Challenge.objects.select_related("owner").prefetch_related("transport_types")
+    return challenges if with_area else challenges.defer("area")
 
 
-def found_challenge(unique_id: UUID) -> Challenge:
-    challenge = _challenges().filter(unique_id=unique_id).first()
+def found_challenge(unique_id: UUID, *, with_area: bool = False) -> Challenge:
+    challenge = _challenges(with_area=with_area).filter(unique_id=unique_id).first()
     if challenge is None:
         raise ApiError(404, NOT_FOUND)
     return challenge
@@ -308,7 +311,7 @@ def list_challenges(request: HttpRequest, filters: Query[ChallengeFilters]):
     """
     media_type = negotiate(request, JSON_OR_GEOJSON)
     require_scope(request, READ)
-    queryset = _challenges()
+    queryset = _challenges(with_area=media_type == GEOJSON)
     if filters.active is True:
         queryset = queryset.active()
     elif filters.active is False:
@@ -344,7 +347,7 @@ def get_challenge(request: HttpRequest, unique_id: UUID):
     """A challenge. `Accept: application/geo+json` gives a GeoJSON Feature with its area."""
     media_type = negotiate(request, JSON_OR_GEOJSON)
     require_scope(request, READ)
-    challenge = found_challenge(unique_id)
+    challenge = found_challenge(unique_id, with_area=media_type == GEOJSON)
     if media_type == GEOJSON:
         return json_response(challenge.to_feature(), media_type=GEOJSON, vary=True)
     return json_response(challenge.to_dict(), vary=True)

@@ -7,6 +7,7 @@ there (a part up to 180°, a part from -180°); its box then has its west above 
 7946 5.2). The size limit measures the same shape that is stored, searched and counted.
 """
 
+import hashlib
 import math
 from typing import Any, cast
 
@@ -139,6 +140,9 @@ def area_bbox(area: MultiPolygon) -> tuple[float, float, float, float]:
 # Corners a piece of an area has at most: a route or a photo is tested against the few pieces
 # near it, each of a few corners, instead of against an outline of thousands.
 PIECE_CORNERS = 256
+# How far inside the outline an area's core keeps, as a share of the area's larger side: the
+# routes in the rim between them are tested photo by photo.
+CORE_MARGIN = 1 / 100
 # Pieces narrower than this (degrees, about 1 mm) are not cut again, whatever their corners.
 SMALLEST_PIECE = 1e-8
 
@@ -149,14 +153,34 @@ def _polygons(shape: shapely.Geometry) -> list[shapely.Polygon]:
     return [part for part in parts if isinstance(part, shapely.Polygon) and part.area > 0]
 
 
+def _core(shape: shapely.Geometry) -> shapely.Geometry | None:
+    """The inside of an area of many corners, away from its outline, drawn with few corners:
+    the area drawn in by CORE_MARGIN of its larger side and simplified by half that (so it
+    stays inside), or None when nothing is left."""
+    west, south, east, north = shape.bounds
+    margin = max(east - west, north - south) * CORE_MARGIN
+    inner = shapely.buffer(shape, -margin, join_style="mitre")
+    core = shapely.intersection(shapely.simplify(inner, margin / 2, preserve_topology=True), shape)
+    parts = _polygons(core)
+    return shapely.multipolygons(parts) if parts else None
+
+
 def area_pieces(area: MultiPolygon) -> list[Polygon]:
     """The area cut into polygons of at most PIECE_CORNERS corners that together are the area
-    and meet only along their edges: each polygon with more is cut in half across its longer
-    side, again and again."""
+    and meet only along their edges. An area of more corners is first cut into its core, a
+    shape of few corners inside it (``_core``), and the rim round it; then each polygon with
+    too many corners is cut in half across its longer side, again and again. Most routes of
+    the area then lie inside the one core piece, the others near the outline: only these are
+    tested photo by photo."""
     # Shapely, the same GEOS without a call from Python per corner: a 9,999-corner area is cut
     # in a fraction of a second instead of several.
     pieces: list[shapely.Polygon] = []
-    todo = _polygons(shapely.from_wkb(bytes(area.wkb)))
+    shape = shapely.from_wkb(bytes(area.wkb))
+    core = _core(shape) if shapely.get_num_coordinates(shape) > PIECE_CORNERS else None
+    if core is None:
+        todo = _polygons(shape)
+    else:
+        todo = _polygons(shapely.difference(shape, core)) + _polygons(core)
     while todo:
         polygon = todo.pop()
         west, south, east, north = polygon.bounds
@@ -178,6 +202,13 @@ def area_pieces(area: MultiPolygon) -> list[Polygon]:
     ]
 
 
+def is_box(piece: Polygon) -> bool:
+    """Whether the piece is the box of its extent: inside its box is inside it. Most pieces
+    of a cut outline are (all but those along the outline), and are tested by their box."""
+    shape = shapely.from_wkb(bytes(piece.wkb))
+    return bool(shapely.equals(shape, shapely.box(*shape.bounds)))
+
+
 def area_geojson(area: MultiPolygon) -> dict[str, Any]:
     """The area as a GeoJSON MultiPolygon."""
     # Through shapely: GeoDjango reads coordinates one call from Python each, a third of a
@@ -193,3 +224,34 @@ def area_geojson(area: MultiPolygon) -> dict[str, Any]:
             for polygon in polygons
         ],
     }
+
+
+# The outline a page draws: corners closer than this share of the area's larger side are
+# dropped (a pixel or less on a map showing the whole area), so that a traced outline of
+# thousands of corners is not sent, nor written, on every page.
+OUTLINE_TOLERANCE = 1 / 2000
+
+
+def area_outline(area: MultiPolygon) -> dict[str, Any]:
+    """The area as a GeoJSON MultiPolygon for a map of it: simplified to well under a pixel of
+    a map that shows the whole area, its shape kept (no ring crossing another)."""
+    shape = shapely.from_wkb(bytes(area.wkb))
+    west, south, east, north = shape.bounds
+    tolerance = max(east - west, north - south) * OUTLINE_TOLERANCE
+    simple = shapely.simplify(shape, tolerance, preserve_topology=True)
+    polygons = _polygons(simple) or _polygons(shape)
+    return {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [
+                shapely.get_coordinates(ring).tolist()
+                for ring in [polygon.exterior, *polygon.interiors]
+            ]
+            for polygon in polygons
+        ],
+    }
+
+
+def shape_digest(area: MultiPolygon) -> str:
+    """A name of the area's exact shape: another shape, another name."""
+    return hashlib.sha256(bytes(area.wkb)).hexdigest()

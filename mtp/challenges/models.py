@@ -13,7 +13,14 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from mtp.challenges.areas import area_bbox, area_geojson, area_pieces
+from mtp.challenges.areas import (
+    area_bbox,
+    area_geojson,
+    area_outline,
+    area_pieces,
+    is_box,
+    shape_digest,
+)
 from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.leaderboard import Criteria, camera_make_ids, transport_type_ids
 from mtp.sequences.links import profile_url
@@ -76,6 +83,13 @@ class Challenge(models.Model):
     bbox_south = models.FloatField()
     bbox_east = models.FloatField()
     bbox_north = models.FloatField()
+    # Written with the area, so that a page or a leaderboard never reads the area itself: a
+    # name of its exact shape (a kept ranking is the ranking of that shape), and its outline
+    # simplified for a map (areas.area_outline).
+    # Both may be null in the database only so that adding them did not remake the table on
+    # SQLite, which drops SpatiaLite's spatial index triggers; set_area always writes them.
+    area_digest = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    area_outline = models.JSONField(null=True, blank=True, editable=False)
     transport_types = models.ManyToManyField(
         TransportType,
         blank=True,
@@ -130,15 +144,18 @@ class Challenge(models.Model):
         return challenge
 
     def set_area(self, area) -> None:
-        """Set the area and the box kept beside it."""
+        """Set the area and what is kept beside it: its box, its name and its outline."""
         self.area = area
         self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north = area_bbox(area)
+        self.area_digest = shape_digest(area)
+        self.area_outline = area_outline(area)
 
     def save(self, *args, **kwargs) -> None:
         """Save, with the area's box and its pieces (AreaPiece) when the area has changed,
         however it was changed (the API, the pages, the admin)."""
         fields = kwargs.get("update_fields")
-        if fields is not None and "area" not in fields:
+        if (fields is not None and "area" not in fields) or "area" in self.get_deferred_fields():
+            # The area is not written (a challenge read without it saves the fields it has).
             super().save(*args, **kwargs)
             return
         stored = getattr(self, "_stored_area", None)
@@ -157,6 +174,7 @@ class Challenge(models.Model):
                         south=piece.extent[1],
                         east=piece.extent[2],
                         north=piece.extent[3],
+                        is_box=is_box(piece),
                     )
                     for piece in area_pieces(self.area)
                 )
@@ -167,15 +185,21 @@ class Challenge(models.Model):
         return self.start <= at < self.end
 
     def criteria(self, metric: str = "images") -> Criteria:
-        """What counts for this challenge's leaderboard."""
+        """What counts for this challenge's leaderboard: its area through its pieces, named by
+        its digest, so that the area itself is not read (a challenge may be read without it)."""
         kinds = list(self.transport_types.all())
+        west, south, east, north = self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north
+        if west > east:
+            # Across the 180th meridian: the parts either side of it.
+            west, east = -180.0, 180.0
         return Criteria(
             metric=metric,
             transport_type_ids=transport_type_ids(kinds) if kinds else None,
             camera_make_ids=camera_make_ids(self.camera_makes) if self.camera_makes else None,
             captured_from=self.start,
             captured_until=self.end,
-            area=self.area,
+            area_box=(west, south, east, north),
+            area_digest=self.area_digest or "",
             area_pieces=AreaPiece.objects.filter(challenge=self),
         )
 
@@ -202,13 +226,18 @@ class Challenge(models.Model):
             "updated_at": self.updated_at,
         }
 
-    def to_feature(self) -> dict[str, Any]:
-        """The challenge as a GeoJSON Feature: its area, with its JSON as properties."""
+    def to_feature(self, *, outline: bool = False) -> dict[str, Any]:
+        """The challenge as a GeoJSON Feature: its area, with its JSON as properties. With
+        ``outline``, the area's outline simplified for a map (kept, not made from the area)."""
         data = self.to_dict()
+        if outline and self.area_outline is not None:
+            geometry = self.area_outline
+        else:
+            geometry = area_geojson(self.area)
         return {
             "type": "Feature",
             "id": data["unique_id"],
-            "geometry": area_geojson(self.area),
+            "geometry": geometry,
             "bbox": data["bbox"],
             "properties": data,
         }
@@ -225,6 +254,10 @@ class AreaPiece(models.Model):
     south = models.FloatField()
     east = models.FloatField()
     north = models.FloatField()
+    # The piece is its box (areas.is_box): what lies inside the box lies inside the piece,
+    # with no test of its shape. Null (not a box) only so that adding it did not remake the
+    # table on SQLite (see Challenge.area_digest); saving a challenge's area writes it.
+    is_box = models.BooleanField(null=True)
 
     class Meta:
         indexes = [

@@ -4,7 +4,7 @@ Three measures (``METRICS``): photos, distance and sequences. Ties share a rank 
 The database does the counting and the ranking (``RANK()`` over the totals), so a page costs
 one query however many people there are.
 
-A leaderboard in an area (a challenge's) is kept once counted: each process keeps the whole
+A leaderboard in an area (a challenge's) is counted once and kept: each process keeps the whole
 ranking in memory, as the tiles are kept (mtp/tiles/cache.py), until published sequences
 change. A published sequence saved or deleted, or a sequence published or taken back, once
 committed, writes a new *generation* to the shared cache; each process reads it at most once a
@@ -12,7 +12,10 @@ second (``GENERATION_CHECK``) and forgets its rankings when it has changed, and 
 that made the change forgets its own at once. A ranking is counted again after
 ``KEPT_MAX_AGE`` seconds whatever happens, for changes made behind the models' back. A change
 of the challenge (its area, window, kinds or cameras) changes its criteria, so its ranking is
-another one.
+another one. However many ask for a ranking not kept yet, one counts it: in a process, the
+other threads wait for it; the process that counted it leaves it in the shared cache, where the
+other processes wait for it rather than count it too (unless that cache is SQLite's own table,
+whose writes would take the database's write lock: then each process counts it once).
 
 Two ways to count:
 - everywhere, or in a box (``bbox``): whole sequences, from the totals each sequence keeps
@@ -30,7 +33,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -38,10 +42,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models import GeometryField, Union
 from django.contrib.gis.db.models.functions import Intersection, Length
-from django.contrib.gis.geos import GEOSGeometry
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -77,10 +81,18 @@ class Criteria:
     captured_from: datetime | None = None
     captured_until: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None
-    area: GEOSGeometry | None = None
-    # The area cut in pieces (a challenge's AreaPiece rows): rows of a polygon ``shape`` and
-    # its box (``west``, ``south``, ``east``, ``north``) that together are the area.
+    # An area (a challenge's), given by its pieces (its AreaPiece rows): rows of a polygon
+    # ``shape`` and its box (``west``, ``south``, ``east``, ``north``) that together are the
+    # area; ``area_box`` (west, south, east, north; west below east) holds them all, and
+    # ``area_digest`` names the area's exact shape (a kept ranking is that shape's). The area
+    # itself, maybe of thousands of corners, is never read to count.
     area_pieces: QuerySet | None = None
+    area_box: tuple[float, float, float, float] | None = None
+    area_digest: str = ""
+
+    @property
+    def in_area(self) -> bool:
+        return self.area_pieces is not None
 
 
 @dataclass(frozen=True)
@@ -172,7 +184,7 @@ def totals(criteria: Criteria) -> list[QuerySet]:
     if criteria.metric not in METRICS:
         raise ValueError(f"unknown metric {criteria.metric!r}")
     sequences = _sequence_filters(Sequence.objects.all(), criteria)
-    if criteria.area is None:
+    if not criteria.in_area:
         sequences = _window(sequences, "captured_at_start", criteria)
         if criteria.bbox is not None:
             sequences = sequences.in_bbox(*criteria.bbox)  # type: ignore[attr-defined]
@@ -183,22 +195,24 @@ def totals(criteria: Criteria) -> list[QuerySet]:
         }[criteria.metric]
         return [sequences.order_by().values(user_id=F("owner_id")).annotate(value=value)]
     pieces = criteria.area_pieces
-    if pieces is None:
-        raise ValueError("an area is counted through its pieces (area_pieces)")
+    if pieces is None or criteria.area_box is None:
+        raise ValueError("an area is counted through its pieces and their box")
     # The area's pieces of a few corners each (a challenge keeps them when its area is saved):
     # a route or a photo is tested against the pieces whose box meets its own, never against
     # the whole outline, which may have thousands of corners.
-    west, south, east, north = criteria.area.extent
+    west, south, east, north = criteria.area_box
     sequences = sequences.filter(
         bbox_west__lte=east, bbox_east__gte=west, bbox_south__lte=north, bbox_north__gte=south
     )
+    # A piece that is its box (most are: all but those along the outline) holds what its box
+    # holds; the shape of the others is tested.
     in_one_piece = Exists(
         pieces.filter(
+            Q(is_box=True) | Q(shape__contains=OuterRef("geometry")),
             west__lte=OuterRef("bbox_west"),
             east__gte=OuterRef("bbox_east"),
             south__lte=OuterRef("bbox_south"),
             north__gte=OuterRef("bbox_north"),
-            shape__contains=OuterRef("geometry"),
         )
     )
     near = pieces.filter(
@@ -267,15 +281,18 @@ def totals(criteria: Criteria) -> list[QuerySet]:
         # fewer photos than it can): 218 ms against 40 ms (bench/leaderboard). ST_Force2D,
         # which changes nothing of a 2D point, keeps the test off that index.
         point = Func(point, function="ST_Force2D", output_field=GeometryField(srid=4326))
-    # A photo is tested against the pieces near its route (whose box holds it): a comparison
-    # of columns for each piece, and a test of the point against the few pieces left.
+    # A photo is tested against the pieces near its route (found by the route's box, through
+    # the pieces' index) whose box holds it: comparisons of columns, and a test of the point
+    # against the shape of the one or two pieces left that are not their box.
+    x = Func(OuterRef("point"), function="ST_X", output_field=FloatField())
+    y = Func(OuterRef("point"), function="ST_Y", output_field=FloatField())
     on_piece = pieces.filter(
+        Q(is_box=True) | Q(shape__intersects=point),
         west__lte=OuterRef("sequence__bbox_east"),
         east__gte=OuterRef("sequence__bbox_west"),
         south__lte=OuterRef("sequence__bbox_north"),
         north__gte=OuterRef("sequence__bbox_south"),
-        shape__intersects=point,
-    )
+    ).filter(west__lte=x, east__gte=x, south__lte=y, north__gte=y)
     images = images.filter(Exists(on_piece))
     value = Count("id") if criteria.metric == "images" else Count("sequence_id", distinct=True)
     edge = images.order_by().values(user_id=F("sequence__owner_id")).annotate(value=value)
@@ -363,6 +380,14 @@ GENERATION_CHECK = 1.0
 KEPT_MAX_AGE = 60.0
 # Rows (one a person) kept by a process at most, all rankings together: a few megabytes.
 KEPT_MAX_ROWS = 200_000
+# A ranking counted by one process is left in the shared cache for the others, under these.
+SHARED_KEY = "leaderboards-ranking"
+COUNTING_KEY = "leaderboards-counting"
+# Seconds a process waits at most for another to count a ranking (then counts it itself), and
+# that a claim to count one lasts if its process dies while counting.
+COUNT_WAIT = 30.0
+# Seconds between two looks at the shared cache while another process counts.
+COUNT_POLL = 0.05
 
 
 class KeptRankings:
@@ -374,6 +399,12 @@ class KeptRankings:
         self._rows = 0
         self._generation = ""
         self._checked_at = float("-inf")
+        # The generation in which this process changed data: the shared cache may hold
+        # rankings of that generation counted before the change, which it must not take.
+        self._changed_in: str | None = None
+        # Per ranking being counted in this process: its lock and how many threads hold or
+        # wait for it.
+        self._counting: dict[str, tuple[threading.Lock, int]] = {}
 
     def __len__(self) -> int:
         return len(self._rankings)
@@ -406,8 +437,9 @@ class KeptRankings:
             self._rankings.move_to_end(key)
             return entry[1]
 
-    def put(self, key: str, rows: list[tuple], generation: str) -> None:
-        """Keep ``rows``, counted from the data of ``generation``, unless that has passed."""
+    def put(self, key: str, rows: list[tuple], generation: str, age: float = 0.0) -> None:
+        """Keep ``rows``, counted ``age`` seconds ago from the data of ``generation``, unless
+        that has passed."""
         if len(rows) > KEPT_MAX_ROWS // 4:
             return
         with self._lock:
@@ -415,7 +447,7 @@ class KeptRankings:
                 return
             if key in self._rankings:
                 self._drop(key)
-            self._rankings[key] = (time.monotonic(), rows)
+            self._rankings[key] = (time.monotonic() - age, rows)
             self._rows += len(rows)
             while self._rows > KEPT_MAX_ROWS:
                 self._drop(next(iter(self._rankings)))
@@ -425,6 +457,29 @@ class KeptRankings:
         with self._lock:
             self._clear()
             self._checked_at = float("-inf")
+            self._changed_in = self._generation
+
+    def shares(self, generation: str) -> bool:
+        """Whether rankings of ``generation`` in the shared cache may be taken."""
+        return generation != self._changed_in
+
+    @contextmanager
+    def counting(self, key: str) -> Iterator[None]:
+        """One thread of this process at a time counts the ranking of ``key``: the others
+        wait for it here, then find it kept."""
+        with self._lock:
+            lock, holders = self._counting.get(key, (threading.Lock(), 0))
+            self._counting[key] = (lock, holders + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, holders = self._counting[key]
+                if holders == 1:
+                    del self._counting[key]
+                else:
+                    self._counting[key] = (lock, holders - 1)
 
     def _drop(self, key: str) -> None:
         _, rows = self._rankings.pop(key)
@@ -439,7 +494,6 @@ kept = KeptRankings()
 
 
 def _criteria_key(criteria: Criteria) -> str:
-    area = criteria.area
     parts = [
         criteria.metric,
         sorted(criteria.transport_type_ids) if criteria.transport_type_ids is not None else None,
@@ -447,32 +501,101 @@ def _criteria_key(criteria: Criteria) -> str:
         criteria.captured_from.isoformat() if criteria.captured_from else None,
         criteria.captured_until.isoformat() if criteria.captured_until else None,
         criteria.bbox,
-        hashlib.sha256(bytes(area.wkb)).hexdigest() if area is not None else None,
+        criteria.area_box,
+        criteria.area_digest,
         str(criteria.area_pieces.query) if criteria.area_pieces is not None else None,
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
+def _count(criteria: Criteria) -> list[tuple]:
+    """Every (user_id, value, rank) of the leaderboard in order, counted now."""
+    query = _ranked_sql(criteria)
+    if query is None:
+        return []
+    ranked, params = query
+    sql = f"SELECT user_id, value, place FROM ({ranked}) AS ranked ORDER BY place, user_id"  # noqa: S608
+    return [tuple(row) for row in _run(sql, params)]
+
+
 def _ranking(criteria: Criteria) -> list[tuple]:
-    """Every (user_id, value, rank) of an area's leaderboard in order, kept or counted."""
+    """Every (user_id, value, rank) of an area's leaderboard in order, kept or counted.
+
+    Counted once however many ask at once: in a process, one thread counts while the others
+    wait for it (``KeptRankings.counting``); across processes, the first to claim the ranking
+    in the shared cache counts it and leaves it there, and the others wait for it
+    (``_counted_once``).
+    """
     try:
         generation = kept.generation()
     except Exception:  # noqa: BLE001
         # The shared cache does not answer: count every time meanwhile.
         logger.exception("leaderboards: the generation is unavailable; not keeping rankings")
-        generation = None
+        return _count(criteria)
     key = _criteria_key(criteria)
-    rows = kept.get(key) if generation is not None else None
-    if rows is None:
-        query = _ranked_sql(criteria)
-        rows = []
-        if query is not None:
-            ranked, params = query
-            sql = f"SELECT user_id, value, place FROM ({ranked}) AS ranked ORDER BY place, user_id"  # noqa: S608
-            rows = [tuple(row) for row in _run(sql, params)]
-        if generation is not None:
-            kept.put(key, rows, generation)
+    rows = kept.get(key)
+    if rows is not None:
+        return rows
+    with kept.counting(key):
+        # Another thread may have counted it while this one waited.
+        rows = kept.get(key)
+        if rows is None:
+            rows, age = _counted_once(criteria, key, generation)
+            kept.put(key, rows, generation, age)
     return rows
+
+
+def _cache_takes_write_lock(cache) -> bool:
+    """Whether a write to ``cache`` takes SQLite's write lock: the cache is a table of the
+    SQLite database (the default without Redis). A read must not take it (every like would
+    wait), so rankings are not shared between processes through it: each process counts
+    its own, once."""
+    if not isinstance(cache, DatabaseCache):
+        return False
+    alias = router.db_for_write(cache.cache_model_class)
+    return connections[alias].vendor == "sqlite"
+
+
+def _counted_once(criteria: Criteria, key: str, generation: str) -> tuple[list[tuple], float]:
+    """The ranking as another process counted it for ``generation`` (waiting for it while
+    another counts it), or counted here and left in the shared cache for the others; and how
+    many seconds ago it was counted (a ranking is kept KEPT_MAX_AGE from its counting)."""
+    cache = caches["default"]
+    if not kept.shares(generation) or _cache_takes_write_lock(cache):
+        return _count(criteria), 0.0
+    shared = f"{SHARED_KEY}:{generation}:{key}"
+    claim = f"{COUNTING_KEY}:{generation}:{key}"
+    deadline = time.monotonic() + COUNT_WAIT
+    claimed = False
+    try:
+        while not claimed and time.monotonic() < deadline:
+            found = cache.get(shared)
+            if found is not None:
+                age = max(0.0, time.time() - found["counted_at"])
+                if age < KEPT_MAX_AGE:
+                    return found["rows"], age
+            claimed = cache.add(claim, 1, timeout=COUNT_WAIT)
+            if not claimed:
+                time.sleep(COUNT_POLL)
+    except Exception:  # noqa: BLE001
+        logger.exception("leaderboards: the shared cache does not answer; counting here")
+    if not claimed:
+        # The one counting took too long, or the cache does not answer: count here too.
+        return _count(criteria), 0.0
+    try:
+        rows = _count(criteria)
+        if len(rows) <= KEPT_MAX_ROWS // 4:
+            try:
+                found = {"counted_at": time.time(), "rows": rows}
+                cache.set(shared, found, timeout=KEPT_MAX_AGE)
+            except Exception:  # noqa: BLE001
+                logger.exception("leaderboards: could not share a ranking; others count it")
+        return rows, 0.0
+    finally:
+        try:
+            cache.delete(claim)
+        except Exception:  # noqa: BLE001
+            logger.exception("leaderboards: could not drop a claim; it expires")
 
 
 def data_changed() -> None:
@@ -510,7 +633,7 @@ def standings(
     criteria: Criteria, *, limit: int, after: tuple[int, int] | None = None
 ) -> list[Standing]:
     """Up to ``limit`` places in order (rank, then user id), after ``after`` = (rank, user id)."""
-    if criteria.area is not None:
+    if criteria.in_area:
         rows = _ranking(criteria)
         if after is not None:
             rows = [row for row in rows if (row[2], row[0]) > after]
@@ -530,7 +653,7 @@ def standings(
 
 def standing_of(user, criteria: Criteria) -> Standing | None:
     """The person's place, or None when they have nothing that counts."""
-    if criteria.area is not None:
+    if criteria.in_area:
         rows = [row for row in _ranking(criteria) if row[0] == user.pk]
     else:
         query = _ranked_sql(criteria)
@@ -546,7 +669,7 @@ def standing_of(user, criteria: Criteria) -> Standing | None:
 def photo_count(criteria: Criteria) -> int:
     """How many published photos count under ``criteria`` (its area and window, if any)."""
     criteria = replace(criteria, metric="images")
-    if criteria.area is not None:
+    if criteria.in_area:
         return sum(int(value) for _, value, _ in _ranking(criteria))
     query = _totals_sql(criteria)
     if query is None:

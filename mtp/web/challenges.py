@@ -41,18 +41,22 @@ def challenges_near(box: tuple[float, float, float, float] | None) -> list[Chall
     queryset = Challenge.objects.active()
     if box is not None:
         queryset = queryset.in_bbox(*box)
-    return list(queryset.select_related("owner").order_by("end", "id")[:NEAR_LIMIT])
+    return list(
+        queryset.select_related("owner")
+        .defer("area", "area_outline")
+        .order_by("end", "id")[:NEAR_LIMIT]
+    )
 
 
 def challenge_list(request: HttpRequest) -> HttpResponse:
     """Running challenges first (ending soonest first), then those to come, then past ones."""
     now = timezone.now()
-    running = list(Challenge.objects.active(now).select_related("owner").order_by("end", "id"))
-    upcoming = list(
-        Challenge.objects.filter(start__gt=now).select_related("owner").order_by("start", "id")
-    )
+    # Their names and windows: not their areas, which may have thousands of corners each.
+    challenges = Challenge.objects.select_related("owner").defer("area", "area_outline")
+    running = list(challenges.active(now).order_by("end", "id"))
+    upcoming = list(challenges.filter(start__gt=now).order_by("start", "id"))
     past = Paginator(
-        Challenge.objects.filter(end__lte=now).select_related("owner").order_by("-end", "-id"),
+        challenges.filter(end__lte=now).order_by("-end", "-id"),
         PER_PAGE,
     ).get_page(request.GET.get("page"))
     return render(
@@ -69,8 +73,10 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
 
 def challenge_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     """A challenge: its area, window, what counts, photos inside so far and its leaderboard."""
+    # Without its area, which may have thousands of corners: the map draws the outline kept
+    # with it, and the leaderboard counts through the area's pieces.
     challenge = get_object_or_404(
-        Challenge.objects.select_related("owner").prefetch_related("transport_types"),
+        Challenge.objects.select_related("owner").prefetch_related("transport_types").defer("area"),
         unique_id=unique_id,
     )
     metric = request.GET.get("metric", "images")
@@ -85,7 +91,7 @@ def challenge_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
         "photos_inside": photo_count(challenge.criteria()),
         "started": challenge.start <= now,
         "ended": challenge.end <= now,
-        "feature": challenge.to_feature(),
+        "feature": challenge.to_feature(outline=True),
         "map_config": map_config(request),
     }
     return render(request, "web/challenge.html", context)

@@ -6,7 +6,16 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon
 from django.core.exceptions import ValidationError
 
-from mtp.challenges.areas import PIECE_CORNERS, area_bbox, area_geojson, area_pieces, parse_area
+from mtp.challenges.areas import (
+    PIECE_CORNERS,
+    area_bbox,
+    area_geojson,
+    area_outline,
+    area_pieces,
+    is_box,
+    parse_area,
+    shape_digest,
+)
 from mtp.lib.geodesy import polygon_area_m2
 
 # Old Geneva, about 2 km by 1.5 km.
@@ -136,3 +145,65 @@ def test_pieces_are_the_area_cut_small():
     assert union.sym_difference(area).area < area.area * 1e-9
     # They meet only along their edges.
     assert sum(piece.area for piece in pieces) == pytest.approx(area.area, rel=1e-9)
+
+
+def zigzag(ring: list[list[float]], corners_per_edge: int, out: float) -> list[list[float]]:
+    """The box ``ring`` with each edge drawn as a zigzag ``out`` degrees outwards."""
+    (west, south), (east, _), (_, north) = ring[0], ring[1], ring[2]
+    edges = [
+        ((west, south), (east, south), (0.0, -out)),
+        ((east, south), (east, north), (out, 0.0)),
+        ((east, north), (west, north), (0.0, out)),
+        ((west, north), (west, south), (-out, 0.0)),
+    ]
+    traced = [
+        [
+            x0 + (x1 - x0) * i / corners_per_edge + dx * (i % 2),
+            y0 + (y1 - y0) * i / corners_per_edge + dy * (i % 2),
+        ]
+        for (x0, y0), (x1, y1), (dx, dy) in edges
+        for i in range(corners_per_edge)
+    ]
+    return [*traced, traced[0]]
+
+
+def test_a_traced_outline_is_cut_into_a_core_of_few_corners_and_a_rim_along_it():
+    area = parse_area(polygon(zigzag(GENEVA, 1000, 0.0000001)))
+    pieces = area_pieces(area)
+    largest = max(pieces, key=lambda piece: piece.area)
+    # One piece of a few corners holds nearly all of it: most routes are inside it.
+    assert largest.num_coords <= 10
+    assert largest.area > 0.9 * area.area
+    assert all(piece.num_coords <= PIECE_CORNERS for piece in pieces)
+    union = MultiPolygon(*pieces, srid=4326).unary_union
+    assert union.sym_difference(area).area < area.area * 1e-9
+    assert sum(piece.area for piece in pieces) == pytest.approx(area.area, rel=1e-9)
+
+
+def test_an_area_of_few_corners_is_one_piece():
+    area = parse_area(polygon(GENEVA))
+    assert [piece.num_coords for piece in area_pieces(area)] == [5]
+
+
+def test_a_piece_that_is_its_box_is_told_apart_from_one_that_is_not():
+    box, triangle = parse_area(polygon(GENEVA)), parse_area(polygon(GENEVA[:3] + GENEVA[:1]))
+    assert is_box(box[0])
+    assert not is_box(triangle[0])
+
+
+def test_the_outline_for_a_map_drops_corners_no_map_of_the_area_shows():
+    area = parse_area(polygon(zigzag(GENEVA, 1000, 0.0000001)))
+    outline = area_outline(area)
+    corners = sum(len(ring) for rings in outline["coordinates"] for ring in rings)
+    assert corners < 50
+    drawn = parse_area(outline)
+    assert drawn.sym_difference(area).area < area.area * 0.01
+    # An area of few corners is drawn as it is.
+    assert area_outline(parse_area(polygon(GENEVA)))["coordinates"] == [[GENEVA]]
+
+
+def test_the_digest_names_the_exact_shape():
+    area = parse_area(polygon(GENEVA))
+    moved = parse_area(polygon([[x + 1e-9, y] for x, y in GENEVA]))
+    assert shape_digest(area) == shape_digest(parse_area(polygon(GENEVA)))
+    assert shape_digest(area) != shape_digest(moved)
