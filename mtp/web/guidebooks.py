@@ -386,5 +386,11 @@ def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> Htt
             "pois": pois,
             "scene_form": scene_form,
             "poi_form": poi_form,
+            # The panorama's preview, as the reader shows it.
+            "preview": {"url": image["thumb_2048_url"], "pois": pois} if image else None,
+            "map_config": {
+                "pannellum": static("vendor/pannellum/pannellum.js"),
+                "pannellumCss": static("vendor/pannellum/pannellum.css"),
+            },
         },
     )
