@@ -114,6 +114,7 @@ class Reader {
     const sequence = this.root.querySelector("#scene-sequence");
     sequence.textContent = scene.sequence.name;
     sequence.href = scene.sequence.url;
+    this.root.querySelector("#scene-kind").textContent = scene.image.is_pano ? " · a 360° panorama" : "";
     const description = this.root.querySelector("#scene-description");
     description.replaceChildren();
     if (scene.description) {

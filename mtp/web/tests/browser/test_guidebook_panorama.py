@@ -1,6 +1,6 @@
 """A guidebook whose scenes mix 360° panoramas and flat photos, in a real browser: the
 panorama opens in the reader as it does in the sequence viewer (the same component), the
-scene editor previews a panorama with its points.
+caption follows the scene, and the scene editor previews a panorama with its points.
 
 Screenshots are kept in ``test-output/browser/test_guidebook_panorama/``.
 """
@@ -46,7 +46,7 @@ def fail_on_problems(log) -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("size", [(1366, 900), (390, 844)], ids=["wide", "phone"])
-def test_a_panorama_scene_opens_in_the_reader_as_in_the_sequence_viewer(
+def test_a_panorama_scene_opens_in_the_reader_and_the_caption_follows_the_scene(
     guidebook, browsing, fake_mapillary, size
 ):
     page, log = browsing
@@ -60,12 +60,15 @@ def test_a_panorama_scene_opens_in_the_reader_as_in_the_sequence_viewer(
     # Pannellum says nothing went wrong, and its point of interest is a hot spot.
     expect(page.locator("#scene-frame .pnlm-load-msg")).to_be_hidden()
     expect(page.locator("#scene-frame .pnlm-hotspot")).to_have_count(1)
+    caption = page.locator(".scene-photo figcaption")
+    expect(caption).to_contain_text("a 360° panorama")
     log.screenshot(page, "panorama-scene")
     log.check_accessibility(page, "panorama-scene")
 
     page.get_by_role("link", name="Next scene").click()
     expect(page.locator("#scene-title")).to_have_text("Stop 2")
     expect(page.locator("#scene-frame .pano")).to_have_count(0)
+    expect(caption).to_have_text("From Along the canal")
     expect(page.locator("#scene-sequence")).to_have_text("Along the canal")
     page.wait_for_function(
         "() => { const image = document.getElementById('scene-image');"
@@ -75,6 +78,7 @@ def test_a_panorama_scene_opens_in_the_reader_as_in_the_sequence_viewer(
 
     page.get_by_role("link", name="Previous scene").click()
     page.wait_for_function(PANO_READY)
+    expect(caption).to_contain_text("From Round the square · a 360° panorama")
     fail_on_problems(log)
 
 
