@@ -110,6 +110,7 @@ ROUTES = {
     "my/sequences/<uuid:unique_id>/edit/",
     "my/sequences/<uuid:unique_id>/delete/",
     "my/sequences/<uuid:unique_id>/import/",
+    "my/sequences/import/",
     # Tours and likes
     "api/v1/tours",
     "api/v1/tours/",
