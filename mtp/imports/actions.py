@@ -16,7 +16,13 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from mtp.imports.jobs import ImportRequestError, import_refusal, repeated_import, request_import
+from mtp.imports.jobs import (
+    ImportRequestError,
+    import_refusal,
+    new_sequence_refusal,
+    repeated_import,
+    request_import,
+)
 from mtp.imports.models import ImportJob
 from mtp.lib import ratelimit
 from mtp.lib.ratelimit import Policy, Usage
@@ -28,7 +34,7 @@ from mtp.mapillary.client import (
     get_me,
 )
 from mtp.mapillary.schemas import MapillaryUser
-from mtp.sequences.actions import set_links
+from mtp.sequences.actions import create_sequence, set_links
 from mtp.sequences.models import Sequence, SequenceAlias
 
 logger = logging.getLogger(__name__)
@@ -156,6 +162,57 @@ def start_import(
         changed = set_links(sequence, google_street_view, strava)
         if changed:
             sequence.save(update_fields=[*changed, "updated_at"])
+    return sequence, job
+
+
+def import_new_sequence(
+    acting_user,
+    *,
+    name: str,
+    description: str,
+    transport_type_id: int,
+    tags: list[str],
+    source: str,
+    mapillary_key: str,
+    mapillary_token: str,
+) -> tuple[Sequence, ImportJob]:
+    """A new sequence of the user's, imported from the Mapillary sequence ``mapillary_key``
+    in one step (the website's *Import from Mapillary*); return the sequence the import went
+    into and its job.
+
+    ``start_import``'s rules come first, while nothing is written: a key another person's
+    sequence holds, the user's import limit, and Mapillary (whose the token is, whether the
+    sequence is theirs; a person is waiting, so Mapillary not answering is a refusal). Then
+    the draft is created (``create_sequence``) and its import recorded (``request_import``)
+    in one transaction: a refusal at any step leaves no sequence behind. Raises an
+    ``ImportRequestError``.
+    """
+    key = mapillary_key.strip()
+    refusal = new_sequence_refusal(acting_user.pk, key)
+    if refusal is not None:
+        raise refusal
+    usage = ratelimit.hit(import_policy(), f"user:{acting_user.pk}")
+    if usage.exceeded:
+        raise ImportLimitReached(usage)
+    mapillary_user = _ask_mapillary(key, mapillary_token, wait=True)
+    with transaction.atomic():
+        sequence = create_sequence(
+            acting_user,
+            name=name,
+            description=description,
+            transport_type_id=transport_type_id,
+            source=source,
+            tags=tags,
+        )
+        job, _created = request_import(
+            sequence,
+            mapillary_sequence_key=key,
+            token=mapillary_token,
+            mapillary_user=mapillary_user,
+        )
+        if job.sequence_id != sequence.pk:
+            # The user's own draft of the same Mapillary sequence took this one in.
+            sequence = Sequence.objects.get(pk=job.sequence_id)
     return sequence, job
 
 

@@ -176,6 +176,14 @@ def import_refusal(sequence: Sequence, key: str) -> ImportRequestError | None:
     return None
 
 
+def new_sequence_refusal(owner_id: int, key: str) -> ImportRequestError | None:
+    """Why a new sequence of the user ``owner_id`` cannot import ``key``, as far as this
+    database tells (``import_refusal`` for a sequence not created yet); None when it may."""
+    if Sequence.objects.filter(mapillary_sequence_key=key).exclude(owner_id=owner_id).exists():
+        return _key_taken(key)
+    return None
+
+
 def _request_import(
     sequence: Sequence, key: str, token: str, mapillary_user: MapillaryUser | None, force: bool
 ) -> tuple[ImportJob, bool]:

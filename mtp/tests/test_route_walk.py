@@ -113,6 +113,7 @@ ROUTES = {
     "my/sequences/<uuid:unique_id>/edit/",
     "my/sequences/<uuid:unique_id>/delete/",
     "my/sequences/<uuid:unique_id>/import/",
+    "my/sequences/import/",
     # Tours and likes
     "api/v1/tours",
     "api/v1/tours/",

@@ -28,7 +28,7 @@ from mtp.lib.text import validate_line, validate_lines
 from mtp.sequences.leaderboard import METRICS, photo_count, standings
 from mtp.sequences.models import TransportType
 from mtp.web.forms import transport_type_choices
-from mtp.web.maps import map_config
+from mtp.web.maps import map_config, published_extent
 
 LEADERBOARD_SIZE = 50
 PER_PAGE = 20
@@ -209,5 +209,6 @@ def challenge_new(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "web/challenge_new.html",
-        {"form": form, "map_config": map_config(request)},
+        # The drawing map opens on the published routes, where an area is worth drawing.
+        {"form": form, "map_config": map_config(request, extent=published_extent())},
     )

@@ -1,5 +1,5 @@
-"""Forms of the website: the explore filters, editing a sequence, (re)starting an import,
-uploading photos."""
+"""Forms of the website: the explore filters, editing a sequence, (re)starting an import, a
+new sequence imported from Mapillary, and uploading photos."""
 
 import math
 from datetime import date
@@ -117,6 +117,17 @@ class ExploreForm(forms.Form):
         return any(data.get(name) for name in ("q", "type", "tag", "start", "end"))
 
 
+def offer_transport_types(field: forms.ModelChoiceField) -> None:
+    """A sequence's transport type field: the types one can choose, under their parents."""
+    field.queryset = TransportType.objects.filter(parent__isnull=False)
+    field.empty_label = None
+    pk_by_name = dict(field.queryset.values_list("name", "pk"))
+    field.choices = [
+        (group, [(pk_by_name[name], name) for name, _ in options])
+        for group, options in transport_type_choices(with_groups=False)
+    ]
+
+
 class SequenceForm(forms.ModelForm):
     """What the owner may change: name, description, transport type, tags and links.
 
@@ -154,14 +165,7 @@ class SequenceForm(forms.ModelForm):
 
     def __init__(self, *args, picked: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["transport_type"])
-        field.queryset = TransportType.objects.filter(parent__isnull=False)
-        field.empty_label = None
-        pk_by_name = dict(field.queryset.values_list("name", "pk"))
-        field.choices = [
-            (group, [(pk_by_name[name], name) for name, _ in options])
-            for group, options in transport_type_choices(with_groups=False)
-        ]
+        offer_transport_types(cast(forms.ModelChoiceField, self.fields["transport_type"]))
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
         self.cover_photos = self._cover_photos(picked) if self.instance.pk else []
@@ -238,6 +242,42 @@ class ImportForm(forms.Form):
         if problem := token_problem(token):
             raise ValidationError(problem)
         return token
+
+
+class NewImportForm(ImportForm, forms.ModelForm):
+    """A new sequence imported from Mapillary in one step: what the sequence is (name, way of
+    travel, tags, description, by the rules the API uses) and the Mapillary sequence key and
+    token of ``ImportForm``."""
+
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        help_text="Comma-separated, such as: river, autumn, city-walk.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    class Meta:
+        model = Sequence
+        fields = ("name", "transport_type", "tags", "description")
+        labels = {"transport_type": "Way of travel"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    field_order = [
+        "name",
+        "transport_type",
+        "tags",
+        "description",
+        "mapillary_sequence_key",
+        "mapillary_token",
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        offer_transport_types(cast(forms.ModelChoiceField, self.fields["transport_type"]))
+        self.fields["description"].required = False
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data["tags"])
 
 
 class UploadSetForm(forms.Form):

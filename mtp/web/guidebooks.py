@@ -7,7 +7,7 @@ marker and takes the arrow keys. The editor is plain forms; on a scene's page, a
 photo places the new point (the script fills in x and y, which can also be typed).
 """
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
 
 from django import forms
@@ -65,7 +65,8 @@ class GuidebookSearchForm(forms.Form):
 
 
 def guidebook_list(request: HttpRequest) -> HttpResponse:
-    """Published guidebooks, newest first, by text and category."""
+    """Explore's Guidebooks tab: published guidebooks, newest first, by text and category.
+    Each is listed once: a person's own, drafts included, are on their profile."""
     form = GuidebookSearchForm(request.GET or None)
     queryset = Guidebook.objects.published()
     if form.is_valid():
@@ -80,17 +81,17 @@ def guidebook_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-published_at", "-id")
     )
-    guidebooks = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
-    mine = (
-        Guidebook.objects.filter(owner=request.user).order_by("-created_at")[:50]
-        if request.user.is_authenticated
-        else []
-    )
-    return render(
-        request,
-        "web/guidebooks.html",
-        {"form": form, "guidebooks": guidebooks, "mine": mine},
-    )
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    # The search as asked, for the pager's links; the person's own are on their profile.
+    query = {name: request.GET[name] for name in ("q", "category") if request.GET.get(name)}
+    context = {
+        "form": form,
+        "page": page,
+        "noun": "guidebook",
+        "query": urlencode(query),
+        "new_url": reverse("web:guidebook-new"),
+    }
+    return render(request, "web/guidebooks.html", context)
 
 
 def guidebook_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
@@ -386,5 +387,11 @@ def scene_edit(request: SignedInRequest, unique_id: UUID, scene_id: UUID) -> Htt
             "pois": pois,
             "scene_form": scene_form,
             "poi_form": poi_form,
+            # The panorama's preview, as the reader shows it.
+            "preview": {"url": image["thumb_2048_url"], "pois": pois} if image else None,
+            "map_config": {
+                "pannellum": static("vendor/pannellum/pannellum.js"),
+                "pannellumCss": static("vendor/pannellum/pannellum.css"),
+            },
         },
     )

@@ -3,6 +3,7 @@ them), the tours on Explore, a new tour, adding a sequence to a tour, editing wi
 that works from the keyboard (and without the script), and likes of tours."""
 
 from itertools import accumulate
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django import forms
@@ -318,7 +319,15 @@ def tour_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.matching_text(text)
     order = ["-like_count", "-id"] if sort == "likes" else ["-published_at", "-id"]
     page = Paginator(queryset.order_by(*order), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/tours.html", {"page": page, "sort": sort, "q": text})
+    context = {
+        "page": page,
+        "sort": sort,
+        "q": text,
+        "noun": "tour",
+        "query": urlencode({"q": text, "sort": sort}),
+        "new_url": reverse("web:tour-new"),
+    }
+    return render(request, "web/tours.html", context)
 
 
 # Making and changing tours --------------------------------------------------------------------

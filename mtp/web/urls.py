@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("my/", views.my_sequences, name="my"),
     path("my/progress.json", views.my_progress, name="my-progress"),
+    path("my/sequences/import/", views.sequence_import_new, name="import-new"),
     path("my/sequences/<uuid:unique_id>/edit/", views.sequence_edit, name="edit"),
     path("my/sequences/<uuid:unique_id>/delete/", views.sequence_delete, name="delete"),
     path("my/sequences/<uuid:unique_id>/import/", views.sequence_import, name="import"),

@@ -25,7 +25,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mtp.accounts.requests import SignedInRequest
-from mtp.imports.actions import TokenRefused, start_import
+from mtp.imports.actions import (
+    InvalidImportField,
+    TokenRefused,
+    import_new_sequence,
+    start_import,
+)
 from mtp.imports.jobs import ImportRequestError
 from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.http import GEOJSON, json_response
@@ -38,7 +43,13 @@ from mtp.sequences.photos import cover_keys, photos_available
 from mtp.sequences.tags import tag_names_by_sequence
 from mtp.uploads.models import UploadFile, UploadSet
 from mtp.web.challenges import challenges_near
-from mtp.web.forms import ExploreForm, ImportForm, SequenceForm, transport_type_choices
+from mtp.web.forms import (
+    ExploreForm,
+    ImportForm,
+    NewImportForm,
+    SequenceForm,
+    transport_type_choices,
+)
 from mtp.web.maps import map_config, published_extent
 
 logger = logging.getLogger(__name__)
@@ -604,6 +615,46 @@ def sequence_import(request: SignedInRequest, unique_id: UUID) -> HttpResponse:
     return render(
         request, "web/sequence_import.html", {"sequence": sequence, "form": form}, status=400
     )
+
+
+# What the source of a sequence made on these pages says.
+WEBSITE_SOURCE = "website"
+# Where refusals about the key or the token go on the import forms.
+IMPORT_FIELDS = {"seq_key": "mapillary_sequence_key", "token": "mapillary_token"}
+
+
+@sensitive_post_parameters("mapillary_token")
+@login_required
+@require_http_methods(["GET", "POST"])
+def sequence_import_new(request: SignedInRequest) -> HttpResponse:
+    """A new sequence imported from Mapillary in one step, by the actions the API uses
+    (``mtp.imports.actions.import_new_sequence``: create the sequence, start its import); a
+    refusal is shown on the form and nothing is written. The token is not kept after it."""
+    form = NewImportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            sequence, _job = import_new_sequence(
+                request.user,
+                name=data["name"],
+                description=data["description"],
+                transport_type_id=data["transport_type"].pk,
+                tags=data["tags"],
+                source=WEBSITE_SOURCE,
+                mapillary_key=data["mapillary_sequence_key"],
+                mapillary_token=data["mapillary_token"],
+            )
+        except TokenRefused as refused:
+            form.add_error("mapillary_token", f"Mapillary refused it: {refused.message}")
+        except InvalidImportField as invalid:
+            form.add_error(IMPORT_FIELDS[invalid.field], invalid.message)
+        except ImportRequestError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"The import of “{sequence.name}” has started.")
+            return redirect("web:my")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/sequence_import.html", {"form": form}, status=status)
 
 
 # Likes ----------------------------------------------------------------------------------------

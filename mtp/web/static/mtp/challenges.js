@@ -71,7 +71,11 @@ async function drawArea(container) {
   const field = document.getElementById("id_area");
   const status = document.getElementById("draw-status");
   if (!config || !field || !window.MapboxDraw) return;
-  const map = await createMap(container, config, {}, { center: [8.54, 47.37], zoom: 2 });
+  // The first view: the published routes (or the whole world, before there are any).
+  const view = config.extent
+    ? { bounds: config.extent, fitBoundsOptions: { padding: 40, maxZoom: 15 } }
+    : { center: [8.54, 47.37], zoom: 2 };
+  const map = await createMap(container, config, {}, view);
   const draw = drawForMapLibre(window.MapboxDraw);
   map.addControl(draw, "top-left");
   // A value sent back with an error in the form: draw it again.

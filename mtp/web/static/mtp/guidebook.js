@@ -4,11 +4,11 @@
 // scenes around it, so all of it works without this script.
 //
 // The reader's data is the guidebook's JSON (as GET /api/v1/guidebooks/<id> gives it) in a
-// <script type="application/json"> block. Panoramas open in Pannellum, loaded as the photo
-// viewer loads it, with the points as its hot spots.
+// <script type="application/json"> block. Panoramas open in the panorama component of every
+// page (panorama.js), with the points as its hot spots.
 
 import { createMap, readJson } from "./challenges.js";
-import { loadPannellum } from "./viewer.js";
+import { openPanorama, panoramaHotSpots } from "./panorama.js";
 
 const SCENE_COLOR = "#084a69";
 const CURRENT_COLOR = "#c2185b";
@@ -114,6 +114,7 @@ class Reader {
     const sequence = this.root.querySelector("#scene-sequence");
     sequence.textContent = scene.sequence.name;
     sequence.href = scene.sequence.url;
+    this.root.querySelector("#scene-kind").textContent = scene.image.is_pano ? " · a 360° panorama" : "";
     const description = this.root.querySelector("#scene-description");
     description.replaceChildren();
     if (scene.description) {
@@ -201,38 +202,29 @@ class Reader {
     if (this.pano) {
       this.pano.destroy();
       this.pano = null;
-      this.frame.querySelector(".scene-pano")?.remove();
     }
+    this.frame.querySelector(".pano")?.remove();
     const scene = this.scene;
     this.frame.classList.toggle("is-pano", Boolean(scene.image.is_pano));
     if (!scene.image.is_pano || !this.config.pannellum) return;
-    let pannellum;
-    try {
-      pannellum = await loadPannellum(this.config);
-    } catch (error) {
-      console.error(error);
-      return; // the flat photo and its markers stay
+    const holder = document.createElement("div");
+    this.frame.append(holder);
+    const pano = await openPanorama(
+      holder,
+      this.config,
+      scene.image.thumb_2048_url,
+      {
+        label: `${scene.title || "The scene"}: a 360° panorama from ${scene.sequence.name}`,
+        hotSpots: panoramaHotSpots(scene.pois, (poi) => this.openPoi(poi.unique_id, null)),
+      },
+      // Only while the scene is still the one shown.
+      () => this.scene === scene && holder.isConnected,
+    );
+    if (!pano) {
+      holder.remove(); // the flat photo and its markers stay
+      return;
     }
-    if (this.scene !== scene) return; // moved on meanwhile
-    const container = document.createElement("div");
-    container.className = "scene-pano";
-    container.setAttribute("role", "img");
-    container.setAttribute("aria-label", `${scene.title || "The scene"}: a 360° panorama; drag or use the arrow keys to look around`);
-    this.frame.append(container);
-    this.pano = pannellum.viewer(container, {
-      type: "equirectangular",
-      panorama: scene.image.thumb_2048_url,
-      autoLoad: true,
-      showControls: true,
-      crossOrigin: "anonymous",
-      hotSpots: scene.pois.map((poi) => ({
-        pitch: poi.pitch,
-        yaw: poi.yaw,
-        type: "info",
-        text: poi.title,
-        clickHandlerFunc: () => this.openPoi(poi.unique_id, null),
-      })),
-    });
+    this.pano = pano;
   }
 
   openPoi(id, marker) {
@@ -333,9 +325,40 @@ function startEditor(frame) {
   show();
 }
 
+// The editor's preview of a panorama scene: the panorama as the reader shows it, with the
+// points saved so far as its hot spots. Opened on demand (the photo is large).
+function startPreview(section) {
+  const data = readJson("scene-preview-data");
+  const config = readJson("map-config");
+  const button = section.querySelector("#scene-preview-open");
+  const holderFrame = section.querySelector("#scene-preview-frame");
+  if (!data || !config) return;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    holderFrame.hidden = false;
+    const holder = document.createElement("div");
+    holderFrame.append(holder);
+    const pano = await openPanorama(holder, config, data.url, {
+      label: "The scene as readers see it: a 360° panorama",
+      hotSpots: panoramaHotSpots(data.pois, null),
+    });
+    if (pano) {
+      button.hidden = true;
+      holder.focus();
+    } else {
+      holder.remove();
+      holderFrame.hidden = true;
+      button.disabled = false;
+    }
+  });
+}
+
 const frame = document.getElementById("scene-frame");
 if (frame && frame.dataset.editor) {
   startEditor(frame);
+  const preview = document.getElementById("scene-preview");
+  if (preview) startPreview(preview);
 } else {
   const root = document.getElementById("guidebook");
   const data = readJson("guidebook-data");

@@ -119,29 +119,59 @@ function exploreLayers(filter) {
   ];
 }
 
-// Hovering a photo point (zoom 14 and closer) shows the photo.
-function previewPhotos(map, maplibregl, photoUrl) {
-  const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "photo-preview", offset: 8 });
+function photoThumbnail(photoUrl, key) {
+  const image = document.createElement("img");
+  image.src = `${photoUrl}${encodeURIComponent(key)}/thumbnail?size=256`;
+  image.alt = "The photo taken here";
+  image.width = 192;
+  image.height = 144;
+  return image;
+}
+
+// Hovering a photo point (zoom 14 and closer) shows the photo; clicking (or tapping) one opens
+// a popup with the photo and a link to it in its sequence's viewer, which takes the keyboard.
+function explorePhotos(map, maplibregl, photoUrl) {
+  const preview = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: "photo-preview", offset: 8 });
   let shown = null;
+  let opened = null;
   map.on("mousemove", "photos", (event) => {
+    map.getCanvas().style.cursor = "pointer";
     const feature = event.features && event.features[0];
-    if (!feature || feature.properties.id === shown) return;
+    if (!photoUrl || opened || !feature || feature.properties.id === shown) return;
     shown = feature.properties.id;
-    const image = document.createElement("img");
-    image.src = `${photoUrl}${encodeURIComponent(shown)}/thumbnail?size=256`;
-    image.alt = "The photo taken here";
-    image.width = 192;
-    image.height = 144;
     const content = document.createElement("div");
+    const image = photoThumbnail(photoUrl, shown);
     content.append(image);
     image.addEventListener("error", () => content.replaceChildren("No preview of this photo."), { once: true });
-    popup.setLngLat(feature.geometry.coordinates).setDOMContent(content).addTo(map);
-    map.getCanvas().style.cursor = "pointer";
+    preview.setLngLat(feature.geometry.coordinates).setDOMContent(content).addTo(map);
   });
   map.on("mouseleave", "photos", () => {
     shown = null;
-    popup.remove();
+    preview.remove();
     map.getCanvas().style.cursor = "";
+  });
+  map.on("click", "photos", (event) => {
+    const feature = event.features && event.features[0];
+    if (!feature) return;
+    const { id: key, sequence_id: sequence } = feature.properties;
+    shown = null;
+    preview.remove();
+    if (opened) opened.remove();
+    const content = document.createElement("div");
+    if (photoUrl) {
+      const image = photoThumbnail(photoUrl, key);
+      image.addEventListener("error", () => image.remove(), { once: true });
+      content.append(image);
+    }
+    content.append(link(`${sequenceUrl(sequence)}?photo=${encodeURIComponent(key)}`, "Open this photo"));
+    const popup = new maplibregl.Popup({ className: "photo-popup", maxWidth: "16rem", offset: 8 })
+      .setLngLat(feature.geometry.coordinates)
+      .setDOMContent(content)
+      .addTo(map);
+    opened = popup;
+    popup.on("close", () => {
+      if (opened === popup) opened = null;
+    });
   });
 }
 
@@ -258,7 +288,7 @@ async function initExplore(container) {
   refresh(new URLSearchParams(window.location.search).get("page") || undefined);
   map.on("moveend", refreshSoon);
 
-  if (config.photoUrl) previewPhotos(map, maplibregl, config.photoUrl);
+  explorePhotos(map, maplibregl, config.photoUrl);
 
   const clickable = ["routes", "routes-dots"];
   map.on("mouseenter", clickable, () => {
@@ -270,6 +300,8 @@ async function initExplore(container) {
   map.on("click", clickable, (event) => {
     const feature = event.features && event.features[0];
     if (!feature) return;
+    // A photo point on the route opens the photo instead (explorePhotos).
+    if (map.getLayer("photos") && map.queryRenderedFeatures(event.point, { layers: ["photos"] }).length) return;
     const { id, name, transport_type: transportType } = feature.properties;
     const content = document.createElement("div");
     content.append(link(sequenceUrl(id), name || "Sequence"));

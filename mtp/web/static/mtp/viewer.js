@@ -8,6 +8,8 @@
 // A tour's page carries none: the viewer loads a route's photos from the API when it reaches
 // that route (routeLoader), and until then their places in the list are empty (null).
 
+import { createPanorama, fetchImage, loadPannellum, reducedMotion } from "./panorama.js";
+
 const PRELOAD_AHEAD = 2;
 // A photo not shown after this long says it is loading (a fast one never flickers).
 const LOADING_DELAY_MS = 150;
@@ -25,10 +27,6 @@ const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
 });
 const COMPASS = ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"];
 
-function reducedMotion() {
-  return window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-}
-
 function when(seconds) {
   return seconds == null ? "" : `${TIME_FORMAT.format(new Date(seconds * 1000))} UTC`;
 }
@@ -37,25 +35,6 @@ function coordinates(lon, lat) {
   const ns = lat >= 0 ? "N" : "S";
   const ew = lon >= 0 ? "E" : "W";
   return `${Math.abs(lat).toFixed(5)}° ${ns}, ${Math.abs(lon).toFixed(5)}° ${ew}`;
-}
-
-// Script loading for Pannellum: a classic script of this site (script-src 'self').
-let pannellumLoading = null;
-function loadPannellum(config) {
-  if (!pannellumLoading) {
-    pannellumLoading = new Promise((resolve, reject) => {
-      const style = document.createElement("link");
-      style.rel = "stylesheet";
-      style.href = config.pannellumCss;
-      document.head.append(style);
-      const script = document.createElement("script");
-      script.src = config.pannellum;
-      script.onload = () => resolve(window.pannellum);
-      script.onerror = () => reject(new Error("The panorama viewer could not be loaded."));
-      document.head.append(script);
-    });
-  }
-  return pannellumLoading;
 }
 
 export class Viewer {
@@ -173,16 +152,8 @@ export class Viewer {
       this.images.set(key, entry);
       return entry;
     }
-    const image = new Image();
     // Panoramas become a WebGL texture: a cross-origin photo must be fetched with CORS.
-    if (this.isPano(position)) image.crossOrigin = "anonymous";
-    image.decoding = "async";
-    image.src = this.largeUrl(position);
-    const ready = image.decode().then(
-      () => true,
-      () => image.complete && image.naturalWidth > 0,
-    );
-    entry = { image, ready };
+    entry = fetchImage(this.largeUrl(position), { pano: this.isPano(position) });
     this.images.set(key, entry);
     while (this.images.size > KEPT) this.images.delete(this.images.keys().next().value);
     return entry;
@@ -304,45 +275,16 @@ export class Viewer {
     this.closePano();
     const flat = this.frame.querySelector(".photo-image");
     const holder = document.createElement("div");
-    holder.className = "pano";
     holder.id = "pano";
-    holder.tabIndex = 0;
-    holder.setAttribute("role", "application");
-    holder.setAttribute("aria-roledescription", "360° panorama");
-    holder.setAttribute("aria-label", `${this.describe(position)}. Drag, or use the arrow keys, to look around.`);
     if (flat) flat.replaceWith(holder);
     else this.frame.prepend(holder);
-    // "dynamic": Pannellum takes the photo already fetched (and preloaded) as it is, rather
-    // than fetching it again itself as a blob: URL, which the site's policy does not allow.
-    this.pano = pannellum.viewer(holder, {
-      type: "equirectangular",
-      panorama: image,
-      dynamic: true,
-      dynamicUpdate: true,
-      autoLoad: true,
-      showZoomCtrl: true,
-      showFullscreenCtrl: false,
-      compass: false,
-      yaw,
-      hfov: 100,
-      friction: reducedMotion() ? 1 : 0.15,
-      strings: { loadingLabel: "Loading the panorama…" },
-    });
+    this.pano = createPanorama(pannellum, holder, image, { label: this.describe(position), yaw });
     const pano = this.pano;
-    const ready = () => {
-      // The photo does not change: stop uploading it to the GPU on every frame.
-      pano.setUpdate(false);
-      holder.dataset.ready = "true";
-    };
-    // A photo already fetched loads at once, within the constructor.
-    if (pano.isLoaded()) ready();
-    else pano.on("load", ready);
     const follow = () => {
       if (this.pano === pano) this.notify();
     };
     for (const event of ["mouseup", "touchend", "animatefinished", "zoomchange"]) pano.on(event, follow);
     this.panoTimer = window.setInterval(follow, 250);
-    holder.mtpPano = pano; // for anyone scripting the page (the browser tests do)
   }
 
   closePano() {
