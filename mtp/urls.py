@@ -21,7 +21,8 @@ urlpatterns = [
     path("api/v1/tiles/", include("mtp.api.tile_urls")),
     # Any text as the key: the view answers the API's 404 rather than the URL resolver's page.
     path("api/v1/images/<str:key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
-    re_path(r"^api/v1/images/(?P<rest>.*)$", images.not_found),
+    # A photo's like is API v1's own route (mtp/api/sequences.py); anything else is a 404.
+    re_path(r"^api/v1/images/(?P<rest>(?![^/]+/like/?$).*)$", images.not_found),
     path("api/v1/", include("mtp.api.urls")),
     # The STAC API beside API v1: /api is its landing page (mtp/api/stac.py).
     path("api", stac.landing, name="stac-landing"),

@@ -55,7 +55,7 @@ ROUTES = {
     r"api/v1/tiles/^(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/]+)\.mvt$",
     "api/v1/tiles/^(?P<rest>.*)$",
     "api/v1/images/<str:key>/thumbnail",
-    "^api/v1/images/(?P<rest>.*)$",
+    "^api/v1/images/(?P<rest>(?![^/]+/like/?$).*)$",
     "api/v1/",
     "api/v1/openapi.json",
     "api/v1/openapi.json/",
@@ -121,6 +121,9 @@ ROUTES = {
     "api/v1/tours/<uuidstr:unique_id>/like/",
     "api/v1/sequence/<uuidstr:unique_id>/like",
     "api/v1/sequence/<uuidstr:unique_id>/like/",
+    # Photo likes
+    "api/v1/images/<str:key>/like",
+    "api/v1/images/<str:key>/like/",
     "tours/",
     "tours/new/",
     "tours/add/",

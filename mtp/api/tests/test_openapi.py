@@ -48,6 +48,8 @@ ENDPOINTS = {
     ("DELETE", "/api/v1/tours/{unique_id}/like"),
     ("PUT", "/api/v1/sequence/{unique_id}/like"),
     ("DELETE", "/api/v1/sequence/{unique_id}/like"),
+    ("PUT", "/api/v1/images/{key}/like"),
+    ("DELETE", "/api/v1/images/{key}/like"),
     # Guidebooks
     ("GET", "/api/v1/guidebook-categories"),
     ("POST", "/api/v1/guidebooks"),
@@ -433,3 +435,13 @@ def test_leaderboard_parameters_are_the_servers_choices(openapi):
     }
     assert parameters["period"]["enum"] == ["all", "year", "month", "week"]
     assert "Water" in parameters["transport_type"]["anyOf"][0]["enum"]
+
+
+def test_a_photo_s_like_takes_a_photo_key_with_the_example_photo(openapi):
+    for method in ("put", "delete"):
+        operation = openapi["paths"]["/api/v1/images/{key}/like"][method]
+        (key,) = [p for p in operation["parameters"] if p["name"] == "key"]
+        assert key["in"] == "path" and key["schema"]["pattern"].startswith("^[A-Za-z0-9_-]")
+        assert key["example"] == "148137757289079"
+        example = operation["responses"]["200"]["content"]["application/json"]["example"]
+        assert example["key"] == key["example"]
