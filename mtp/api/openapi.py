@@ -805,6 +805,24 @@ EXAMPLE_LEADERBOARD = {
     ],
     "next": "https://mtp.example.org/api/v1/leaderboard?cursor=WyJyYW5rIiwyLDE3XQ",
 }
+EXAMPLE_PHOTO_LEADERBOARD = {
+    "results": [
+        {
+            "rank": 1,
+            "key": EXAMPLE_IMAGE["key"],
+            "like_count": 12,
+            **{name: EXAMPLE_IMAGE[name] for name in EXAMPLE_COVER if name.startswith("thumb_")},
+            "sequence": {
+                "unique_id": EXAMPLE_ID,
+                "name": "Lake shore walk",
+                "transport_type": "Walk",
+                "url": f"https://mtp.example.org/sequences/{EXAMPLE_ID}/?photo={EXAMPLE_IMAGE['key']}",
+            },
+            "user": EXAMPLE_CHALLENGE["owner"],
+        }
+    ],
+    "next": "https://mtp.example.org/api/v1/leaderboard/photos?cursor=WyJwaG90byIsMTIsNDIsMSwxXQ",
+}
 
 # Tours --------------------------------------------------------------------------------------
 EXAMPLE_TOUR_ID = "5d7e9f10-2a3b-4c5d-8e6f-7a8b9c0d1e2f"
@@ -911,6 +929,7 @@ RESPONSE_EXAMPLES = {
         {"name": "Water", "children": [{"name": "Kayak"}, {"name": "Paddleboard"}]},
     ],
     ("/api/v1/leaderboard", "get", "200"): EXAMPLE_LEADERBOARD,
+    ("/api/v1/leaderboard/photos", "get", "200"): EXAMPLE_PHOTO_LEADERBOARD,
     (*CREATE_CHALLENGE, "201"): {
         "unique_id": EXAMPLE_CHALLENGE_ID,
         "challenge": EXAMPLE_CHALLENGE,

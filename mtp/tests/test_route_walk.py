@@ -79,6 +79,8 @@ ROUTES = {
     "api/v1/tags/",
     "api/v1/leaderboard",
     "api/v1/leaderboard/",
+    "api/v1/leaderboard/photos",
+    "api/v1/leaderboard/photos/",
     "api/v1/challenges",
     "api/v1/challenges/",
     "api/v1/challenges/<uuidstr:unique_id>",
