@@ -50,7 +50,7 @@ def get(client, app):
     return run
 
 
-def people(response) -> list[tuple[int, str, int]]:
+def people(response) -> list[tuple[int, str, int | float]]:
     assert response.status_code == 200, response.content
     body = LeaderboardOut.model_validate(response.json())
     return [(row.rank, row.user.username, row.value) for row in body.results]
