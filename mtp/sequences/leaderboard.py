@@ -60,7 +60,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lower
 
-from mtp.sequences.links import object_url, photo_urls, profile_url
+from mtp.sequences.links import object_url, photo_url, photo_urls, profile_url
 from mtp.sequences.models import CameraMake, Image, Sequence, transport_types_by_name
 
 logger = logging.getLogger(__name__)
@@ -324,6 +324,11 @@ class LikedPhoto:
     sequence_name: str
     transport_type: str
     user: Any
+
+    @property
+    def thumb(self) -> str:
+        """The photo's small link (256 px), for pages."""
+        return photo_url(self.key, "256")
 
     def to_dict(self) -> dict[str, Any]:
         return {

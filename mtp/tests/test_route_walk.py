@@ -104,6 +104,10 @@ ROUTES = {
     "explore/results",
     "sequences/<uuid:unique_id>/",
     "leaderboard/",
+    # Photo likes
+    "leaderboard/photos/",
+    "photos/",
+    "photos/<str:key>/like/",
     "challenges/",
     "challenges/new/",
     "challenges/<uuid:unique_id>/",
