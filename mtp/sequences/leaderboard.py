@@ -301,13 +301,21 @@ def liked_photos(criteria: Criteria) -> QuerySet:
     images = _window(images, "captured_at", criteria)
     if criteria.bbox is not None:
         west, south, east, north = criteria.bbox
-        box = Q(point__within=Polygon.from_bbox((west, south, min(east, 180.0), north)))
-        if west > east:
-            # Across 180°: two boxes, one each side.
-            box = Q(point__within=Polygon.from_bbox((west, south, 180.0, north))) | Q(
-                point__within=Polygon.from_bbox((-180.0, south, east, north))
-            )
-        images = images.filter(box)
+        # A box across 180° (west > east) is two boxes, one each side.
+        boxes = (
+            [(west, south, east, north)]
+            if west <= east
+            else [
+                (west, south, 180.0, north),
+                (-180.0, south, east, north),
+            ]
+        )
+        inside = Q()
+        for box in boxes:
+            polygon = Polygon.from_bbox(box)
+            polygon.srid = 4326
+            inside |= Q(point__within=polygon)
+        images = images.filter(inside)
     return images.order_by()
 
 
