@@ -87,9 +87,18 @@ def test_a_like_needs_the_write_scope(client, photo, other_user, app):
     assert not ImageLike.objects.exists()
 
 
-def test_a_like_is_counted_against_the_token_s_rate_limit(client, photo, other_headers):
-    response = client.put(like_url(photo.key), **other_headers)
-    assert "RateLimit-Policy" in response or "RateLimit" in response
+def test_likes_past_the_token_s_rate_limit_are_refused_with_429(
+    client, settings, photo, other_headers
+):
+    settings.MTP_API_RATE_TOKEN = 2
+    statuses = [client.put(like_url(photo.key), **other_headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = client.delete(like_url(photo.key), **other_headers)
+    assert response.status_code == 429
+    assert response["RateLimit-Policy"].startswith('"api-token";q=2')
+    assert "error" in response.json()
+    # The refused unlike changed nothing.
+    assert ImageLike.objects.count() == 1
 
 
 def test_a_like_with_a_trailing_slash_is_the_same_call(client, photo, other_headers):
