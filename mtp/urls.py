@@ -21,8 +21,9 @@ urlpatterns = [
     path("api/v1/tiles/", include("mtp.api.tile_urls")),
     # Any text as the key: the view answers the API's 404 rather than the URL resolver's page.
     path("api/v1/images/<str:key>/thumbnail", images.thumbnail, name="photo-thumbnail"),
-    # Every other address under images/ is a 404 of the API's, but the nearby search.
-    re_path(r"^api/v1/images/(?!nearby/?$)(?P<rest>.*)$", images.not_found),
+    # The nearby search and a photo's like are API v1's own routes (mtp/api/nearby.py,
+    # mtp/api/sequences.py); anything else under images/ is a 404 of the API's.
+    re_path(r"^api/v1/images/(?!nearby/?$)(?P<rest>(?![^/]+/like/?$).*)$", images.not_found),
     path("api/v1/", include("mtp.api.urls")),
     # The STAC API beside API v1: /api is its landing page (mtp/api/stac.py).
     path("api", stac.landing, name="stac-landing"),

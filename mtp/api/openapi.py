@@ -108,10 +108,21 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
             _examples(path, method, operation)
     _links(document)
     _nested_links(document)
+    for operation in document["paths"].get(IMAGE_LIKE, {}).values():
+        _photo_key_parameter(operation)
     # Written out whole (its operationId, rules and examples included).
     document["paths"][PHOTO[0]] = {PHOTO[1]: _photo_operation()}
     _photo_link(document)
     return document
+
+
+def _photo_key_parameter(operation: dict[str, Any]) -> None:
+    """A photo's key in the path: a key's characters, as the photo endpoint says."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path" and parameter["name"] == "key":
+            parameter["description"] = "The photo's key (`key` in the image objects)."
+            parameter["schema"] = {"type": "string", "pattern": KEY_PATTERN.pattern}
+            parameter["example"] = PHOTO_KEY
 
 
 def _component(document: dict[str, Any], schema: dict[str, Any], media_type: str) -> dict:
@@ -507,6 +518,8 @@ def _links(document: dict[str, Any]) -> None:
 # The photo endpoint ---------------------------------------------------------------------------
 
 PHOTO = ("/api/v1/images/{key}/thumbnail", "get")
+# A photo's like (mtp.api.sequences): its key is a photo's, as the photo endpoint's is.
+IMAGE_LIKE = "/api/v1/images/{key}/like"
 IMAGES = ("/api/v1/sequence/{unique_id}/images", "get")
 PHOTO_KEY = "148137757289079"
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
@@ -691,6 +704,8 @@ EXAMPLE_IMAGE = {
     "height": 3000,
     "camera_make": "GoPro",
     "camera_model": "HERO9 Black",
+    "like_count": 2,
+    "liked": False,
     "thumb_256_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=256",
     "thumb_1024_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=1024",
     "thumb_2048_url": "https://mtp.example.org/api/v1/images/498763468214164/thumbnail?size=2048",
@@ -789,6 +804,24 @@ EXAMPLE_LEADERBOARD = {
         },
     ],
     "next": "https://mtp.example.org/api/v1/leaderboard?cursor=WyJyYW5rIiwyLDE3XQ",
+}
+EXAMPLE_PHOTO_LEADERBOARD = {
+    "results": [
+        {
+            "rank": 1,
+            "key": EXAMPLE_IMAGE["key"],
+            "like_count": 12,
+            **{name: EXAMPLE_IMAGE[name] for name in EXAMPLE_COVER if name.startswith("thumb_")},
+            "sequence": {
+                "unique_id": EXAMPLE_ID,
+                "name": "Lake shore walk",
+                "transport_type": "Walk",
+                "url": f"https://mtp.example.org/sequences/{EXAMPLE_ID}/?photo={EXAMPLE_IMAGE['key']}",
+            },
+            "user": EXAMPLE_CHALLENGE["owner"],
+        }
+    ],
+    "next": "https://mtp.example.org/api/v1/leaderboard/photos?cursor=WyJwaG90byIsMTIsNDIsMSwxXQ",
 }
 
 # Tours --------------------------------------------------------------------------------------
@@ -909,6 +942,7 @@ RESPONSE_EXAMPLES = {
         {"name": "Water", "children": [{"name": "Kayak"}, {"name": "Paddleboard"}]},
     ],
     ("/api/v1/leaderboard", "get", "200"): EXAMPLE_LEADERBOARD,
+    ("/api/v1/leaderboard/photos", "get", "200"): EXAMPLE_PHOTO_LEADERBOARD,
     (*CREATE_CHALLENGE, "201"): {
         "unique_id": EXAMPLE_CHALLENGE_ID,
         "challenge": EXAMPLE_CHALLENGE,
@@ -952,6 +986,8 @@ RESPONSE_EXAMPLES = {
         "liked": False,
         "like_count": 3,
     },
+    (IMAGE_LIKE, "put", "200"): {"key": PHOTO_KEY, "liked": True, "like_count": 3},
+    (IMAGE_LIKE, "delete", "200"): {"key": PHOTO_KEY, "liked": False, "like_count": 2},
     ("/api/v1/tags", "get", "200"): {
         "results": [{"name": "lake", "count": 12}, {"name": "alps", "count": 7}],
         "next": None,

@@ -469,6 +469,10 @@ class ImageOut(StrictOut):
     height: int | None
     camera_make: str | None
     camera_model: str | None
+    like_count: int = Field(description="How many people like the photo.")
+    liked: bool = Field(
+        description="Whether you like it (false without a token, and in a guidebook's scenes)."
+    )
     thumb_256_url: str
     thumb_1024_url: str
     thumb_2048_url: str
@@ -514,6 +518,12 @@ class TagOut(StrictOut):
 class TagListOut(StrictOut):
     results: list[TagOut]
     next: str | None
+
+
+class ImageLikeOut(StrictOut):
+    key: str = Field(description="The photo's key.")
+    liked: bool = Field(description="Whether you like it now.")
+    like_count: int
 
 
 class LikeOut(StrictOut):

@@ -31,6 +31,7 @@ from mtp.api.limits import too_many
 from mtp.api.pagination import Ordering, next_link, page, with_next_link
 from mtp.api.schemas import (
     ErrorOut,
+    ImageLikeOut,
     ImageListOut,
     ImportAcceptedOut,
     ImportIn,
@@ -56,12 +57,15 @@ from mtp.imports.jobs import ImportRequestError
 from mtp.imports.models import ImportJob, latest_imports
 from mtp.lib.dates import utc_or_calendar_end
 from mtp.lib.http import json_response
+from mtp.mapillary.formats import is_key
 from mtp.sequences import actions
 from mtp.sequences.formats import feature, gpx_response
+from mtp.sequences.likes import liked_ids
 from mtp.sequences.links import OWNER_FIELDS_UNREAD, absolute, object_url
 from mtp.sequences.models import (
     MAX_RADIUS_M,
     Image,
+    ImageLike,
     Sequence,
     find_transport_type,
     transport_types_by_name,
@@ -369,7 +373,8 @@ def list_images(request: HttpRequest, unique_id: UUID, params: Query[PageParams]
     )
     rows, cursor = page(images, IMAGE_ORDERING, limit=params.limit, cursor=params.cursor)
     private = not sequence.is_public
-    results = [image.to_dict(private=private) for image in rows]
+    liked = liked_ids(ImageLike, "image", viewer, [image.pk for image in rows])
+    results = [image.to_dict(private=private, liked=image.pk in liked) for image in rows]
     link = next_link(request, cursor)
     if media_type == GEOJSON:
         body = {
@@ -625,3 +630,48 @@ def unlike_sequence(request: HttpRequest, unique_id: UUID):
     negotiate(request, JSON_ONLY)
     require_scope(request, WRITE)
     return _like(request, unique_id, False)
+
+
+# Likes of single photos ------------------------------------------------------------------------
+
+PHOTO_NOT_FOUND = "No photo with this key."
+
+
+def _like_image(request: HttpRequest, key: str, liked: bool) -> HttpResponse:
+    if not is_key(key):
+        raise ApiError(404, PHOTO_NOT_FOUND)
+    user = request.auth.user  # type: ignore[attr-defined]
+    try:
+        count = actions.like_image(user, key, liked)
+    except Image.DoesNotExist:
+        # A photo of another's draft is answered as one that does not exist.
+        raise ApiError(404, PHOTO_NOT_FOUND) from None
+    except actions.NotPublished as error:
+        raise ApiError(422, str(error)) from None
+    return json_response({"key": key, "liked": liked, "like_count": count})
+
+
+@router.put(
+    "/images/{str:key}/like",
+    auth=token_auth,
+    response={200: ImageLikeOut, **OWNER_ERRORS},
+    summary="Like a photo",
+)
+def like_image(request: HttpRequest, key: str):
+    """Like a photo of a published sequence. Liking it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like_image(request, key, True)
+
+
+@router.delete(
+    "/images/{str:key}/like",
+    auth=token_auth,
+    response={200: ImageLikeOut, **OWNER_ERRORS},
+    summary="No longer like a photo",
+)
+def unlike_image(request: HttpRequest, key: str):
+    """Take back your like of a photo. Doing it again changes nothing."""
+    negotiate(request, JSON_ONLY)
+    require_scope(request, WRITE)
+    return _like_image(request, key, False)

@@ -1,4 +1,4 @@
-"""Writes to sequences: create, change, delete, and like them.
+"""Writes to sequences: create, change, delete, and like them and their photos.
 
 Each action takes the acting user and plain values, locks the rows it changes, applies the
 rules and writes in one transaction. The API and the pages find the sequence first (their 404
@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mtp.sequences.likes import set_liked
-from mtp.sequences.models import Image, Sequence, SequenceAlias, SequenceLike
+from mtp.sequences.models import Image, ImageLike, Sequence, SequenceAlias, SequenceLike
 from mtp.sequences.tags import insert_sequence, set_sequence_tags
 
 
@@ -144,3 +144,30 @@ def like_sequence(acting_user, sequence: Sequence, liked: bool) -> int:
     if not sequence.is_public:
         raise NotPublished("Only what is published can be liked.")
     return set_liked(SequenceLike, "sequence", sequence, acting_user, liked)
+
+
+def like_image(acting_user, key: str, liked: bool = True) -> int:
+    """Make ``acting_user`` like the photo ``key`` of a published sequence (or no longer); its
+    like count afterwards. Saying the same again changes nothing.
+
+    ``Image.DoesNotExist`` when there is no such photo, or it is of a sequence the person may
+    not see (another's draft: as if it did not exist); ``NotPublished`` for a photo of their
+    own sequence that is not published yet.
+    """
+    with transaction.atomic():
+        # The photo's row is locked until the count is written: its sequence cannot be taken
+        # back or deleted meanwhile.
+        image = (
+            Image.objects.select_for_update(of=("self",))
+            .select_related("sequence")
+            .filter(sequence__in=Sequence.objects.visible_to(acting_user))
+            .get(key=key)
+        )
+        if not image.sequence.is_public:
+            raise NotPublished("Only photos of a published sequence can be liked.")
+        return set_liked(ImageLike, "image", image, acting_user, liked)
+
+
+def unlike_image(acting_user, key: str) -> int:
+    """Take back ``acting_user``'s like of the photo ``key`` (``like_image``'s rules)."""
+    return like_image(acting_user, key, liked=False)

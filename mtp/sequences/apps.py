@@ -17,11 +17,12 @@ class SequencesConfig(AppConfig):
         from mtp.sequences.keeper import forget_copies
         from mtp.sequences.keeper import run as keep_photos
         from mtp.sequences.likes import recount_when_users_leave
-        from mtp.sequences.models import KeepPhotosJob, Sequence, SequenceLike
+        from mtp.sequences.models import Image, ImageLike, KeepPhotosJob, Sequence, SequenceLike
 
         jobs.register(KeepPhotosJob, keep_photos)
         post_delete.connect(forget_copies, sender=Sequence, dispatch_uid="forget-kept-copies")
         recount_when_users_leave(SequenceLike, "sequence", Sequence)
+        recount_when_users_leave(ImageLike, "image", Image)
         # What may change a leaderboard forgets the rankings kept (mtp/sequences/leaderboard.py).
         post_save.connect(
             leaderboard.sequence_saved, sender=Sequence, dispatch_uid="leaderboards-saved"

@@ -1,6 +1,9 @@
-"""Leaderboards: people ranked by what they captured in published sequences.
+"""Leaderboards: people ranked by what they captured in published sequences, and the most liked
+photos.
 
-Three measures (``METRICS``): photos, distance and sequences. Ties share a rank (1, 1, 3).
+Four measures (``METRICS``): photos, distance, sequences, and the likes people's photos
+received (``photo_likes``: each photo's like count, ``Image.like_count``, for the photos captured
+in the window, in the box). Ties share a rank (1, 1, 3).
 The database does the counting and the ranking (``RANK()`` over the totals), so a page costs
 one query however many people there are.
 
@@ -42,6 +45,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models import GeometryField, Union
 from django.contrib.gis.db.models.functions import Intersection, Length
+from django.contrib.gis.geos import Polygon
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import EmptyResultSet
@@ -61,12 +65,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lower
 
-from mtp.sequences.links import profile_url
+from mtp.sequences.links import object_url, photo_url, photo_urls, profile_url
 from mtp.sequences.models import CameraMake, Image, Sequence, transport_types_by_name
 
 logger = logging.getLogger(__name__)
 
-METRICS = ("images", "distance", "sequences")
+METRICS = ("images", "distance", "sequences", "photo_likes")
 # A period is the last so many days, up to now.
 PERIOD_DAYS = {"all": None, "year": 365, "month": 30, "week": 7}
 
@@ -183,6 +187,12 @@ def totals(criteria: Criteria) -> list[QuerySet]:
     each person's total (people with nothing may be missing or have zero)."""
     if criteria.metric not in METRICS:
         raise ValueError(f"unknown metric {criteria.metric!r}")
+    if criteria.metric == "photo_likes":
+        return [
+            liked_photos(criteria)
+            .values(user_id=F("sequence__owner_id"))
+            .annotate(value=Sum("like_count"))
+        ]
     sequences = _sequence_filters(Sequence.objects.all(), criteria)
     if not criteria.in_area:
         sequences = _window(sequences, "captured_at_start", criteria)
@@ -297,6 +307,136 @@ def totals(criteria: Criteria) -> list[QuerySet]:
     value = Count("id") if criteria.metric == "images" else Count("sequence_id", distinct=True)
     edge = images.order_by().values(user_id=F("sequence__owner_id")).annotate(value=value)
     return [inside, edge]
+
+
+def liked_photos(criteria: Criteria) -> QuerySet:
+    """The photos someone likes, of published sequences, captured within the window and inside
+    the box (``bbox``), with the ways of travel and cameras asked for; unordered. Read from the
+    index of liked photos (``image_likes``): a small part of all photos."""
+    if criteria.area is not None:
+        raise ValueError("likes are counted everywhere or in a box, not in a challenge's area")
+    images = _sequence_filters(Image.objects.filter(like_count__gt=0), criteria, "sequence__")
+    images = _window(images, "captured_at", criteria)
+    if criteria.bbox is not None:
+        west, south, east, north = criteria.bbox
+        # A box across 180° (west > east) is two boxes, one each side.
+        boxes = (
+            [(west, south, east, north)]
+            if west <= east
+            else [
+                (west, south, 180.0, north),
+                (-180.0, south, east, north),
+            ]
+        )
+        inside = Q()
+        for box in boxes:
+            polygon = Polygon.from_bbox(box)
+            polygon.srid = 4326
+            inside |= Q(point__within=polygon)
+        images = images.filter(inside)
+    return images.order_by()
+
+
+@dataclass(frozen=True)
+class LikedPhoto:
+    """One photo's place among the most liked."""
+
+    rank: int
+    seen: int  # photos before it and itself: where the next page's ranks go on from
+    image_id: int
+    key: str
+    like_count: int
+    sequence_unique_id: Any
+    sequence_name: str
+    transport_type: str
+    user: Any
+
+    @property
+    def thumb(self) -> str:
+        """The photo's small link (256 px), for pages."""
+        return photo_url(self.key, "256")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "key": self.key,
+            "like_count": self.like_count,
+            **photo_urls(self.key),
+            "sequence": {
+                "unique_id": str(self.sequence_unique_id),
+                "name": self.sequence_name,
+                "transport_type": self.transport_type,
+                "url": f"{object_url('web:sequence', self.sequence_unique_id)}?photo={self.key}",
+            },
+            "user": {
+                "username": self.user.username,
+                "name": self.user.public_name,
+                "profile_url": profile_url(self.user),
+            },
+        }
+
+
+def encode_photo_cursor(photo: LikedPhoto) -> str:
+    """Where the next page of liked photos starts, as an opaque text."""
+    payload = json.dumps(
+        ["photo", photo.like_count, photo.image_id, photo.rank, photo.seen], separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_photo_cursor(cursor: str) -> tuple[int, int, int, int]:
+    """The (like count, photo id, rank, seen) ``encode_photo_cursor`` wrote; ValueError else."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, *numbers = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if name != "photo" or len(numbers) != 4:
+            raise ValueError("another list")
+        for number in numbers:
+            if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < 2**63:
+                raise ValueError("not a number")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("not a cursor of this list") from None
+    like_count, image_id, rank, seen = numbers
+    return like_count, image_id, rank, seen
+
+
+def most_liked_photos(
+    criteria: Criteria, *, limit: int, after: tuple[int, int, int, int] | None = None
+) -> list[LikedPhoto]:
+    """Up to ``limit`` photos, most liked first (then newest id first), after ``after`` (a
+    ``decode_photo_cursor``). Photos with as many likes share a rank (1, 1, 3): a page goes on
+    counting from where the one before stopped, so no page counts the photos before it."""
+    photos = liked_photos(criteria)
+    rank, seen, last_count = 0, 0, None
+    if after is not None:
+        like_count, image_id, rank, seen = after
+        last_count = like_count
+        photos = photos.filter(
+            Q(like_count__lt=like_count) | Q(like_count=like_count, id__lt=image_id)
+        )
+    rows = list(
+        photos.order_by("-like_count", "-id").values_list(
+            "id",
+            "key",
+            "like_count",
+            "sequence__unique_id",
+            "sequence__name",
+            "sequence__transport_type__name",
+            "sequence__owner_id",
+        )[:limit]
+    )
+    users = get_user_model().objects.in_bulk({row[6] for row in rows})
+    found = []
+    for image_id, key, like_count, sequence_id, name, transport, owner_id in rows:
+        seen += 1
+        if like_count != last_count:
+            rank, last_count = seen, like_count
+        found.append(
+            LikedPhoto(
+                rank, seen, image_id, key, like_count, sequence_id, name, transport, users[owner_id]
+            )
+        )
+    return found
 
 
 def _totals_sql(criteria: Criteria) -> tuple[str, list] | None:

@@ -673,10 +673,22 @@ class Image(models.Model):
     # A small copy (256 px) in the default storage, kept after publication
     # (mtp.sequences.keeper): served when Mapillary cannot give the photo.
     kept_copy = models.FileField(max_length=200, blank=True, db_default="")
+    # How many people like the photo: kept in step with ImageLike rows (mtp.sequences.likes) in
+    # the same transaction, so that the most liked photos are read from an index.
+    # A database default too: an import writes photos in SQL of its own (mtp.imports).
+    like_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["sequence_id", "position"]
-        indexes = [models.Index(fields=["sequence", "position"], name="image_sequence_position")]
+        indexes = [
+            models.Index(fields=["sequence", "position"], name="image_sequence_position"),
+            # Most liked first: only the photos someone likes, a small part of them all.
+            models.Index(
+                fields=["-like_count", "-id"],
+                name="image_likes",
+                condition=Q(like_count__gt=0),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(compass_angle__isnull=True)
@@ -698,10 +710,11 @@ class Image(models.Model):
             self.key = self.mapillary_key
         super().save(*args, **kwargs)
 
-    def to_dict(self, *, private: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, private: bool = False, liked: bool = False) -> dict[str, Any]:
         """The JSON of the image. Its photo links are this server's own, stable ones
         (``mtp.sequences.links``); ``private``: of a sequence that is not public, signed for its
-        owner."""
+        owner; ``liked``: whether the person reading it likes it
+        (``mtp.sequences.likes.liked_ids``)."""
         return image_data(
             self.key,
             self.mapillary_key,
@@ -716,7 +729,9 @@ class Image(models.Model):
             self.height,
             self.camera_make.name if self.camera_make else None,
             self.camera_model.name if self.camera_model else None,
+            self.like_count,
             private=private,
+            liked=liked,
         )
 
 
@@ -743,6 +758,7 @@ def image_columns(prefix: str = "") -> tuple[dict[str, Any], list[str]]:
         ),
         f"{prefix}camera_make__name",
         f"{prefix}camera_model__name",
+        f"{prefix}like_count",
     ]
     return annotations, names
 
@@ -761,13 +777,15 @@ def image_data(
     height: int | None,
     camera_make: str | None,
     camera_model: str | None,
+    like_count: int = 0,
     *,
     private: bool = False,
+    liked: bool = False,
 ) -> dict[str, Any]:
     """The JSON of an image from its values (``Image.to_dict``'s, or ``image_columns``'s read
     without a model). Its photo links are this server's own, stable ones
     (``mtp.sequences.links``); ``private``: of a sequence that is not public, signed for its
-    owner."""
+    owner; ``liked``: whether the person reading it likes it."""
     return {
         "key": key,
         "mapillary_key": mapillary_key,
@@ -782,6 +800,8 @@ def image_data(
         "height": height,
         "camera_make": camera_make,
         "camera_model": camera_model,
+        "like_count": like_count,
+        "liked": liked,
         **photo_urls(key, private=private),
     }
 
@@ -803,6 +823,25 @@ class SequenceLike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.sequence_id}"
+
+
+class ImageLike(models.Model):
+    """Someone likes a photo: at most once; ``Image.like_count`` counts these rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="image_likes"
+    )
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["image", "user"], name="imagelike_once"),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="imagelike_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes photo {self.image_id}"
 
 
 class SequenceAlias(models.Model):

@@ -22,7 +22,12 @@ from mtp.sequences.models import transport_types_by_name
 from mtp.web.forms import transport_type_choices
 
 PER_PAGE = 50
-METRIC_CHOICES = [("images", "Photos"), ("distance", "Distance"), ("sequences", "Sequences")]
+METRIC_CHOICES = [
+    ("images", "Photos"),
+    ("distance", "Distance"),
+    ("sequences", "Sequences"),
+    ("photo_likes", "Likes of their photos"),
+]
 PERIOD_CHOICES = [
     ("all", "All time"),
     ("year", "Last 365 days"),

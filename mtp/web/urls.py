@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mtp.web import challenges, guidebooks, leaderboards, tours, uploads, views
+from mtp.web import challenges, guidebooks, leaderboards, photos, tours, uploads, views
 
 app_name = "web"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("explore/results", views.explore_results, name="explore-results"),
     path("sequences/<uuid:unique_id>/", views.sequence_detail, name="sequence"),
     path("leaderboard/", leaderboards.leaderboard, name="leaderboard"),
+    # Photo likes
+    path("leaderboard/photos/", photos.photo_leaderboard, name="photo-leaderboard"),
+    path("photos/", photos.photo_list, name="photos"),
+    path("photos/<str:key>/like/", photos.like_photo, name="photo-like"),
     path("challenges/", challenges.challenge_list, name="challenges"),
     path("challenges/new/", challenges.challenge_new, name="challenge-new"),
     path("challenges/<uuid:unique_id>/", challenges.challenge_detail, name="challenge"),

@@ -38,7 +38,13 @@ from mtp.sequences.actions import change_sequence, delete_sequence
 from mtp.sequences.actions import like_sequence as set_sequence_liked
 from mtp.sequences.formats import feature, gpx_response
 from mtp.sequences.links import photo_path_prefix, photo_url
-from mtp.sequences.models import Image, Sequence, SequenceLike, transport_types_by_name
+from mtp.sequences.models import (
+    Image,
+    ImageLike,
+    Sequence,
+    SequenceLike,
+    transport_types_by_name,
+)
 from mtp.sequences.photos import cover_keys, photos_available
 from mtp.sequences.tags import tag_names_by_sequence
 from mtp.uploads.models import UploadFile, UploadSet
@@ -348,9 +354,15 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
 
     low = max(0, min(index - STRIP_SIDE, total - 2 * STRIP_SIDE - 1))
     strip = [item(position) for position in range(low, min(total, low + 2 * STRIP_SIDE + 1))]
+    photo = item(index)
+    likes = photo_likes(request, sequence)
+    if likes is not None:
+        photo["like_count"] = likes["counts"].get(photo["key"], 0)
+        photo["liked"] = photo["key"] in likes["liked"]
     return {
         "viewer": {
-            "photo": item(index),
+            "likeable": likes is not None,
+            "photo": photo,
             "previous": photos[index - 1][0] if index > 0 else None,
             "next": photos[index + 1][0] if index + 1 < total else None,
             "strip": strip,
@@ -363,8 +375,37 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
             "pannellumCss": static("vendor/pannellum/pannellum.css"),
             "name": sequence.name,
             "stripSide": STRIP_SIDE,
+            **(
+                {
+                    "likes": likes["counts"],
+                    "liked": sorted(likes["liked"]),
+                    # The address of a photo's like, its key in place of KEY.
+                    "likeUrl": reverse("web:photo-like", args=["KEY"]),
+                }
+                if likes is not None
+                else {}
+            ),
         },
     }
+
+
+def photo_likes(request: HttpRequest, sequence: Sequence) -> dict | None:
+    """The likes of a published sequence's photos for its viewer: each liked photo's count by
+    its key, and the keys of those the person reading likes (two queries, however many photos);
+    None for a sequence that is not published, whose photos cannot be liked."""
+    if not sequence.is_public:
+        return None
+    counts = dict(
+        Image.objects.filter(sequence=sequence, like_count__gt=0).values_list("key", "like_count")
+    )
+    liked: set[str] = set()
+    if request.user.is_authenticated:
+        liked = set(
+            ImageLike.objects.filter(user=request.user, image__sequence=sequence).values_list(
+                "image__key", flat=True
+            )
+        )
+    return {"counts": counts, "liked": liked}
 
 
 def explore_hash(box: list[float] | None) -> str:

@@ -71,7 +71,7 @@ def schemathesis_config(token: str, client_id: str) -> str:
         "max-steps = 300\n"
         "[[operations]]\n"
         'include-name-regex = "^GET /api/v1/(sequences|tags|sequence/[^/]+/images|leaderboard'
-        '|challenges|challenges/[^/]+/leaderboard|tours|guidebooks)$"\n'
+        '|leaderboard/photos|challenges|challenges/[^/]+/leaderboard|tours|guidebooks)$"\n'
         "[operations.checks.positive_data_acceptance]\n"
         'expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]\n'
         "[[operations]]\n"

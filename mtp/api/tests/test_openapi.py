@@ -32,6 +32,7 @@ ENDPOINTS = {
     ("GET", "/api/v1/images/{key}/thumbnail"),
     ("GET", "/api/v1/images/nearby"),
     ("GET", "/api/v1/leaderboard"),
+    ("GET", "/api/v1/leaderboard/photos"),
     ("POST", "/api/v1/challenges"),
     ("GET", "/api/v1/challenges"),
     ("GET", "/api/v1/challenges/{unique_id}"),
@@ -49,6 +50,8 @@ ENDPOINTS = {
     ("DELETE", "/api/v1/tours/{unique_id}/like"),
     ("PUT", "/api/v1/sequence/{unique_id}/like"),
     ("DELETE", "/api/v1/sequence/{unique_id}/like"),
+    ("PUT", "/api/v1/images/{key}/like"),
+    ("DELETE", "/api/v1/images/{key}/like"),
     # Guidebooks
     ("GET", "/api/v1/guidebook-categories"),
     ("POST", "/api/v1/guidebooks"),
@@ -426,11 +429,26 @@ def test_leaderboard_parameters_are_the_servers_choices(openapi):
             parameter["name"]: parameter["schema"]
             for parameter in openapi["paths"][path]["get"]["parameters"]
         }
-        assert parameters["metric"]["enum"] == ["images", "distance", "sequences"]
+        metrics = ["images", "distance", "sequences"]
+        if path == "/api/v1/leaderboard":
+            # Likes are counted everywhere or in a box, not in a challenge's area.
+            metrics.append("photo_likes")
+        assert parameters["metric"]["enum"] == metrics
         assert parameters["limit"]["maximum"] == 100
-    parameters = {
-        parameter["name"]: parameter["schema"]
-        for parameter in openapi["paths"]["/api/v1/leaderboard"]["get"]["parameters"]
-    }
-    assert parameters["period"]["enum"] == ["all", "year", "month", "week"]
-    assert "Water" in parameters["transport_type"]["anyOf"][0]["enum"]
+    for path in ("/api/v1/leaderboard", "/api/v1/leaderboard/photos"):
+        parameters = {
+            parameter["name"]: parameter["schema"]
+            for parameter in openapi["paths"][path]["get"]["parameters"]
+        }
+        assert parameters["period"]["enum"] == ["all", "year", "month", "week"]
+        assert "Water" in parameters["transport_type"]["anyOf"][0]["enum"]
+
+
+def test_a_photo_s_like_takes_a_photo_key_with_the_example_photo(openapi):
+    for method in ("put", "delete"):
+        operation = openapi["paths"]["/api/v1/images/{key}/like"][method]
+        (key,) = [p for p in operation["parameters"] if p["name"] == "key"]
+        assert key["in"] == "path" and key["schema"]["pattern"].startswith("^[A-Za-z0-9_-]")
+        assert key["example"] == "148137757289079"
+        example = operation["responses"]["200"]["content"]["application/json"]["example"]
+        assert example["key"] == key["example"]

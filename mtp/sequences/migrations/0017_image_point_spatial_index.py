@@ -29,6 +29,6 @@ def rebuild(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sequences", "0015_image_key_photo_source")]
+    dependencies = [("sequences", "0016_image_likes")]
 
     operations = [migrations.RunPython(rebuild, migrations.RunPython.noop)]
