@@ -313,7 +313,7 @@ def liked_photos(criteria: Criteria) -> QuerySet:
     """The photos someone likes, of published sequences, captured within the window and inside
     the box (``bbox``), with the ways of travel and cameras asked for; unordered. Read from the
     index of liked photos (``image_likes``): a small part of all photos."""
-    if criteria.area is not None:
+    if criteria.in_area:
         raise ValueError("likes are counted everywhere or in a box, not in a challenge's area")
     images = _sequence_filters(Image.objects.filter(like_count__gt=0), criteria, "sequence__")
     images = _window(images, "captured_at", criteria)
