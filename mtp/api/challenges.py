@@ -31,18 +31,23 @@ from mtp.api.pagination import Ordering, next_link, page, with_next_link
 from mtp.api.schemas import (
     RFC3339_DATE_TIME,
     BodyIn,
-    Description,
     ErrorOut,
     Name,
     StrictOut,
     invalid_input,
     line_text,
+    lines_text,
 )
 from mtp.api.scopes import READ, WRITE, require_scope
 from mtp.api.sequences import CLIENT_ID_PARAMETER, ERRORS, OWNER_ERRORS, WRITE_ERRORS, parse_bbox
 from mtp.challenges import actions
 from mtp.challenges.areas import parse_area
-from mtp.challenges.models import MAX_CAMERA_MAKES, Challenge, may_create_challenges
+from mtp.challenges.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_CAMERA_MAKES,
+    Challenge,
+    may_create_challenges,
+)
 from mtp.lib.dates import in_utc
 from mtp.lib.http import json_response
 from mtp.sequences.models import find_transport_type
@@ -65,6 +70,9 @@ GEOJSON_DOC = {
     },
     "parameters": [CLIENT_ID_PARAMETER],
 }
+
+# A challenge's description is shorter than a sequence's (the database checks it too).
+Description = Annotated[str, BeforeValidator(lines_text), Field(max_length=DESCRIPTION_MAX_LENGTH)]
 
 
 def _transport_types(value: Any) -> Any:

@@ -127,6 +127,8 @@ def test_creating_needs_a_token(client, app, creators):
         ({"start": 0}, "start"),
         ({"start": "1714521600"}, "start"),
         ({"end": "2024-06-01T00:00:00"}, "end"),
+        # A challenge's description is at most 5,000 characters (a sequence's 50,000).
+        ({"description": "x" * 5001}, "description"),
     ],
 )
 def test_bad_challenges_are_refused_with_what_is_wrong(post, creators, fields, reason):
