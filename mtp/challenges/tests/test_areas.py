@@ -17,6 +17,7 @@ from mtp.challenges.areas import (
     shape_digest,
 )
 from mtp.lib.geodesy import polygon_area_m2
+from testing.shapes import zigzag
 
 # Old Geneva, about 2 km by 1.5 km.
 GENEVA = [[6.13, 46.19], [6.16, 46.19], [6.16, 46.21], [6.13, 46.21], [6.13, 46.19]]
@@ -145,26 +146,6 @@ def test_pieces_are_the_area_cut_small():
     assert union.sym_difference(area).area < area.area * 1e-9
     # They meet only along their edges.
     assert sum(piece.area for piece in pieces) == pytest.approx(area.area, rel=1e-9)
-
-
-def zigzag(ring: list[list[float]], corners_per_edge: int, out: float) -> list[list[float]]:
-    """The box ``ring`` with each edge drawn as a zigzag ``out`` degrees outwards."""
-    (west, south), (east, _), (_, north) = ring[0], ring[1], ring[2]
-    edges = [
-        ((west, south), (east, south), (0.0, -out)),
-        ((east, south), (east, north), (out, 0.0)),
-        ((east, north), (west, north), (0.0, out)),
-        ((west, north), (west, south), (-out, 0.0)),
-    ]
-    traced = [
-        [
-            x0 + (x1 - x0) * i / corners_per_edge + dx * (i % 2),
-            y0 + (y1 - y0) * i / corners_per_edge + dy * (i % 2),
-        ]
-        for (x0, y0), (x1, y1), (dx, dy) in edges
-        for i in range(corners_per_edge)
-    ]
-    return [*traced, traced[0]]
 
 
 def test_a_traced_outline_is_cut_into_a_core_of_few_corners_and_a_rim_along_it():

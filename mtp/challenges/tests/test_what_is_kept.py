@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from mtp.challenges import actions
 from mtp.challenges.areas import area_outline, parse_area, shape_digest
 from mtp.challenges.models import Challenge
-from mtp.challenges.tests.test_areas import zigzag
 from testing.builders import API, make_sequence
+from testing.shapes import zigzag
 
 GENEVA = [[6.13, 46.19], [6.16, 46.19], [6.16, 46.21], [6.13, 46.21], [6.13, 46.19]]
 LAUSANNE = [[6.6, 46.5], [6.65, 46.5], [6.65, 46.53], [6.6, 46.53], [6.6, 46.5]]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pystac_client import Client
 
-from mtp.uploads.tests.test_panoramax_cli import CLI, camera_folder, run_cli
+from testing.panoramax_cli import CLI, camera_folder, run_cli
 from testing.processes import (
     database_of_its_own,
     free_port,
