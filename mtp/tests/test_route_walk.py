@@ -111,6 +111,7 @@ ROUTES = {
     "leaderboard/photos/",
     "photos/",
     "photos/<str:key>/like/",
+    "photos/<str:key>/nearby.json",
     "challenges/",
     "challenges/new/",
     "challenges/<uuid:unique_id>/",

@@ -1,5 +1,6 @@
-"""Liked photos on the site: a photo's like button in the viewer (``like_photo``), Explore's
-Photos tab (the most liked photos) and the photo leaderboard, with the leaderboard's filters."""
+"""Photos on the site: a photo's like button in the viewer (``like_photo``), Explore's Photos
+tab (the most liked photos) and the photo leaderboard, with the leaderboard's filters, and what
+other sequences saw where a photo was taken (``photo_nearby``)."""
 
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from mtp.sequences.leaderboard import (
     most_liked_photos,
 )
 from mtp.sequences.models import Image
+from mtp.sequences.nearby import NearbySearch, nearby
 from mtp.web.leaderboards import LeaderboardForm
 
 PER_PAGE = 48
@@ -95,3 +97,51 @@ def like_photo(request: HttpRequest, key: str) -> HttpResponse:
         return JsonResponse({"key": key, "liked": liked, "like_count": count})
     sequence_id = Image.objects.filter(key=key).values_list("sequence__unique_id", flat=True)[0]
     return redirect(f"{reverse('web:sequence', args=[sequence_id])}?photo={quote(key)}#photo-like")
+
+
+# Degrees either side of a photo's heading that count as looking the same way.
+SAME_WAY_DEG = 60.0
+NEARBY_SHOWN = 8
+
+
+def photo_nearby(request: HttpRequest, key: str) -> HttpResponse:
+    """``/photos/<key>/nearby.json``: what other sequences saw where a published photo was
+    taken, looking the same way (panoramas look every way), nearest first: the viewer's "Here
+    at other times". One photo of each sequence (``mtp.sequences.nearby``)."""
+    photo = (
+        Image.objects.filter(key=key, sequence__status="published")
+        .select_related("sequence")
+        .only("point", "compass_angle", "is_pano", "sequence__unique_id", "sequence__status")
+        .first()
+    )
+    if photo is None:
+        raise Http404("No published photo with this key.")
+    heading = None if photo.is_pano or photo.compass_angle is None else photo.compass_angle
+    found = nearby(
+        NearbySearch(
+            lon=photo.point.x,
+            lat=photo.point.y,
+            heading=heading,
+            tolerance=SAME_WAY_DEG,
+            exclude=photo.sequence.unique_id,
+            limit=NEARBY_SHOWN,
+        )
+    )
+    return JsonResponse(
+        {
+            "key": key,
+            "results": [
+                {
+                    "key": item["key"],
+                    "captured_at": item["captured_at"],
+                    "distance_m": item["distance_m"],
+                    "thumb": item["thumb_256_url"],
+                    "sequence": item["sequence"]["name"],
+                    "owner": item["sequence"]["owner"],
+                    "url": reverse("web:sequence", args=[item["sequence"]["unique_id"]])
+                    + f"?photo={quote(item['key'])}",
+                }
+                for item in found
+            ],
+        }
+    )

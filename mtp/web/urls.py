@@ -13,6 +13,7 @@ urlpatterns = [
     path("leaderboard/photos/", photos.photo_leaderboard, name="photo-leaderboard"),
     path("photos/", photos.photo_list, name="photos"),
     path("photos/<str:key>/like/", photos.like_photo, name="photo-like"),
+    path("photos/<str:key>/nearby.json", photos.photo_nearby, name="photo-nearby"),
     path("challenges/", challenges.challenge_list, name="challenges"),
     path("challenges/new/", challenges.challenge_new, name="challenge-new"),
     path("challenges/<uuid:unique_id>/", challenges.challenge_detail, name="challenge"),

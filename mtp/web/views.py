@@ -362,6 +362,8 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
     return {
         "viewer": {
             "likeable": likes is not None,
+            # What other sequences saw here: only from a published sequence's photos.
+            "nearby": sequence.is_public,
             "photo": photo,
             "previous": photos[index - 1][0] if index > 0 else None,
             "next": photos[index + 1][0] if index + 1 < total else None,
@@ -375,6 +377,12 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
             "pannellumCss": static("vendor/pannellum/pannellum.css"),
             "name": sequence.name,
             "stripSide": STRIP_SIDE,
+            # The address of what other sequences saw at a photo, its key in place of KEY.
+            **(
+                {"nearbyUrl": reverse("web:photo-nearby", args=["KEY"])}
+                if sequence.is_public
+                else {}
+            ),
             **(
                 {
                     "likes": likes["counts"],
