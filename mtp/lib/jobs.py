@@ -64,6 +64,33 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{get_random_string(8)}"
 
 
+# When a worker last went round its loop, in the cache (every worker, every few minutes at
+# most): the staff's first-run checklist says whether one runs.
+WORKER_SEEN_KEY = "mtp:worker-seen"
+
+
+def note_worker_alive() -> None:
+    """Say in the cache that a worker is running now; a cache that does not answer is no
+    worker's concern."""
+    from django.core.cache import cache
+
+    try:
+        cache.set(WORKER_SEEN_KEY, timezone.now().timestamp(), timeout=24 * 3600)
+    except Exception:  # noqa: BLE001 - the checklist then says no worker was seen
+        logger.debug("the cache did not take the worker's heartbeat")
+
+
+def worker_seen_seconds_ago() -> float | None:
+    """How long ago a worker last said it runs (``note_worker_alive``); None: not in a day."""
+    from django.core.cache import cache
+
+    try:
+        seen = cache.get(WORKER_SEEN_KEY)
+    except Exception:  # noqa: BLE001 - unknown is as good as not seen
+        return None
+    return None if seen is None else max(0.0, timezone.now().timestamp() - float(seen))
+
+
 # Each registered kind of job, with the function that runs one claimed row of it.
 _RUNS: dict[type["Job"], Callable[[Any], str]] = {}
 

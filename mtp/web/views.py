@@ -49,6 +49,7 @@ from mtp.sequences.photos import cover_keys, photos_available
 from mtp.sequences.tags import tag_names_by_sequence
 from mtp.uploads.models import UploadFile, UploadSet
 from mtp.web.challenges import challenges_near
+from mtp.web.first_run import first_steps, staff_checklist
 from mtp.web.forms import (
     ExploreForm,
     ImportForm,
@@ -164,6 +165,13 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     box = form.cleaned_data.get("bbox") if form.is_bound and not form.errors else None
     context["challenges_near"] = challenges_near(box)
+    user = request.user
+    if user.is_staff:
+        checklist = staff_checklist()
+        # Shown until everything is set up.
+        context["checklist"] = checklist if not all(step.done for step in checklist) else None
+    if user.is_authenticated and not Sequence.objects.filter(owner_id=user.pk).exists():
+        context["first_steps"] = first_steps()
     groups = transport_type_choices(with_groups=False)
     context["map_config"] = map_config(
         request,

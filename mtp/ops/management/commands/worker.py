@@ -151,6 +151,7 @@ class Worker:
         if time.monotonic() - self.recovered_at < self.recover_every:
             return
         self.recovered_at = time.monotonic()
+        jobs.note_worker_alive()
         for kind in self.kinds:
             recovered = kind.recover()
             if recovered:
