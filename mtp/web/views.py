@@ -358,6 +358,7 @@ def _viewer_context(request: HttpRequest, sequence: Sequence, photos: list[list]
             "captured_at": datetime.fromtimestamp(photo[4], tz=UTC) if photo[4] else None,
             "thumb": photo_url(photo[0], "256"),
             "large": photo_url(photo[0], "2048" if photo[5] else "1024"),
+            "download": photo_url(photo[0], "original"),
         }
 
     low = max(0, min(index - STRIP_SIDE, total - 2 * STRIP_SIDE - 1))

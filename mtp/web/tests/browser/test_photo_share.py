@@ -1,0 +1,53 @@
+"""The viewer's Link and Download follow the photo shown: Link copies the address of that very
+photo, Download gives it at its largest size. Screenshots are kept in
+``test-output/browser/test_photo_share/``."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from testing.viewer import KEYS, WAIT_MS, open_page, photographed, wait_for_photo
+
+
+def original(key: str) -> re.Pattern:
+    return re.compile(re.escape(f"/api/v1/images/{key}/thumbnail?size=original") + "$")
+
+
+@pytest.fixture
+def walk(seeded, owner, fake_mapillary):
+    # Before the browser starts: its event loop makes the database calls of this thread fail.
+    return photographed(owner, fake_mapillary, "Harbour walk", 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_link_and_download_follow_the_photo_and_the_link_is_copied(walk, browsing, fake_mapillary):
+    page, log = browsing
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    keys = KEYS[walk.pk]
+    open_page(page, log, fake_mapillary, walk.get_absolute_url())
+    wait_for_photo(page, keys[0])
+    link = page.locator("#photo-share")
+    download = page.locator("#photo-download")
+    expect(link).to_have_attribute("href", f"?photo={keys[0]}")
+    expect(download).to_have_attribute("href", original(keys[0]))
+
+    page.locator("body").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_photo(page, keys[1])
+    expect(link).to_have_attribute("href", f"?photo={keys[1]}")
+    expect(download).to_have_attribute("href", original(keys[1]))
+
+    link.click()
+    expect(page.locator("#photo-share-status")).to_have_text("Link to this photo copied.")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == f"{log.base_url}{walk.get_absolute_url()}?photo={keys[1]}"
+    log.screenshot(page, "shared")
+    log.check_accessibility(page, "shared")
+    assert not log.violations and not log.blocked and not log.errors, (
+        log.violations,
+        log.blocked,
+        log.errors,
+    )
