@@ -1,4 +1,5 @@
-"""The viewer's Link and Download follow the photo shown: Link copies the address of that very
+"""The viewer's Full screen, Link and Download: the photo on the whole screen, where the arrow
+keys still step; Link and Download follow the photo shown, Link copies the address of that very
 photo, Download gives it at its largest size. Screenshots are kept in
 ``test-output/browser/test_photo_share/``."""
 
@@ -39,6 +40,20 @@ def test_link_and_download_follow_the_photo_and_the_link_is_copied(walk, browsin
     wait_for_photo(page, keys[1])
     expect(link).to_have_attribute("href", f"?photo={keys[1]}")
     expect(download).to_have_attribute("href", original(keys[1]))
+
+    # Full screen holds the viewer; the arrow keys still step there; a second press leaves it.
+    fullscreen = page.locator("#photo-fullscreen")
+    fullscreen.click()
+    page.wait_for_function("() => document.fullscreenElement?.id === 'viewer'")
+    expect(fullscreen).to_have_attribute("aria-pressed", "true")
+    log.screenshot(page, "full-screen")
+    page.keyboard.press("ArrowRight")
+    wait_for_photo(page, keys[2])
+    fullscreen.click()
+    page.wait_for_function("() => document.fullscreenElement === null")
+    expect(fullscreen).to_have_text("Full screen")
+    page.keyboard.press("ArrowLeft")
+    wait_for_photo(page, keys[1])
 
     link.click()
     expect(page.locator("#photo-share-status")).to_have_text("Link to this photo copied.")
