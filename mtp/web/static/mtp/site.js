@@ -577,7 +577,35 @@ function initProgress(root) {
   window.setTimeout(poll, 1000);
 }
 
+// -- copy buttons -----------------------------------------------------------------------------
+
+// A button with data-copy="#id" copies that element's text (a client ID, a secret). Without a
+// clipboard (or this script) it stays hidden: the text is there to select.
+function initCopyButtons() {
+  if (!navigator.clipboard) return;
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.querySelector(button.dataset.copy);
+    if (!source) continue;
+    const label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.textContent.trim());
+        button.textContent = "Copied";
+      } catch (error) {
+        console.warn("Not copied:", error.message);
+        button.textContent = "Select the text to copy it";
+      }
+      window.setTimeout(() => {
+        button.textContent = label;
+      }, 3000);
+    });
+  }
+}
+
 // -- start ------------------------------------------------------------------------------------
+
+initCopyButtons();
 
 for (const container of document.querySelectorAll("[data-map]")) {
   const init = container.dataset.map === "explore" ? initExplore : initSequence;
