@@ -1,6 +1,7 @@
 """Challenge pages: the list, a challenge with its area, leaderboard and time left, a new one."""
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -83,18 +84,31 @@ def challenge_detail(request: HttpRequest, unique_id: UUID) -> HttpResponse:
     if metric not in METRICS:
         metric = "images"
     now = timezone.now()
+    photos_inside = photo_count(challenge.criteria())
     context = {
         "challenge": challenge,
         "metric": metric,
         "metrics": [("images", "Photos"), ("distance", "Distance"), ("sequences", "Sequences")],
         "rows": standings(challenge.criteria(metric), limit=LEADERBOARD_SIZE),
-        "photos_inside": photo_count(challenge.criteria()),
+        "photos_inside": photos_inside,
+        "uncounted": uncounted(challenge) if photos_inside == 0 else None,
         "started": challenge.start <= now,
         "ended": challenge.end <= now,
         "feature": challenge.to_feature(outline=True),
         "map_config": map_config(request),
     }
     return render(request, "web/challenge.html", context)
+
+
+def uncounted(challenge: Challenge) -> dict[str, int]:
+    """Why a challenge counts no photo when its area holds some: how many published photos in
+    the area were taken outside its window (of the ways of travel and cameras it counts), and
+    how many more of other ways of travel or cameras."""
+    counted = challenge.criteria()
+    any_time = replace(counted, captured_from=None, captured_until=None)
+    anything = replace(any_time, transport_type_ids=None, camera_make_ids=None)
+    other_times = photo_count(any_time)
+    return {"other_times": other_times, "other_kinds": photo_count(anything) - other_times}
 
 
 def _utc(moment: datetime) -> datetime:

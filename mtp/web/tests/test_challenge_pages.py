@@ -10,6 +10,7 @@ from django.utils import timezone
 from mtp.accounts.models import User
 from mtp.challenges.areas import parse_area
 from mtp.challenges.models import Challenge
+from mtp.sequences.models import TransportType
 from testing.builders import publish
 
 LONDON = [[-0.13, 51.49], [-0.10, 51.49], [-0.10, 51.51], [-0.13, 51.51], [-0.13, 51.49]]
@@ -50,6 +51,28 @@ def test_a_challenge_page_shows_its_leaderboard_and_photos_inside(client, owner)
         re.search(r'id="challenge-area" type="application/json">(.*?)</script>', html).group(1)
     )
     assert area["geometry"]["type"] == "MultiPolygon"
+
+
+@pytest.mark.django_db
+def test_a_challenge_counting_nothing_says_why_when_its_area_holds_photos(client, owner):
+    challenge = make_challenge(owner)
+    challenge.transport_types.set([TransportType.objects.get(name="Walk")])
+    # Inside the area: 3 walked photos taken the year before, 2 cycled ones in its window.
+    publish(owner, start=(-0.12, 51.5), photos=3, captured=datetime(2023, 1, 1, tzinfo=UTC))
+    publish(owner, start=(-0.12, 51.5), photos=2, transport="Bicycle")
+    html = client.get(challenge.get_absolute_url()).content.decode()
+    assert '<dd id="photos-inside">0</dd>' in html
+    why = re.search(r'<p class="hint" id="why-none">(.*?)</p>', html, re.S).group(1)
+    assert "3 photos inside the area were taken outside the challenge" in why
+    assert "2 more photos inside are of other ways of travel or cameras" in why
+
+
+@pytest.mark.django_db
+def test_a_challenge_whose_area_holds_nothing_says_nothing_more(client, owner):
+    challenge = make_challenge(owner)
+    publish(owner, start=(2.35, 48.85), photos=3)  # Paris, far outside
+    html = client.get(challenge.get_absolute_url()).content.decode()
+    assert 'id="why-none"' not in html
 
 
 @pytest.mark.django_db
