@@ -15,6 +15,8 @@ const PRELOAD_AHEAD = 2;
 const LOADING_DELAY_MS = 150;
 const PLAY_INTERVAL_MS = 1500;
 const KEPT = 64; // decoded photos kept for stepping back
+// The shortest swipe that steps, in CSS pixels.
+const SWIPE_PX = 50;
 
 const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
@@ -415,6 +417,27 @@ export class Viewer {
       if (target.closest && target.closest("input, textarea, select, [contenteditable], .map, .pano")) return;
       event.preventDefault();
       this.step(event.key === "ArrowLeft" ? -1 : 1);
+    });
+    this.bindSwipe();
+  }
+
+  // On a touch screen, a swipe across a flat photo steps: leftwards to the next, rightwards to
+  // the previous (a panorama turns instead). Mostly sideways, and at least SWIPE_PX long.
+  bindSwipe() {
+    let start = null;
+    this.frame.addEventListener("pointerdown", (event) => {
+      start = event.pointerType === "mouse" || this.pano ? null : { x: event.clientX, y: event.clientY };
+    });
+    this.frame.addEventListener("pointercancel", () => {
+      start = null;
+    });
+    this.frame.addEventListener("pointerup", (event) => {
+      if (!start) return;
+      const dx = event.clientX - start.x;
+      const dy = event.clientY - start.y;
+      start = null;
+      if (Math.abs(dx) < SWIPE_PX || Math.abs(dx) < 2 * Math.abs(dy)) return;
+      this.step(dx < 0 ? 1 : -1);
     });
   }
 }

@@ -66,3 +66,32 @@ def test_link_and_download_follow_the_photo_and_the_link_is_copied(walk, browsin
         log.blocked,
         log.errors,
     )
+
+
+SWIPE = """([dx, dy]) => {
+  const frame = document.getElementById("photo-frame");
+  const box = frame.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  const send = (type, cx, cy) => frame.dispatchEvent(new PointerEvent(type, {
+    pointerType: "touch", isPrimary: true, bubbles: true, clientX: cx, clientY: cy }));
+  send("pointerdown", x, y);
+  send("pointerup", x + dx, y + dy);
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_swipe_across_the_photo_steps_on_a_phone(walk, browsing, fake_mapillary):
+    page, log = browsing
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    keys = KEYS[walk.pk]
+    open_page(page, log, fake_mapillary, walk.get_absolute_url())
+    wait_for_photo(page, keys[0])
+    page.evaluate(SWIPE, [-120, 10])  # leftwards: the next photo
+    wait_for_photo(page, keys[1])
+    page.evaluate(SWIPE, [-30, 0])  # too short: nothing
+    page.evaluate(SWIPE, [-80, 120])  # mostly downwards, a scroll: nothing
+    page.evaluate(SWIPE, [150, 0])  # rightwards: the previous photo
+    wait_for_photo(page, keys[0])
+    assert not log.errors, log.errors
