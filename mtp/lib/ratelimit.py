@@ -270,6 +270,9 @@ def hit(policy: Policy, ident: str) -> Usage:
     except Exception:  # noqa: BLE001 - an unreachable counter must not refuse service
         _unavailable(policy)
         count = _local_increment(key, reset + 1)
+    else:
+        # What this process counted while the shared counter did not answer still counts.
+        count += _local_current(key)
     return Usage(policy, count, reset)
 
 
@@ -283,7 +286,8 @@ def peek(policy: Policy, ident: str) -> Usage:
         return Usage(policy, 0, reset)
     key = _key(policy, ident, index)
     try:
-        count = _current(key)
+        # What this process counted while the shared counter did not answer still counts.
+        count = _current(key) + _local_current(key)
     except Exception:  # noqa: BLE001
         _unavailable(policy)
         count = _local_current(key)

@@ -164,6 +164,26 @@ def test_a_locked_database_counter_still_limits(db, monkeypatch, fixed_time):
     assert not ratelimit.hit(policy, "me").exceeded
 
 
+def test_failures_counted_while_the_counter_was_locked_still_count_once_it_answers(
+    db, monkeypatch, fixed_time
+):
+    """Log-in failures: three counted in the process while the database was locked, then the
+    fourth attempt checked when it answers again: it is still refused."""
+    real = ratelimit._database_count
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    policy = fresh_policy(limit=3)
+    monkeypatch.setattr(ratelimit, "_database_count", locked)
+    for _ in range(3):
+        ratelimit.hit(policy, "account")
+    monkeypatch.setattr(ratelimit, "_database_count", real)
+    assert ratelimit.peek(policy, "account").exceeded
+    assert ratelimit.hit(policy, "account").count == 4
+    ratelimit.clear(policy, "account")
+
+
 def test_counts_in_redis_are_exact_and_expire_with_their_window(redis_cache, fixed_time):
     policy = Policy("api-token", 2, 60)
     usages = [ratelimit.hit(policy, "token:a") for _ in range(3)]

@@ -109,6 +109,7 @@ def test_the_owner_reorders_the_routes_from_the_keyboard(tour, browsing):
     page.get_by_label("Username").fill("olivia")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.goto(f"{site}/tours/{tour.unique_id}/edit/")
 
     # Tab to the first route's Move down button, and press Enter.
@@ -122,9 +123,20 @@ def test_the_owner_reorders_the_routes_from_the_keyboard(tour, browsing):
     page.keyboard.press("Enter")
     titles = page.locator(".tour-order .title")
     expect(titles).to_have_text(["Harbour walk", "Canal walk"])
-    # The moved route keeps the focus, on the button that moves it back.
-    focused = page.evaluate("() => document.activeElement.value || document.activeElement.tagName")
-    assert focused == f"up:{tour.routes[0]}", focused
+    # The moved route keeps the focus, on the button that moves it back (given once the list
+    # is drawn again: waited for, as a person would see it a moment later).
+    moved_back = f"up:{tour.routes[0]}"
+    try:
+        page.wait_for_function(
+            "(value) => document.activeElement && document.activeElement.value === value",
+            arg=moved_back,
+            timeout=WAIT_MS,
+        )
+    except Exception:
+        focused = page.evaluate(
+            "() => document.activeElement.value || document.activeElement.tagName"
+        )
+        raise AssertionError(f"the focus is on {focused}, not {moved_back}") from None
     page.keyboard.press("Space")
     expect(titles).to_have_text(["Canal walk", "Harbour walk"])
     log.check_accessibility(page, "edit")
